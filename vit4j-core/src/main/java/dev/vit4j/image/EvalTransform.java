@@ -1,0 +1,84 @@
+package dev.vit4j.image;
+
+import dev.vit4j.Vit4jException;
+import dev.vit4j.models.DataConfig;
+import java.nio.file.Path;
+
+/**
+ * timm's eval transform: Resize(floor(size / crop_pct)) of the shorter side with PIL's antialiased filter
+ * (the longer side truncated as torchvision computes it), CenterCrop(size) with torchvision's rounding,
+ * ToTensor (/255) and Normalize(mean, std), all in float32 as PyTorch does. Output is C × H × W.
+ */
+public final class EvalTransform {
+    private final DataConfig config;
+    private final ResampleFilter.Kind filter;
+
+    public EvalTransform(DataConfig config) {
+        if (config.channels() != 3) {
+            throw new Vit4jException("image preprocessing produces RGB, but the model takes " + config.channels()
+                    + " channel(s)");
+        }
+        this.config = config;
+        this.filter = ResampleFilter.Kind.forName(config.interpolation());
+    }
+
+    public float[] apply(Path image) {
+        return apply(ImageDecoder.read(image));
+    }
+
+    public float[] apply(RgbImage image) {
+        return normalize(resizeAndCrop(image));
+    }
+
+    /** The 8-bit image the model will see, before normalization (useful for overlays). */
+    public RgbImage resizeAndCrop(RgbImage image) {
+        int cropH = config.height();
+        int cropW = config.width();
+        RgbImage resized;
+        if (cropH == cropW) {
+            int size = (int) Math.floor(cropH / config.cropPct());
+            int w = image.width();
+            int h = image.height();
+            int shortSide = Math.min(w, h);
+            int longSide = Math.max(w, h);
+            int newShort = size;
+            int newLong = (int) ((double) size * longSide / shortSide);
+            int newW = w <= h ? newShort : newLong;
+            int newH = w <= h ? newLong : newShort;
+            resized = PilResize.resize(image, newW, newH, filter);
+        } else {
+            resized = PilResize.resize(image, (int) Math.floor(cropW / config.cropPct()),
+                    (int) Math.floor(cropH / config.cropPct()), filter);
+        }
+        return centerCrop(resized, cropW, cropH);
+    }
+
+    /** torchvision's CenterCrop: offsets rounded half to even; images smaller than the crop are zero-padded. */
+    static RgbImage centerCrop(RgbImage img, int cropW, int cropH) {
+        return img.crop(offset(img.width(), cropW), offset(img.height(), cropH), cropW, cropH);
+    }
+
+    private static int offset(int size, int crop) {
+        if (size < crop) {
+            return -((crop - size) / 2);
+        }
+        return (int) Math.rint((size - crop) / 2.0);
+    }
+
+    public float[] normalize(RgbImage img) {
+        int w = img.width();
+        int h = img.height();
+        int plane = w * h;
+        float[] out = new float[3 * plane];
+        byte[] px = img.pixels();
+        for (int c = 0; c < 3; c++) {
+            float mean = (float) config.mean()[c];
+            float std = (float) config.std()[c];
+            for (int i = 0; i < plane; i++) {
+                float v = (px[i * 3 + c] & 0xff) / 255f;
+                out[c * plane + i] = (v - mean) / std;
+            }
+        }
+        return out;
+    }
+}

@@ -1,0 +1,175 @@
+package dev.vit4j.image;
+
+import dev.vit4j.Vit4jException;
+import java.awt.image.BufferedImage;
+import java.awt.image.ColorModel;
+import java.awt.image.IndexColorModel;
+import java.awt.image.Raster;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Iterator;
+import java.util.Locale;
+import javax.imageio.ImageIO;
+import javax.imageio.ImageReader;
+import javax.imageio.stream.ImageInputStream;
+
+/**
+ * Decodes PNG, JPEG, BMP, GIF, WebP and TIFF (ImageIO with TwelveMonkeys plugins) into the 8-bit RGB that
+ * PIL's {@code Image.open(f).convert("RGB")} gives: alpha dropped (not composited), gray replicated,
+ * palettes looked up, 16-bit samples reduced as PIL reduces them. Pixels are read from the raster, never
+ * through {@code getRGB}, which would gamma-convert gray images. Missing, unrecognised, truncated and
+ * bomb-sized files are refused with a {@link Vit4jException}.
+ */
+public final class ImageDecoder {
+    /** PIL's DecompressionBombError threshold: twice {@code Image.MAX_IMAGE_PIXELS}. */
+    public static final long MAX_PIXELS = 2L * 89_478_485L;
+
+    static {
+        ImageIO.setUseCache(false);
+        ImageIO.scanForPlugins();
+    }
+
+    private ImageDecoder() {
+    }
+
+    public static RgbImage read(Path file) {
+        if (!Files.exists(file)) {
+            throw new Vit4jException("image not found: " + file);
+        }
+        if (!Files.isRegularFile(file) || !Files.isReadable(file)) {
+            throw new Vit4jException("not a readable file: " + file);
+        }
+        BufferedImage image;
+        try (ImageInputStream in = ImageIO.createImageInputStream(file.toFile())) {
+            if (in == null) {
+                throw new Vit4jException("cannot open image: " + file);
+            }
+            Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
+            if (!readers.hasNext()) {
+                throw new Vit4jException("not a recognised image (PNG, JPEG, BMP, GIF, WebP, TIFF): " + file);
+            }
+            ImageReader reader = readers.next();
+            try {
+                reader.setInput(in, true, true);
+                long pixels = (long) reader.getWidth(0) * reader.getHeight(0);
+                if (pixels > MAX_PIXELS) {
+                    throw new Vit4jException("image " + file + " has " + reader.getWidth(0) + "×" + reader.getHeight(0)
+                            + " pixels, above the " + MAX_PIXELS + "-pixel limit (decompression bomb guard, as PIL)");
+                }
+                String[] warning = new String[1];
+                reader.addIIOReadWarningListener((source, message) -> {
+                    if (warning[0] == null) {
+                        warning[0] = message;
+                    }
+                });
+                image = reader.read(0);
+                if (warning[0] != null && looksTruncated(warning[0])) {
+                    throw new Vit4jException("image file is truncated or corrupt: " + file + " (" + warning[0] + ")");
+                }
+            } finally {
+                reader.dispose();
+            }
+        } catch (IOException | RuntimeException e) {
+            if (e instanceof Vit4jException v) {
+                throw v;
+            }
+            throw new Vit4jException("image file is truncated or corrupt: " + file + " (" + describe(e) + ")", e);
+        }
+        if (image == null || image.getWidth() <= 0 || image.getHeight() <= 0) {
+            throw new Vit4jException("image has no pixels: " + file);
+        }
+        return toRgb(image);
+    }
+
+    private static boolean looksTruncated(String warning) {
+        String w = warning.toLowerCase(Locale.ROOT);
+        return w.contains("premature") || w.contains("truncat") || w.contains("corrupt") || w.contains("end of");
+    }
+
+    private static String describe(Throwable e) {
+        String m = e.getMessage();
+        return m == null ? e.getClass().getSimpleName() : m.split("\n", 2)[0];
+    }
+
+    /** PIL's {@code convert("RGB")} of whatever ImageIO decoded. */
+    public static RgbImage toRgb(BufferedImage image) {
+        int w = image.getWidth();
+        int h = image.getHeight();
+        byte[] out = new byte[w * h * 3];
+        ColorModel cm = image.getColorModel();
+        Raster raster = image.getRaster();
+        int bands = raster.getNumBands();
+        int[] row = new int[w * bands];
+        if (cm instanceof IndexColorModel icm) {
+            for (int y = 0; y < h; y++) {
+                raster.getPixels(0, y, w, 1, row);
+                for (int x = 0; x < w; x++) {
+                    int idx = row[x * bands];
+                    int o = (y * w + x) * 3;
+                    out[o] = (byte) icm.getRed(idx);
+                    out[o + 1] = (byte) icm.getGreen(idx);
+                    out[o + 2] = (byte) icm.getBlue(idx);
+                }
+            }
+            return new RgbImage(w, h, out);
+        }
+        int colorComponents = cm.getNumColorComponents();
+        boolean rgbSpace = cm.getColorSpace().getType() == java.awt.color.ColorSpace.TYPE_RGB;
+        boolean graySpace = cm.getColorSpace().getType() == java.awt.color.ColorSpace.TYPE_GRAY;
+        if ((graySpace && colorComponents == 1) || (rgbSpace && colorComponents == 3)) {
+            int bits = cm.getComponentSize(0);
+            for (int y = 0; y < h; y++) {
+                raster.getPixels(0, y, w, 1, row);
+                for (int x = 0; x < w; x++) {
+                    int o = (y * w + x) * 3;
+                    int p = x * bands;
+                    if (colorComponents == 1) {
+                        byte v = (byte) gray8(row[p], bits);
+                        out[o] = v;
+                        out[o + 1] = v;
+                        out[o + 2] = v;
+                    } else {
+                        out[o] = (byte) sample8(row[p], bits);
+                        out[o + 1] = (byte) sample8(row[p + 1], bits);
+                        out[o + 2] = (byte) sample8(row[p + 2], bits);
+                    }
+                }
+            }
+            return new RgbImage(w, h, out);
+        }
+        // Other colour spaces (CMYK, YCCK, packed 16-bit RGB): let Java2D convert to sRGB.
+        for (int y = 0; y < h; y++) {
+            for (int x = 0; x < w; x++) {
+                int argb = image.getRGB(x, y);
+                int o = (y * w + x) * 3;
+                out[o] = (byte) (argb >> 16);
+                out[o + 1] = (byte) (argb >> 8);
+                out[o + 2] = (byte) argb;
+            }
+        }
+        return new RgbImage(w, h, out);
+    }
+
+    /** Colour samples: PIL keeps the most significant byte of 16-bit channels, widens 1–7 bit ones. */
+    private static int sample8(int v, int bits) {
+        if (bits == 8) {
+            return v;
+        }
+        if (bits > 8) {
+            return v >>> (bits - 8);
+        }
+        return v * 255 / ((1 << bits) - 1);
+    }
+
+    /** Gray samples: PIL opens 16-bit gray as "I;16" and clips it to 255 when converting to RGB. */
+    private static int gray8(int v, int bits) {
+        if (bits == 8) {
+            return v;
+        }
+        if (bits > 8) {
+            return Math.min(v, 255);
+        }
+        return v * 255 / ((1 << bits) - 1);
+    }
+}

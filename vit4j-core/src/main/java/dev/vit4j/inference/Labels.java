@@ -1,0 +1,78 @@
+package dev.vit4j.inference;
+
+import dev.vit4j.Vit4jException;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Class names by index: ImageNet-1k (shipped), a user's file, or the indices themselves. */
+public final class Labels {
+    private final List<String> names;
+
+    private Labels(List<String> names) {
+        this.names = names;
+    }
+
+    public static Labels imagenet() {
+        try (InputStream in = Labels.class.getResourceAsStream("/dev/vit4j/data/imagenet-1k-classes.tsv")) {
+            return new Labels(parse(new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8)).lines().toList()));
+        } catch (IOException e) {
+            throw new IllegalStateException("ImageNet class list missing from the jar", e);
+        }
+    }
+
+    /** One name per line, or a TSV with a header whose last column is the label (like the ImageNet list). */
+    public static Labels read(Path file) {
+        try {
+            return new Labels(parse(Files.readAllLines(file, StandardCharsets.UTF_8)));
+        } catch (IOException e) {
+            throw new Vit4jException("cannot read labels file " + file + ": " + e.getMessage());
+        }
+    }
+
+    public static Labels of(List<String> names) {
+        return new Labels(List.copyOf(names));
+    }
+
+    /** ImageNet names for 1000 classes, else the class index as its name. */
+    public static Labels forClasses(int classes, List<String> configured) {
+        if (configured != null && configured.size() == classes) {
+            return of(configured);
+        }
+        if (classes == 1000) {
+            return imagenet();
+        }
+        List<String> idx = new ArrayList<>();
+        for (int i = 0; i < classes; i++) {
+            idx.add(Integer.toString(i));
+        }
+        return new Labels(idx);
+    }
+
+    private static List<String> parse(List<String> lines) {
+        List<String> out = new ArrayList<>();
+        boolean tsv = !lines.isEmpty() && lines.get(0).contains("\t");
+        for (int i = tsv ? 1 : 0; i < lines.size(); i++) {
+            String line = lines.get(i);
+            if (line.isBlank()) {
+                continue;
+            }
+            out.add(tsv ? line.substring(line.lastIndexOf('\t') + 1) : line.strip());
+        }
+        return out;
+    }
+
+    public int size() {
+        return names.size();
+    }
+
+    public String name(int index) {
+        return index < names.size() ? names.get(index) : Integer.toString(index);
+    }
+}

@@ -1,0 +1,86 @@
+package dev.vit4j.inference;
+
+import ai.djl.ndarray.NDManager;
+import dev.vit4j.Vit4jException;
+import dev.vit4j.models.Configs;
+import dev.vit4j.models.ModelConfig;
+import dev.vit4j.models.ModelRegistry;
+import dev.vit4j.models.VisionModel;
+import dev.vit4j.weights.WeightLoader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * A model with its weights, ready to run, owning the native memory of its parameters. {@code -w} is a
+ * {@code .safetensors} file (the architecture comes from {@code -m}) or a directory holding
+ * {@code config.json} (vit4j's or Hugging Face's) and {@code model.safetensors}.
+ */
+public final class LoadedModel implements AutoCloseable {
+    private final NDManager manager;
+    private final VisionModel model;
+    private final Labels labels;
+
+    private LoadedModel(NDManager manager, VisionModel model, Labels labels) {
+        this.manager = manager;
+        this.model = model;
+        this.labels = labels;
+    }
+
+    public static LoadedModel load(String arch, Path weights) {
+        Path file = weights;
+        ModelConfig config;
+        if (Files.isDirectory(weights)) {
+            file = weights.resolve("model.safetensors");
+            Path cfg = weights.resolve("config.json");
+            if (arch != null) {
+                config = ModelRegistry.defaults().config(arch);
+            } else if (Files.isRegularFile(cfg)) {
+                config = Configs.read(cfg);
+            } else {
+                throw new Vit4jException(weights + " holds no config.json: give the architecture with -m");
+            }
+        } else {
+            if (arch == null) {
+                throw new Vit4jException("give the architecture with -m (a name from `vit4j models` or a config .json)");
+            }
+            config = ModelRegistry.defaults().config(arch);
+        }
+        if (!Files.exists(file)) {
+            throw new Vit4jException("weights file not found: " + file);
+        }
+        NDManager manager = Engine.newManager();
+        try {
+            VisionModel model = ModelRegistry.build(config);
+            WeightLoader.load(model, file, manager);
+            return new LoadedModel(manager, model, Labels.forClasses(model.outputSize(), config.labels));
+        } catch (RuntimeException e) {
+            manager.close();
+            throw e;
+        }
+    }
+
+    /** A model with freshly initialized (random, seeded) weights. */
+    public static LoadedModel initialized(ModelConfig config, long seed) {
+        NDManager manager = Engine.newManager();
+        VisionModel model = ModelRegistry.build(config);
+        model.initialize(manager, seed);
+        return new LoadedModel(manager, model, Labels.forClasses(model.outputSize(), config.labels));
+    }
+
+    public VisionModel model() {
+        return model;
+    }
+
+    public NDManager manager() {
+        return manager;
+    }
+
+    public Labels labels() {
+        return labels;
+    }
+
+    @Override
+    public void close() {
+        manager.close();
+    }
+}

@@ -1,0 +1,11 @@
+package dev.vit4j.inference;
+
+import dev.vit4j.weights.SafeTensorsWriter;
+import java.util.Map;
+
+/**
+ * What one forward pass produced, copied out of native memory: logits and pre-logits (batch-major rows),
+ * and the recorded attention tensors with their shapes (empty unless asked for).
+ */
+public record ModelOutputs(float[][] logits, float[][] preLogits, Map<String, SafeTensorsWriter.Tensor> attention) {
+}

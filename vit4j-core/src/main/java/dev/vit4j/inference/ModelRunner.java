@@ -1,0 +1,52 @@
+package dev.vit4j.inference;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.types.Shape;
+import dev.vit4j.models.VisionModel;
+import dev.vit4j.nn.AttentionRecorder;
+import dev.vit4j.nn.ForwardContext;
+import dev.vit4j.weights.SafeTensorsWriter;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Runs a forward pass in its own memory scope: every intermediate array (including those an operation
+ * attaches to a parameter's manager) is freed when the call returns, so thousands of calls keep memory
+ * flat. Results come back as Java arrays.
+ */
+public final class ModelRunner {
+    private ModelRunner() {
+    }
+
+    /** {@code batch}: B × C × H × W row-major. */
+    public static ModelOutputs run(VisionModel model, NDManager parent, float[] batch, Shape shape,
+            boolean recordAttention) {
+        try (NDManager step = parent.newSubManager(); NDScope scope = new NDScope();
+                AttentionRecorder recorder = recordAttention ? new AttentionRecorder(step) : null) {
+            scope.suppressNotUsedWarning();
+            NDArray x = step.create(batch, shape);
+            ForwardContext ctx = recorder == null ? ForwardContext.inference() : ForwardContext.recording(recorder);
+            NDArray pre = model.forwardPreLogits(x, ctx);
+            NDArray logits = model.forwardHead(pre);
+            Map<String, SafeTensorsWriter.Tensor> attention = new LinkedHashMap<>();
+            if (recorder != null) {
+                recorder.tensors().forEach((k, v) -> attention.put(k,
+                        new SafeTensorsWriter.Tensor(v.getShape().getShape(), v.toFloatArray())));
+            }
+            return new ModelOutputs(rows(logits), rows(pre), attention);
+        }
+    }
+
+    private static float[][] rows(NDArray a) {
+        int b = (int) a.getShape().get(0);
+        int n = (int) (a.getShape().size() / b);
+        float[] flat = a.toFloatArray();
+        float[][] out = new float[b][n];
+        for (int i = 0; i < b; i++) {
+            System.arraycopy(flat, i * n, out[i], 0, n);
+        }
+        return out;
+    }
+}

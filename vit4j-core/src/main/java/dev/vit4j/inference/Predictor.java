@@ -1,0 +1,70 @@
+package dev.vit4j.inference;
+
+import ai.djl.ndarray.types.Shape;
+import dev.vit4j.image.EvalTransform;
+import dev.vit4j.models.DataConfig;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import java.util.stream.IntStream;
+
+/** Images → timm's eval preprocessing → one batched forward pass → top-k classes per image. */
+public final class Predictor {
+    private final LoadedModel loaded;
+    private final EvalTransform transform;
+    private final DataConfig data;
+
+    public Predictor(LoadedModel loaded) {
+        this.loaded = loaded;
+        this.data = loaded.model().config().resolvedDataConfig();
+        this.transform = new EvalTransform(data);
+    }
+
+    /** Preprocesses every image first, so a bad file fails before any compute. */
+    public float[] preprocess(List<Path> images) {
+        int per = data.channels() * data.height() * data.width();
+        float[] batch = new float[per * images.size()];
+        for (int i = 0; i < images.size(); i++) {
+            System.arraycopy(transform.apply(images.get(i)), 0, batch, i * per, per);
+        }
+        return batch;
+    }
+
+    public List<List<Prediction>> predict(List<Path> images, int k) {
+        float[] batch = preprocess(images);
+        ModelOutputs out = ModelRunner.run(loaded.model(), loaded.manager(), batch,
+                new Shape(images.size(), data.channels(), data.height(), data.width()), false);
+        List<List<Prediction>> result = new ArrayList<>();
+        for (float[] logits : out.logits()) {
+            result.add(topK(logits, k, loaded.labels()));
+        }
+        return result;
+    }
+
+    /** Softmax in double (stable: max subtracted), then the k largest, ties by lower index. */
+    public static List<Prediction> topK(float[] logits, int k, Labels labels) {
+        double max = Double.NEGATIVE_INFINITY;
+        for (float v : logits) {
+            max = Math.max(max, v);
+        }
+        double sum = 0;
+        double[] p = new double[logits.length];
+        for (int i = 0; i < logits.length; i++) {
+            p[i] = Math.exp(logits[i] - max);
+            sum += p[i];
+        }
+        final double total = sum;
+        return IntStream.range(0, logits.length).boxed()
+                .sorted(Comparator.comparingDouble((Integer i) -> -logits[i]).thenComparingInt(i -> i))
+                .limit(Math.max(0, Math.min(k, logits.length)))
+                .map(i -> new Prediction(i, labels.name(i), p[i] / total, logits[i]))
+                .toList();
+    }
+
+    @Override
+    public String toString() {
+        return "Predictor[" + loaded.model().config().name + ", " + Arrays.toString(data.inputSize()) + "]";
+    }
+}

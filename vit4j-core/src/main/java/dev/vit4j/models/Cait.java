@@ -1,0 +1,117 @@
+package dev.vit4j.models;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.types.Shape;
+import dev.vit4j.Vit4jException;
+import dev.vit4j.nn.ClassAttentionBlock;
+import dev.vit4j.nn.Dropout;
+import dev.vit4j.nn.ForwardContext;
+import dev.vit4j.nn.Initializer;
+import dev.vit4j.nn.LayerNorm;
+import dev.vit4j.nn.Parameter;
+import dev.vit4j.nn.PatchEmbed;
+import dev.vit4j.nn.Sequence;
+import dev.vit4j.nn.SinusoidalPositionEncoding;
+import dev.vit4j.nn.TalkingHeadsBlock;
+import dev.vit4j.nn.ClassAttention;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * CaiT, "Going deeper with Image Transformers" (Touvron et al. 2021), as timm's {@code cait.py} and seeds
+ * 000/004 build it: talking-heads self-attention blocks on the patch tokens only, then the class token is
+ * introduced and class-attention blocks ({@link ClassAttention}) let it read the frozen patches; LayerScale
+ * on every residual branch.
+ */
+public final class Cait extends VisionModel {
+    private final PatchEmbed patchEmbed;
+    private final Parameter clsToken;
+    private final Parameter posEmbed;
+    private final List<TalkingHeadsBlock> blocks = new ArrayList<>();
+    private final List<ClassAttentionBlock> blocksTokenOnly = new ArrayList<>();
+    private final LayerNorm norm;
+
+    public Cait(ModelConfig config) {
+        super(config);
+        if (!config.isCait()) {
+            throw new IllegalArgumentException("not a CaiT config: " + config.arch);
+        }
+        int dim = config.embedDim;
+        this.clsToken = parameterWithoutDecay("cls_token", new Shape(1, 1, dim), Initializer.truncatedNormal(0.02));
+        Shape posShape = new Shape(1, (long) config.gridHeight() * config.gridWidth(), dim);
+        this.posEmbed = "sinusoidal".equals(config.posEmbed)
+                ? buffer("pos_embed", posShape, SinusoidalPositionEncoding.initializer())
+                : parameterWithoutDecay("pos_embed", posShape, Initializer.truncatedNormal(0.02));
+        this.patchEmbed = child("patch_embed", new PatchEmbed(config.inChans, config.patchSize, dim));
+        Sequence sa = child("blocks", new Sequence());
+        for (int i = 0; i < config.depth; i++) {
+            blocks.add(sa.add(new TalkingHeadsBlock(dim, config.numHeads, (int) (dim * config.mlpRatio),
+                    config.qkvBias, config.initValues, config.layerNormEps, (float) config.dropRate,
+                    (float) config.attnDropRate, config.dropPathAt(i, config.depth))));
+        }
+        Sequence ca = child("blocks_token_only", new Sequence());
+        for (int i = 0; i < config.depthTokenOnly; i++) {
+            // timm: no dropout and no stochastic depth in the class-attention stage.
+            blocksTokenOnly.add(ca.add(new ClassAttentionBlock(dim, config.numHeads,
+                    (int) (dim * config.mlpRatioTokenOnly), config.qkvBias, config.initValues, config.layerNormEps,
+                    0f, 0f, 0f)));
+        }
+        this.norm = child("norm", new LayerNorm(dim, config.layerNormEps));
+        addHead();
+    }
+
+    @Override
+    public NDArray forwardPreLogits(NDArray images, ForwardContext ctx) {
+        NDArray x = patchEmbed.forward(images);
+        if (x.getShape().get(1) != posEmbed.shape().get(1)) {
+            throw new Vit4jException("input gives " + x.getShape().get(1) + " patches but " + config.name
+                    + " is built for " + config.gridHeight() + "×" + config.gridWidth() + " (image " + config.height()
+                    + "×" + config.width() + ")");
+        }
+        x = Dropout.apply(x.add(posEmbed.array()), (float) config.dropRate, ctx);
+        for (TalkingHeadsBlock block : blocks) {
+            x = block.forward(x, ctx);
+        }
+        NDArray cls = clsToken.array().broadcast(x.getShape().get(0), 1, config.embedDim);
+        for (ClassAttentionBlock block : blocksTokenOnly) {
+            cls = block.forward(x, cls, ctx);
+        }
+        x = norm.forward(NDArrays.concat(new NDList(cls, x), 1));
+        return "avg".equals(config.globalPool) ? x.get(":, 1:, :").mean(new int[] {1}) : x.get(":, 0, :");
+    }
+
+    // The ten variants of seed 004 with timm's names and data configs (all crop_pct 1.0, ImageNet mean/std).
+
+    static void register(ModelRegistry registry) {
+        variant(registry, "cait_xxs24_224", 192, 24, 4, 1e-5, 224);
+        variant(registry, "cait_xxs24_384", 192, 24, 4, 1e-5, 384);
+        variant(registry, "cait_xxs36_224", 192, 36, 4, 1e-5, 224);
+        variant(registry, "cait_xxs36_384", 192, 36, 4, 1e-5, 384);
+        variant(registry, "cait_xs24_384", 288, 24, 6, 1e-5, 384);
+        variant(registry, "cait_s24_224", 384, 24, 8, 1e-5, 224);
+        variant(registry, "cait_s24_384", 384, 24, 8, 1e-5, 384);
+        variant(registry, "cait_s36_384", 384, 36, 8, 1e-6, 384);
+        variant(registry, "cait_m36_384", 768, 36, 16, 1e-6, 384);
+        variant(registry, "cait_m48_448", 768, 48, 16, 1e-6, 448);
+    }
+
+    private static void variant(ModelRegistry registry, String name, int dim, int depth, int heads, double init,
+            int size) {
+        registry.register(name, () -> {
+            ModelConfig c = new ModelConfig();
+            c.arch = "cait";
+            c.name = name;
+            c.imgSize = new int[] {size, size};
+            c.patchSize = 16;
+            c.embedDim = dim;
+            c.depth = depth;
+            c.numHeads = heads;
+            c.initValues = init;
+            c.depthTokenOnly = 2;
+            c.dataConfig = DataConfig.imagenet(size, 1.0);
+            return c;
+        });
+    }
+}

@@ -1,0 +1,52 @@
+package dev.vit4j.models;
+
+import dev.vit4j.Vit4jException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.function.Supplier;
+
+/** Architectures by timm name; each family file registers its own entries. */
+public final class ModelRegistry {
+    private static final ModelRegistry DEFAULT = createDefault();
+
+    private final Map<String, Supplier<ModelConfig>> entries = new LinkedHashMap<>();
+
+    private static ModelRegistry createDefault() {
+        ModelRegistry r = new ModelRegistry();
+        VisionTransformer.register(r);
+        Cait.register(r);
+        return r;
+    }
+
+    public static ModelRegistry defaults() {
+        return DEFAULT;
+    }
+
+    void register(String name, Supplier<ModelConfig> config) {
+        entries.put(name, config);
+    }
+
+    public Map<String, Supplier<ModelConfig>> entries() {
+        return Collections.unmodifiableMap(entries);
+    }
+
+    /** A registered name, or the path of a JSON config file. */
+    public ModelConfig config(String nameOrFile) {
+        Supplier<ModelConfig> s = entries.get(nameOrFile);
+        if (s != null) {
+            return s.get().validate();
+        }
+        Path p = Path.of(nameOrFile);
+        if (nameOrFile.endsWith(".json") || Files.isRegularFile(p)) {
+            return Configs.read(p);
+        }
+        throw new Vit4jException("unknown model '" + nameOrFile + "' (see `vit4j models`; or give a config .json)");
+    }
+
+    public static VisionModel build(ModelConfig config) {
+        return config.isCait() ? new Cait(config) : new VisionTransformer(config);
+    }
+}

@@ -1,0 +1,125 @@
+package dev.vit4j.models;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.types.Shape;
+import dev.vit4j.Vit4jException;
+import dev.vit4j.nn.Dropout;
+import dev.vit4j.nn.ForwardContext;
+import dev.vit4j.nn.Initializer;
+import dev.vit4j.nn.LayerNorm;
+import dev.vit4j.nn.Parameter;
+import dev.vit4j.nn.PatchEmbed;
+import dev.vit4j.nn.Sequence;
+import dev.vit4j.nn.SinusoidalPositionEncoding;
+import dev.vit4j.nn.TransformerBlock;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The Vision Transformer as timm's {@code vision_transformer.py} builds it (Dosovitskiy et al. 2020; DeiT):
+ * patch embedding, optional class token, learned or fixed sinusoidal positions (seed 001), pre-norm
+ * blocks, final norm, token or average pooling, head. Any H × W and channel count the patch size divides.
+ */
+public final class VisionTransformer extends VisionModel {
+    private final PatchEmbed patchEmbed;
+    private final Parameter clsToken;
+    private final Parameter posEmbed;
+    private final List<TransformerBlock> blocks = new ArrayList<>();
+    private final LayerNorm norm;
+    private final LayerNorm fcNorm;
+
+    public VisionTransformer(ModelConfig config) {
+        super(config);
+        if (config.isCait()) {
+            throw new IllegalArgumentException("not a ViT config: " + config.arch);
+        }
+        int dim = config.embedDim;
+        this.clsToken = config.classToken
+                ? parameterWithoutDecay("cls_token", new Shape(1, 1, dim), Initializer.normal(1e-6))
+                : null;
+        Shape posShape = new Shape(1, config.positionPrefixTokens() + (long) config.gridHeight() * config.gridWidth(), dim);
+        this.posEmbed = "sinusoidal".equals(config.posEmbed)
+                ? buffer("pos_embed", posShape, SinusoidalPositionEncoding.initializer())
+                : parameterWithoutDecay("pos_embed", posShape, Initializer.truncatedNormal(0.02));
+        this.patchEmbed = child("patch_embed", new PatchEmbed(config.inChans, config.patchSize, dim));
+        Sequence blockList = child("blocks", new Sequence());
+        int hidden = (int) (dim * config.mlpRatio);
+        for (int i = 0; i < config.depth; i++) {
+            blocks.add(blockList.add(new TransformerBlock(dim, config.numHeads, hidden, config.qkvBias,
+                    config.initValues, config.layerNormEps, (float) config.dropRate, (float) config.attnDropRate,
+                    config.dropPathAt(i, config.depth))));
+        }
+        boolean useFcNorm = config.fcNorm != null ? config.fcNorm : "avg".equals(config.globalPool);
+        this.norm = useFcNorm ? null : child("norm", new LayerNorm(dim, config.layerNormEps));
+        this.fcNorm = useFcNorm ? child("fc_norm", new LayerNorm(dim, config.layerNormEps)) : null;
+        addHead();
+    }
+
+    @Override
+    public NDArray forwardPreLogits(NDArray images, ForwardContext ctx) {
+        NDArray x = patchEmbed.forward(images);
+        long b = x.getShape().get(0);
+        if (clsToken != null) {
+            x = NDArrays.concat(new NDList(clsToken.array().broadcast(b, 1, config.embedDim), x), 1);
+        }
+        x = Dropout.apply(x.add(positions(x)), (float) config.dropRate, ctx);
+        for (TransformerBlock block : blocks) {
+            x = block.forward(x, ctx);
+        }
+        if (norm != null) {
+            x = norm.forward(x);
+        }
+        int prefix = config.prefixTokens();
+        x = "avg".equals(config.globalPool) ? x.get(":, " + prefix + ":, :").mean(new int[] {1}) : x.get(":, 0, :");
+        return fcNorm == null ? x : fcNorm.forward(x);
+    }
+
+    private NDArray positions(NDArray tokens) {
+        long expected = posEmbed.shape().get(1);
+        if (tokens.getShape().get(1) != expected) {
+            throw new Vit4jException("input gives " + (tokens.getShape().get(1) - config.prefixTokens())
+                    + " patches but " + config.name + " is built for " + config.gridHeight() + "×" + config.gridWidth()
+                    + " = " + (expected - config.prefixTokens()) + " (image " + config.height() + "×" + config.width()
+                    + ")");
+        }
+        return posEmbed.array();
+    }
+
+    // Registry entries with timm's names and pretrained data configs (timm 0.9 defaults).
+
+    static void register(ModelRegistry registry) {
+        registry.register("vit_tiny_patch16_224", () -> vit("vit_tiny_patch16_224", 16, 192, 12, 3, 224,
+                DataConfig.inception(224, 0.9)));
+        registry.register("vit_small_patch16_224", () -> vit("vit_small_patch16_224", 16, 384, 12, 6, 224,
+                DataConfig.inception(224, 0.9)));
+        registry.register("vit_base_patch16_224", () -> vit("vit_base_patch16_224", 16, 768, 12, 12, 224,
+                DataConfig.inception(224, 0.9)));
+        registry.register("vit_large_patch16_224", () -> vit("vit_large_patch16_224", 16, 1024, 24, 16, 224,
+                DataConfig.inception(224, 0.9)));
+        registry.register("vit_base_patch32_224", () -> vit("vit_base_patch32_224", 32, 768, 12, 12, 224,
+                DataConfig.inception(224, 0.9)));
+        registry.register("vit_base_patch16_384", () -> vit("vit_base_patch16_384", 16, 768, 12, 12, 384,
+                DataConfig.inception(384, 1.0)));
+        registry.register("deit_tiny_patch16_224", () -> vit("deit_tiny_patch16_224", 16, 192, 12, 3, 224,
+                DataConfig.imagenet(224, 0.875)));
+        registry.register("deit_small_patch16_224", () -> vit("deit_small_patch16_224", 16, 384, 12, 6, 224,
+                DataConfig.imagenet(224, 0.875)));
+        registry.register("deit_base_patch16_224", () -> vit("deit_base_patch16_224", 16, 768, 12, 12, 224,
+                DataConfig.imagenet(224, 0.875)));
+    }
+
+    private static ModelConfig vit(String name, int patch, int dim, int depth, int heads, int size, DataConfig data) {
+        ModelConfig c = new ModelConfig();
+        c.arch = "vit";
+        c.name = name;
+        c.imgSize = new int[] {size, size};
+        c.patchSize = patch;
+        c.embedDim = dim;
+        c.depth = depth;
+        c.numHeads = heads;
+        c.dataConfig = data;
+        return c;
+    }
+}

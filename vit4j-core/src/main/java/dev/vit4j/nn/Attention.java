@@ -1,0 +1,47 @@
+package dev.vit4j.nn;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+
+/**
+ * Multi-head self-attention with a fused qkv projection (timm's {@code Attention}): softmax(q·kᵀ/√d)·v.
+ * Records {@code attention.<block>} (B × H × N × N) when the context asks for it.
+ */
+public final class Attention extends Module {
+    private final int heads;
+    private final float scale;
+    private final Linear qkv;
+    private final Linear proj;
+    private final float attnDrop;
+    private final float projDrop;
+
+    public Attention(int dim, int heads, boolean qkvBias, float attnDrop, float projDrop) {
+        if (dim % heads != 0) {
+            throw new IllegalArgumentException("embed dim " + dim + " is not divisible by " + heads + " heads");
+        }
+        this.heads = heads;
+        this.scale = (float) Math.pow(dim / heads, -0.5);
+        this.qkv = child("qkv", new Linear(dim, dim * 3, qkvBias));
+        this.proj = child("proj", new Linear(dim, dim, true));
+        this.attnDrop = attnDrop;
+        this.projDrop = projDrop;
+    }
+
+    public NDArray forward(NDArray x, ForwardContext ctx) {
+        long b = x.getShape().get(0);
+        long n = x.getShape().get(1);
+        long c = x.getShape().get(2);
+        NDArray qkvHeads = qkv.forward(x).reshape(b, n, 3, heads, c / heads).transpose(2, 0, 3, 1, 4);
+        NDList parts = qkvHeads.split(3, 0);
+        NDArray q = parts.get(0).squeeze(0).mul(scale);
+        NDArray k = parts.get(1).squeeze(0);
+        NDArray v = parts.get(2).squeeze(0);
+        NDArray attn = Heads.scores(q, k).softmax(-1);
+        if (ctx.recorder() != null) {
+            ctx.recorder().record(AttentionRecorder.ATTENTION, path(), attn);
+        }
+        attn = Dropout.apply(attn, attnDrop, ctx);
+        NDArray out = Heads.merge(attn.matMul(v));
+        return Dropout.apply(proj.forward(out), projDrop, ctx);
+    }
+}

@@ -1,0 +1,54 @@
+package dev.vit4j.nn;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Collects attention weights during the same forward pass that computes the logits (no second pass).
+ * Keys follow the fixtures: {@code attention.blocks.3}, {@code attention_softmax.blocks.3},
+ * {@code attention.blocks_token_only.1}; the recorded arrays are moved into the recorder's own manager so
+ * they outlive the forward pass's scope.
+ */
+public final class AttentionRecorder implements AutoCloseable {
+    /** The weights that multiply V (for talking heads: after {@code proj_w}). */
+    public static final String ATTENTION = "attention";
+    /** Talking heads only: the softmax before {@code proj_w}, the only rows that are distributions. */
+    public static final String ATTENTION_SOFTMAX = "attention_softmax";
+
+    private final NDManager manager;
+    private final Map<String, NDArray> tensors = new LinkedHashMap<>();
+
+    public AttentionRecorder(NDManager parent) {
+        this.manager = parent.newSubManager();
+    }
+
+    /**
+     * Records {@code weights} (batch × heads × queries × keys) of the attention layer at {@code layerPath};
+     * the key names the block that owns the layer ({@code blocks.3.attn} → {@code blocks.3}).
+     */
+    public void record(String kind, String layerPath, NDArray weights) {
+        int dot = layerPath.lastIndexOf('.');
+        String owner = dot < 0 ? layerPath : layerPath.substring(0, dot);
+        NDArray kept = weights.duplicate();
+        NDScope.unregister(kept);
+        kept.attach(manager);
+        NDArray previous = tensors.put(kind + "." + owner, kept);
+        if (previous != null) {
+            previous.close();
+        }
+    }
+
+    public Map<String, NDArray> tensors() {
+        return Collections.unmodifiableMap(tensors);
+    }
+
+    @Override
+    public void close() {
+        manager.close();
+        tensors.clear();
+    }
+}

@@ -1,0 +1,38 @@
+package dev.vit4j.nn;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.types.Shape;
+
+/**
+ * CaiT's class-attention stage block (timm's {@code LayerScaleBlockClassAttn}): the class token reads the
+ * (frozen) patch tokens. cls + γ₁·ClassAttention(norm1([cls, patches])), then cls + γ₂·Mlp(norm2(cls)).
+ */
+public final class ClassAttentionBlock extends Module {
+    private final LayerNorm norm1;
+    private final ClassAttention attn;
+    private final LayerNorm norm2;
+    private final Mlp mlp;
+    private final Parameter gamma1;
+    private final Parameter gamma2;
+    private final float dropPath;
+
+    public ClassAttentionBlock(int dim, int heads, int mlpHidden, boolean qkvBias, double layerScaleInit, double eps,
+            float dropRate, float attnDropRate, float dropPath) {
+        this.norm1 = child("norm1", new LayerNorm(dim, eps));
+        this.attn = child("attn", new ClassAttention(dim, heads, qkvBias, attnDropRate, dropRate));
+        this.norm2 = child("norm2", new LayerNorm(dim, eps));
+        this.mlp = child("mlp", new Mlp(dim, mlpHidden, dropRate));
+        this.gamma1 = parameterWithoutDecay("gamma_1", new Shape(dim), Initializer.constant((float) layerScaleInit));
+        this.gamma2 = parameterWithoutDecay("gamma_2", new Shape(dim), Initializer.constant((float) layerScaleInit));
+        this.dropPath = dropPath;
+    }
+
+    /** {@code patches}: B × N × C; {@code cls}: B × 1 × C. Returns the new class token. */
+    public NDArray forward(NDArray patches, NDArray cls, ForwardContext ctx) {
+        NDArray u = NDArrays.concat(new NDList(cls, patches), 1);
+        cls = cls.add(DropPath.apply(LayerScale.scale(attn.forward(norm1.forward(u), ctx), gamma1), dropPath, ctx));
+        return cls.add(DropPath.apply(LayerScale.scale(mlp.forward(norm2.forward(cls), ctx), gamma2), dropPath, ctx));
+    }
+}

@@ -1,0 +1,23 @@
+package dev.vit4j.nn;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.Shape;
+
+/** LayerNorm over the last axis with a configurable epsilon (timm uses 1e-6, Hugging Face ViT 1e-12). */
+public final class LayerNorm extends Module {
+    private final Parameter weight;
+    private final Parameter bias;
+    private final Shape normalized;
+    private final float eps;
+
+    public LayerNorm(int dim, double eps) {
+        this.normalized = new Shape(dim);
+        this.eps = (float) eps;
+        this.weight = parameter("weight", normalized, Initializer.ONES);
+        this.bias = parameter("bias", normalized, Initializer.ZEROS);
+    }
+
+    public NDArray forward(NDArray x) {
+        return ai.djl.nn.norm.LayerNorm.layerNorm(x, normalized, weight.array(), bias.array(), eps).singletonOrThrow();
+    }
+}

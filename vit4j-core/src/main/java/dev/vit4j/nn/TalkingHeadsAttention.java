@@ -1,0 +1,61 @@
+package dev.vit4j.nn;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+
+/**
+ * Talking-heads attention (Shazeer et al. 2020) as CaiT uses it: the heads' logits are mixed by
+ * {@code proj_l} before the softmax and the heads' weights by {@code proj_w} after it. Records
+ * {@code attention_softmax.<block>} (the softmax, before {@code proj_w}) and {@code attention.<block>}
+ * (after {@code proj_w}: what multiplies V).
+ */
+public final class TalkingHeadsAttention extends Module {
+    private final int heads;
+    private final float scale;
+    private final Linear qkv;
+    private final Linear projL;
+    private final Linear projW;
+    private final Linear proj;
+    private final float attnDrop;
+    private final float projDrop;
+
+    public TalkingHeadsAttention(int dim, int heads, boolean qkvBias, float attnDrop, float projDrop) {
+        if (dim % heads != 0) {
+            throw new IllegalArgumentException("embed dim " + dim + " is not divisible by " + heads + " heads");
+        }
+        this.heads = heads;
+        this.scale = (float) Math.pow(dim / heads, -0.5);
+        this.qkv = child("qkv", new Linear(dim, dim * 3, qkvBias));
+        this.proj = child("proj", new Linear(dim, dim, true));
+        this.projL = child("proj_l", new Linear(heads, heads, true));
+        this.projW = child("proj_w", new Linear(heads, heads, true));
+        this.attnDrop = attnDrop;
+        this.projDrop = projDrop;
+    }
+
+    public NDArray forward(NDArray x, ForwardContext ctx) {
+        long b = x.getShape().get(0);
+        long n = x.getShape().get(1);
+        long c = x.getShape().get(2);
+        NDArray qkvHeads = qkv.forward(x).reshape(b, n, 3, heads, c / heads).transpose(2, 0, 3, 1, 4);
+        NDList parts = qkvHeads.split(3, 0);
+        NDArray q = parts.get(0).squeeze(0).mul(scale);
+        NDArray k = parts.get(1).squeeze(0);
+        NDArray v = parts.get(2).squeeze(0);
+        NDArray logits = mixHeads(projL, Heads.scores(q, k));
+        NDArray softmax = logits.softmax(-1);
+        NDArray attn = mixHeads(projW, softmax);
+        if (ctx.recorder() != null) {
+            ctx.recorder().record(AttentionRecorder.ATTENTION_SOFTMAX, path(), softmax);
+            ctx.recorder().record(AttentionRecorder.ATTENTION, path(), attn);
+        }
+        attn = Dropout.apply(attn, attnDrop, ctx);
+        NDArray out = Heads.merge(attn.matMul(v));
+        return Dropout.apply(proj.forward(out), projDrop, ctx);
+    }
+
+    /** Applies a heads × heads linear map across the head axis of B × H × Nq × Nk. */
+    private static NDArray mixHeads(Linear mix, NDArray attn) {
+        return mix.forward(attn.transpose(0, 2, 3, 1)).transpose(0, 3, 1, 2);
+    }
+}

@@ -1,0 +1,34 @@
+package dev.vit4j.nn;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.Shape;
+
+/**
+ * CaiT's self-attention stage block (timm's {@code LayerScaleBlock}), on patch tokens only:
+ * x + γ₁·TalkingHeadsAttention(norm1(x)), then x + γ₂·Mlp(norm2(x)), each with stochastic depth.
+ */
+public final class TalkingHeadsBlock extends Module {
+    private final LayerNorm norm1;
+    private final TalkingHeadsAttention attn;
+    private final LayerNorm norm2;
+    private final Mlp mlp;
+    private final Parameter gamma1;
+    private final Parameter gamma2;
+    private final float dropPath;
+
+    public TalkingHeadsBlock(int dim, int heads, int mlpHidden, boolean qkvBias, double layerScaleInit, double eps,
+            float dropRate, float attnDropRate, float dropPath) {
+        this.norm1 = child("norm1", new LayerNorm(dim, eps));
+        this.attn = child("attn", new TalkingHeadsAttention(dim, heads, qkvBias, attnDropRate, dropRate));
+        this.norm2 = child("norm2", new LayerNorm(dim, eps));
+        this.mlp = child("mlp", new Mlp(dim, mlpHidden, dropRate));
+        this.gamma1 = parameterWithoutDecay("gamma_1", new Shape(dim), Initializer.constant((float) layerScaleInit));
+        this.gamma2 = parameterWithoutDecay("gamma_2", new Shape(dim), Initializer.constant((float) layerScaleInit));
+        this.dropPath = dropPath;
+    }
+
+    public NDArray forward(NDArray x, ForwardContext ctx) {
+        x = x.add(DropPath.apply(LayerScale.scale(attn.forward(norm1.forward(x), ctx), gamma1), dropPath, ctx));
+        return x.add(DropPath.apply(LayerScale.scale(mlp.forward(norm2.forward(x), ctx), gamma2), dropPath, ctx));
+    }
+}

@@ -1,0 +1,73 @@
+package dev.vit4j.weights;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.vit4j.io.AtomicFiles;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.Map;
+
+/** Writes float32 tensors as safetensors, atomically (temporary file, then moved into place). */
+public final class SafeTensorsWriter {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private SafeTensorsWriter() {
+    }
+
+    /** A float32 tensor to write: shape and row-major values. */
+    public record Tensor(long[] shape, float[] data) {
+        public Tensor {
+            long n = 1;
+            for (long d : shape) {
+                n *= d;
+            }
+            if (n != data.length) {
+                throw new IllegalArgumentException("shape holds " + n + " values, data has " + data.length);
+            }
+        }
+    }
+
+    public static void write(Path target, Map<String, Tensor> tensors, Map<String, String> metadata) throws IOException {
+        ObjectNode header = JSON.createObjectNode();
+        if (metadata != null && !metadata.isEmpty()) {
+            ObjectNode meta = header.putObject("__metadata__");
+            metadata.forEach(meta::put);
+        }
+        long offset = 0;
+        for (Map.Entry<String, Tensor> e : tensors.entrySet()) {
+            ObjectNode t = header.putObject(e.getKey());
+            t.put("dtype", "F32");
+            var shape = t.putArray("shape");
+            for (long d : e.getValue().shape()) {
+                shape.add(d);
+            }
+            long bytes = 4L * e.getValue().data().length;
+            t.putArray("data_offsets").add(offset).add(offset + bytes);
+            offset += bytes;
+        }
+        byte[] json = JSON.writeValueAsString(header).getBytes(StandardCharsets.UTF_8);
+        int padded = (json.length + 7) / 8 * 8;
+        AtomicFiles.write(target, out -> {
+            ByteBuffer len = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(padded);
+            out.write(len.array());
+            out.write(json);
+            for (int i = json.length; i < padded; i++) {
+                out.write(' ');
+            }
+            ByteBuffer chunk = ByteBuffer.allocate(1 << 16).order(ByteOrder.LITTLE_ENDIAN);
+            for (Tensor t : tensors.values()) {
+                for (float v : t.data()) {
+                    if (!chunk.hasRemaining()) {
+                        out.write(chunk.array(), 0, chunk.position());
+                        chunk.clear();
+                    }
+                    chunk.putFloat(v);
+                }
+            }
+            out.write(chunk.array(), 0, chunk.position());
+        });
+    }
+}

@@ -1,0 +1,158 @@
+package dev.vit4j.weights;
+
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import dev.vit4j.Vit4jException;
+import dev.vit4j.image.ResampleFilter;
+import dev.vit4j.models.VisionModel;
+import dev.vit4j.nn.Parameter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+
+/**
+ * Loads a safetensors state dict into a model, strictly: every missing, unexpected and mis-shaped key is
+ * named in one error. timm names load as they are; Hugging Face ViT names are mapped. A position table
+ * for another grid is resampled (bicubic, antialiased, as timm's {@code resample_abs_pos_embed}).
+ */
+public final class WeightLoader {
+    private WeightLoader() {
+    }
+
+    public static void load(VisionModel model, Path file, NDManager manager) {
+        try (SafeTensors st = SafeTensors.open(file)) {
+            Map<String, List<String>> sources = new LinkedHashMap<>();
+            if (HuggingFaceVitNames.matches(st.tensors().keySet())) {
+                sources.putAll(HuggingFaceVitNames.toTimm(st.tensors().keySet()));
+            } else {
+                st.tensors().keySet().forEach(n -> sources.put(n, List.of(n)));
+            }
+            Map<String, Parameter> params = model.namedParameters();
+            List<String> missing = new ArrayList<>();
+            List<String> misShaped = new ArrayList<>();
+            TreeSet<String> unexpected = new TreeSet<>(sources.keySet());
+            unexpected.removeAll(params.keySet());
+            Map<String, float[]> values = new LinkedHashMap<>();
+            for (Map.Entry<String, Parameter> e : params.entrySet()) {
+                String name = e.getKey();
+                List<String> src = sources.get(name);
+                if (src == null || !src.stream().allMatch(st.tensors()::containsKey)) {
+                    missing.add(name);
+                    continue;
+                }
+                long[] shape = concatShape(st, src);
+                long[] want = e.getValue().shape().getShape();
+                if (Arrays.equals(shape, want)) {
+                    values.put(name, read(st, src));
+                } else if (name.equals("pos_embed") && canResample(shape, want, model)) {
+                    values.put(name, resamplePositions(read(st, src), shape, want, model));
+                } else {
+                    misShaped.add(name + " (file " + Arrays.toString(shape) + ", model " + Arrays.toString(want) + ")");
+                }
+            }
+            if (!missing.isEmpty() || !unexpected.isEmpty() || !misShaped.isEmpty()) {
+                StringBuilder sb = new StringBuilder("weights " + file + " do not fit " + model.config().name + ":");
+                if (!missing.isEmpty()) {
+                    sb.append(" missing ").append(summarize(missing)).append(';');
+                }
+                if (!unexpected.isEmpty()) {
+                    sb.append(" unexpected ").append(summarize(new ArrayList<>(unexpected))).append(';');
+                }
+                if (!misShaped.isEmpty()) {
+                    sb.append(" mis-shaped ").append(summarize(misShaped)).append(';');
+                }
+                sb.setLength(sb.length() - 1);
+                throw new Vit4jException(sb.toString());
+            }
+            for (Map.Entry<String, float[]> e : values.entrySet()) {
+                Parameter p = params.get(e.getKey());
+                p.set(manager.create(e.getValue(), p.shape()));
+            }
+        }
+    }
+
+    private static String summarize(List<String> names) {
+        int shown = Math.min(names.size(), 12);
+        String list = String.join(", ", names.subList(0, shown));
+        return names.size() > shown ? list + ", … (" + names.size() + " in all)" : list;
+    }
+
+    private static long[] concatShape(SafeTensors st, List<String> src) {
+        long[] first = st.info(src.get(0)).shape().clone();
+        for (int i = 1; i < src.size(); i++) {
+            long[] s = st.info(src.get(i)).shape();
+            if (s.length != first.length || s.length == 0) {
+                return new long[] {-1};
+            }
+            first[0] += s[0];
+        }
+        return first;
+    }
+
+    private static float[] read(SafeTensors st, List<String> src) {
+        if (src.size() == 1) {
+            return st.floats(src.get(0));
+        }
+        List<float[]> parts = new ArrayList<>();
+        int total = 0;
+        for (String s : src) {
+            float[] p = st.floats(s);
+            parts.add(p);
+            total += p.length;
+        }
+        float[] out = new float[total];
+        int at = 0;
+        for (float[] p : parts) {
+            System.arraycopy(p, 0, out, at, p.length);
+            at += p.length;
+        }
+        return out;
+    }
+
+    private static boolean canResample(long[] file, long[] model, VisionModel m) {
+        if (file.length != 3 || model.length != 3 || file[0] != 1 || file[2] != model[2]) {
+            return false;
+        }
+        long patches = file[1] - m.config().positionPrefixTokens();
+        long side = Math.round(Math.sqrt(patches));
+        return patches > 0 && side * side == patches;
+    }
+
+    /** The old grid is square (as timm assumes); prefix tokens are kept, the grid is resampled. */
+    private static float[] resamplePositions(float[] table, long[] file, long[] model, VisionModel m) {
+        int prefix = m.config().positionPrefixTokens();
+        int dim = (int) file[2];
+        int oldSide = (int) Math.round(Math.sqrt(file[1] - prefix));
+        int newH = m.config().gridHeight();
+        int newW = m.config().gridWidth();
+        float[] grid = new float[dim * oldSide * oldSide];
+        for (int t = 0; t < oldSide * oldSide; t++) {
+            for (int d = 0; d < dim; d++) {
+                grid[d * oldSide * oldSide + t] = table[(prefix + t) * dim + d];
+            }
+        }
+        float[] resized = ResampleFilter.resample(grid, dim, oldSide, oldSide, newH, newW);
+        float[] out = new float[(int) (model[1] * dim)];
+        System.arraycopy(table, 0, out, 0, prefix * dim);
+        for (int t = 0; t < newH * newW; t++) {
+            for (int d = 0; d < dim; d++) {
+                out[(prefix + t) * dim + d] = resized[d * newH * newW + t];
+            }
+        }
+        return out;
+    }
+
+    /** The model's parameters as safetensors tensors, timm names. */
+    public static Map<String, SafeTensorsWriter.Tensor> stateDict(VisionModel model) {
+        Map<String, SafeTensorsWriter.Tensor> out = new LinkedHashMap<>();
+        for (Map.Entry<String, Parameter> e : model.namedParameters().entrySet()) {
+            Shape s = e.getValue().shape();
+            out.put(e.getKey(), new SafeTensorsWriter.Tensor(s.getShape(), e.getValue().array().toFloatArray()));
+        }
+        return out;
+    }
+}
