@@ -15,9 +15,15 @@ public final class Predictor {
     private final LoadedModel loaded;
     private final EvalTransform transform;
     private final DataConfig data;
+    private final Labels labels;
 
     public Predictor(LoadedModel loaded) {
+        this(loaded, loaded.labels());
+    }
+
+    public Predictor(LoadedModel loaded, Labels labels) {
         this.loaded = loaded;
+        this.labels = labels;
         this.data = loaded.model().config().resolvedDataConfig();
         this.transform = new EvalTransform(data);
     }
@@ -38,7 +44,7 @@ public final class Predictor {
                 new Shape(images.size(), data.channels(), data.height(), data.width()), false);
         List<List<Prediction>> result = new ArrayList<>();
         for (float[] logits : out.logits()) {
-            result.add(topK(logits, k, loaded.labels()));
+            result.add(topK(logits, k, labels));
         }
         return result;
     }

@@ -28,7 +28,8 @@ public final class AttentionRecorder implements AutoCloseable {
 
     /**
      * Records {@code weights} (batch × heads × queries × keys) of the attention layer at {@code layerPath};
-     * the key names the block that owns the layer ({@code blocks.3.attn} → {@code blocks.3}).
+     * the key names the block that owns the layer ({@code blocks.3.attn} → {@code blocks.3}); a layer used on
+     * its own is recorded under {@code kind} alone.
      */
     public void record(String kind, String layerPath, NDArray weights) {
         int dot = layerPath.lastIndexOf('.');
@@ -36,7 +37,7 @@ public final class AttentionRecorder implements AutoCloseable {
         NDArray kept = weights.duplicate();
         NDScope.unregister(kept);
         kept.attach(manager);
-        NDArray previous = tensors.put(kind + "." + owner, kept);
+        NDArray previous = tensors.put(owner.isEmpty() ? kind : kind + "." + owner, kept);
         if (previous != null) {
             previous.close();
         }

@@ -1,0 +1,55 @@
+package dev.vit4j.cli;
+
+import dev.vit4j.Vit4jException;
+import java.io.PrintWriter;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * {@code vit4j COMMAND …}. Exit codes: 0 success, 2 bad usage or bad input (one line on stderr, no stack
+ * trace), 1 internal error.
+ */
+@Command(name = "vit4j", mixinStandardHelpOptions = true, version = "vit4j 0.1.0",
+        description = "Vision transformers for Java: ViT and CaiT with timm's weights and numbers.",
+        subcommands = {ModelsCommand.class, PredictCommand.class, DemoCommand.class})
+public final class Main implements Runnable {
+    public static final int BAD_INPUT = 2;
+    public static final int INTERNAL_ERROR = 1;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(spec.commandLine().getOut());
+    }
+
+    public static void main(String[] args) {
+        System.exit(execute(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
+    }
+
+    /** Runs a command line; what {@link #main} does without exiting (for tests). */
+    public static int execute(String[] args, PrintWriter out, PrintWriter err) {
+        CommandLine cli = new CommandLine(new Main());
+        cli.setOut(out);
+        cli.setErr(err);
+        cli.setParameterExceptionHandler((ex, a) -> {
+            err.println("vit4j: " + ex.getMessage().split("\n", 2)[0]);
+            err.println("try: vit4j " + (ex.getCommandLine().getCommandName().equals("vit4j") ? ""
+                    : ex.getCommandLine().getCommandName() + " ") + "--help");
+            return BAD_INPUT;
+        });
+        cli.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
+            if (ex instanceof Vit4jException) {
+                err.println("vit4j: " + ex.getMessage());
+                return BAD_INPUT;
+            }
+            err.println("vit4j: internal error: " + ex);
+            if (System.getenv("VIT4J_DEBUG") != null) {
+                ex.printStackTrace(err);
+            }
+            return INTERNAL_ERROR;
+        });
+        return cli.execute(args);
+    }
+}

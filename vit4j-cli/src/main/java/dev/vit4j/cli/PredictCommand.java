@@ -1,0 +1,88 @@
+package dev.vit4j.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.vit4j.Vit4jException;
+import dev.vit4j.inference.Labels;
+import dev.vit4j.inference.LoadedModel;
+import dev.vit4j.inference.Prediction;
+import dev.vit4j.inference.Predictor;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+@Command(name = "predict", description = "Top-k classes of each image (timm's eval preprocessing, batched).")
+final class PredictCommand implements Callable<Integer> {
+    @Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Option(names = {"-m", "--model"}, description = "Architecture name (see `vit4j models`) or config .json.")
+    String model;
+
+    @Option(names = {"-w", "--weights"}, required = true,
+            description = "A .safetensors file (timm or Hugging Face names) or a directory with config.json.")
+    Path weights;
+
+    @Option(names = {"-k", "--top"}, defaultValue = "5", description = "How many classes per image (default 5).")
+    int k;
+
+    @Option(names = "--json", description = "One JSON object per image per line.")
+    boolean json;
+
+    @Option(names = "--labels", description = "Class names: one per line, or a TSV whose last column is the name.")
+    Path labelsFile;
+
+    @Option(names = "--batch-size", defaultValue = "32", description = "Images per forward pass (default 32).")
+    int batchSize;
+
+    @Parameters(arity = "1..*", paramLabel = "IMAGE", description = "PNG, JPEG, BMP, GIF, WebP or TIFF files.")
+    List<Path> images;
+
+    @Override
+    public Integer call() {
+        if (k < 1) {
+            throw new Vit4jException("-k must be at least 1");
+        }
+        if (batchSize < 1) {
+            throw new Vit4jException("--batch-size must be at least 1");
+        }
+        var out = spec.commandLine().getOut();
+        ObjectMapper mapper = new ObjectMapper();
+        try (LoadedModel loaded = LoadedModel.load(model, weights)) {
+            Labels labels = labelsFile == null ? loaded.labels() : Labels.read(labelsFile);
+            Predictor predictor = new Predictor(loaded, labels);
+            for (int start = 0; start < images.size(); start += batchSize) {
+                List<Path> chunk = images.subList(start, Math.min(images.size(), start + batchSize));
+                List<List<Prediction>> results = predictor.predict(chunk, k);
+                for (int i = 0; i < chunk.size(); i++) {
+                    List<Prediction> top = results.get(i);
+                    if (json) {
+                        ObjectNode o = mapper.createObjectNode();
+                        o.put("image", chunk.get(i).toString());
+                        ArrayNode preds = o.putArray("predictions");
+                        for (Prediction p : top) {
+                            preds.addObject().put("index", p.index()).put("label", p.label())
+                                    .put("probability", p.probability()).put("logit", p.logit());
+                        }
+                        out.println(o);
+                    } else {
+                        out.println(chunk.get(i));
+                        int rank = 1;
+                        for (Prediction p : top) {
+                            out.printf(Locale.ROOT, "  %d. %6.2f%%  %s (%d)%n", rank++, 100 * p.probability(),
+                                    p.label(), p.index());
+                        }
+                    }
+                }
+            }
+        }
+        out.flush();
+        return 0;
+    }
+}

@@ -1,0 +1,80 @@
+package dev.vit4j.weights;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.ndarray.NDManager;
+import dev.vit4j.Fixtures;
+import dev.vit4j.Vit4jException;
+import dev.vit4j.inference.Engine;
+import dev.vit4j.models.Configs;
+import dev.vit4j.models.ModelConfig;
+import dev.vit4j.models.ModelRegistry;
+import dev.vit4j.models.VisionModel;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class WeightLoaderTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void namesMissingUnexpectedAndMisShapedKeysInOneLine() throws IOException {
+        Map<String, SafeTensorsWriter.Tensor> sd = readAll("vit_micro/model.safetensors");
+        sd.remove("blocks.1.attn.qkv.bias");
+        sd.put("blocks.9.extra", new SafeTensorsWriter.Tensor(new long[] {1}, new float[] {0}));
+        sd.put("head.weight", new SafeTensorsWriter.Tensor(new long[] {5, 48}, new float[5 * 48]));
+        Path f = dir.resolve("bad.safetensors");
+        SafeTensorsWriter.write(f, sd, null);
+        try (NDManager m = Engine.newManager()) {
+            VisionModel model = ModelRegistry.build(Configs.read(Fixtures.path("vit_micro/config.json")));
+            Vit4jException e = assertThrows(Vit4jException.class, () -> WeightLoader.load(model, f, m));
+            String msg = e.getMessage();
+            assertTrue(msg.contains("missing blocks.1.attn.qkv.bias"), msg);
+            assertTrue(msg.contains("unexpected blocks.9.extra"), msg);
+            assertTrue(msg.contains("mis-shaped head.weight (file [5, 48], model [10, 48])"), msg);
+            assertTrue(!msg.contains("\n"), msg);
+        }
+    }
+
+    @Test
+    void caitWeightsDoNotFitAViT() {
+        try (NDManager m = Engine.newManager()) {
+            VisionModel model = ModelRegistry.build(Configs.read(Fixtures.path("vit_micro/config.json")));
+            Vit4jException e = assertThrows(Vit4jException.class,
+                    () -> WeightLoader.load(model, Fixtures.path("cait_micro/model.safetensors"), m));
+            assertTrue(e.getMessage().contains("unexpected blocks.0.attn.proj_l.bias"), e.getMessage());
+            assertTrue(e.getMessage().contains("in all"), e.getMessage());
+        }
+    }
+
+    /** A 4×4 table loaded into a model built for 64×64 images (8×8 grid) is resampled, class token kept. */
+    @Test
+    void resamplesPositionEmbeddingsToANewGrid() {
+        ModelConfig config = Configs.read(Fixtures.path("vit_micro/config.json"));
+        config.imgSize = new int[] {64, 32};
+        try (NDManager m = Engine.newManager()) {
+            VisionModel model = ModelRegistry.build(config);
+            WeightLoader.load(model, Fixtures.path("vit_micro/model.safetensors"), m);
+            float[] pos = model.namedParameters().get("pos_embed").array().toFloatArray();
+            float[] old = Fixtures.tensor("vit_micro/model.safetensors", "pos_embed");
+            assertEquals((1 + 8 * 4) * 48, pos.length);
+            for (int d = 0; d < 48; d++) {
+                assertEquals(old[d], pos[d], 0f, "class token row is kept");
+            }
+        }
+    }
+
+    private static Map<String, SafeTensorsWriter.Tensor> readAll(String fixture) {
+        Map<String, SafeTensorsWriter.Tensor> out = new LinkedHashMap<>();
+        try (SafeTensors st = SafeTensors.open(Fixtures.path(fixture))) {
+            st.tensors().forEach((k, v) -> out.put(k, new SafeTensorsWriter.Tensor(v.shape(), st.floats(k))));
+        }
+        return out;
+    }
+}
