@@ -38,7 +38,10 @@ public final class Configs {
             throw new Vit4jException("invalid model config " + file + ": empty");
         }
         if (config.name == null) {
-            config.name = file.getFileName().toString().replaceFirst("\\.json$", "");
+            // A model directory's config.json is named after the directory, as on the Hugging Face hub.
+            Path named = file.getFileName().toString().equals("config.json") && file.toAbsolutePath().getParent() != null
+                    ? file.toAbsolutePath().getParent() : file;
+            config.name = named.getFileName().toString().replaceFirst("\\.json$", "");
         }
         return config.validate();
     }
