@@ -53,20 +53,24 @@ class WeightLoaderTest {
         }
     }
 
-    /** A 4×4 table loaded into a model built for 64×64 images (8×8 grid) is resampled, class token kept. */
-    @Test
-    void resamplesPositionEmbeddingsToANewGrid() {
+    /**
+     * vit_micro's 4×4 table loaded into models built for other grids is resampled as timm does it
+     * (PyTorch's antialiased bicubic), up, down and to non-square grids; the class-token row is kept.
+     */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.CsvSource({"8, 4", "2, 3", "7, 7"})
+    void resamplesPositionEmbeddingsLikeTimm(int rows, int cols) throws Exception {
         ModelConfig config = Configs.read(Fixtures.path("vit_micro/config.json"));
-        config.imgSize = new int[] {64, 32};
-        try (NDManager m = Engine.newManager()) {
+        config.imgSize = new int[] {rows * 8, cols * 8};
+        Path expected = Path.of(getClass().getResource("/resample/vit_micro_pos_embed.safetensors").toURI());
+        String key = (rows > 4 || cols > 4 ? "up_" : "down_") + rows + "x" + cols;
+        try (NDManager m = Engine.newManager(); SafeTensors want = SafeTensors.open(expected)) {
             VisionModel model = ModelRegistry.build(config);
             WeightLoader.load(model, Fixtures.path("vit_micro/model.safetensors"), m);
             float[] pos = model.namedParameters().get("pos_embed").array().toFloatArray();
-            float[] old = Fixtures.tensor("vit_micro/model.safetensors", "pos_embed");
-            assertEquals((1 + 8 * 4) * 48, pos.length);
-            for (int d = 0; d < 48; d++) {
-                assertEquals(old[d], pos[d], 0f, "class token row is kept");
-            }
+            assertEquals((1 + rows * cols) * 48, pos.length);
+            double d = Fixtures.maxAbsDiff(want.floats(key), pos);
+            assertTrue(d < 1e-5, key + " differs from PyTorch by " + d);
         }
     }
 
