@@ -11,7 +11,8 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "vit4j", mixinStandardHelpOptions = true, version = "vit4j 0.1.0",
         description = "Vision transformers for Java: ViT and CaiT with timm's weights and numbers.",
-        subcommands = {ModelsCommand.class, PredictCommand.class, DemoCommand.class})
+        subcommands = {ModelsCommand.class, PredictCommand.class, AttentionCommand.class, MadCommand.class,
+            DemoCommand.class})
 public final class Main implements Runnable {
     public static final int BAD_INPUT = 2;
     public static final int INTERNAL_ERROR = 1;
@@ -25,6 +26,7 @@ public final class Main implements Runnable {
     }
 
     public static void main(String[] args) {
+        System.setProperty("java.awt.headless", "true");
         System.exit(execute(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
     }
 

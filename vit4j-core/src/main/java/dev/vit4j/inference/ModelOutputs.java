@@ -1,5 +1,6 @@
 package dev.vit4j.inference;
 
+import dev.vit4j.weights.FloatTensor;
 import dev.vit4j.weights.SafeTensorsWriter;
 import java.util.Map;
 
@@ -7,5 +8,5 @@ import java.util.Map;
  * What one forward pass produced, copied out of native memory: logits and pre-logits (batch-major rows),
  * and the recorded attention tensors with their shapes (empty unless asked for).
  */
-public record ModelOutputs(float[][] logits, float[][] preLogits, Map<String, SafeTensorsWriter.Tensor> attention) {
+public record ModelOutputs(float[][] logits, float[][] preLogits, Map<String, FloatTensor> attention) {
 }

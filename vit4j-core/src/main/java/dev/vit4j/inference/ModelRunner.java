@@ -7,6 +7,7 @@ import ai.djl.ndarray.types.Shape;
 import dev.vit4j.models.VisionModel;
 import dev.vit4j.nn.AttentionRecorder;
 import dev.vit4j.nn.ForwardContext;
+import dev.vit4j.weights.FloatTensor;
 import dev.vit4j.weights.SafeTensorsWriter;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -30,10 +31,10 @@ public final class ModelRunner {
             ForwardContext ctx = recorder == null ? ForwardContext.inference() : ForwardContext.recording(recorder);
             NDArray pre = model.forwardPreLogits(x, ctx);
             NDArray logits = model.forwardHead(pre);
-            Map<String, SafeTensorsWriter.Tensor> attention = new LinkedHashMap<>();
+            Map<String, FloatTensor> attention = new LinkedHashMap<>();
             if (recorder != null) {
                 recorder.tensors().forEach((k, v) -> attention.put(k,
-                        new SafeTensorsWriter.Tensor(v.getShape().getShape(), v.toFloatArray())));
+                        new FloatTensor(v.getShape().getShape(), v.toFloatArray())));
             }
             return new ModelOutputs(rows(logits), rows(pre), attention);
         }

@@ -17,27 +17,14 @@ public final class SafeTensorsWriter {
     private SafeTensorsWriter() {
     }
 
-    /** A float32 tensor to write: shape and row-major values. */
-    public record Tensor(long[] shape, float[] data) {
-        public Tensor {
-            long n = 1;
-            for (long d : shape) {
-                n *= d;
-            }
-            if (n != data.length) {
-                throw new IllegalArgumentException("shape holds " + n + " values, data has " + data.length);
-            }
-        }
-    }
-
-    public static void write(Path target, Map<String, Tensor> tensors, Map<String, String> metadata) throws IOException {
+    public static void write(Path target, Map<String, FloatTensor> tensors, Map<String, String> metadata) throws IOException {
         ObjectNode header = JSON.createObjectNode();
         if (metadata != null && !metadata.isEmpty()) {
             ObjectNode meta = header.putObject("__metadata__");
             metadata.forEach(meta::put);
         }
         long offset = 0;
-        for (Map.Entry<String, Tensor> e : tensors.entrySet()) {
+        for (Map.Entry<String, FloatTensor> e : tensors.entrySet()) {
             ObjectNode t = header.putObject(e.getKey());
             t.put("dtype", "F32");
             var shape = t.putArray("shape");
@@ -58,7 +45,7 @@ public final class SafeTensorsWriter {
                 out.write(' ');
             }
             ByteBuffer chunk = ByteBuffer.allocate(1 << 16).order(ByteOrder.LITTLE_ENDIAN);
-            for (Tensor t : tensors.values()) {
+            for (FloatTensor t : tensors.values()) {
                 for (float v : t.data()) {
                     if (!chunk.hasRemaining()) {
                         out.write(chunk.array(), 0, chunk.position());

@@ -147,11 +147,11 @@ public final class WeightLoader {
     }
 
     /** The model's parameters as safetensors tensors, timm names. */
-    public static Map<String, SafeTensorsWriter.Tensor> stateDict(VisionModel model) {
-        Map<String, SafeTensorsWriter.Tensor> out = new LinkedHashMap<>();
+    public static Map<String, FloatTensor> stateDict(VisionModel model) {
+        Map<String, FloatTensor> out = new LinkedHashMap<>();
         for (Map.Entry<String, Parameter> e : model.namedParameters().entrySet()) {
             Shape s = e.getValue().shape();
-            out.put(e.getKey(), new SafeTensorsWriter.Tensor(s.getShape(), e.getValue().array().toFloatArray()));
+            out.put(e.getKey(), new FloatTensor(s.getShape(), e.getValue().array().toFloatArray()));
         }
         return out;
     }

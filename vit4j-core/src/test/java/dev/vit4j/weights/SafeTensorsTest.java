@@ -26,10 +26,10 @@ class SafeTensorsTest {
 
     @Test
     void roundTripsAndReadsTheFixtures() throws IOException {
-        Map<String, SafeTensorsWriter.Tensor> t = new LinkedHashMap<>();
-        t.put("a", new SafeTensorsWriter.Tensor(new long[] {2, 3}, new float[] {1, 2, 3, 4, 5, -6.5f}));
-        t.put("b.c", new SafeTensorsWriter.Tensor(new long[] {1}, new float[] {Float.MIN_VALUE}));
-        t.put("empty", new SafeTensorsWriter.Tensor(new long[] {0, 4}, new float[0]));
+        Map<String, FloatTensor> t = new LinkedHashMap<>();
+        t.put("a", new FloatTensor(new long[] {2, 3}, new float[] {1, 2, 3, 4, 5, -6.5f}));
+        t.put("b.c", new FloatTensor(new long[] {1}, new float[] {Float.MIN_VALUE}));
+        t.put("empty", new FloatTensor(new long[] {0, 4}, new float[0]));
         Path f = dir.resolve("x.safetensors");
         SafeTensorsWriter.write(f, t, Map.of("format", "pt"));
         try (SafeTensors st = SafeTensors.open(f)) {

@@ -25,10 +25,10 @@ class WeightLoaderTest {
 
     @Test
     void namesMissingUnexpectedAndMisShapedKeysInOneLine() throws IOException {
-        Map<String, SafeTensorsWriter.Tensor> sd = readAll("vit_micro/model.safetensors");
+        Map<String, FloatTensor> sd = readAll("vit_micro/model.safetensors");
         sd.remove("blocks.1.attn.qkv.bias");
-        sd.put("blocks.9.extra", new SafeTensorsWriter.Tensor(new long[] {1}, new float[] {0}));
-        sd.put("head.weight", new SafeTensorsWriter.Tensor(new long[] {5, 48}, new float[5 * 48]));
+        sd.put("blocks.9.extra", new FloatTensor(new long[] {1}, new float[] {0}));
+        sd.put("head.weight", new FloatTensor(new long[] {5, 48}, new float[5 * 48]));
         Path f = dir.resolve("bad.safetensors");
         SafeTensorsWriter.write(f, sd, null);
         try (NDManager m = Engine.newManager()) {
@@ -74,10 +74,10 @@ class WeightLoaderTest {
         }
     }
 
-    private static Map<String, SafeTensorsWriter.Tensor> readAll(String fixture) {
-        Map<String, SafeTensorsWriter.Tensor> out = new LinkedHashMap<>();
+    private static Map<String, FloatTensor> readAll(String fixture) {
+        Map<String, FloatTensor> out = new LinkedHashMap<>();
         try (SafeTensors st = SafeTensors.open(Fixtures.path(fixture))) {
-            st.tensors().forEach((k, v) -> out.put(k, new SafeTensorsWriter.Tensor(v.shape(), st.floats(k))));
+            st.tensors().forEach((k, v) -> out.put(k, new FloatTensor(v.shape(), st.floats(k))));
         }
         return out;
     }
