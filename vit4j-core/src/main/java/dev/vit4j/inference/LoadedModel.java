@@ -12,8 +12,9 @@ import java.nio.file.Path;
 
 /**
  * A model with its weights, ready to run, owning the native memory of its parameters. {@code -w} is a
- * {@code .safetensors} file (the architecture comes from {@code -m}) or a directory holding
- * {@code config.json} (vit4j's or Hugging Face's) and {@code model.safetensors}.
+ * {@code .safetensors} file (the architecture comes from {@code -m}), a directory holding
+ * {@code config.json} (vit4j's or Hugging Face's) and {@code model.safetensors}, or a {@code vit4j train}
+ * output directory (its {@code best/} checkpoint).
  */
 public final class LoadedModel implements AutoCloseable {
     private final NDManager manager;
@@ -29,6 +30,11 @@ public final class LoadedModel implements AutoCloseable {
     public static LoadedModel load(String arch, Path weights) {
         Path file = weights;
         ModelConfig config;
+        if (Files.isDirectory(weights) && !Files.exists(weights.resolve("model.safetensors"))
+                && Files.isRegularFile(weights.resolve("best/model.safetensors"))) {
+            // A `vit4j train` output directory: its best checkpoint.
+            return load(arch, weights.resolve("best"));
+        }
         if (Files.isDirectory(weights)) {
             file = weights.resolve("model.safetensors");
             Path cfg = weights.resolve("config.json");

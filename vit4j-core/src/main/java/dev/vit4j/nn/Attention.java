@@ -33,7 +33,7 @@ public final class Attention extends Module {
         long c = x.getShape().get(2);
         NDArray qkvHeads = qkv.forward(x).reshape(b, n, 3, heads, c / heads).transpose(2, 0, 3, 1, 4);
         NDList parts = qkvHeads.split(3, 0);
-        NDArray q = parts.get(0).squeeze(0).mul(scale);
+        NDArray q = Scalars.times(parts.get(0).squeeze(0), scale);
         NDArray k = parts.get(1).squeeze(0);
         NDArray v = parts.get(2).squeeze(0);
         NDArray attn = Heads.scores(q, k).softmax(-1);

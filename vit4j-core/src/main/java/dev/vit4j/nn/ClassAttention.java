@@ -33,7 +33,7 @@ public final class ClassAttention extends Module {
 
     public NDArray forward(NDArray x, ForwardContext ctx) {
         NDArray cls = x.get(":, 0:1, :");
-        NDArray query = Heads.split(q.forward(cls), heads).mul(scale);
+        NDArray query = Scalars.times(Heads.split(q.forward(cls), heads), scale);
         NDArray key = Heads.split(k.forward(x), heads);
         NDArray value = Heads.split(v.forward(x), heads);
         NDArray attn = Heads.scores(query, key).softmax(-1);

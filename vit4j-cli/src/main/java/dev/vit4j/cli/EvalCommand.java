@@ -1,0 +1,112 @@
+package dev.vit4j.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.vit4j.Vit4jException;
+import dev.vit4j.data.BatchLoader;
+import dev.vit4j.data.Dataset;
+import dev.vit4j.data.DatasetSpec;
+import dev.vit4j.data.Pipelines;
+import dev.vit4j.data.Subset;
+import dev.vit4j.inference.LoadedModel;
+import dev.vit4j.models.ModelConfig;
+import dev.vit4j.training.Evaluation;
+import dev.vit4j.training.Trainer;
+import dev.vit4j.viz.TrainingPlots;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+@Command(name = "eval", description = "Top-1, top-5, loss, per-class accuracy and a confusion-matrix PNG on a dataset.")
+final class EvalCommand implements Callable<Integer> {
+    @Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Option(names = {"-m", "--model"}, description = "Architecture (needed with a .safetensors file).")
+    String model;
+
+    @Option(names = {"-w", "--weights"}, required = true, description = "A train output directory, a model directory or .safetensors.")
+    Path weights;
+
+    @Option(names = "--data", required = true, description = "Dataset spec; its test split is used (imagenet-val:DIR:LIST as is).")
+    String data;
+
+    @Option(names = "--split", defaultValue = "test", description = "test or train.")
+    String split;
+
+    @Option(names = "--limit", defaultValue = "0", description = "Evaluate the first N examples only.")
+    int limit;
+
+    @Option(names = {"-b", "--batch-size"}, defaultValue = "64")
+    int batchSize;
+
+    @Option(names = {"-o", "--output"}, description = "Where confusion_matrix.png and eval.json go (default: none).")
+    Path output;
+
+    @Option(names = "--json", description = "One JSON object instead of the table.")
+    boolean json;
+
+    @Override
+    public Integer call() throws IOException {
+        DatasetSpec.Split which = switch (split) {
+            case "test" -> DatasetSpec.Split.TEST;
+            case "train" -> DatasetSpec.Split.TRAIN;
+            default -> throw new Vit4jException("--split must be test or train");
+        };
+        Dataset d = DatasetSpec.open(data, which);
+        if (d == null) {
+            throw new Vit4jException(data + " has no " + split + " split (a folder needs a val/ sub-folder)");
+        }
+        d = Subset.limit(d, limit);
+        PrintWriter out = spec.commandLine().getOut();
+        try (LoadedModel loaded = LoadedModel.load(model, weights)) {
+            ModelConfig c = loaded.model().config();
+            if (d.classes().size() != c.numClasses) {
+                throw new Vit4jException(d.describe() + " has " + d.classes().size() + " classes; the model has "
+                        + c.numClasses + " outputs");
+            }
+            int inputSize = c.inChans * c.height() * c.width();
+            Evaluation e;
+            try (BatchLoader loader = new BatchLoader(d, Pipelines.eval(c, c.resolvedDataConfig()), batchSize, inputSize,
+                    2, msg -> spec.commandLine().getErr().println("vit4j: " + msg))) {
+                e = Trainer.evaluate(loaded, loader, d, true);
+            }
+            ObjectMapper mapper = new ObjectMapper();
+            ObjectNode o = mapper.createObjectNode();
+            o.put("model", c.name).put("data", d.describe()).put("images", e.count()).put("top1", e.top1())
+                    .put("top5", e.top5()).put("loss", e.loss());
+            ObjectNode perClass = o.putObject("per_class_accuracy");
+            double[] acc = e.perClassAccuracy();
+            for (int i = 0; i < acc.length; i++) {
+                perClass.put(e.classes().get(i), acc[i]);
+            }
+            if (output != null) {
+                TrainingPlots.confusionMatrix(c.name + " on " + d.describe(), e.classes(), e.confusion(),
+                        output.resolve("confusion_matrix.png"));
+                dev.vit4j.io.AtomicFiles.writeString(output.resolve("eval.json"),
+                        mapper.writerWithDefaultPrettyPrinter().writeValueAsString(o));
+            }
+            if (json) {
+                out.println(o);
+            } else {
+                out.printf(Locale.ROOT, "%s on %s: top-1 %.4f  top-5 %.4f  loss %.4f  (%d images)%n", c.name,
+                        d.describe(), e.top1(), e.top5(), e.loss(), e.count());
+                if (acc.length <= 100) {
+                    for (int i = 0; i < acc.length; i++) {
+                        out.printf(Locale.ROOT, "  %-24s %.4f%n", e.classes().get(i), acc[i]);
+                    }
+                }
+                if (output != null) {
+                    out.println("confusion matrix: " + output.resolve("confusion_matrix.png"));
+                }
+            }
+        }
+        out.flush();
+        return 0;
+    }
+}

@@ -1,0 +1,227 @@
+package dev.vit4j.cli;
+
+import dev.vit4j.Vit4jException;
+import dev.vit4j.data.Augmentation;
+import dev.vit4j.data.Dataset;
+import dev.vit4j.data.DatasetSpec;
+import dev.vit4j.data.Subset;
+import dev.vit4j.models.ModelConfig;
+import dev.vit4j.models.ModelRegistry;
+import dev.vit4j.training.EpochRecord;
+import dev.vit4j.training.TrainConfig;
+import dev.vit4j.training.Trainer;
+import dev.vit4j.training.TrainerState;
+import dev.vit4j.training.TrainingListener;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+@Command(name = "train", description = "Train a model: checkpoints in DIR/last and DIR/best, history.csv, learning_curves.png.")
+final class TrainCommand implements Callable<Integer> {
+    @Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Option(names = {"-m", "--model"}, description = "Architecture name (see `vit4j models`) or config .json.")
+    String model;
+
+    @Option(names = "--config", description = "Model config .json (same as -m FILE).")
+    Path config;
+
+    @Option(names = "--data", required = true, description = "Training data: fashion-mnist[:DIR], mnist:DIR, cifar10:DIR, "
+            + "cifar100:DIR, folder:DIR, shapes[:SIZE[:COUNT]].")
+    String data;
+
+    @Option(names = "--val", description = "Validation data (default: the spec's test split, else --val-split).")
+    String val;
+
+    @Option(names = "--val-split", defaultValue = "0", description = "Hold out this share of the training data.")
+    double valSplit;
+
+    @Option(names = {"-o", "--output"}, required = true, description = "Run directory.")
+    Path output;
+
+    @Option(names = "--epochs", defaultValue = "10")
+    int epochs;
+
+    @Option(names = {"-b", "--batch-size"}, defaultValue = "64")
+    int batchSize;
+
+    @Option(names = "--lr", defaultValue = "1e-3")
+    double lr;
+
+    @Option(names = "--min-lr", defaultValue = "1e-5")
+    double minLr;
+
+    @Option(names = "--warmup-epochs", defaultValue = "1")
+    double warmupEpochs;
+
+    @Option(names = "--optimizer", defaultValue = "adamw", description = "adamw, adam, lamb, sgd.")
+    String optimizer;
+
+    @Option(names = "--weight-decay", defaultValue = "0.05")
+    double weightDecay;
+
+    @Option(names = "--momentum", defaultValue = "0.9", description = "SGD momentum.")
+    double momentum;
+
+    @Option(names = "--label-smoothing", defaultValue = "0.1")
+    double labelSmoothing;
+
+    @Option(names = "--clip-grad", defaultValue = "1.0", description = "Global gradient-norm limit; 0 = off.")
+    double clipGrad;
+
+    @Option(names = "--schedule", defaultValue = "cosine", description = "cosine, plateau (ReduceLROnPlateau), constant.")
+    String schedule;
+
+    @Option(names = "--plateau-patience", defaultValue = "2")
+    int plateauPatience;
+
+    @Option(names = "--plateau-factor", defaultValue = "0.5")
+    double plateauFactor;
+
+    @Option(names = "--early-stopping", defaultValue = "0", description = "Patience in epochs; 0 = off. Restores the best weights.")
+    int earlyStopping;
+
+    @Option(names = "--monitor", defaultValue = "val_loss", description = "val_loss or val_top1.")
+    String monitor;
+
+    @Option(names = "--drop-path", description = "Stochastic depth rate (overrides the model config).")
+    Double dropPath;
+
+    @Option(names = "--drop", description = "Dropout rate (overrides the model config).")
+    Double drop;
+
+    @Option(names = "--flip", defaultValue = "0", description = "Horizontal flip probability.")
+    double flip;
+
+    @Option(names = "--zoom", defaultValue = "0", description = "Random zoom factor (Keras RandomZoom).")
+    double zoom;
+
+    @Option(names = "--crop-scale", defaultValue = "0", description = "Random resized crop: smallest area share; 0 = off.")
+    double cropScale;
+
+    @Option(names = "--pad-crop", defaultValue = "0", description = "Pad by N pixels and crop back at random; 0 = off.")
+    int padCrop;
+
+    @Option(names = "--normalize", defaultValue = "adapt", description = "adapt (from the training data) or model.")
+    String normalize;
+
+    @Option(names = "--seed", defaultValue = "42")
+    long seed;
+
+    @Option(names = "--limit", defaultValue = "0", description = "Use only the first N training examples.")
+    int limit;
+
+    @Option(names = "--val-limit", defaultValue = "0", description = "Validate on at most N examples per epoch.")
+    int valLimit;
+
+    @Option(names = "--loader-threads", defaultValue = "2")
+    int loaderThreads;
+
+    @Option(names = "--resume", description = "Continue the run in the output directory from its last checkpoint.")
+    boolean resume;
+
+    @Override
+    public Integer call() throws IOException {
+        if (model == null && config == null) {
+            throw new Vit4jException("give the model with --model NAME or --config FILE");
+        }
+        ModelConfig mc = ModelRegistry.defaults().config(config != null ? config.toString() : model);
+        if (dropPath != null) {
+            mc.dropPathRate = dropPath;
+        }
+        if (drop != null) {
+            mc.dropRate = drop;
+        }
+        TrainConfig tc = trainConfig();
+        Dataset trainData = Subset.limit(DatasetSpec.open(data, DatasetSpec.Split.TRAIN), limit);
+        Dataset valData;
+        if (valSplit > 0) {
+            Subset[] parts = Subset.split(trainData, valSplit, seed);
+            trainData = parts[0];
+            valData = parts[1];
+        } else {
+            valData = DatasetSpec.open(val != null ? val : data, DatasetSpec.Split.TEST);
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        out.println("training " + mc.name + " on " + trainData.describe()
+                + (valData == null ? ", no validation" : ", validating on " + valData.describe()));
+        TrainerState state = new Trainer(tc, mc, trainData, valData, output, listener(out, err)).run(resume);
+        EpochRecord lastEpoch = state.history.isEmpty() ? null : state.history.get(state.history.size() - 1);
+        if (lastEpoch != null) {
+            out.printf(Locale.ROOT, "done: %d epochs; best epoch %d; last val top-1 %.4f%n", state.epochsDone,
+                    state.bestEpoch, lastEpoch.valTop1());
+        }
+        out.println("model: " + output.resolve("best") + " (also -w " + output + "); resume: " + output.resolve("last"));
+        out.println("history: " + output.resolve("history.csv") + ", " + output.resolve("learning_curves.png"));
+        out.flush();
+        return 0;
+    }
+
+    TrainConfig trainConfig() {
+        TrainConfig tc = new TrainConfig();
+        tc.epochs = epochs;
+        tc.batchSize = batchSize;
+        tc.lr = lr;
+        tc.minLr = minLr;
+        tc.warmupEpochs = warmupEpochs;
+        tc.warmupLr = Math.min(lr, 1e-5);
+        tc.optimizer = optimizer;
+        tc.weightDecay = weightDecay;
+        tc.momentum = momentum;
+        tc.labelSmoothing = labelSmoothing;
+        tc.clipGrad = clipGrad;
+        tc.schedule = schedule;
+        tc.plateauFactor = plateauFactor;
+        tc.plateauPatience = plateauPatience;
+        tc.earlyStoppingPatience = earlyStopping;
+        tc.monitor = monitor;
+        tc.seed = seed;
+        tc.normalize = normalize;
+        tc.loaderThreads = loaderThreads;
+        tc.valLimit = valLimit;
+        Augmentation a = new Augmentation();
+        a.flip = flip;
+        a.zoom = zoom;
+        a.cropScale = cropScale;
+        a.padCrop = padCrop;
+        tc.augmentation = a;
+        return tc;
+    }
+
+    static TrainingListener listener(PrintWriter out, PrintWriter err) {
+        return new TrainingListener() {
+            Progress progress;
+            int epoch = -1;
+
+            @Override
+            public void batch(int e, long done, long total, double loss) {
+                if (e != epoch) {
+                    epoch = e;
+                    progress = new Progress(err, "batches", total);
+                }
+                progress.update(done);
+            }
+
+            @Override
+            public void epoch(EpochRecord r, boolean best) {
+                out.printf(Locale.ROOT, "epoch %3d  lr %.2e  train loss %.4f top-1 %.4f  val loss %.4f top-1 %.4f top-5 %.4f"
+                        + "  %.1fs%s%n", r.epoch(), r.lr(), r.trainLoss(), r.trainTop1(), r.valLoss(), r.valTop1(),
+                        r.valTop5(), r.seconds(), best ? "  *best" : "");
+                out.flush();
+            }
+
+            @Override
+            public void message(String text) {
+                err.println("vit4j: " + text);
+                err.flush();
+            }
+        };
+    }
+}

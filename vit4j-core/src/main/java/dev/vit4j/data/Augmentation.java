@@ -1,0 +1,44 @@
+package dev.vit4j.data;
+
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.annotation.JsonNaming;
+
+/**
+ * Training-time augmentation, applied in this order: random resized crop (or a plain resize to the model's
+ * size), padding + random crop, random zoom (Keras {@code RandomZoom}, reflect fill), horizontal flip.
+ * All off by default; {@link #seed003()} is the Perceiver seed's recipe.
+ */
+@JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+@JsonIgnoreProperties(ignoreUnknown = true)
+public final class Augmentation {
+    /** Probability of a horizontal flip. */
+    public double flip;
+    /** Keras RandomZoom factor: each image is scaled by a factor drawn from [1 − zoom, 1 + zoom]. */
+    public double zoom;
+    /** Random resized crop: smallest area fraction; 0 = off. */
+    public double cropScale;
+    /** Padding (pixels, reflect) before a random crop back to size; 0 = off. */
+    public int padCrop;
+
+    public static Augmentation none() {
+        return new Augmentation();
+    }
+
+    /** Seed 003 (Keras Perceiver): RandomFlip("horizontal"), RandomZoom(0.2, 0.2). */
+    public static Augmentation seed003() {
+        Augmentation a = new Augmentation();
+        a.flip = 0.5;
+        a.zoom = 0.2;
+        return a;
+    }
+
+    public boolean isNone() {
+        return flip == 0 && zoom == 0 && cropScale == 0 && padCrop == 0;
+    }
+
+    @Override
+    public String toString() {
+        return isNone() ? "none" : "flip=" + flip + " zoom=" + zoom + " crop_scale=" + cropScale + " pad_crop=" + padCrop;
+    }
+}

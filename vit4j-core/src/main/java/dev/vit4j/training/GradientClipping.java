@@ -1,0 +1,32 @@
+package dev.vit4j.training;
+
+import ai.djl.ndarray.NDArray;
+import dev.vit4j.nn.Parameter;
+import java.util.Collection;
+
+/** Clips the global gradient norm, as {@code torch.nn.utils.clip_grad_norm_}. */
+public final class GradientClipping {
+    private GradientClipping() {
+    }
+
+    /** Scales every gradient by max/(norm + 1e-6) when the global L2 norm exceeds {@code maxNorm}; returns the norm. */
+    public static double clip(Collection<Parameter> params, double maxNorm) {
+        double sumSq = 0;
+        for (Parameter p : params) {
+            if (p.trainable()) {
+                NDArray g = p.array().getGradient();
+                sumSq += g.square().sum().getFloat();
+            }
+        }
+        double norm = Math.sqrt(sumSq);
+        if (maxNorm > 0 && norm > maxNorm) {
+            double scale = maxNorm / (norm + 1e-6);
+            for (Parameter p : params) {
+                if (p.trainable()) {
+                    p.array().getGradient().muli(scale);
+                }
+            }
+        }
+        return norm;
+    }
+}

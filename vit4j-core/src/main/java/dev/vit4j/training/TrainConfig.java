@@ -1,0 +1,66 @@
+package dev.vit4j.training;
+
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.annotation.JsonNaming;
+import dev.vit4j.Vit4jException;
+import dev.vit4j.data.Augmentation;
+
+/** How to train: optimizer, schedule, regularisation, data handling. Saved with every checkpoint. */
+@JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+@JsonIgnoreProperties(ignoreUnknown = true)
+public final class TrainConfig {
+    public int epochs = 10;
+    public int batchSize = 64;
+    public double lr = 1e-3;
+    public double minLr = 1e-5;
+    public double warmupEpochs = 1;
+    public double warmupLr = 1e-5;
+    /** adamw, adam, lamb, sgd. */
+    public String optimizer = "adamw";
+    public double weightDecay = 0.05;
+    public double momentum = 0.9;
+    public double labelSmoothing = 0.1;
+    /** Global gradient-norm limit; 0 = off. */
+    public double clipGrad = 1.0;
+    /** cosine (warm-up then cosine), plateau (warm-up then Keras ReduceLROnPlateau), constant. */
+    public String schedule = "cosine";
+    public double plateauFactor = 0.5;
+    public int plateauPatience = 2;
+    /** Epochs without improvement before stopping (restoring the best weights); 0 = off. */
+    public int earlyStoppingPatience;
+    /** val_loss or val_top1. */
+    public String monitor = "val_loss";
+    /** ce (cross-entropy) or mse (regression on the label value). */
+    public String loss = "ce";
+    public long seed = 42;
+    public Augmentation augmentation = Augmentation.none();
+    /** adapt (mean/std measured on the training data, Keras Normalization.adapt) or model (its data config). */
+    public String normalize = "adapt";
+    public int loaderThreads = 2;
+    /** Evaluate on at most this many validation images per epoch; 0 = all. */
+    public int valLimit;
+
+    public TrainConfig validate() {
+        if (epochs < 1 || batchSize < 1) {
+            throw new Vit4jException("epochs and batch size must be at least 1");
+        }
+        if (!(lr > 0) || minLr < 0 || warmupEpochs < 0 || weightDecay < 0 || labelSmoothing < 0 || labelSmoothing >= 1) {
+            throw new Vit4jException("learning rates, warm-up, weight decay and label smoothing must be sensible");
+        }
+        Optimizer.create(optimizer, 0, 0);
+        if (!schedule.equals("cosine") && !schedule.equals("plateau") && !schedule.equals("constant")) {
+            throw new Vit4jException("schedule must be cosine, plateau or constant, not " + schedule);
+        }
+        if (!monitor.equals("val_loss") && !monitor.equals("val_top1")) {
+            throw new Vit4jException("monitor must be val_loss or val_top1, not " + monitor);
+        }
+        if (!loss.equals("ce") && !loss.equals("mse")) {
+            throw new Vit4jException("loss must be ce or mse, not " + loss);
+        }
+        if (!normalize.equals("adapt") && !normalize.equals("model")) {
+            throw new Vit4jException("normalize must be adapt or model, not " + normalize);
+        }
+        return this;
+    }
+}

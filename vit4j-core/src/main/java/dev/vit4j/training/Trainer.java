@@ -1,0 +1,292 @@
+package dev.vit4j.training;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.GradientCollector;
+import dev.vit4j.Vit4jException;
+import dev.vit4j.data.BatchLoader;
+import dev.vit4j.data.Dataset;
+import dev.vit4j.data.Normalization;
+import dev.vit4j.data.Pipelines;
+import dev.vit4j.data.Shuffle;
+import dev.vit4j.inference.LoadedModel;
+import dev.vit4j.io.AtomicFiles;
+import dev.vit4j.models.DataConfig;
+import dev.vit4j.models.ModelConfig;
+import dev.vit4j.models.VisionModel;
+import dev.vit4j.nn.ForwardContext;
+import dev.vit4j.nn.Parameter;
+import dev.vit4j.viz.TrainingPlots;
+import dev.vit4j.weights.WeightLoader;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+
+/**
+ * The training loop: seeded and deterministic, data loaded in parallel with the model, metrics each
+ * epoch, {@code history.csv} and {@code learning_curves.png}, atomic {@code last/} and {@code best/}
+ * checkpoints, and resume that continues to the same result as an uninterrupted run (every epoch starts
+ * from RNG states derived from the seed and the epoch number alone).
+ */
+public final class Trainer {
+    private TrainConfig train;
+    private final ModelConfig modelConfig;
+    private final Dataset trainData;
+    private final Dataset valData;
+    private final Path out;
+    private final TrainingListener listener;
+
+    public Trainer(TrainConfig train, ModelConfig modelConfig, Dataset trainData, Dataset valData, Path out,
+            TrainingListener listener) {
+        this.train = train.validate();
+        this.modelConfig = modelConfig.copy().validate();
+        this.trainData = trainData;
+        this.valData = valData;
+        this.out = out;
+        this.listener = listener;
+        if (trainData.classes().size() != modelConfig.numClasses && "ce".equals(train.loss)) {
+            throw new Vit4jException(trainData.describe() + " has " + trainData.classes().size() + " classes but the model "
+                    + modelConfig.name + " has " + modelConfig.numClasses + " outputs");
+        }
+    }
+
+    /** Trains from scratch, or continues from {@code out/last} when {@code resume} is set. Returns the final state. */
+    public TrainerState run(boolean resume) throws IOException {
+        Files.createDirectories(out);
+        TrainerState state;
+        LoadedModel loaded;
+        Optimizer optimizer = Optimizer.create(train.optimizer, train.weightDecay, train.momentum);
+        Path last = Checkpoint.complete(out.resolve("last"));
+        if (resume && last != null) {
+            state = Checkpoint.readState(last);
+            if (!Checkpoint.JSON.writeValueAsString(state.train).equals(Checkpoint.JSON.writeValueAsString(train))) {
+                listener.message("resuming with the run's saved training configuration");
+            }
+            train = state.train.validate();
+            optimizer = Optimizer.create(train.optimizer, train.weightDecay, train.momentum);
+            loaded = LoadedModel.load(null, last);
+            optimizer.loadState(Checkpoint.readOptimizer(last), loaded.model().namedParameters());
+            listener.message("resuming from " + last + " after epoch " + state.epochsDone);
+        } else {
+            if (resume) {
+                listener.message("nothing to resume in " + out + ": starting from scratch");
+            }
+            state = new TrainerState();
+            state.train = train;
+            ModelConfig config = modelConfig.copy();
+            config.labels = trainData.classes();
+            config.dataConfig = dataConfig(config);
+            if (train.schedule.equals("plateau")) {
+                state.plateau = new ReduceLrOnPlateau(train.plateauFactor, train.plateauPatience, 1e-4, 0,
+                        train.monitor.equals("val_top1"));
+            }
+            if (train.earlyStoppingPatience > 0) {
+                state.earlyStopping = new EarlyStopping(train.earlyStoppingPatience, 1e-4, train.monitor.equals("val_top1"));
+            }
+            Engine.getEngine("PyTorch").setRandomSeed((int) train.seed);
+            loaded = LoadedModel.initialized(config, train.seed);
+        }
+        try (LoadedModel model = loaded) {
+            return loop(model, optimizer, state);
+        }
+    }
+
+    private DataConfig dataConfig(ModelConfig config) {
+        DataConfig base = config.resolvedDataConfig();
+        if (train.normalize.equals("model")) {
+            return base;
+        }
+        double[][] ms = Normalization.adapt(trainData, config.inChans, 5000);
+        listener.message(String.format(java.util.Locale.ROOT, "normalization adapted on %s: mean %s std %s",
+                trainData.describe(), java.util.Arrays.toString(round(ms[0])), java.util.Arrays.toString(round(ms[1]))));
+        return new DataConfig(base.inputSize(), base.interpolation(), 1.0, ms[0], ms[1]);
+    }
+
+    private static double[] round(double[] a) {
+        double[] r = new double[a.length];
+        for (int i = 0; i < a.length; i++) {
+            r[i] = Math.round(a[i] * 1e4) / 1e4;
+        }
+        return r;
+    }
+
+    private TrainerState loop(LoadedModel loaded, Optimizer optimizer, TrainerState state) throws IOException {
+        VisionModel model = loaded.model();
+        ModelConfig config = model.config();
+        DataConfig data = config.resolvedDataConfig();
+        Map<String, Parameter> params = model.namedParameters();
+        for (Parameter p : params.values()) {
+            if (p.trainable()) {
+                p.array().setRequiresGradient(true);
+            }
+        }
+        int inputSize = config.inChans * config.height() * config.width();
+        Shape sample = new Shape(config.inChans, config.height(), config.width());
+        long stepsPerEpoch = (trainData.size() + train.batchSize - 1) / train.batchSize;
+        LearningRateSchedule schedule = new LearningRateSchedule(train.lr, train.minLr, train.warmupLr,
+                Math.round(train.warmupEpochs * stepsPerEpoch),
+                train.schedule.equals("cosine") ? train.epochs * stepsPerEpoch : Long.MAX_VALUE / 4);
+        Dataset val = valData == null ? null : dev.vit4j.data.Subset.limit(valData, train.valLimit);
+        try (BatchLoader trainLoader = new BatchLoader(trainData, Pipelines.train(config, data, train.augmentation),
+                train.batchSize, inputSize, train.loaderThreads, listener::message);
+                BatchLoader valLoader = val == null ? null : new BatchLoader(val, Pipelines.eval(config, data),
+                        train.batchSize, inputSize, train.loaderThreads, listener::message)) {
+            for (int epoch = state.epochsDone; epoch < train.epochs && !state.stoppedEarly; epoch++) {
+                long t0 = System.nanoTime();
+                Engine.getEngine("PyTorch").setRandomSeed((int) mix(train.seed, epoch));
+                int[] order = Shuffle.permutation(trainData.size(), mix(train.seed, epoch));
+                Metrics metrics = new Metrics(config.numClasses, false);
+                final int ep = epoch;
+                final long[] done = {0};
+                double[] lastLr = {0};
+                trainLoader.forEach(order, train.seed, epoch, batch -> {
+                    double lr = schedule.at(state.globalStep) * (state.plateau == null ? 1 : state.plateau.scale());
+                    lastLr[0] = lr;
+                    trainStep(loaded, optimizer, params, batch, sample, lr, metrics);
+                    state.globalStep++;
+                    done[0]++;
+                    listener.batch(ep, done[0], stepsPerEpoch, metrics.loss());
+                });
+                Evaluation v = val == null ? null : evaluate(loaded, valLoader, val, false);
+                EpochRecord rec = new EpochRecord(epoch + 1, lastLr[0], metrics.loss(), metrics.top1(), metrics.top5(),
+                        v == null ? Double.NaN : v.loss(), v == null ? Double.NaN : v.top1(),
+                        v == null ? Double.NaN : v.top5(), (System.nanoTime() - t0) / 1e9);
+                state.history.add(rec);
+                state.epochsDone = epoch + 1;
+                double monitored = monitored(rec);
+                boolean best = state.bestEpoch < 0 || better(monitored, state.bestMetric);
+                if (best) {
+                    state.bestMetric = monitored;
+                    state.bestEpoch = epoch + 1;
+                    Checkpoint.write(out.resolve("best"), config, model, null, null);
+                }
+                if (state.plateau != null && state.plateau.observe(monitored, lastLr[0], train.minLr)) {
+                    listener.message("plateau: learning rate × " + train.plateauFactor);
+                }
+                if (state.earlyStopping != null && state.earlyStopping.observe(epoch + 1, monitored)) {
+                    state.stoppedEarly = true;
+                    listener.message("early stopping after epoch " + (epoch + 1) + "; best was epoch " + state.bestEpoch);
+                }
+                Checkpoint.write(out.resolve("last"), config, model, optimizer, state);
+                writeHistory(config.name, state);
+                listener.epoch(rec, best);
+            }
+        }
+        if (state.stoppedEarly && state.bestEpoch > 0) {
+            // Keras' restore_best_weights: the run ends holding the best weights, and last/ says so.
+            restoreBest(loaded, state.bestEpoch);
+            Checkpoint.write(out.resolve("last"), config, model, optimizer, state);
+        }
+        return state;
+    }
+
+    private void restoreBest(LoadedModel loaded, int bestEpoch) {
+        Path best = Checkpoint.complete(out.resolve("best"));
+        if (best != null) {
+            WeightLoader.load(loaded.model(), best.resolve("model.safetensors"), loaded.manager());
+            listener.message("restored the best weights (epoch " + bestEpoch + ")");
+        }
+    }
+
+    private double monitored(EpochRecord r) {
+        boolean top1 = train.monitor.equals("val_top1");
+        double v = top1 ? r.valTop1() : r.valLoss();
+        if (Double.isNaN(v)) {
+            v = top1 ? r.trainTop1() : r.trainLoss();
+        }
+        return v;
+    }
+
+    private boolean better(double value, double best) {
+        if (Double.isNaN(best)) {
+            return true;
+        }
+        return train.monitor.equals("val_top1") ? value > best : value < best;
+    }
+
+    private void trainStep(LoadedModel loaded, Optimizer optimizer, Map<String, Parameter> params,
+            BatchLoader.Batch batch, Shape sample, double lr, Metrics metrics) {
+        VisionModel model = loaded.model();
+        try (NDManager step = loaded.manager().newSubManager(); NDScope scope = new NDScope()) {
+            scope.suppressNotUsedWarning();
+            NDArray x = step.create(batch.inputs(), new Shape(batch.size()).addAll(sample));
+            float loss;
+            float[] logits;
+            try (GradientCollector gc = Engine.getEngine("PyTorch").newGradientCollector()) {
+                NDArray out = model.forward(x, ForwardContext.training());
+                NDArray l = lossOf(out, batch.labels());
+                gc.backward(l);
+                loss = l.getFloat();
+                logits = out.toFloatArray();
+            }
+            if (!Float.isFinite(loss)) {
+                throw new Vit4jException("the loss became " + loss + "; lower the learning rate (now " + lr + ")");
+            }
+            if (train.clipGrad > 0) {
+                GradientClipping.clip(params.values(), train.clipGrad);
+            }
+            optimizer.step(params, lr);
+            for (Parameter p : params.values()) {
+                if (p.trainable()) {
+                    NDArray g = p.array().getGradient();
+                    g.subi(g);
+                }
+            }
+            if ("ce".equals(train.loss)) {
+                metrics.add(logits, batch.labels(), loss);
+            }
+        }
+    }
+
+    private NDArray lossOf(NDArray out, int[] labels) {
+        if ("mse".equals(train.loss)) {
+            float[] t = new float[labels.length];
+            for (int i = 0; i < t.length; i++) {
+                t[i] = labels[i];
+            }
+            return Losses.meanSquaredError(out, t);
+        }
+        return Losses.crossEntropy(out, labels, train.labelSmoothing);
+    }
+
+    /** Loss (no label smoothing), top-1, top-5 and, if asked, the confusion matrix. */
+    public static Evaluation evaluate(LoadedModel loaded, BatchLoader loader, Dataset data, boolean confusion) {
+        ModelConfig config = loaded.model().config();
+        Shape sample = new Shape(config.inChans, config.height(), config.width());
+        Metrics metrics = new Metrics(config.numClasses, confusion);
+        int[] order = new int[data.size()];
+        for (int i = 0; i < order.length; i++) {
+            order[i] = i;
+        }
+        loader.forEach(order, 0, 0, batch -> {
+            try (NDManager step = loaded.manager().newSubManager(); NDScope scope = new NDScope()) {
+                scope.suppressNotUsedWarning();
+                NDArray x = step.create(batch.inputs(), new Shape(batch.size()).addAll(sample));
+                NDArray logits = loaded.model().forward(x, ForwardContext.inference());
+                float loss = Losses.crossEntropy(logits, batch.labels(), 0).getFloat();
+                metrics.add(logits.toFloatArray(), batch.labels(), loss);
+            }
+        });
+        return new Evaluation(metrics.loss(), metrics.top1(), metrics.top5(), (int) metrics.count(), data.classes(),
+                metrics.confusion());
+    }
+
+    private void writeHistory(String name, TrainerState state) throws IOException {
+        StringBuilder csv = new StringBuilder(EpochRecord.CSV_HEADER).append('\n');
+        for (EpochRecord r : state.history) {
+            csv.append(r.csv()).append('\n');
+        }
+        AtomicFiles.writeString(out.resolve("history.csv"), csv.toString());
+        TrainingPlots.learningCurves(name, state.history, out.resolve("learning_curves.png"));
+    }
+
+    static long mix(long seed, int epoch) {
+        long z = seed * 0x9E3779B97F4A7C15L + (epoch + 1) * 0xD1B54A32D192ED03L;
+        z = (z ^ (z >>> 31)) * 0xBF58476D1CE4E5B9L;
+        return (z ^ (z >>> 29)) & 0x7fffffffL;
+    }
+}
