@@ -6,19 +6,13 @@ import dev.vit4j.models.ModelConfig;
 import dev.vit4j.probing.AttentionProbe;
 import dev.vit4j.probing.AttentionProbe.ImageAttention;
 import dev.vit4j.probing.AttentionRollout;
-import dev.vit4j.probing.ClassTokenAttention;
-import dev.vit4j.viz.AttentionFigures;
+import dev.vit4j.viz.AttentionReport;
 import dev.vit4j.viz.Colormap;
-import dev.vit4j.viz.Png;
-import dev.vit4j.weights.FloatTensor;
-import dev.vit4j.weights.SafeTensorsWriter;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -73,73 +67,18 @@ final class AttentionCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         try (LoadedModel loaded = LoadedModel.load(model, weights)) {
             ModelConfig c = loaded.model().config();
-            if (rollout && c.isCait()) {
-                throw new Vit4jException("--rollout is for ViT-style models (CaiT's class token only enters at the end)");
-            }
+            AttentionReport.Options options = new AttentionReport.Options(blocks, cmap, alpha, rollout, fusion,
+                    discardRatio);
             List<ImageAttention> results = AttentionProbe.run(loaded, images);
             Set<String> used = new HashSet<>();
             for (ImageAttention r : results) {
                 Path dir = output.resolve(uniqueStem(r.image(), used));
-                write(r, c, dir, cmap, fusion);
+                AttentionReport.write(dir, r.image().toString(), r.input(), r.attention(), c, options);
                 out.println(r.image() + " → " + dir);
             }
         }
         out.flush();
         return 0;
-    }
-
-    private void write(ImageAttention r, ModelConfig c, Path dir, Colormap cmap,
-            AttentionRollout.HeadFusion fusion) throws IOException {
-        int gh = c.gridHeight();
-        int gw = c.gridWidth();
-        int h = r.input().height();
-        int w = r.input().width();
-        Png.write(AttentionFigures.fromRgb(r.input()), dir.resolve("input.png"));
-        float[] saliency = null;
-        for (String block : selectedBlocks(r.attention(), c)) {
-            FloatTensor t = r.attention().get("attention." + block);
-            if (t == null) {
-                throw new Vit4jException("no block '" + block + "'; have " + String.join(", ",
-                        r.attention().keySet().stream().filter(k -> k.startsWith("attention.")).map(k -> k.substring(10))
-                                .toList()));
-            }
-            float[][] heads = ClassTokenAttention.perHead(t, gh, gw);
-            Png.write(AttentionFigures.headsGrid(c.name + " · " + block + " · class-token attention per head", heads, gh,
-                    gw, h, w, cmap), dir.resolve("heads_" + block + ".png"));
-            if (saliency == null) {
-                saliency = ClassTokenAttention.upsample(ClassTokenAttention.saliency(heads), gh, gw, h, w);
-            }
-        }
-        float[] s01 = ClassTokenAttention.minMax(saliency);
-        Png.write(AttentionFigures.colorize(s01, h, w, cmap), dir.resolve("saliency.png"));
-        Png.write(AttentionFigures.overlay(r.input(), s01, cmap, alpha), dir.resolve("overlay.png"));
-        if (rollout) {
-            List<FloatTensor> all = new ArrayList<>();
-            for (int i = 0; i < c.depth; i++) {
-                all.add(r.attention().get("attention.blocks." + i));
-            }
-            int n = all.get(0).dim(-1);
-            float[] mask = AttentionRollout.classTokenMask(AttentionRollout.rollout(all, fusion, discardRatio), n, gh, gw);
-            float[] up = ClassTokenAttention.minMax(ClassTokenAttention.upsample(mask, gh, gw, h, w));
-            Png.write(AttentionFigures.colorize(up, h, w, cmap), dir.resolve("rollout.png"));
-            Png.write(AttentionFigures.overlay(r.input(), up, cmap, alpha), dir.resolve("rollout_overlay.png"));
-        }
-        SafeTensorsWriter.write(dir.resolve("attention.safetensors"), r.attention(),
-                Map.of("model", String.valueOf(c.name), "image", r.image().toString()));
-    }
-
-    private List<String> selectedBlocks(Map<String, FloatTensor> attention, ModelConfig c) {
-        if (blocks != null && !blocks.isEmpty()) {
-            return blocks;
-        }
-        if (c.isCait()) {
-            List<String> ca = new ArrayList<>();
-            for (int i = 0; i < c.depthTokenOnly; i++) {
-                ca.add("blocks_token_only." + i);
-            }
-            return ca;
-        }
-        return List.of("blocks." + (c.depth - 1));
     }
 
     private static String uniqueStem(Path image, Set<String> used) {

@@ -1,15 +1,32 @@
 package dev.vit4j.cli;
 
 import ai.djl.ndarray.types.Shape;
+import dev.vit4j.data.BatchLoader;
+import dev.vit4j.data.Dataset;
+import dev.vit4j.data.DatasetSpec;
+import dev.vit4j.data.Example;
+import dev.vit4j.data.Pipelines;
+import dev.vit4j.data.Subset;
+import dev.vit4j.image.RgbImage;
 import dev.vit4j.inference.LoadedModel;
 import dev.vit4j.inference.ModelOutputs;
 import dev.vit4j.inference.ModelRunner;
-import dev.vit4j.inference.Prediction;
-import dev.vit4j.inference.Predictor;
 import dev.vit4j.io.AtomicFiles;
-import dev.vit4j.models.Complexity;
+import dev.vit4j.models.Configs;
 import dev.vit4j.models.ModelConfig;
 import dev.vit4j.models.ModelRegistry;
+import dev.vit4j.probing.AttentionProbe;
+import dev.vit4j.probing.AttentionRollout;
+import dev.vit4j.probing.MeanAttentionDistance;
+import dev.vit4j.probing.SaliencyInBox;
+import dev.vit4j.training.Evaluation;
+import dev.vit4j.training.TrainConfig;
+import dev.vit4j.training.Trainer;
+import dev.vit4j.viz.AttentionReport;
+import dev.vit4j.viz.Colormap;
+import dev.vit4j.viz.MadPlot;
+import dev.vit4j.viz.TrainingPlots;
+import dev.vit4j.weights.FloatTensor;
 import dev.vit4j.weights.SafeTensors;
 import java.io.IOException;
 import java.io.InputStream;
@@ -17,122 +34,212 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * The README's main job, on built-in defaults: no download, no data to fetch. Builds a CaiT, runs the
- * bundled sample images through timm's preprocessing and the model, and — where the shared anchors are
- * present — checks vit4j's logits against timm's on the anchors' published weights.
+ * The README's main job on built-in defaults, no download: trains a small CaiT on Fashion-MNIST (Debian's
+ * dataset-fashion-mnist) or, without it, on the built-in shapes set; evaluates it; writes the learning
+ * curves, the confusion matrix, class-attention maps of test images and the mean-attention-distance plot;
+ * and, where the shared anchors are present, checks vit4j against timm's logits on published weights.
  */
-@Command(name = "demo", description = "Build a CaiT, run the sample images, check against timm where anchors exist.")
+@Command(name = "demo", description = "Train a small CaiT for a few minutes, evaluate it, and draw what it attends to.")
 final class DemoCommand implements Callable<Integer> {
-    private static final String[] SAMPLES = {"landscape.png", "portrait.png"};
-
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
     @Option(names = {"-o", "--output"}, defaultValue = "demo-output", description = "Where files go (default demo-output).")
     Path output;
 
-    @Option(names = "--anchors", description = "Directory of timm anchors (default ../shared/anchors or $VIT4J_ANCHORS).")
+    @Option(names = "--data", description = "fashion-mnist[:DIR] or shapes (default: Fashion-MNIST if installed, else shapes).")
+    String data;
+
+    @Option(names = "--epochs", description = "Training epochs (default 3 on Fashion-MNIST, 12 on shapes).")
+    Integer epochs;
+
+    @Option(names = "--anchors", description = "timm anchors directory (default ../shared/anchors or $VIT4J_ANCHORS).")
     Path anchors;
 
     @Override
     public Integer call() throws IOException {
         PrintWriter out = spec.commandLine().getOut();
-        out.println("vit4j demo: " + ModelRegistry.defaults().entries().size() + " architectures registered"
-                + " (vit4j models lists them)");
-        List<Path> images = extractSamples(output.resolve("samples"));
-
-        ModelConfig config = ModelRegistry.defaults().config("cait_xxs24_224");
-        out.printf(Locale.ROOT, "%n1. %s with seeded random weights (%.2fM parameters, %.2f GFLOPs)%n", config.name,
-                ModelRegistry.build(config).parameterCount() / 1e6, Complexity.gmacs(config));
-        try (LoadedModel model = LoadedModel.initialized(config, 0)) {
-            runSamples(out, model, images);
+        PrintWriter err = spec.commandLine().getErr();
+        long t0 = System.nanoTime();
+        String spec = data != null ? data : Files.isDirectory(DatasetSpec.DEFAULT_FASHION_MNIST) ? "fashion-mnist" : "shapes";
+        boolean shapes = spec.startsWith("shapes");
+        if (data == null && shapes) {
+            out.println("Fashion-MNIST is not installed (apt-get install dataset-fashion-mnist): using the built-in shapes set");
         }
+        ModelConfig config = builtinConfig(shapes ? "cait_shapes_demo.json" : "cait_fmnist_demo.json");
+        Dataset train = DatasetSpec.open(spec, DatasetSpec.Split.TRAIN);
+        Dataset test = DatasetSpec.open(spec, DatasetSpec.Split.TEST);
+        TrainConfig tc = new TrainConfig();
+        tc.epochs = epochs != null ? epochs : shapes ? 12 : 3;
+        tc.batchSize = 128;
+        tc.lr = 2e-3;
+        tc.warmupEpochs = 0.3;
+        tc.seed = 42;
+        if (shapes) {
+            tc.augmentation.flip = 0.5;
+            tc.augmentation.padCrop = 2;
+        }
+        Path run = output.resolve("run");
+        out.printf(Locale.ROOT, "1. training %s (%.2fM parameters) on %s for %d epochs → %s%n", config.name,
+                ModelRegistry.build(config).parameterCount() / 1e6, train.describe(), tc.epochs, run);
+        new Trainer(tc, config, train, test, run, TrainCommand.listener(out, err)).run(false);
 
-        Path anchorDir = anchors != null ? anchors
-                : System.getenv("VIT4J_ANCHORS") != null ? Path.of(System.getenv("VIT4J_ANCHORS"))
-                : Path.of("..", "shared", "anchors");
-        out.println();
-        if (!Files.isDirectory(anchorDir)) {
-            out.println("2. timm check skipped: no anchors at " + anchorDir + " (pass --anchors DIR)");
-        } else {
-            out.println("2. timm check on the anchors in " + anchorDir);
-            for (String name : List.of("deit_tiny_patch16_224", "cait_xxs24_224")) {
-                checkAnchor(out, anchorDir, name, images);
+        try (LoadedModel model = LoadedModel.load(null, run)) {
+            ModelConfig c = model.model().config();
+            Evaluation e;
+            try (BatchLoader loader = loader(c, test)) {
+                e = Trainer.evaluate(model, loader, test, true);
+            }
+            TrainingPlots.confusionMatrix(c.name + " on " + test.describe(), e.classes(), e.confusion(),
+                    output.resolve("confusion_matrix.png"));
+            out.printf(Locale.ROOT, "%n2. test top-1 %.4f, top-5 %.4f, loss %.4f on %d images%n", e.top1(), e.top5(),
+                    e.loss(), e.count());
+            double[] acc = e.perClassAccuracy();
+            for (int i = 0; i < acc.length; i++) {
+                out.printf(Locale.ROOT, "   %-14s %.4f%n", e.classes().get(i), acc[i]);
+            }
+            out.println();
+            out.println("3. class attention of test images → " + output.resolve("attention"));
+            attentionMaps(model, test, output.resolve("attention"));
+            out.println("4. mean attention distance over 500 test images → " + output.resolve("mad.png"));
+            mad(model, Subset.limit(test, 500), output);
+            if (shapes) {
+                double score = SaliencyInBox.score(model, test, null, 64);
+                out.printf(Locale.ROOT, "   saliency peak inside the object's box: %.4f of %d test images%n", score,
+                        test.size());
             }
         }
+        anchorCheck(out);
         out.println();
-        out.println("Sample images: " + output.resolve("samples").toAbsolutePath().normalize());
+        out.printf(Locale.ROOT, "Done in %.1f min. Files:%n", (System.nanoTime() - t0) / 60e9);
+        for (String f : List.of("run/history.csv", "run/learning_curves.png", "confusion_matrix.png", "attention",
+                "mad.csv", "mad.png")) {
+            out.println("  " + output.resolve(f).toAbsolutePath().normalize());
+        }
+        out.println("  model: " + run.resolve("best").toAbsolutePath().normalize() + " (vit4j predict/eval/attention -w "
+                + run + ")");
         out.flush();
         return 0;
     }
 
-    private static void runSamples(PrintWriter out, LoadedModel model, List<Path> images) {
-        Predictor predictor = new Predictor(model);
-        predictor.predict(images, 3);
-        long[] times = new long[3];
-        List<List<Prediction>> result = null;
-        for (int i = 0; i < times.length; i++) {
-            long t0 = System.nanoTime();
-            result = predictor.predict(images, 3);
-            times[i] = System.nanoTime() - t0;
+    private static ModelConfig builtinConfig(String name) throws IOException {
+        Path tmp = Files.createTempFile("vit4j-demo", ".json");
+        try (InputStream in = DemoCommand.class.getResourceAsStream("demo/" + name)) {
+            Files.write(tmp, in.readAllBytes());
+            return Configs.read(tmp);
+        } finally {
+            Files.deleteIfExists(tmp);
         }
-        Arrays.sort(times);
-        for (int i = 0; i < images.size(); i++) {
-            Prediction p = result.get(i).get(0);
-            out.printf(Locale.ROOT, "   %-14s top-1 %-32s p=%.4f logit=%.4f%n", images.get(i).getFileName(),
-                    truncate(p.label()), p.probability(), p.logit());
-        }
-        out.printf(Locale.ROOT, "   batch of %d: median %.1f ms (preprocessing + forward, 3 runs)%n", images.size(),
-                times[1] / 1e6);
     }
 
-    private static void checkAnchor(PrintWriter out, Path dir, String name, List<Path> images) {
-        Path weights = dir.resolve(name + ".safetensors");
-        Path io = dir.resolve(name + ".io.safetensors");
-        if (!Files.isRegularFile(weights) || !Files.isRegularFile(io)) {
-            out.println("   " + name + ": anchor files missing, skipped");
+    private static BatchLoader loader(ModelConfig c, Dataset d) {
+        return new BatchLoader(d, Pipelines.eval(c, c.resolvedDataConfig()), 128, c.inChans * c.height() * c.width(), 2,
+                msg -> { });
+    }
+
+    /** The first test image of each of the first four classes, with its per-head maps and overlay. */
+    private static void attentionMaps(LoadedModel model, Dataset test, Path dir) throws IOException {
+        ModelConfig c = model.model().config();
+        List<Integer> picked = new ArrayList<>();
+        boolean[] seen = new boolean[c.numClasses];
+        for (int i = 0; i < test.size() && picked.size() < 4; i++) {
+            int label = test.get(i).label();
+            if (!seen[label]) {
+                seen[label] = true;
+                picked.add(i);
+            }
+        }
+        int per = c.inChans * c.height() * c.width();
+        float[] batch = new float[picked.size() * per];
+        var transform = Pipelines.eval(c, c.resolvedDataConfig());
+        for (int k = 0; k < picked.size(); k++) {
+            System.arraycopy(transform.apply(test.get(picked.get(k)), null), 0, batch, k * per, per);
+        }
+        List<Map<String, FloatTensor>> attention = new ArrayList<>();
+        AttentionProbe.record(model, batch, picked.size(), attention);
+        AttentionReport.Options options = new AttentionReport.Options(null, Colormap.named("inferno"), 0.55, false,
+                AttentionRollout.HeadFusion.MEAN, 0.9);
+        for (int k = 0; k < picked.size(); k++) {
+            Example e = test.get(picked.get(k));
+            String name = k + "_" + test.classes().get(e.label()).replaceAll("[^A-Za-z0-9]+", "_");
+            AttentionReport.write(dir.resolve(name), name, toRgb(e), attention.get(k), c, options);
+        }
+    }
+
+    private static RgbImage toRgb(Example e) {
+        int plane = e.height() * e.width();
+        byte[] px = new byte[3 * plane];
+        for (int i = 0; i < plane; i++) {
+            for (int ch = 0; ch < 3; ch++) {
+                px[3 * i + ch] = e.pixels()[(e.channels() == 3 ? ch * plane : 0) + i];
+            }
+        }
+        return new RgbImage(e.width(), e.height(), px);
+    }
+
+    private static void mad(LoadedModel model, Dataset d, Path dir) throws IOException {
+        ModelConfig c = model.model().config();
+        MeanAttentionDistance mad = new MeanAttentionDistance(c.gridHeight(), c.gridWidth(), c.patchSize);
+        int[] order = new int[d.size()];
+        for (int i = 0; i < order.length; i++) {
+            order[i] = i;
+        }
+        try (BatchLoader loader = loader(c, d)) {
+            loader.forEach(order, 0, 0, batch -> {
+                List<Map<String, FloatTensor>> perImage = new ArrayList<>();
+                AttentionProbe.record(model, batch.inputs(), batch.size(), perImage);
+                perImage.forEach(mad::add);
+            });
+        }
+        StringBuilder csv = new StringBuilder("block,head,mean_distance\n");
+        mad.means().forEach((block, heads) -> {
+            for (int h = 0; h < heads.length; h++) {
+                csv.append(block).append(',').append(h).append(',').append(String.format(Locale.ROOT, "%.6f", heads[h]))
+                        .append('\n');
+            }
+        });
+        AtomicFiles.writeString(dir.resolve("mad.csv"), csv.toString());
+        MadPlot.write(MadPlot.chart(c.name, mad.images(), mad.means()), dir.resolve("mad.png"));
+    }
+
+    private void anchorCheck(PrintWriter out) {
+        Path dir = anchors != null ? anchors
+                : System.getenv("VIT4J_ANCHORS") != null ? Path.of(System.getenv("VIT4J_ANCHORS"))
+                : Path.of("..", "shared", "anchors");
+        out.println();
+        if (!Files.isDirectory(dir)) {
+            out.println("5. timm check skipped: no anchors at " + dir + " (pass --anchors DIR)");
             return;
         }
-        try (LoadedModel model = LoadedModel.load(name, weights); SafeTensors st = SafeTensors.open(io)) {
-            ModelOutputs result = ModelRunner.run(model.model(), model.manager(), st.floats("pixel_values"),
-                    new Shape(st.info("pixel_values").shape()), false);
-            float[] want = st.floats("logits");
-            double max = 0;
-            int n = result.logits()[0].length;
-            for (int b = 0; b < result.logits().length; b++) {
-                for (int j = 0; j < n; j++) {
-                    max = Math.max(max, Math.abs(result.logits()[b][j] - want[b * n + j]));
+        out.println("5. vit4j against timm on the anchors' weights (" + dir + ")");
+        for (String name : List.of("deit_tiny_patch16_224", "cait_xxs24_224")) {
+            Path weights = dir.resolve(name + ".safetensors");
+            Path io = dir.resolve(name + ".io.safetensors");
+            if (!Files.isRegularFile(weights) || !Files.isRegularFile(io)) {
+                continue;
+            }
+            try (LoadedModel model = LoadedModel.load(name, weights); SafeTensors st = SafeTensors.open(io)) {
+                ModelOutputs result = ModelRunner.run(model.model(), model.manager(), st.floats("pixel_values"),
+                        new Shape(st.info("pixel_values").shape()), false);
+                float[] want = st.floats("logits");
+                double max = 0;
+                int n = result.logits()[0].length;
+                for (int b = 0; b < result.logits().length; b++) {
+                    for (int j = 0; j < n; j++) {
+                        max = Math.max(max, Math.abs(result.logits()[b][j] - want[b * n + j]));
+                    }
                 }
+                out.printf(Locale.ROOT, "   %-22s max |logit - timm| = %.2e%n", name, max);
             }
-            out.printf(Locale.ROOT, "   %-22s max |logit - timm| = %.2e over %d images × %d classes%n", name, max,
-                    result.logits().length, n);
-            runSamples(out, model, images);
         }
-    }
-
-    private static String truncate(String s) {
-        return s.length() <= 32 ? s : s.substring(0, 31) + "…";
-    }
-
-    private static List<Path> extractSamples(Path dir) throws IOException {
-        List<Path> paths = new ArrayList<>();
-        for (String name : SAMPLES) {
-            Path target = dir.resolve(name);
-            try (InputStream in = DemoCommand.class.getResourceAsStream("samples/" + name)) {
-                byte[] bytes = in.readAllBytes();
-                AtomicFiles.write(target, o -> o.write(bytes));
-            }
-            paths.add(target);
-        }
-        return paths;
     }
 }

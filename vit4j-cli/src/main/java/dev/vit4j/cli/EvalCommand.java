@@ -10,6 +10,7 @@ import dev.vit4j.data.Pipelines;
 import dev.vit4j.data.Subset;
 import dev.vit4j.inference.LoadedModel;
 import dev.vit4j.models.ModelConfig;
+import dev.vit4j.probing.SaliencyInBox;
 import dev.vit4j.training.Evaluation;
 import dev.vit4j.training.Trainer;
 import dev.vit4j.viz.TrainingPlots;
@@ -51,6 +52,9 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--json", description = "One JSON object instead of the table.")
     boolean json;
 
+    @Option(names = "--saliency-box", description = "Also score how often the saliency peak falls in the object's box (shapes).")
+    boolean saliencyBox;
+
     @Override
     public Integer call() throws IOException {
         DatasetSpec.Split which = switch (split) {
@@ -80,6 +84,9 @@ final class EvalCommand implements Callable<Integer> {
             ObjectNode o = mapper.createObjectNode();
             o.put("model", c.name).put("data", d.describe()).put("images", e.count()).put("top1", e.top1())
                     .put("top5", e.top5()).put("loss", e.loss());
+            if (saliencyBox) {
+                o.put("saliency_peak_in_box", SaliencyInBox.score(loaded, d, null, batchSize));
+            }
             ObjectNode perClass = o.putObject("per_class_accuracy");
             double[] acc = e.perClassAccuracy();
             for (int i = 0; i < acc.length; i++) {
@@ -96,6 +103,10 @@ final class EvalCommand implements Callable<Integer> {
             } else {
                 out.printf(Locale.ROOT, "%s on %s: top-1 %.4f  top-5 %.4f  loss %.4f  (%d images)%n", c.name,
                         d.describe(), e.top1(), e.top5(), e.loss(), e.count());
+                if (saliencyBox) {
+                    out.printf(Locale.ROOT, "saliency peak inside the object's box: %.4f%n",
+                            o.get("saliency_peak_in_box").asDouble());
+                }
                 if (acc.length <= 100) {
                     for (int i = 0; i < acc.length; i++) {
                         out.printf(Locale.ROOT, "  %-24s %.4f%n", e.classes().get(i), acc[i]);

@@ -1,6 +1,14 @@
 package dev.vit4j.cli;
 
+import dev.vit4j.Vit4jException;
+import dev.vit4j.data.BatchLoader;
+import dev.vit4j.data.Dataset;
+import dev.vit4j.data.DatasetSpec;
+import dev.vit4j.data.Pipelines;
+import dev.vit4j.data.Subset;
 import dev.vit4j.inference.LoadedModel;
+import dev.vit4j.weights.FloatTensor;
+import java.util.ArrayList;
 import dev.vit4j.io.AtomicFiles;
 import dev.vit4j.models.ModelConfig;
 import dev.vit4j.probing.AttentionProbe;
@@ -18,7 +26,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-@Command(name = "mad", description = "Mean attention distance per block and head: DIR/mad.csv and DIR/mad.png.")
+@Command(name = "mad", description = {"Mean attention distance per block and head, averaged over images or a dataset:",
+        "DIR/mad.csv (block,head,mean_distance) and DIR/mad.png."})
 final class MadCommand implements Callable<Integer> {
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -35,22 +44,38 @@ final class MadCommand implements Callable<Integer> {
     @Option(names = "--batch-size", defaultValue = "16", description = "Images per forward pass (default 16).")
     int batchSize;
 
-    @Parameters(arity = "1..*", paramLabel = "IMAGE")
-    List<Path> images;
+    @Option(names = "--data", description = "A dataset spec instead of images (its test split).")
+    String data;
+
+    @Option(names = "--limit", defaultValue = "0", description = "With --data: the first N examples only.")
+    int limit;
+
+    @Parameters(arity = "0..*", paramLabel = "IMAGE")
+    List<Path> images = new ArrayList<>();
 
     @Override
     public Integer call() throws IOException {
+        if ((data == null) == images.isEmpty()) {
+            throw new Vit4jException("give images or --data SPEC (one of the two)");
+        }
+        if (batchSize < 1) {
+            throw new Vit4jException("--batch-size must be at least 1");
+        }
         PrintWriter out = spec.commandLine().getOut();
         try (LoadedModel loaded = LoadedModel.load(model, weights)) {
             ModelConfig c = loaded.model().config();
             MeanAttentionDistance mad = new MeanAttentionDistance(c.gridHeight(), c.gridWidth(), c.patchSize);
-            Progress progress = new Progress(spec.commandLine().getErr(), "images", images.size());
-            for (int start = 0; start < images.size(); start += Math.max(1, batchSize)) {
-                List<Path> chunk = images.subList(start, Math.min(images.size(), start + Math.max(1, batchSize)));
-                for (AttentionProbe.ImageAttention r : AttentionProbe.run(loaded, chunk)) {
-                    mad.add(r.attention());
+            if (data != null) {
+                addDataset(loaded, mad);
+            } else {
+                Progress progress = new Progress(spec.commandLine().getErr(), "images", images.size());
+                for (int start = 0; start < images.size(); start += batchSize) {
+                    List<Path> chunk = images.subList(start, Math.min(images.size(), start + batchSize));
+                    for (AttentionProbe.ImageAttention r : AttentionProbe.run(loaded, chunk)) {
+                        mad.add(r.attention());
+                    }
+                    progress.update(start + chunk.size());
                 }
-                progress.update(start + chunk.size());
             }
             Map<String, double[]> means = mad.means();
             StringBuilder csv = new StringBuilder("block,head,mean_distance\n");
@@ -67,5 +92,30 @@ final class MadCommand implements Callable<Integer> {
         }
         out.flush();
         return 0;
+    }
+
+    private void addDataset(LoadedModel loaded, MeanAttentionDistance mad) {
+        ModelConfig c = loaded.model().config();
+        Dataset d = DatasetSpec.open(data, DatasetSpec.Split.TEST);
+        if (d == null) {
+            d = DatasetSpec.open(data, DatasetSpec.Split.TRAIN);
+        }
+        d = Subset.limit(d, limit);
+        int[] order = new int[d.size()];
+        for (int i = 0; i < order.length; i++) {
+            order[i] = i;
+        }
+        Progress progress = new Progress(spec.commandLine().getErr(), "images", d.size());
+        long[] done = {0};
+        try (BatchLoader loader = new BatchLoader(d, Pipelines.eval(c, c.resolvedDataConfig()), batchSize,
+                c.inChans * c.height() * c.width(), 2, msg -> spec.commandLine().getErr().println("vit4j: " + msg))) {
+            loader.forEach(order, 0, 0, batch -> {
+                List<Map<String, FloatTensor>> perImage = new ArrayList<>();
+                AttentionProbe.record(loaded, batch.inputs(), batch.size(), perImage);
+                perImage.forEach(mad::add);
+                done[0] += batch.size();
+                progress.update(done[0]);
+            });
+        }
     }
 }

@@ -62,6 +62,17 @@ class ProbingCommandsTest {
     }
 
     @Test
+    void madReadsADatasetSpec() throws IOException {
+        var r = run("mad", "-m", CliTest.VIT, "-w", CliTest.VIT_WEIGHTS, "-o", dir.toString(), "--data", "shapes:32:10",
+                "--limit", "6", "--batch-size", "4");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("over 6 image(s)"), r.out());
+        assertEquals(1 + 3 * 3, Files.readAllLines(dir.resolve("mad.csv")).size());
+        CliTest.assertBadInput(run("mad", "-m", CliTest.VIT, "-w", CliTest.VIT_WEIGHTS, "-o", dir.toString()),
+                "give images or --data");
+    }
+
+    @Test
     void madWritesCsvAndPlot() throws IOException {
         var r = run("mad", "-m", CAIT, "-w", CAIT_WEIGHTS, "-o", dir.toString(), "--batch-size", "2", IMAGE, IMAGE,
                 FIXTURES.resolve("images/small.png").toString());

@@ -15,6 +15,8 @@ import dev.vit4j.nn.PatchEmbed;
 import dev.vit4j.nn.Sequence;
 import dev.vit4j.nn.SinusoidalPositionEncoding;
 import dev.vit4j.nn.TalkingHeadsBlock;
+import dev.vit4j.onnx.OnnxExport;
+import dev.vit4j.onnx.OnnxGraph;
 import dev.vit4j.nn.ClassAttention;
 import java.util.ArrayList;
 import java.util.List;
@@ -80,6 +82,24 @@ public final class Cait extends VisionModel {
         }
         x = norm.forward(NDArrays.concat(new NDList(cls, x), 1));
         return "avg".equals(config.globalPool) ? x.get(":, 1:, :").mean(new int[] {1}) : x.get(":, 0, :");
+    }
+
+    @Override
+    protected String exportPreLogits(OnnxExport e, String pixels) {
+        OnnxGraph g = e.graph();
+        int dim = config.embedDim;
+        String x = g.node("Add", new String[] {patchEmbed.export(g, pixels), g.initializer("pos_embed",
+            posEmbed.shape().getShape(), posEmbed.array().toFloatArray())});
+        for (TalkingHeadsBlock block : blocks) {
+            x = block.export(e, x, dim);
+        }
+        String cls = g.expandToBatch(g.initializer("cls_token", clsToken.shape().getShape(),
+                clsToken.array().toFloatArray()), x, dim);
+        for (ClassAttentionBlock block : blocksTokenOnly) {
+            cls = block.export(e, x, cls, dim);
+        }
+        x = norm.export(g, g.node("Concat", new String[] {cls, x}, OnnxGraph.Attr.of("axis", 1L)));
+        return "avg".equals(config.globalPool) ? g.meanTokens(x, 1) : g.token(x, 0);
     }
 
     // The ten variants of seed 004 with timm's names and data configs (all crop_pct 1.0, ImageNet mean/std).

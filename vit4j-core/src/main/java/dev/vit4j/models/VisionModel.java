@@ -4,6 +4,8 @@ import ai.djl.ndarray.NDArray;
 import dev.vit4j.nn.ForwardContext;
 import dev.vit4j.nn.Linear;
 import dev.vit4j.nn.Module;
+import dev.vit4j.onnx.OnnxExport;
+import dev.vit4j.onnx.OnnxGraph;
 
 /**
  * A model that maps an image batch (B × C × H × W) to pre-logits features (B × D) and logits (B × classes),
@@ -36,6 +38,26 @@ public abstract class VisionModel extends Module {
 
     public final NDArray forward(NDArray images, ForwardContext ctx) {
         return forwardHead(forwardPreLogits(images, ctx));
+    }
+
+    /** The same computation as {@link #forwardPreLogits} as ONNX nodes, from pixel_values to pre-logits. */
+    protected abstract String exportPreLogits(OnnxExport e, String pixels);
+
+    /**
+     * The model as an ONNX graph: input {@code pixel_values} (batch × C × H × W, dynamic batch), outputs
+     * {@code logits} and {@code pre_logits}, and with {@code withAttention} every attention tensor under the
+     * names {@link dev.vit4j.nn.AttentionRecorder} uses.
+     */
+    public final byte[] toOnnx(boolean withAttention) {
+        OnnxGraph g = new OnnxGraph(config.name == null ? "vit4j" : config.name);
+        OnnxExport e = new OnnxExport(g, withAttention);
+        String x = g.input("pixel_values", OnnxGraph.BATCH, config.inChans, config.height(), config.width());
+        String pre = exportPreLogits(e, x);
+        String logits = head == null ? pre : head.export(g, pre);
+        g.output(logits, "logits", OnnxGraph.BATCH, outputSize());
+        g.output(pre, "pre_logits", OnnxGraph.BATCH, config.embedDim);
+        e.attentionOutputs().forEach((name, tensor) -> g.outputUnshaped(tensor, name));
+        return g.toBytes("vit4j");
     }
 
     public final int outputSize() {

@@ -14,6 +14,8 @@ import dev.vit4j.nn.PatchEmbed;
 import dev.vit4j.nn.Sequence;
 import dev.vit4j.nn.SinusoidalPositionEncoding;
 import dev.vit4j.nn.TransformerBlock;
+import dev.vit4j.onnx.OnnxExport;
+import dev.vit4j.onnx.OnnxGraph;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -74,6 +76,27 @@ public final class VisionTransformer extends VisionModel {
         int prefix = config.prefixTokens();
         x = "avg".equals(config.globalPool) ? x.get(":, " + prefix + ":, :").mean(new int[] {1}) : x.get(":, 0, :");
         return fcNorm == null ? x : fcNorm.forward(x);
+    }
+
+    @Override
+    protected String exportPreLogits(OnnxExport e, String pixels) {
+        OnnxGraph g = e.graph();
+        int dim = config.embedDim;
+        String x = patchEmbed.export(g, pixels);
+        if (clsToken != null) {
+            String cls = g.initializer("cls_token", clsToken.shape().getShape(), clsToken.array().toFloatArray());
+            x = g.node("Concat", new String[] {g.expandToBatch(cls, x, dim), x}, OnnxGraph.Attr.of("axis", 1L));
+        }
+        x = g.node("Add", new String[] {x, g.initializer("pos_embed", posEmbed.shape().getShape(),
+            posEmbed.array().toFloatArray())});
+        for (TransformerBlock block : blocks) {
+            x = block.export(e, x, dim);
+        }
+        if (norm != null) {
+            x = norm.export(g, x);
+        }
+        x = "avg".equals(config.globalPool) ? g.meanTokens(x, config.prefixTokens()) : g.token(x, 0);
+        return fcNorm == null ? x : fcNorm.export(g, x);
     }
 
     private NDArray positions(NDArray tokens) {

@@ -2,6 +2,8 @@ package dev.vit4j.nn;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
+import dev.vit4j.onnx.OnnxExport;
+import dev.vit4j.onnx.OnnxGraph;
 
 /**
  * Multi-head self-attention with a fused qkv projection (timm's {@code Attention}): softmax(q·kᵀ/√d)·v.
@@ -25,6 +27,15 @@ public final class Attention extends Module {
         this.proj = child("proj", new Linear(dim, dim, true));
         this.attnDrop = attnDrop;
         this.projDrop = projDrop;
+    }
+
+    public String export(OnnxExport e, String x, long dim) {
+        OnnxGraph g = e.graph();
+        String[] qkvHeads = Heads.qkv(g, qkv.export(g, x), heads, dim, scale);
+        String attn = g.node("Softmax", new String[] {Heads.scores(g, qkvHeads[0], qkvHeads[1])},
+                OnnxGraph.Attr.of("axis", -1L));
+        e.attention(AttentionRecorder.ATTENTION, path(), attn);
+        return proj.export(g, Heads.merge(g, g.node("MatMul", new String[] {attn, qkvHeads[2]}), dim));
     }
 
     public NDArray forward(NDArray x, ForwardContext ctx) {

@@ -32,15 +32,20 @@ public final class AttentionRecorder implements AutoCloseable {
      * its own is recorded under {@code kind} alone.
      */
     public void record(String kind, String layerPath, NDArray weights) {
-        int dot = layerPath.lastIndexOf('.');
-        String owner = dot < 0 ? layerPath : layerPath.substring(0, dot);
         NDArray kept = weights.duplicate();
         NDScope.unregister(kept);
         kept.attach(manager);
-        NDArray previous = tensors.put(owner.isEmpty() ? kind : kind + "." + owner, kept);
+        NDArray previous = tensors.put(key(kind, layerPath), kept);
         if (previous != null) {
             previous.close();
         }
+    }
+
+    /** {@code kind.<owning block>}, or {@code kind} alone for a layer used on its own. */
+    public static String key(String kind, String layerPath) {
+        int dot = layerPath.lastIndexOf('.');
+        String owner = dot < 0 ? layerPath : layerPath.substring(0, dot);
+        return owner.isEmpty() ? kind : kind + "." + owner;
     }
 
     public Map<String, NDArray> tensors() {

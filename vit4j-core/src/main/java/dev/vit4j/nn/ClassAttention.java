@@ -1,6 +1,8 @@
 package dev.vit4j.nn;
 
 import ai.djl.ndarray.NDArray;
+import dev.vit4j.onnx.OnnxExport;
+import dev.vit4j.onnx.OnnxGraph;
 
 /**
  * CaiT's class attention: only the class token queries; keys and values come from the class token and
@@ -29,6 +31,17 @@ public final class ClassAttention extends Module {
         this.proj = child("proj", new Linear(dim, dim, true));
         this.attnDrop = attnDrop;
         this.projDrop = projDrop;
+    }
+
+    public String export(OnnxExport e, String x, long dim) {
+        OnnxGraph g = e.graph();
+        String cls = g.node("Slice", new String[] {x, g.ints(0), g.ints(1), g.ints(1)});
+        String query = g.node("Mul", new String[] {Heads.split(g, q.export(g, cls), heads, dim / heads), g.scalar(scale)});
+        String key = Heads.split(g, k.export(g, x), heads, dim / heads);
+        String value = Heads.split(g, v.export(g, x), heads, dim / heads);
+        String attn = g.node("Softmax", new String[] {Heads.scores(g, query, key)}, OnnxGraph.Attr.of("axis", -1L));
+        e.attention(AttentionRecorder.ATTENTION, path(), attn);
+        return proj.export(g, Heads.merge(g, g.node("MatMul", new String[] {attn, value}), dim));
     }
 
     public NDArray forward(NDArray x, ForwardContext ctx) {

@@ -4,6 +4,8 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.Shape;
+import dev.vit4j.onnx.OnnxExport;
+import dev.vit4j.onnx.OnnxGraph;
 
 /**
  * CaiT's class-attention stage block (timm's {@code LayerScaleBlockClassAttn}): the class token reads the
@@ -27,6 +29,15 @@ public final class ClassAttentionBlock extends Module {
         this.gamma1 = parameterWithoutDecay("gamma_1", new Shape(dim), Initializer.constant((float) layerScaleInit));
         this.gamma2 = parameterWithoutDecay("gamma_2", new Shape(dim), Initializer.constant((float) layerScaleInit));
         this.dropPath = dropPath;
+    }
+
+    public String export(OnnxExport e, String patches, String cls, long dim) {
+        OnnxGraph g = e.graph();
+        String u = g.node("Concat", new String[] {cls, patches}, OnnxGraph.Attr.of("axis", 1L));
+        String a = LayerScale.export(g, attn.export(e, norm1.export(g, u), dim), gamma1, path() + ".gamma_1");
+        cls = g.node("Add", new String[] {cls, a});
+        String m = LayerScale.export(g, mlp.export(g, norm2.export(g, cls)), gamma2, path() + ".gamma_2");
+        return g.node("Add", new String[] {cls, m});
     }
 
     /** {@code patches}: B × N × C; {@code cls}: B × 1 × C. Returns the new class token. */

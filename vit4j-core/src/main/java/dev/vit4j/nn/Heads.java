@@ -22,6 +22,35 @@ final class Heads {
         return x.transpose(0, 2, 1, 3).reshape(b, n, h * d);
     }
 
+    /** ONNX: B × N × (H·d) → B × H × N × d. */
+    static String split(dev.vit4j.onnx.OnnxGraph g, String x, int heads, long headDim) {
+        String r = g.node("Reshape", new String[] {x, g.ints(0, 0, heads, headDim)});
+        return g.node("Transpose", new String[] {r}, dev.vit4j.onnx.OnnxGraph.Attr.of("perm", new long[] {0, 2, 1, 3}));
+    }
+
+    /** ONNX: B × H × N × d → B × N × (H·d). */
+    static String merge(dev.vit4j.onnx.OnnxGraph g, String x, long dim) {
+        String t = g.node("Transpose", new String[] {x}, dev.vit4j.onnx.OnnxGraph.Attr.of("perm", new long[] {0, 2, 1, 3}));
+        return g.node("Reshape", new String[] {t, g.ints(0, 0, dim)});
+    }
+
+    /** ONNX: fused qkv projection output B × N × 3C → q (scaled), k, v as B × H × N × d. */
+    static String[] qkv(dev.vit4j.onnx.OnnxGraph g, String qkv, int heads, long dim, float scale) {
+        String r = g.node("Reshape", new String[] {qkv, g.ints(0, 0, 3, heads, dim / heads)});
+        String t = g.node("Transpose", new String[] {r},
+                dev.vit4j.onnx.OnnxGraph.Attr.of("perm", new long[] {2, 0, 3, 1, 4}));
+        String q = g.node("Gather", new String[] {t, g.scalarInt(0)}, dev.vit4j.onnx.OnnxGraph.Attr.of("axis", 0L));
+        String k = g.node("Gather", new String[] {t, g.scalarInt(1)}, dev.vit4j.onnx.OnnxGraph.Attr.of("axis", 0L));
+        String v = g.node("Gather", new String[] {t, g.scalarInt(2)}, dev.vit4j.onnx.OnnxGraph.Attr.of("axis", 0L));
+        return new String[] {g.node("Mul", new String[] {q, g.scalar(scale)}), k, v};
+    }
+
+    /** ONNX: q·kᵀ. */
+    static String scores(dev.vit4j.onnx.OnnxGraph g, String q, String k) {
+        String kt = g.node("Transpose", new String[] {k}, dev.vit4j.onnx.OnnxGraph.Attr.of("perm", new long[] {0, 1, 3, 2}));
+        return g.node("MatMul", new String[] {q, kt});
+    }
+
     /** q·kᵀ for (B × H × Nq × d) and (B × H × Nk × d). */
     static NDArray scores(NDArray q, NDArray k) {
         return q.matMul(k.transpose(0, 1, 3, 2));

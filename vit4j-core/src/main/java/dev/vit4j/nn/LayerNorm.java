@@ -2,6 +2,7 @@ package dev.vit4j.nn;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
+import dev.vit4j.onnx.OnnxGraph;
 
 /** LayerNorm over the last axis with a configurable epsilon (timm uses 1e-6, Hugging Face ViT 1e-12). */
 public final class LayerNorm extends Module {
@@ -15,6 +16,13 @@ public final class LayerNorm extends Module {
         this.eps = (float) eps;
         this.weight = parameter("weight", normalized, Initializer.ONES);
         this.bias = parameter("bias", normalized, Initializer.ZEROS);
+    }
+
+    public String export(OnnxGraph g, String x) {
+        return g.node("LayerNormalization", new String[] {x,
+            g.initializer(path() + ".weight", normalized.getShape(), weight.array().toFloatArray()),
+            g.initializer(path() + ".bias", normalized.getShape(), bias.array().toFloatArray())},
+                OnnxGraph.Attr.of("axis", -1L), OnnxGraph.Attr.of("epsilon", eps));
     }
 
     public NDArray forward(NDArray x) {

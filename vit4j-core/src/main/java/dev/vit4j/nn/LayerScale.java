@@ -19,6 +19,14 @@ public final class LayerScale extends Module {
         return scale(x, gamma);
     }
 
+    public String export(dev.vit4j.onnx.OnnxGraph g, String x) {
+        return export(g, x, gamma, path() + ".gamma");
+    }
+
+    public static String export(dev.vit4j.onnx.OnnxGraph g, String x, Parameter gamma, String name) {
+        return g.node("Mul", new String[] {x, g.initializer(name, gamma.shape().getShape(), gamma.array().toFloatArray())});
+    }
+
     public static NDArray scale(NDArray x, Parameter gamma) {
         return x.mul(gamma.array());
     }

@@ -2,6 +2,7 @@ package dev.vit4j.nn;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
+import dev.vit4j.onnx.OnnxGraph;
 
 /** {@code y = x W^T + b} on the last axis; weight is out × in as in PyTorch. */
 public final class Linear extends Module {
@@ -15,5 +16,32 @@ public final class Linear extends Module {
 
     public NDArray forward(NDArray x) {
         return ai.djl.nn.core.Linear.linear(x, weight.array(), bias == null ? null : bias.array()).singletonOrThrow();
+    }
+
+    /** MatMul with the transposed weight (in × out), then Add of the bias. */
+    public String export(OnnxGraph g, String x) {
+        long out = weight.shape().get(0);
+        long in = weight.shape().get(1);
+        float[] w = weight.array().toFloatArray();
+        float[] t = new float[w.length];
+        for (int o = 0; o < out; o++) {
+            for (int i = 0; i < in; i++) {
+                t[(int) (i * out + o)] = w[(int) (o * in + i)];
+            }
+        }
+        String y = g.node("MatMul", new String[] {x, g.initializer(path() + ".weight_t", new long[] {in, out}, t)});
+        if (bias == null) {
+            return y;
+        }
+        return g.node("Add", new String[] {y, g.initializer(path() + ".bias", new long[] {out}, bias.array().toFloatArray())});
+    }
+
+    /** The weight as a 1×1 convolution kernel (out × in × 1 × 1): mixes the channel axis of B × C × H × W. */
+    public String exportAsPointwiseConv(OnnxGraph g, String x) {
+        long out = weight.shape().get(0);
+        long in = weight.shape().get(1);
+        return g.node("Conv", new String[] {x,
+            g.initializer(path() + ".weight", new long[] {out, in, 1, 1}, weight.array().toFloatArray()),
+            g.initializer(path() + ".bias", new long[] {out}, bias.array().toFloatArray())});
     }
 }

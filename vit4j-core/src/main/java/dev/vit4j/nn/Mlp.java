@@ -2,6 +2,7 @@ package dev.vit4j.nn;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.nn.Activation;
+import dev.vit4j.onnx.OnnxGraph;
 
 /** fc1 → GELU (exact erf form, as {@code nn.GELU()}) → dropout → fc2 → dropout. */
 public final class Mlp extends Module {
@@ -13,6 +14,15 @@ public final class Mlp extends Module {
         this.fc1 = child("fc1", new Linear(dim, hidden, true));
         this.fc2 = child("fc2", new Linear(hidden, dim, true));
         this.dropRate = dropRate;
+    }
+
+    /** fc1, GELU written as x·0.5·(1 + erf(x/√2)) (the pattern ONNX Runtime fuses into one kernel), fc2. */
+    public String export(OnnxGraph g, String x) {
+        String h = fc1.export(g, x);
+        String erf = g.node("Erf", new String[] {g.node("Div", new String[] {h, g.scalar((float) Math.sqrt(2))})});
+        String gelu = g.node("Mul", new String[] {g.node("Mul", new String[] {h, g.node("Add", new String[] {erf,
+            g.scalar(1f)})}), g.scalar(0.5f)});
+        return fc2.export(g, gelu);
     }
 
     public NDArray forward(NDArray x, ForwardContext ctx) {

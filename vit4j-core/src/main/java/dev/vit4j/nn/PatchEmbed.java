@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.convolutional.Conv2d;
 import dev.vit4j.Vit4jException;
+import dev.vit4j.onnx.OnnxGraph;
 
 /**
  * Image → patch tokens with a strided convolution (timm's {@code PatchEmbed}, weights
@@ -32,6 +33,18 @@ public final class PatchEmbed extends Module {
         long b = y.getShape().get(0);
         long d = y.getShape().get(1);
         return y.reshape(b, d, -1).transpose(0, 2, 1);
+    }
+
+    /** Conv (kernel = stride = P), then B × D × (H/P·W/P) → B × N × D. */
+    public String export(OnnxGraph g, String x) {
+        String y = g.node("Conv", new String[] {x,
+            g.initializer(proj.path() + ".weight", proj.weight.shape().getShape(), proj.weight.array().toFloatArray()),
+            g.initializer(proj.path() + ".bias", proj.bias.shape().getShape(), proj.bias.array().toFloatArray())},
+                OnnxGraph.Attr.of("kernel_shape", new long[] {patchSize, patchSize}),
+                OnnxGraph.Attr.of("strides", new long[] {patchSize, patchSize}));
+        long dim = proj.weight.shape().get(0);
+        String flat = g.node("Reshape", new String[] {y, g.ints(0, dim, -1)});
+        return g.node("Transpose", new String[] {flat}, OnnxGraph.Attr.of("perm", new long[] {0, 2, 1}));
     }
 
     static void checkInput(Shape shape, int channels, int patchSize) {

@@ -2,6 +2,8 @@ package dev.vit4j.nn;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
+import dev.vit4j.onnx.OnnxExport;
+import dev.vit4j.onnx.OnnxGraph;
 
 /**
  * Talking-heads attention (Shazeer et al. 2020) as CaiT uses it: the heads' logits are mixed by
@@ -31,6 +33,18 @@ public final class TalkingHeadsAttention extends Module {
         this.projW = child("proj_w", new Linear(heads, heads, true));
         this.attnDrop = attnDrop;
         this.projDrop = projDrop;
+    }
+
+    /** The head mixes are 1×1 convolutions over the head axis of B × H × N × N: no transposes needed. */
+    public String export(OnnxExport e, String x, long dim) {
+        OnnxGraph g = e.graph();
+        String[] qkvHeads = Heads.qkv(g, qkv.export(g, x), heads, dim, scale);
+        String logits = projL.exportAsPointwiseConv(g, Heads.scores(g, qkvHeads[0], qkvHeads[1]));
+        String softmax = g.node("Softmax", new String[] {logits}, OnnxGraph.Attr.of("axis", -1L));
+        String attn = projW.exportAsPointwiseConv(g, softmax);
+        e.attention(AttentionRecorder.ATTENTION_SOFTMAX, path(), softmax);
+        e.attention(AttentionRecorder.ATTENTION, path(), attn);
+        return proj.export(g, Heads.merge(g, g.node("MatMul", new String[] {attn, qkvHeads[2]}), dim));
     }
 
     public NDArray forward(NDArray x, ForwardContext ctx) {

@@ -2,6 +2,8 @@ package dev.vit4j.nn;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
+import dev.vit4j.onnx.OnnxExport;
+import dev.vit4j.onnx.OnnxGraph;
 
 /**
  * CaiT's self-attention stage block (timm's {@code LayerScaleBlock}), on patch tokens only:
@@ -25,6 +27,14 @@ public final class TalkingHeadsBlock extends Module {
         this.gamma1 = parameterWithoutDecay("gamma_1", new Shape(dim), Initializer.constant((float) layerScaleInit));
         this.gamma2 = parameterWithoutDecay("gamma_2", new Shape(dim), Initializer.constant((float) layerScaleInit));
         this.dropPath = dropPath;
+    }
+
+    public String export(OnnxExport e, String x, long dim) {
+        OnnxGraph g = e.graph();
+        String a = LayerScale.export(g, attn.export(e, norm1.export(g, x), dim), gamma1, path() + ".gamma_1");
+        x = g.node("Add", new String[] {x, a});
+        String m = LayerScale.export(g, mlp.export(g, norm2.export(g, x)), gamma2, path() + ".gamma_2");
+        return g.node("Add", new String[] {x, m});
     }
 
     public NDArray forward(NDArray x, ForwardContext ctx) {

@@ -1,6 +1,8 @@
 package dev.vit4j.nn;
 
 import ai.djl.ndarray.NDArray;
+import dev.vit4j.onnx.OnnxExport;
+import dev.vit4j.onnx.OnnxGraph;
 
 /**
  * timm's ViT {@code Block}: pre-norm self-attention and MLP, each a residual branch with optional
@@ -25,6 +27,14 @@ public final class TransformerBlock extends Module {
         this.mlp = child("mlp", new Mlp(dim, mlpHidden, dropRate));
         this.ls2 = layerScaleInit == null ? null : child("ls2", new LayerScale(dim, layerScaleInit));
         this.dropPath = dropPath;
+    }
+
+    public String export(OnnxExport e, String x, long dim) {
+        OnnxGraph g = e.graph();
+        String a = attn.export(e, norm1.export(g, x), dim);
+        x = g.node("Add", new String[] {x, ls1 == null ? a : ls1.export(g, a)});
+        String m = mlp.export(g, norm2.export(g, x));
+        return g.node("Add", new String[] {x, ls2 == null ? m : ls2.export(g, m)});
     }
 
     public NDArray forward(NDArray x, ForwardContext ctx) {

@@ -35,16 +35,30 @@ public final class AttentionProbe {
             crops.add(crop);
             System.arraycopy(transform.normalize(crop), 0, batch, i * per, per);
         }
-        ModelOutputs out = ModelRunner.run(model.model(), model.manager(), batch,
-                new Shape(images.size(), data.channels(), data.height(), data.width()), true);
+        List<Map<String, FloatTensor>> attention = new ArrayList<>();
+        ModelOutputs out = record(model, batch, images.size(), attention);
         List<ImageAttention> result = new ArrayList<>();
         for (int i = 0; i < images.size(); i++) {
+            result.add(new ImageAttention(images.get(i), crops.get(i), attention.get(i), out.logits()[i]));
+        }
+        return result;
+    }
+
+    /**
+     * Runs an already preprocessed batch (B × C × H × W of the model's size) and appends each image's
+     * attention tensors (batch axis dropped) to {@code perImage}.
+     */
+    public static ModelOutputs record(LoadedModel model, float[] batch, int size, List<Map<String, FloatTensor>> perImage) {
+        var c = model.model().config();
+        ModelOutputs out = ModelRunner.run(model.model(), model.manager(), batch,
+                new Shape(size, c.inChans, c.height(), c.width()), true);
+        for (int i = 0; i < size; i++) {
             Map<String, FloatTensor> mine = new LinkedHashMap<>();
             for (Map.Entry<String, FloatTensor> e : out.attention().entrySet()) {
                 mine.put(e.getKey(), e.getValue().select(i));
             }
-            result.add(new ImageAttention(images.get(i), crops.get(i), mine, out.logits()[i]));
+            perImage.add(mine);
         }
-        return result;
+        return out;
     }
 }

@@ -1,0 +1,62 @@
+package dev.vit4j.cli;
+
+import static dev.vit4j.cli.CliTest.run;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.net.URISyntaxException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class TrainingCommandsTest {
+    @TempDir
+    Path dir;
+
+    static String config() throws URISyntaxException {
+        return Path.of(TrainingCommandsTest.class.getResource("/tiny_cait_shapes.json").toURI()).toString();
+    }
+
+    @Test
+    void trainThenEvaluateThenPredictFromTheRunDirectory() throws Exception {
+        Path out = dir.resolve("run");
+        var t = run("train", "--config", config(), "--data", "shapes:16:96", "--val", "shapes:16:32", "--epochs", "2",
+                "-b", "32", "--flip", "0.5", "--zoom", "0.1", "-o", out.toString());
+        assertEquals(0, t.code(), t.err());
+        assertTrue(t.out().contains("epoch   2"), t.out());
+        assertEquals(3, Files.readAllLines(out.resolve("history.csv")).size());
+        for (String f : new String[] {"last/config.json", "last/model.safetensors", "last/optimizer.safetensors",
+            "last/trainer.json", "best/model.safetensors", "learning_curves.png"}) {
+            assertTrue(Files.isRegularFile(out.resolve(f)), f);
+        }
+        var e = run("eval", "-w", out.toString(), "--data", "shapes:16:40", "--json", "--saliency-box", "-o",
+                dir.resolve("eval").toString());
+        assertEquals(0, e.code(), e.err());
+        JsonNode j = new ObjectMapper().readTree(e.out());
+        assertEquals(40, j.get("images").asInt());
+        assertTrue(j.get("top1").asDouble() >= 0 && j.get("top5").asDouble() >= j.get("top1").asDouble());
+        assertTrue(j.get("saliency_peak_in_box").asDouble() >= 0);
+        assertEquals(6, j.get("per_class_accuracy").size());
+        assertTrue(Files.isRegularFile(dir.resolve("eval/confusion_matrix.png")));
+        Path img = Path.of("..", "vit4j-core", "src", "test", "resources", "fixtures", "images", "small.png");
+        var p = run("predict", "-w", out.toString(), "-k", "2", img.toString());
+        assertEquals(0, p.code(), p.err());
+        assertTrue(p.out().matches("(?s).*(circle|square|triangle|cross|ring|diamond).*"), "class names kept: " + p.out());
+    }
+
+    @Test
+    void badTrainingInputExitsWithTwo() throws Exception {
+        CliTest.assertBadInput(run("train", "--config", config(), "--data", "cifar10:/no/such/dir", "-o",
+                dir.toString()), "dataset directory not found");
+        CliTest.assertBadInput(run("train", "--config", config(), "--data", "shapes:16:32", "--optimizer", "adagrad",
+                "-o", dir.toString()), "unknown optimizer 'adagrad'");
+        CliTest.assertBadInput(run("train", "--model", "deit_tiny_patch16_224", "--data", "shapes:16:32", "-o",
+                dir.toString()), "6 classes but the model");
+        CliTest.assertBadInput(run("eval", "-w", dir.resolve("nothing").toString(), "--data", "shapes"),
+                "not found");
+    }
+}

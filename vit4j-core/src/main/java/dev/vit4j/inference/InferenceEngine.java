@@ -1,0 +1,26 @@
+package dev.vit4j.inference;
+
+import ai.djl.ndarray.types.Shape;
+
+/**
+ * Runs a loaded model on a preprocessed batch. Two implementations: {@link TorchEngine} (DJL + PyTorch,
+ * the training path) and {@link OnnxEngine} (the same model exported to ONNX, on ONNX Runtime).
+ */
+public interface InferenceEngine extends AutoCloseable {
+    /** {@code batch}: B × C × H × W row-major. */
+    ModelOutputs run(float[] batch, Shape shape, boolean attention);
+
+    String name();
+
+    @Override
+    void close();
+
+    /** "onnx" or "torch". */
+    static InferenceEngine create(String name, LoadedModel model, int threads) {
+        return switch (name) {
+            case "onnx" -> new OnnxEngine(model, threads);
+            case "torch" -> new TorchEngine(model);
+            default -> throw new dev.vit4j.Vit4jException("unknown engine '" + name + "' (onnx or torch)");
+        };
+    }
+}

@@ -1,0 +1,92 @@
+package dev.vit4j.inference;
+
+import ai.djl.ndarray.types.Shape;
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import dev.vit4j.weights.FloatTensor;
+import java.nio.FloatBuffer;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The model exported by vit4j's own ONNX writer and run by ONNX Runtime with all graph optimizations.
+ * Sessions are built once and reused (a second one, with attention outputs, only when first asked for).
+ */
+public final class OnnxEngine implements InferenceEngine {
+    private final LoadedModel model;
+    private final int threads;
+    private final OrtEnvironment env = OrtEnvironment.getEnvironment();
+    private OrtSession plain;
+    private OrtSession withAttention;
+
+    public OnnxEngine(LoadedModel model, int threads) {
+        this.model = model;
+        this.threads = threads;
+        this.plain = session(model.model().toOnnx(false));
+    }
+
+    /** ONNX Runtime options vit4j uses everywhere (also for the anchors in benchmarks). */
+    public static OrtSession.SessionOptions options(int threads) throws OrtException {
+        OrtSession.SessionOptions o = new OrtSession.SessionOptions();
+        o.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+        o.setIntraOpNumThreads(threads > 0 ? threads : Runtime.getRuntime().availableProcessors());
+        o.setInterOpNumThreads(1);
+        o.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
+        return o;
+    }
+
+    private OrtSession session(byte[] onnx) {
+        try (OrtSession.SessionOptions o = options(threads)) {
+            return env.createSession(onnx, o);
+        } catch (OrtException e) {
+            throw new IllegalStateException("ONNX Runtime refused the exported graph: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public ModelOutputs run(float[] batch, Shape shape, boolean attention) {
+        if (attention && withAttention == null) {
+            withAttention = session(model.model().toOnnx(true));
+        }
+        OrtSession s = attention ? withAttention : plain;
+        try (OnnxTensor input = OnnxTensor.createTensor(env, FloatBuffer.wrap(batch), shape.getShape());
+                OrtSession.Result result = s.run(Map.of("pixel_values", input))) {
+            float[][] logits = (float[][]) result.get("logits").orElseThrow().getValue();
+            float[][] pre = (float[][]) result.get("pre_logits").orElseThrow().getValue();
+            Map<String, FloatTensor> att = new LinkedHashMap<>();
+            if (attention) {
+                for (Map.Entry<String, ai.onnxruntime.OnnxValue> e : result) {
+                    if (e.getKey().startsWith("attention")) {
+                        OnnxTensor t = (OnnxTensor) e.getValue();
+                        FloatBuffer fb = t.getFloatBuffer();
+                        float[] data = new float[fb.remaining()];
+                        fb.get(data);
+                        att.put(e.getKey(), new FloatTensor(t.getInfo().getShape(), data));
+                    }
+                }
+            }
+            return new ModelOutputs(logits, pre, att);
+        } catch (OrtException e) {
+            throw new IllegalStateException("ONNX Runtime failed: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public String name() {
+        return "onnx";
+    }
+
+    @Override
+    public void close() {
+        try {
+            plain.close();
+            if (withAttention != null) {
+                withAttention.close();
+            }
+        } catch (OrtException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -1,0 +1,27 @@
+package dev.vit4j.inference;
+
+import ai.djl.ndarray.types.Shape;
+
+/** The DJL/PyTorch eager forward pass ({@link ModelRunner}). */
+public final class TorchEngine implements InferenceEngine {
+    private final LoadedModel model;
+
+    public TorchEngine(LoadedModel model) {
+        this.model = model;
+    }
+
+    @Override
+    public ModelOutputs run(float[] batch, Shape shape, boolean attention) {
+        return ModelRunner.run(model.model(), model.manager(), batch, shape, attention);
+    }
+
+    @Override
+    public String name() {
+        return "torch";
+    }
+
+    @Override
+    public void close() {
+        // the model belongs to the caller
+    }
+}

@@ -1,0 +1,36 @@
+package dev.vit4j.onnx;
+
+import dev.vit4j.nn.AttentionRecorder;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/** An export in progress: the graph, and whether attention tensors become extra graph outputs. */
+public final class OnnxExport {
+    private final OnnxGraph graph;
+    private final boolean withAttention;
+    private final Map<String, String> attention = new LinkedHashMap<>();
+
+    public OnnxExport(OnnxGraph graph, boolean withAttention) {
+        this.graph = graph;
+        this.withAttention = withAttention;
+    }
+
+    public OnnxGraph graph() {
+        return graph;
+    }
+
+    public boolean withAttention() {
+        return withAttention;
+    }
+
+    /** Names a tensor as attention output {@code kind.<block>} (same keys as {@link AttentionRecorder}). */
+    public void attention(String kind, String layerPath, String tensor) {
+        if (withAttention) {
+            attention.put(AttentionRecorder.key(kind, layerPath), tensor);
+        }
+    }
+
+    public Map<String, String> attentionOutputs() {
+        return attention;
+    }
+}

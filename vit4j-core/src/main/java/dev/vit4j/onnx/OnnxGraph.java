@@ -1,0 +1,287 @@
+package dev.vit4j.onnx;
+
+import com.google.protobuf.ByteString;
+import com.google.protobuf.CodedOutputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Builds an ONNX model (opset 17) and serialises it in the ONNX protobuf wire format (field numbers of
+ * {@code onnx.proto3}), with a dynamic batch dimension. Layers add their own nodes and initializers
+ * ({@code Module}s export themselves next to their forward pass), so the graph and the DJL model come
+ * from the same code.
+ */
+public final class OnnxGraph {
+    public static final int OPSET = 17;
+    /** Dimension value meaning "the dynamic batch size". */
+    public static final long BATCH = -1;
+    private static final int FLOAT = 1;
+    private static final int INT64 = 7;
+
+    private final String name;
+    private final List<byte[]> nodes = new ArrayList<>();
+    private final List<byte[]> initializers = new ArrayList<>();
+    private final List<byte[]> inputs = new ArrayList<>();
+    private final List<byte[]> outputs = new ArrayList<>();
+    private final Map<String, String> constants = new LinkedHashMap<>();
+    private int counter;
+
+    public OnnxGraph(String name) {
+        this.name = name;
+    }
+
+    /** A node attribute. */
+    public record Attr(String name, Object value) {
+        public static Attr of(String name, Object value) {
+            return new Attr(name, value);
+        }
+    }
+
+    public String input(String name, long... dims) {
+        inputs.add(valueInfo(name, dims));
+        return name;
+    }
+
+    /** A graph output of unknown shape (attention tensors). */
+    public void outputUnshaped(String tensor, String name) {
+        String out = tensor.equals(name) ? tensor : node("Identity", new String[] {tensor}, name);
+        try {
+            byte[] tensorType = message(o -> o.writeInt32(1, FLOAT));
+            byte[] type = message(o -> o.writeByteArray(1, tensorType));
+            outputs.add(message(o -> {
+                o.writeString(1, out);
+                o.writeByteArray(2, type);
+            }));
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** A token of shape 1 × 1 × D repeated over the batch of {@code like} (B × … ): B × 1 × D. */
+    public String expandToBatch(String token, String like, long dim) {
+        String shape = node("Shape", new String[] {like});
+        String batch = node("Slice", new String[] {shape, ints(0), ints(1)});
+        String target = node("Concat", new String[] {batch, ints(1, dim)}, Attr.of("axis", 0L));
+        return node("Expand", new String[] {token, target});
+    }
+
+    /** Mean over the tokens from {@code prefix} on (axis 1): B × N × D → B × D. */
+    public String meanTokens(String x, long prefix) {
+        String tokens = node("Slice", new String[] {x, ints(prefix), ints(Long.MAX_VALUE), ints(1)});
+        return node("ReduceMean", new String[] {tokens}, Attr.of("axes", new long[] {1}), Attr.of("keepdims", 0L));
+    }
+
+    /** Token {@code index} (axis 1): B × N × D → B × D. */
+    public String token(String x, long index) {
+        return node("Gather", new String[] {x, scalarInt(index)}, Attr.of("axis", 1L));
+    }
+
+    public void output(String tensor, String name, long... dims) {
+        String out = tensor;
+        if (!tensor.equals(name)) {
+            out = node("Identity", new String[] {tensor}, name);
+        }
+        outputs.add(valueInfo(out, dims));
+    }
+
+    /** A float32 initializer (weights). */
+    public String initializer(String name, long[] dims, float[] data) {
+        ByteBuffer b = ByteBuffer.allocate(4 * data.length).order(ByteOrder.LITTLE_ENDIAN);
+        b.asFloatBuffer().put(data);
+        initializers.add(tensor(name, dims, FLOAT, b.array()));
+        return name;
+    }
+
+    /** A 1-D int64 constant (shapes, axes, indices), shared when the same values recur. */
+    public String ints(long... values) {
+        return int64("ints", new long[] {values.length}, values);
+    }
+
+    /** A 0-D int64 constant (a Gather index that drops the axis). */
+    public String scalarInt(long value) {
+        return int64("int", new long[0], new long[] {value});
+    }
+
+    /** A 0-D float constant. */
+    public String scalar(float value) {
+        String key = "f" + Float.floatToIntBits(value);
+        return constants.computeIfAbsent(key, k -> {
+            String n = "const_" + (counter++);
+            ByteBuffer b = ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putFloat(value);
+            initializers.add(tensor(n, new long[0], FLOAT, b.array()));
+            return n;
+        });
+    }
+
+    private String int64(String prefix, long[] dims, long[] values) {
+        String key = prefix + java.util.Arrays.toString(dims) + java.util.Arrays.toString(values);
+        return constants.computeIfAbsent(key, k -> {
+            String n = "const_" + (counter++);
+            ByteBuffer b = ByteBuffer.allocate(8 * values.length).order(ByteOrder.LITTLE_ENDIAN);
+            for (long v : values) {
+                b.putLong(v);
+            }
+            initializers.add(tensor(n, dims, INT64, b.array()));
+            return n;
+        });
+    }
+
+    /** Adds a node with one fresh output; returns the output's name. */
+    public String node(String op, String[] in, Attr... attrs) {
+        String out = op.toLowerCase(java.util.Locale.ROOT) + "_" + (counter++);
+        return node(op, in, out, attrs);
+    }
+
+    /** Adds a node with the given output name. */
+    public String node(String op, String[] in, String out, Attr... attrs) {
+        nodes.add(nodeBytes("", op, in, new String[] {out}, attrs));
+        return out;
+    }
+
+    public byte[] toBytes(String producer) {
+        try {
+            ByteArrayOutputStream graph = new ByteArrayOutputStream();
+            CodedOutputStream g = CodedOutputStream.newInstance(graph);
+            for (byte[] n : nodes) {
+                g.writeByteArray(1, n);
+            }
+            g.writeString(2, name);
+            for (byte[] t : initializers) {
+                g.writeByteArray(5, t);
+            }
+            for (byte[] v : inputs) {
+                g.writeByteArray(11, v);
+            }
+            for (byte[] v : outputs) {
+                g.writeByteArray(12, v);
+            }
+            g.flush();
+            ByteArrayOutputStream model = new ByteArrayOutputStream();
+            CodedOutputStream m = CodedOutputStream.newInstance(model);
+            m.writeInt64(1, 8);
+            m.writeString(2, producer);
+            m.writeString(3, "0.1.0");
+            m.writeByteArray(7, graph.toByteArray());
+            m.writeByteArray(8, opset("", OPSET));
+            m.flush();
+            return model.toByteArray();
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static byte[] opset(String domain, long version) throws IOException {
+        return message(o -> {
+            o.writeString(1, domain);
+            o.writeInt64(2, version);
+        });
+    }
+
+    private static byte[] nodeBytes(String domain, String op, String[] in, String[] out, Attr[] attrs) {
+        try {
+            return message(o -> {
+                for (String i : in) {
+                    o.writeString(1, i);
+                }
+                for (String x : out) {
+                    o.writeString(2, x);
+                }
+                o.writeString(3, out[0] + "_node");
+                o.writeString(4, op);
+                for (Attr a : attrs) {
+                    o.writeByteArray(5, attribute(a));
+                }
+                if (!domain.isEmpty()) {
+                    o.writeString(7, domain);
+                }
+            });
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static byte[] attribute(Attr a) throws IOException {
+        return message(o -> {
+            o.writeString(1, a.name());
+            Object v = a.value();
+            if (v instanceof Float || v instanceof Double) {
+                o.writeFloat(2, ((Number) v).floatValue());
+                o.writeEnum(20, 1);
+            } else if (v instanceof Integer || v instanceof Long) {
+                o.writeInt64(3, ((Number) v).longValue());
+                o.writeEnum(20, 2);
+            } else if (v instanceof String s) {
+                o.writeBytes(4, ByteString.copyFromUtf8(s));
+                o.writeEnum(20, 3);
+            } else if (v instanceof long[] ints) {
+                for (long i : ints) {
+                    o.writeInt64(8, i);
+                }
+                o.writeEnum(20, 7);
+            } else {
+                throw new IllegalArgumentException("unsupported attribute " + a);
+            }
+        });
+    }
+
+    private static byte[] tensor(String name, long[] dims, int type, byte[] raw) {
+        try {
+            return message(o -> {
+                for (long d : dims) {
+                    o.writeInt64(1, d);
+                }
+                o.writeInt32(2, type);
+                o.writeString(8, name);
+                o.writeBytes(9, ByteString.copyFrom(raw));
+            });
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static byte[] valueInfo(String name, long[] dims) {
+        try {
+            byte[] shape = message(o -> {
+                for (long d : dims) {
+                    o.writeByteArray(1, message(dim -> {
+                        if (d == BATCH) {
+                            dim.writeString(2, "batch");
+                        } else {
+                            dim.writeInt64(1, d);
+                        }
+                    }));
+                }
+            });
+            byte[] tensorType = message(o -> {
+                o.writeInt32(1, FLOAT);
+                o.writeByteArray(2, shape);
+            });
+            byte[] type = message(o -> o.writeByteArray(1, tensorType));
+            return message(o -> {
+                o.writeString(1, name);
+                o.writeByteArray(2, type);
+            });
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @FunctionalInterface
+    private interface Body {
+        void write(CodedOutputStream o) throws IOException;
+    }
+
+    private static byte[] message(Body body) throws IOException {
+        ByteArrayOutputStream b = new ByteArrayOutputStream();
+        CodedOutputStream o = CodedOutputStream.newInstance(b);
+        body.write(o);
+        o.flush();
+        return b.toByteArray();
+    }
+}

@@ -1,0 +1,112 @@
+package dev.vit4j.viz;
+
+import dev.vit4j.Vit4jException;
+import dev.vit4j.image.RgbImage;
+import dev.vit4j.models.ModelConfig;
+import dev.vit4j.probing.AttentionRollout;
+import dev.vit4j.probing.ClassTokenAttention;
+import dev.vit4j.weights.FloatTensor;
+import dev.vit4j.weights.SafeTensorsWriter;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Writes one image's attention pictures and tensors into a directory: {@code input.png},
+ * {@code heads_<block>.png} per selected block, {@code saliency.png} and {@code overlay.png} (from the
+ * first selected block), optionally {@code rollout.png} and {@code rollout_overlay.png}, and
+ * {@code attention.safetensors} with every recorded tensor (batch axis dropped).
+ */
+public final class AttentionReport {
+    /** Rendering choices: blocks (null: the model's default), colormap, overlay alpha, rollout settings. */
+    public record Options(List<String> blocks, Colormap colormap, double alpha, boolean rollout,
+            AttentionRollout.HeadFusion fusion, double discardRatio) {
+    }
+
+    private AttentionReport() {
+    }
+
+    /** CaiT: its class-attention blocks (seed 000); ViT: the last block. */
+    public static List<String> defaultBlocks(ModelConfig c) {
+        List<String> out = new ArrayList<>();
+        if (c.isCait()) {
+            for (int i = 0; i < c.depthTokenOnly; i++) {
+                out.add("blocks_token_only." + i);
+            }
+        } else {
+            out.add("blocks." + (c.depth - 1));
+        }
+        return out;
+    }
+
+    /** The saliency map (input resolution, [0, 1]) of a block: mean over heads of the class token's attention. */
+    public static float[] saliency(Map<String, FloatTensor> attention, String block, ModelConfig c, int height,
+            int width) {
+        FloatTensor t = attention.get("attention." + block);
+        if (t == null) {
+            List<String> have = attention.keySet().stream().filter(k -> k.startsWith("attention."))
+                    .map(k -> k.substring("attention.".length())).toList();
+            throw new Vit4jException("no block '" + block + "'; have " + String.join(", ", have));
+        }
+        float[] s = ClassTokenAttention.saliency(ClassTokenAttention.perHead(t, c.gridHeight(), c.gridWidth()));
+        return ClassTokenAttention.minMax(ClassTokenAttention.upsample(s, c.gridHeight(), c.gridWidth(), height, width));
+    }
+
+    /** Nearest-neighbour enlargement by an integer factor. */
+    static RgbImage enlarge(RgbImage img, int factor) {
+        if (factor == 1) {
+            return img;
+        }
+        int w = img.width() * factor;
+        int h = img.height() * factor;
+        byte[] out = new byte[w * h * 3];
+        for (int y = 0; y < h; y++) {
+            for (int x = 0; x < w; x++) {
+                System.arraycopy(img.pixels(), ((y / factor) * img.width() + x / factor) * 3, out, (y * w + x) * 3, 3);
+            }
+        }
+        return new RgbImage(w, h, out);
+    }
+
+    public static void write(Path dir, String imageName, RgbImage input, Map<String, FloatTensor> attention,
+            ModelConfig c, Options o) throws IOException {
+        if (o.rollout() && c.isCait()) {
+            throw new Vit4jException("--rollout is for ViT-style models (CaiT's class token only enters at the end)");
+        }
+        int gh = c.gridHeight();
+        int gw = c.gridWidth();
+        // Small inputs (28×28, 32×32) are drawn larger, pixels kept square and sharp, so figures stay legible.
+        int zoom = Math.max(1, 224 / Math.max(input.height(), input.width()));
+        input = enlarge(input, zoom);
+        int h = input.height();
+        int w = input.width();
+        Png.write(AttentionFigures.fromRgb(input), dir.resolve("input.png"));
+        List<String> blocks = o.blocks() == null || o.blocks().isEmpty() ? defaultBlocks(c) : o.blocks();
+        for (String block : blocks) {
+            float[] first = saliency(attention, block, c, h, w);
+            if (block.equals(blocks.get(0))) {
+                Png.write(AttentionFigures.colorize(first, h, w, o.colormap()), dir.resolve("saliency.png"));
+                Png.write(AttentionFigures.overlay(input, first, o.colormap(), o.alpha()), dir.resolve("overlay.png"));
+            }
+            float[][] heads = ClassTokenAttention.perHead(attention.get("attention." + block), gh, gw);
+            Png.write(AttentionFigures.headsGrid(c.name + " · " + block + " · class-token attention per head", heads, gh,
+                    gw, h, w, o.colormap()), dir.resolve("heads_" + block + ".png"));
+        }
+        if (o.rollout()) {
+            List<FloatTensor> all = new ArrayList<>();
+            for (int i = 0; i < c.depth; i++) {
+                all.add(attention.get("attention.blocks." + i));
+            }
+            int n = all.get(0).dim(-1);
+            float[] mask = AttentionRollout.classTokenMask(AttentionRollout.rollout(all, o.fusion(), o.discardRatio()), n,
+                    gh, gw);
+            float[] up = ClassTokenAttention.minMax(ClassTokenAttention.upsample(mask, gh, gw, h, w));
+            Png.write(AttentionFigures.colorize(up, h, w, o.colormap()), dir.resolve("rollout.png"));
+            Png.write(AttentionFigures.overlay(input, up, o.colormap(), o.alpha()), dir.resolve("rollout_overlay.png"));
+        }
+        SafeTensorsWriter.write(dir.resolve("attention.safetensors"), attention,
+                Map.of("model", String.valueOf(c.name), "image", imageName));
+    }
+}
