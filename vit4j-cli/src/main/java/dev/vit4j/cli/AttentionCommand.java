@@ -54,6 +54,9 @@ final class AttentionCommand implements Callable<Integer> {
     @Option(names = "--alpha", defaultValue = "0.6", description = "Overlay opacity of the saliency (0..1).")
     double alpha;
 
+    @picocli.CommandLine.Mixin
+    EngineOptions engineOptions = new EngineOptions();
+
     @Parameters(arity = "1..*", paramLabel = "IMAGE")
     List<Path> images;
 
@@ -65,11 +68,12 @@ final class AttentionCommand implements Callable<Integer> {
         Colormap cmap = Colormap.named(colormap);
         AttentionRollout.HeadFusion fusion = AttentionRollout.HeadFusion.parse(headFusion);
         PrintWriter out = spec.commandLine().getOut();
-        try (LoadedModel loaded = LoadedModel.load(model, weights)) {
+        try (LoadedModel loaded = LoadedModel.load(model, weights);
+                dev.vit4j.inference.InferenceEngine engine = engineOptions.open(loaded)) {
             ModelConfig c = loaded.model().config();
             AttentionReport.Options options = new AttentionReport.Options(blocks, cmap, alpha, rollout, fusion,
                     discardRatio);
-            List<ImageAttention> results = AttentionProbe.run(loaded, images);
+            List<ImageAttention> results = AttentionProbe.run(loaded, engine, images);
             Set<String> used = new HashSet<>();
             for (ImageAttention r : results) {
                 Path dir = output.resolve(uniqueStem(r.image(), used));

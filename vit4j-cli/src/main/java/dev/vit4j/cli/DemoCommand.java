@@ -8,7 +8,9 @@ import dev.vit4j.data.Example;
 import dev.vit4j.data.Pipelines;
 import dev.vit4j.data.Subset;
 import dev.vit4j.image.RgbImage;
+import dev.vit4j.inference.InferenceEngine;
 import dev.vit4j.inference.LoadedModel;
+import dev.vit4j.inference.OnnxEngine;
 import dev.vit4j.inference.ModelOutputs;
 import dev.vit4j.inference.ModelRunner;
 import dev.vit4j.io.AtomicFiles;
@@ -21,6 +23,7 @@ import dev.vit4j.probing.MeanAttentionDistance;
 import dev.vit4j.probing.SaliencyInBox;
 import dev.vit4j.training.Evaluation;
 import dev.vit4j.training.TrainConfig;
+import dev.vit4j.training.Evaluator;
 import dev.vit4j.training.Trainer;
 import dev.vit4j.viz.AttentionReport;
 import dev.vit4j.viz.Colormap;
@@ -93,11 +96,11 @@ final class DemoCommand implements Callable<Integer> {
                 ModelRegistry.build(config).parameterCount() / 1e6, train.describe(), tc.epochs, run);
         new Trainer(tc, config, train, test, run, TrainCommand.listener(out, err)).run(false);
 
-        try (LoadedModel model = LoadedModel.load(null, run)) {
+        try (LoadedModel model = LoadedModel.load(null, run); InferenceEngine engine = new OnnxEngine(model, 0)) {
             ModelConfig c = model.model().config();
             Evaluation e;
             try (BatchLoader loader = loader(c, test)) {
-                e = Trainer.evaluate(model, loader, test, true);
+                e = Evaluator.evaluate(engine, loader, test, true);
             }
             TrainingPlots.confusionMatrix(c.name + " on " + test.describe(), e.classes(), e.confusion(),
                     output.resolve("confusion_matrix.png"));
@@ -109,11 +112,11 @@ final class DemoCommand implements Callable<Integer> {
             }
             out.println();
             out.println("3. class attention of test images → " + output.resolve("attention"));
-            attentionMaps(model, test, output.resolve("attention"));
+            attentionMaps(model, engine, test, output.resolve("attention"));
             out.println("4. mean attention distance over 500 test images → " + output.resolve("mad.png"));
-            mad(model, Subset.limit(test, 500), output);
+            mad(model, engine, Subset.limit(test, 500), output);
             if (shapes) {
-                double score = SaliencyInBox.score(model, test, null, 64);
+                double score = SaliencyInBox.score(model, engine, test, null, 64);
                 out.printf(Locale.ROOT, "   saliency peak inside the object's box: %.4f of %d test images%n", score,
                         test.size());
             }
@@ -147,7 +150,8 @@ final class DemoCommand implements Callable<Integer> {
     }
 
     /** The first test image of each of the first four classes, with its per-head maps and overlay. */
-    private static void attentionMaps(LoadedModel model, Dataset test, Path dir) throws IOException {
+    private static void attentionMaps(LoadedModel model, InferenceEngine engine, Dataset test, Path dir)
+            throws IOException {
         ModelConfig c = model.model().config();
         List<Integer> picked = new ArrayList<>();
         boolean[] seen = new boolean[c.numClasses];
@@ -165,7 +169,7 @@ final class DemoCommand implements Callable<Integer> {
             System.arraycopy(transform.apply(test.get(picked.get(k)), null), 0, batch, k * per, per);
         }
         List<Map<String, FloatTensor>> attention = new ArrayList<>();
-        AttentionProbe.record(model, batch, picked.size(), attention);
+        AttentionProbe.record(model, engine, batch, picked.size(), attention);
         AttentionReport.Options options = new AttentionReport.Options(null, Colormap.named("inferno"), 0.55, false,
                 AttentionRollout.HeadFusion.MEAN, 0.9);
         for (int k = 0; k < picked.size(); k++) {
@@ -186,7 +190,7 @@ final class DemoCommand implements Callable<Integer> {
         return new RgbImage(e.width(), e.height(), px);
     }
 
-    private static void mad(LoadedModel model, Dataset d, Path dir) throws IOException {
+    private static void mad(LoadedModel model, InferenceEngine engine, Dataset d, Path dir) throws IOException {
         ModelConfig c = model.model().config();
         MeanAttentionDistance mad = new MeanAttentionDistance(c.gridHeight(), c.gridWidth(), c.patchSize);
         int[] order = new int[d.size()];
@@ -196,7 +200,7 @@ final class DemoCommand implements Callable<Integer> {
         try (BatchLoader loader = loader(c, d)) {
             loader.forEach(order, 0, 0, batch -> {
                 List<Map<String, FloatTensor>> perImage = new ArrayList<>();
-                AttentionProbe.record(model, batch.inputs(), batch.size(), perImage);
+                AttentionProbe.record(model, engine, batch.inputs(), batch.size(), perImage);
                 perImage.forEach(mad::add);
             });
         }

@@ -12,7 +12,7 @@ import dev.vit4j.inference.LoadedModel;
 import dev.vit4j.models.ModelConfig;
 import dev.vit4j.probing.SaliencyInBox;
 import dev.vit4j.training.Evaluation;
-import dev.vit4j.training.Trainer;
+import dev.vit4j.training.Evaluator;
 import dev.vit4j.viz.TrainingPlots;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -52,6 +52,9 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--json", description = "One JSON object instead of the table.")
     boolean json;
 
+    @picocli.CommandLine.Mixin
+    EngineOptions engineOptions = new EngineOptions();
+
     @Option(names = "--saliency-box", description = "Also score how often the saliency peak falls in the object's box (shapes).")
     boolean saliencyBox;
 
@@ -68,7 +71,8 @@ final class EvalCommand implements Callable<Integer> {
         }
         d = Subset.limit(d, limit);
         PrintWriter out = spec.commandLine().getOut();
-        try (LoadedModel loaded = LoadedModel.load(model, weights)) {
+        try (LoadedModel loaded = LoadedModel.load(model, weights);
+                dev.vit4j.inference.InferenceEngine engine = engineOptions.open(loaded)) {
             ModelConfig c = loaded.model().config();
             if (d.classes().size() != c.numClasses) {
                 throw new Vit4jException(d.describe() + " has " + d.classes().size() + " classes; the model has "
@@ -78,14 +82,14 @@ final class EvalCommand implements Callable<Integer> {
             Evaluation e;
             try (BatchLoader loader = new BatchLoader(d, Pipelines.eval(c, c.resolvedDataConfig()), batchSize, inputSize,
                     2, msg -> spec.commandLine().getErr().println("vit4j: " + msg))) {
-                e = Trainer.evaluate(loaded, loader, d, true);
+                e = Evaluator.evaluate(engine, loader, d, true);
             }
             ObjectMapper mapper = new ObjectMapper();
             ObjectNode o = mapper.createObjectNode();
             o.put("model", c.name).put("data", d.describe()).put("images", e.count()).put("top1", e.top1())
                     .put("top5", e.top5()).put("loss", e.loss());
             if (saliencyBox) {
-                o.put("saliency_peak_in_box", SaliencyInBox.score(loaded, d, null, batchSize));
+                o.put("saliency_peak_in_box", SaliencyInBox.score(loaded, engine, d, null, batchSize));
             }
             ObjectNode perClass = o.putObject("per_class_accuracy");
             double[] acc = e.perClassAccuracy();

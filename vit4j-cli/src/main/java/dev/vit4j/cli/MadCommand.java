@@ -50,6 +50,9 @@ final class MadCommand implements Callable<Integer> {
     @Option(names = "--limit", defaultValue = "0", description = "With --data: the first N examples only.")
     int limit;
 
+    @picocli.CommandLine.Mixin
+    EngineOptions engineOptions = new EngineOptions();
+
     @Parameters(arity = "0..*", paramLabel = "IMAGE")
     List<Path> images = new ArrayList<>();
 
@@ -62,16 +65,17 @@ final class MadCommand implements Callable<Integer> {
             throw new Vit4jException("--batch-size must be at least 1");
         }
         PrintWriter out = spec.commandLine().getOut();
-        try (LoadedModel loaded = LoadedModel.load(model, weights)) {
+        try (LoadedModel loaded = LoadedModel.load(model, weights);
+                dev.vit4j.inference.InferenceEngine engine = engineOptions.open(loaded)) {
             ModelConfig c = loaded.model().config();
             MeanAttentionDistance mad = new MeanAttentionDistance(c.gridHeight(), c.gridWidth(), c.patchSize);
             if (data != null) {
-                addDataset(loaded, mad);
+                addDataset(loaded, engine, mad);
             } else {
                 Progress progress = new Progress(spec.commandLine().getErr(), "images", images.size());
                 for (int start = 0; start < images.size(); start += batchSize) {
                     List<Path> chunk = images.subList(start, Math.min(images.size(), start + batchSize));
-                    for (AttentionProbe.ImageAttention r : AttentionProbe.run(loaded, chunk)) {
+                    for (AttentionProbe.ImageAttention r : AttentionProbe.run(loaded, engine, chunk)) {
                         mad.add(r.attention());
                     }
                     progress.update(start + chunk.size());
@@ -94,7 +98,7 @@ final class MadCommand implements Callable<Integer> {
         return 0;
     }
 
-    private void addDataset(LoadedModel loaded, MeanAttentionDistance mad) {
+    private void addDataset(LoadedModel loaded, dev.vit4j.inference.InferenceEngine engine, MeanAttentionDistance mad) {
         ModelConfig c = loaded.model().config();
         Dataset d = DatasetSpec.open(data, DatasetSpec.Split.TEST);
         if (d == null) {
@@ -111,7 +115,7 @@ final class MadCommand implements Callable<Integer> {
                 c.inChans * c.height() * c.width(), 2, msg -> spec.commandLine().getErr().println("vit4j: " + msg))) {
             loader.forEach(order, 0, 0, batch -> {
                 List<Map<String, FloatTensor>> perImage = new ArrayList<>();
-                AttentionProbe.record(loaded, batch.inputs(), batch.size(), perImage);
+                AttentionProbe.record(loaded, engine, batch.inputs(), batch.size(), perImage);
                 perImage.forEach(mad::add);
                 done[0] += batch.size();
                 progress.update(done[0]);

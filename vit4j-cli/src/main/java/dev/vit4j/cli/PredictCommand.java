@@ -41,6 +41,9 @@ final class PredictCommand implements Callable<Integer> {
     @Option(names = "--batch-size", defaultValue = "32", description = "Images per forward pass (default 32).")
     int batchSize;
 
+    @picocli.CommandLine.Mixin
+    EngineOptions engineOptions = new EngineOptions();
+
     @Parameters(arity = "1..*", paramLabel = "IMAGE", description = "PNG, JPEG, BMP, GIF, WebP or TIFF files.")
     List<Path> images;
 
@@ -54,9 +57,10 @@ final class PredictCommand implements Callable<Integer> {
         }
         var out = spec.commandLine().getOut();
         ObjectMapper mapper = new ObjectMapper();
-        try (LoadedModel loaded = LoadedModel.load(model, weights)) {
+        try (LoadedModel loaded = LoadedModel.load(model, weights);
+                dev.vit4j.inference.InferenceEngine engine = engineOptions.open(loaded)) {
             Labels labels = labelsFile == null ? loaded.labels() : Labels.read(labelsFile);
-            Predictor predictor = new Predictor(loaded, labels);
+            Predictor predictor = new Predictor(loaded, engine, labels);
             for (int start = 0; start < images.size(); start += batchSize) {
                 List<Path> chunk = images.subList(start, Math.min(images.size(), start + batchSize));
                 List<List<Prediction>> results = predictor.predict(chunk, k);

@@ -12,6 +12,9 @@ public interface InferenceEngine extends AutoCloseable {
 
     String name();
 
+    /** The model this engine runs. */
+    dev.vit4j.models.ModelConfig config();
+
     @Override
     void close();
 

@@ -74,6 +74,11 @@ public final class OnnxEngine implements InferenceEngine {
     }
 
     @Override
+    public dev.vit4j.models.ModelConfig config() {
+        return model.model().config();
+    }
+
+    @Override
     public String name() {
         return "onnx";
     }

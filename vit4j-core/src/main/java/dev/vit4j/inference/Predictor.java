@@ -13,16 +13,18 @@ import java.util.stream.IntStream;
 /** Images → timm's eval preprocessing → one batched forward pass → top-k classes per image. */
 public final class Predictor {
     private final LoadedModel loaded;
+    private final InferenceEngine engine;
     private final EvalTransform transform;
     private final DataConfig data;
     private final Labels labels;
 
     public Predictor(LoadedModel loaded) {
-        this(loaded, loaded.labels());
+        this(loaded, new TorchEngine(loaded), loaded.labels());
     }
 
-    public Predictor(LoadedModel loaded, Labels labels) {
+    public Predictor(LoadedModel loaded, InferenceEngine engine, Labels labels) {
         this.loaded = loaded;
+        this.engine = engine;
         this.labels = labels;
         this.data = loaded.model().config().resolvedDataConfig();
         this.transform = new EvalTransform(data);
@@ -40,8 +42,8 @@ public final class Predictor {
 
     public List<List<Prediction>> predict(List<Path> images, int k) {
         float[] batch = preprocess(images);
-        ModelOutputs out = ModelRunner.run(loaded.model(), loaded.manager(), batch,
-                new Shape(images.size(), data.channels(), data.height(), data.width()), false);
+        ModelOutputs out = engine.run(batch, new Shape(images.size(), data.channels(), data.height(), data.width()),
+                false);
         List<List<Prediction>> result = new ArrayList<>();
         for (float[] logits : out.logits()) {
             result.add(topK(logits, k, labels));

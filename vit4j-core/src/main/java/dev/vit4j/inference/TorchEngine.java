@@ -16,6 +16,11 @@ public final class TorchEngine implements InferenceEngine {
     }
 
     @Override
+    public dev.vit4j.models.ModelConfig config() {
+        return model.model().config();
+    }
+
+    @Override
     public String name() {
         return "torch";
     }

@@ -18,6 +18,13 @@ public final class Linear extends Module {
         return ai.djl.nn.core.Linear.linear(x, weight.array(), bias == null ? null : bias.array()).singletonOrThrow();
     }
 
+    /** The map applied to the channel axis of B × C × H × W (a 1×1 convolution). */
+    public NDArray forwardPointwise(NDArray x) {
+        NDArray w = weight.array();
+        NDArray kernel = w.reshape(w.getShape().get(0), w.getShape().get(1), 1, 1);
+        return ai.djl.nn.convolutional.Conv2d.conv2d(x, kernel, bias == null ? null : bias.array()).singletonOrThrow();
+    }
+
     /** MatMul with the transposed weight (in × out), then Add of the bias. */
     public String export(OnnxGraph g, String x) {
         long out = weight.shape().get(0);

@@ -68,8 +68,12 @@ public final class TalkingHeadsAttention extends Module {
         return Dropout.apply(proj.forward(out), projDrop, ctx);
     }
 
-    /** Applies a heads × heads linear map across the head axis of B × H × Nq × Nk. */
+    /**
+     * Applies a heads × heads linear map across the head axis of B × H × Nq × Nk, as a 1×1 convolution
+     * with the heads as channels: the same numbers as timm's permute → Linear → permute, without moving
+     * the B·N² attention weights twice.
+     */
     private static NDArray mixHeads(Linear mix, NDArray attn) {
-        return mix.forward(attn.transpose(0, 2, 3, 1)).transpose(0, 3, 1, 2);
+        return mix.forwardPointwise(attn);
     }
 }

@@ -6,7 +6,6 @@ import dev.vit4j.image.ImageDecoder;
 import dev.vit4j.image.RgbImage;
 import dev.vit4j.inference.LoadedModel;
 import dev.vit4j.inference.ModelOutputs;
-import dev.vit4j.inference.ModelRunner;
 import dev.vit4j.models.DataConfig;
 import dev.vit4j.weights.FloatTensor;
 import java.nio.file.Path;
@@ -25,6 +24,11 @@ public final class AttentionProbe {
     }
 
     public static List<ImageAttention> run(LoadedModel model, List<Path> images) {
+        return run(model, new dev.vit4j.inference.TorchEngine(model), images);
+    }
+
+    public static List<ImageAttention> run(LoadedModel model, dev.vit4j.inference.InferenceEngine engine,
+            List<Path> images) {
         DataConfig data = model.model().config().resolvedDataConfig();
         EvalTransform transform = new EvalTransform(data);
         int per = data.channels() * data.height() * data.width();
@@ -36,7 +40,7 @@ public final class AttentionProbe {
             System.arraycopy(transform.normalize(crop), 0, batch, i * per, per);
         }
         List<Map<String, FloatTensor>> attention = new ArrayList<>();
-        ModelOutputs out = record(model, batch, images.size(), attention);
+        ModelOutputs out = record(model, engine, batch, images.size(), attention);
         List<ImageAttention> result = new ArrayList<>();
         for (int i = 0; i < images.size(); i++) {
             result.add(new ImageAttention(images.get(i), crops.get(i), attention.get(i), out.logits()[i]));
@@ -48,10 +52,10 @@ public final class AttentionProbe {
      * Runs an already preprocessed batch (B × C × H × W of the model's size) and appends each image's
      * attention tensors (batch axis dropped) to {@code perImage}.
      */
-    public static ModelOutputs record(LoadedModel model, float[] batch, int size, List<Map<String, FloatTensor>> perImage) {
+    public static ModelOutputs record(LoadedModel model, dev.vit4j.inference.InferenceEngine engine, float[] batch,
+            int size, List<Map<String, FloatTensor>> perImage) {
         var c = model.model().config();
-        ModelOutputs out = ModelRunner.run(model.model(), model.manager(), batch,
-                new Shape(size, c.inChans, c.height(), c.width()), true);
+        ModelOutputs out = engine.run(batch, new Shape(size, c.inChans, c.height(), c.width()), true);
         for (int i = 0; i < size; i++) {
             Map<String, FloatTensor> mine = new LinkedHashMap<>();
             for (Map.Entry<String, FloatTensor> e : out.attention().entrySet()) {

@@ -22,7 +22,8 @@ public final class SaliencyInBox {
     private SaliencyInBox() {
     }
 
-    public static double score(LoadedModel loaded, Dataset data, String block, int batchSize) {
+    public static double score(LoadedModel loaded, dev.vit4j.inference.InferenceEngine engine, Dataset data, String block,
+            int batchSize) {
         ModelConfig c = loaded.model().config();
         String b = block != null ? block : AttentionReport.defaultBlocks(c).get(0);
         int[] order = new int[data.size()];
@@ -35,7 +36,7 @@ public final class SaliencyInBox {
                 c.inChans * c.height() * c.width(), 2, msg -> { })) {
             loader.forEach(order, 0, 0, batch -> {
                 List<Map<String, FloatTensor>> perImage = new ArrayList<>();
-                AttentionProbe.record(loaded, batch.inputs(), batch.size(), perImage);
+                AttentionProbe.record(loaded, engine, batch.inputs(), batch.size(), perImage);
                 for (int i = 0; i < batch.size(); i++) {
                     Example.Box box = batch.boxes()[i];
                     if (box == null) {

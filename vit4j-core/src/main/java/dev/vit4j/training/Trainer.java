@@ -13,6 +13,7 @@ import dev.vit4j.data.Normalization;
 import dev.vit4j.data.Pipelines;
 import dev.vit4j.data.Shuffle;
 import dev.vit4j.inference.LoadedModel;
+import dev.vit4j.inference.TorchEngine;
 import dev.vit4j.io.AtomicFiles;
 import dev.vit4j.models.DataConfig;
 import dev.vit4j.models.ModelConfig;
@@ -131,6 +132,7 @@ public final class Trainer {
                 Math.round(train.warmupEpochs * stepsPerEpoch),
                 train.schedule.equals("cosine") ? train.epochs * stepsPerEpoch : Long.MAX_VALUE / 4);
         Dataset val = valData == null ? null : dev.vit4j.data.Subset.limit(valData, train.valLimit);
+        TorchEngine torch = new TorchEngine(loaded);
         try (BatchLoader trainLoader = new BatchLoader(trainData, Pipelines.train(config, data, train.augmentation),
                 train.batchSize, inputSize, train.loaderThreads, listener::message);
                 BatchLoader valLoader = val == null ? null : new BatchLoader(val, Pipelines.eval(config, data),
@@ -151,7 +153,7 @@ public final class Trainer {
                     done[0]++;
                     listener.batch(ep, done[0], stepsPerEpoch, metrics.loss());
                 });
-                Evaluation v = val == null ? null : evaluate(loaded, valLoader, val, false);
+                Evaluation v = val == null ? null : Evaluator.evaluate(torch, valLoader, val, false);
                 EpochRecord rec = new EpochRecord(epoch + 1, lastLr[0], metrics.loss(), metrics.top1(), metrics.top5(),
                         v == null ? Double.NaN : v.loss(), v == null ? Double.NaN : v.top1(),
                         v == null ? Double.NaN : v.top5(), (System.nanoTime() - t0) / 1e9);
@@ -251,28 +253,6 @@ public final class Trainer {
             return Losses.meanSquaredError(out, t);
         }
         return Losses.crossEntropy(out, labels, train.labelSmoothing);
-    }
-
-    /** Loss (no label smoothing), top-1, top-5 and, if asked, the confusion matrix. */
-    public static Evaluation evaluate(LoadedModel loaded, BatchLoader loader, Dataset data, boolean confusion) {
-        ModelConfig config = loaded.model().config();
-        Shape sample = new Shape(config.inChans, config.height(), config.width());
-        Metrics metrics = new Metrics(config.numClasses, confusion);
-        int[] order = new int[data.size()];
-        for (int i = 0; i < order.length; i++) {
-            order[i] = i;
-        }
-        loader.forEach(order, 0, 0, batch -> {
-            try (NDManager step = loaded.manager().newSubManager(); NDScope scope = new NDScope()) {
-                scope.suppressNotUsedWarning();
-                NDArray x = step.create(batch.inputs(), new Shape(batch.size()).addAll(sample));
-                NDArray logits = loaded.model().forward(x, ForwardContext.inference());
-                float loss = Losses.crossEntropy(logits, batch.labels(), 0).getFloat();
-                metrics.add(logits.toFloatArray(), batch.labels(), loss);
-            }
-        });
-        return new Evaluation(metrics.loss(), metrics.top1(), metrics.top5(), (int) metrics.count(), data.classes(),
-                metrics.confusion());
     }
 
     private void writeHistory(String name, TrainerState state) throws IOException {

@@ -1,0 +1,248 @@
+package dev.vit4j.cli;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.vit4j.Vit4jException;
+import dev.vit4j.inference.Engine;
+import dev.vit4j.inference.InferenceEngine;
+import dev.vit4j.inference.LoadedModel;
+import dev.vit4j.models.Complexity;
+import dev.vit4j.models.ModelConfig;
+import dev.vit4j.models.ModelRegistry;
+import dev.vit4j.inference.OnnxEngine;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.FloatBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * Side-by-side inference speed: vit4j's engines and, with {@code --anchor}, ONNX Runtime on a given
+ * {@code .onnx} file, in the same process, on the same input, rounds interleaved (every engine once per
+ * round, order rotating) so that the machine's noise hits all of them alike. Reports medians and ratios.
+ */
+@Command(name = "bench", description = "Images/s, p50/p90 latency and output agreement of the engines, side by side.")
+final class BenchCommand implements Callable<Integer> {
+    @Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Option(names = {"-m", "--model"}, required = true, description = "Architecture name or config .json.")
+    String model;
+
+    @Option(names = {"-w", "--weights"}, description = "Weights (default: seeded random initialisation).")
+    Path weights;
+
+    @Option(names = "--batch", split = ",", defaultValue = "1,8", description = "Batch sizes (default 1,8).")
+    List<Integer> batches;
+
+    @Option(names = "--engine", split = ",", defaultValue = "onnx,torch", description = "Engines: onnx, torch.")
+    List<String> engines;
+
+    @Option(names = "--anchor", description = "An .onnx file to run with ONNX Runtime side by side (e.g. a torch.onnx export).")
+    Path anchor;
+
+    @Option(names = "--threads", defaultValue = "0", description = "Intra-op threads (default: all cores).")
+    int threads;
+
+    @Option(names = "--warmup", defaultValue = "3")
+    int warmup;
+
+    @Option(names = "--runs", defaultValue = "15", description = "Timed rounds per batch size.")
+    int runs;
+
+    @Option(names = "--json", description = "One JSON object per row.")
+    boolean json;
+
+    @Override
+    public Integer call() throws IOException, OrtException {
+        if (anchor != null && !Files.isRegularFile(anchor)) {
+            throw new Vit4jException("anchor not found: " + anchor + " (benchmarks read ../shared/anchors; skipped when absent)");
+        }
+        if (runs < 1 || warmup < 0 || batches.stream().anyMatch(b -> b < 1)) {
+            throw new Vit4jException("--runs must be positive, --warmup non-negative, batch sizes positive");
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        int nThreads = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
+        System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(nThreads));
+        ModelConfig config = ModelRegistry.defaults().config(model);
+        double peak = matmulPeakGflops();
+        ObjectMapper mapper = new ObjectMapper();
+        try (LoadedModel loaded = weights == null ? LoadedModel.initialized(config, 0) : LoadedModel.load(model, weights)) {
+            ModelConfig c = loaded.model().config();
+            Map<String, Runner> runners = new LinkedHashMap<>();
+            List<InferenceEngine> toClose = new ArrayList<>();
+            for (String e : engines) {
+                InferenceEngine engine = InferenceEngine.create(e, loaded, nThreads);
+                toClose.add(engine);
+                runners.put("vit4j-" + e, (x, s) -> engine.run(x, s, false).logits());
+            }
+            OrtSession anchorSession = null;
+            if (anchor != null) {
+                try (OrtSession.SessionOptions o = OnnxEngine.options(nThreads)) {
+                    anchorSession = OrtEnvironment.getEnvironment().createSession(anchor.toString(), o);
+                }
+                OrtSession a = anchorSession;
+                String inputName = a.getInputNames().iterator().next();
+                runners.put("anchor", (x, s) -> {
+                    try (OnnxTensor t = OnnxTensor.createTensor(OrtEnvironment.getEnvironment(), FloatBuffer.wrap(x),
+                            s.getShape()); OrtSession.Result r = a.run(Map.of(inputName, t))) {
+                        return (float[][]) r.get(0).getValue();
+                    } catch (OrtException ex) {
+                        throw new IllegalStateException(ex);
+                    }
+                });
+            }
+            if (!json) {
+                out.printf(Locale.ROOT, "%s, %d threads, %d timed rounds (medians); matmul peak %.1f GFLOP/s%n", c.name,
+                        nThreads, runs, peak);
+                out.printf(Locale.ROOT, "%-6s %-12s %10s %9s %9s %9s %8s %12s%n", "batch", "engine", "images/s", "p50 ms",
+                        "p90 ms", "GFLOP/s", "ratio", "max|Δ| anchor");
+            }
+            for (int b : batches) {
+                Shape shape = new Shape(b, c.inChans, c.height(), c.width());
+                float[] x = input(shape);
+                Map<String, float[][]> outputs = new LinkedHashMap<>();
+                Map<String, long[]> times = new LinkedHashMap<>();
+                for (Map.Entry<String, Runner> r : runners.entrySet()) {
+                    for (int i = 0; i < warmup; i++) {
+                        outputs.put(r.getKey(), r.getValue().run(x, shape));
+                    }
+                    times.put(r.getKey(), new long[runs]);
+                }
+                List<String> names = new ArrayList<>(runners.keySet());
+                for (int round = 0; round < runs; round++) {
+                    for (int k = 0; k < names.size(); k++) {
+                        String name = names.get((k + round) % names.size());
+                        long t0 = System.nanoTime();
+                        runners.get(name).run(x, shape);
+                        times.get(name)[round] = System.nanoTime() - t0;
+                    }
+                }
+                double anchorRate = times.containsKey("anchor") ? b / (median(times.get("anchor")) / 1e9) : Double.NaN;
+                for (String name : names) {
+                    long[] t = times.get(name);
+                    double p50 = median(t) / 1e6;
+                    double p90 = percentile(t, 0.9) / 1e6;
+                    double rate = b / (p50 / 1e3);
+                    double gflops = 2 * Complexity.gmacs(c) * b / (p50 / 1e3);
+                    double diff = outputs.containsKey("anchor") ? maxDiff(outputs.get(name), outputs.get("anchor"))
+                            : Double.NaN;
+                    double ratio = rate / anchorRate;
+                    if (json) {
+                        ObjectNode o = mapper.createObjectNode();
+                        o.put("model", c.name).put("batch", b).put("engine", name).put("images_per_second", rate)
+                                .put("p50_ms", p50).put("p90_ms", p90).put("gflops", gflops).put("peak_gflops", peak)
+                                .put("threads", nThreads);
+                        if (!Double.isNaN(anchorRate)) {
+                            o.put("ratio_to_anchor", ratio).put("max_abs_diff_to_anchor", diff);
+                        }
+                        out.println(o);
+                    } else {
+                        out.printf(Locale.ROOT, "%-6d %-12s %10.1f %9.2f %9.2f %9.1f %8s %12s%n", b, name, rate, p50, p90,
+                                gflops, Double.isNaN(ratio) ? "-" : String.format(Locale.ROOT, "%.2fx", ratio),
+                                Double.isNaN(diff) ? "-" : String.format(Locale.ROOT, "%.1e", diff));
+                    }
+                }
+            }
+            if (!json) {
+                out.printf(Locale.ROOT, "peak resident memory of this process: %d MB%n", peakRssKb() / 1024);
+            }
+            for (InferenceEngine e : toClose) {
+                e.close();
+            }
+            if (anchorSession != null) {
+                anchorSession.close();
+            }
+        }
+        out.flush();
+        return 0;
+    }
+
+    @FunctionalInterface
+    private interface Runner {
+        float[][] run(float[] x, Shape shape);
+    }
+
+    private static float[] input(Shape shape) {
+        Random r = new Random(1);
+        float[] x = new float[(int) shape.size()];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (float) r.nextGaussian();
+        }
+        return x;
+    }
+
+    private static double median(long[] t) {
+        return percentile(t, 0.5);
+    }
+
+    private static double percentile(long[] t, double q) {
+        long[] s = t.clone();
+        Arrays.sort(s);
+        double pos = q * (s.length - 1);
+        int lo = (int) Math.floor(pos);
+        int hi = (int) Math.ceil(pos);
+        return s[lo] + (s[hi] - s[lo]) * (pos - lo);
+    }
+
+    private static double maxDiff(float[][] a, float[][] b) {
+        double m = 0;
+        for (int i = 0; i < a.length; i++) {
+            for (int j = 0; j < a[i].length; j++) {
+                m = Math.max(m, Math.abs(a[i][j] - b[i][j]));
+            }
+        }
+        return m;
+    }
+
+    /** The machine's float32 matrix-multiply rate (1024³ in PyTorch, best of five). */
+    static double matmulPeakGflops() {
+        try (NDManager m = Engine.newManager()) {
+            NDArray a = m.randomNormal(new Shape(1024, 1024));
+            NDArray b = m.randomNormal(new Shape(1024, 1024));
+            double best = Double.MAX_VALUE;
+            for (int i = 0; i < 6; i++) {
+                long t0 = System.nanoTime();
+                try (NDArray c = a.matMul(b)) {
+                    c.getFloat(0, 0);
+                }
+                if (i > 0) {
+                    best = Math.min(best, (System.nanoTime() - t0) / 1e9);
+                }
+            }
+            return 2.0 * 1024 * 1024 * 1024 / best / 1e9;
+        }
+    }
+
+    static long peakRssKb() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("VmHWM:")) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", ""));
+                }
+            }
+        } catch (IOException ignored) {
+            // not Linux
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,22 @@
+package dev.vit4j.cli;
+
+import dev.vit4j.inference.InferenceEngine;
+import dev.vit4j.inference.LoadedModel;
+import picocli.CommandLine.Option;
+
+/** {@code --engine} and {@code --threads}, shared by the commands that run a model. */
+final class EngineOptions {
+    /** The default after measurement: see docs/performance.md. */
+    static final String DEFAULT = "onnx";
+
+    @Option(names = "--engine", defaultValue = DEFAULT,
+            description = "onnx (vit4j's ONNX export on ONNX Runtime) or torch (DJL + PyTorch). Default: " + DEFAULT + ".")
+    String engine;
+
+    @Option(names = "--threads", defaultValue = "0", description = "Intra-op threads (default: all cores).")
+    int threads;
+
+    InferenceEngine open(LoadedModel model) {
+        return InferenceEngine.create(engine, model, threads);
+    }
+}

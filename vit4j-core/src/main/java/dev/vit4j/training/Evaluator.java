@@ -1,0 +1,44 @@
+package dev.vit4j.training;
+
+import ai.djl.ndarray.types.Shape;
+import dev.vit4j.data.BatchLoader;
+import dev.vit4j.data.Dataset;
+import dev.vit4j.inference.InferenceEngine;
+import dev.vit4j.inference.ModelOutputs;
+
+/** Loss (cross-entropy, no smoothing), top-1, top-5 and, if asked, the confusion matrix, on any engine. */
+public final class Evaluator {
+    private Evaluator() {
+    }
+
+    public static Evaluation evaluate(InferenceEngine engine, BatchLoader loader, Dataset data, boolean confusion) {
+        int classes = data.classes().size();
+        Metrics metrics = new Metrics(classes, confusion);
+        int[] order = new int[data.size()];
+        for (int i = 0; i < order.length; i++) {
+            order[i] = i;
+        }
+        loader.forEach(order, 0, 0, batch -> {
+            var c = engine.config();
+            ModelOutputs out = engine.run(batch.inputs(), new Shape(batch.size(), c.inChans, c.height(), c.width()), false);
+            float[] flat = new float[batch.size() * classes];
+            double loss = 0;
+            for (int i = 0; i < batch.size(); i++) {
+                float[] row = out.logits()[i];
+                System.arraycopy(row, 0, flat, i * classes, classes);
+                double max = Double.NEGATIVE_INFINITY;
+                for (float v : row) {
+                    max = Math.max(max, v);
+                }
+                double sum = 0;
+                for (float v : row) {
+                    sum += Math.exp(v - max);
+                }
+                loss += Math.log(sum) + max - row[batch.labels()[i]];
+            }
+            metrics.add(flat, batch.labels(), loss / batch.size());
+        });
+        return new Evaluation(metrics.loss(), metrics.top1(), metrics.top5(), (int) metrics.count(), data.classes(),
+                metrics.confusion());
+    }
+}
