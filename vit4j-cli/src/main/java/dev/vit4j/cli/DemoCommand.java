@@ -193,25 +193,14 @@ final class DemoCommand implements Callable<Integer> {
     private static void mad(LoadedModel model, InferenceEngine engine, Dataset d, Path dir) throws IOException {
         ModelConfig c = model.model().config();
         MeanAttentionDistance mad = new MeanAttentionDistance(c.gridHeight(), c.gridWidth(), c.patchSize);
-        int[] order = new int[d.size()];
-        for (int i = 0; i < order.length; i++) {
-            order[i] = i;
-        }
         try (BatchLoader loader = loader(c, d)) {
-            loader.forEach(order, 0, 0, batch -> {
+            loader.forEachInOrder(batch -> {
                 List<Map<String, FloatTensor>> perImage = new ArrayList<>();
                 AttentionProbe.record(model, engine, batch.inputs(), batch.size(), perImage);
                 perImage.forEach(mad::add);
             });
         }
-        StringBuilder csv = new StringBuilder("block,head,mean_distance\n");
-        mad.means().forEach((block, heads) -> {
-            for (int h = 0; h < heads.length; h++) {
-                csv.append(block).append(',').append(h).append(',').append(String.format(Locale.ROOT, "%.6f", heads[h]))
-                        .append('\n');
-            }
-        });
-        AtomicFiles.writeString(dir.resolve("mad.csv"), csv.toString());
+        AtomicFiles.writeString(dir.resolve("mad.csv"), mad.csv());
         MadPlot.write(MadPlot.chart(c.name, mad.images(), mad.means()), dir.resolve("mad.png"));
     }
 

@@ -18,7 +18,6 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -82,14 +81,7 @@ final class MadCommand implements Callable<Integer> {
                 }
             }
             Map<String, double[]> means = mad.means();
-            StringBuilder csv = new StringBuilder("block,head,mean_distance\n");
-            means.forEach((block, heads) -> {
-                for (int h = 0; h < heads.length; h++) {
-                    csv.append(block).append(',').append(h).append(',')
-                            .append(String.format(Locale.ROOT, "%.6f", heads[h])).append('\n');
-                }
-            });
-            AtomicFiles.writeString(output.resolve("mad.csv"), csv.toString());
+            AtomicFiles.writeString(output.resolve("mad.csv"), mad.csv());
             MadPlot.write(MadPlot.chart(c.name, mad.images(), means), output.resolve("mad.png"));
             out.println("mean attention distance of " + means.size() + " blocks over " + mad.images() + " image(s): "
                     + output.resolve("mad.csv") + ", " + output.resolve("mad.png"));
@@ -105,15 +97,11 @@ final class MadCommand implements Callable<Integer> {
             d = DatasetSpec.open(data, DatasetSpec.Split.TRAIN);
         }
         d = Subset.limit(d, limit);
-        int[] order = new int[d.size()];
-        for (int i = 0; i < order.length; i++) {
-            order[i] = i;
-        }
         Progress progress = new Progress(spec.commandLine().getErr(), "images", d.size());
         long[] done = {0};
         try (BatchLoader loader = new BatchLoader(d, Pipelines.eval(c, c.resolvedDataConfig()), batchSize,
                 c.inChans * c.height() * c.width(), 2, msg -> spec.commandLine().getErr().println("vit4j: " + msg))) {
-            loader.forEach(order, 0, 0, batch -> {
+            loader.forEachInOrder(batch -> {
                 List<Map<String, FloatTensor>> perImage = new ArrayList<>();
                 AttentionProbe.record(loaded, engine, batch.inputs(), batch.size(), perImage);
                 perImage.forEach(mad::add);

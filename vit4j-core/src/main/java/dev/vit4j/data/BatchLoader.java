@@ -55,6 +55,15 @@ public final class BatchLoader implements AutoCloseable {
         return (examples + batchSize - 1) / batchSize;
     }
 
+    /** Every example in dataset order (evaluation). */
+    public void forEachInOrder(Consumer<Batch> consumer) {
+        int[] order = new int[data.size()];
+        for (int i = 0; i < order.length; i++) {
+            order[i] = i;
+        }
+        forEach(order, 0, 0, consumer);
+    }
+
     /** Streams the batches of {@code order} (dataset indices) to {@code consumer}, prefetching ahead. */
     public void forEach(int[] order, long seed, int epoch, Consumer<Batch> consumer) {
         int n = batches(order.length);

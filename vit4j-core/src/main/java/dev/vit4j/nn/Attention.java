@@ -1,7 +1,6 @@
 package dev.vit4j.nn;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
 import dev.vit4j.onnx.OnnxExport;
 import dev.vit4j.onnx.OnnxGraph;
 
@@ -39,14 +38,10 @@ public final class Attention extends Module {
     }
 
     public NDArray forward(NDArray x, ForwardContext ctx) {
-        long b = x.getShape().get(0);
-        long n = x.getShape().get(1);
-        long c = x.getShape().get(2);
-        NDArray qkvHeads = qkv.forward(x).reshape(b, n, 3, heads, c / heads).transpose(2, 0, 3, 1, 4);
-        NDList parts = qkvHeads.split(3, 0);
-        NDArray q = Scalars.times(parts.get(0).squeeze(0), scale);
-        NDArray k = parts.get(1).squeeze(0);
-        NDArray v = parts.get(2).squeeze(0);
+        NDArray[] qkvHeads = Heads.qkv(qkv.forward(x), heads, scale);
+        NDArray q = qkvHeads[0];
+        NDArray k = qkvHeads[1];
+        NDArray v = qkvHeads[2];
         NDArray attn = Heads.scores(q, k).softmax(-1);
         if (ctx.recorder() != null) {
             ctx.recorder().record(AttentionRecorder.ATTENTION, path(), attn);

@@ -51,6 +51,16 @@ final class Heads {
         return g.node("MatMul", new String[] {q, kt});
     }
 
+    /** Fused qkv projection output B × N × 3C → q (scaled), k, v as B × H × N × d. */
+    static NDArray[] qkv(NDArray qkv, int heads, float scale) {
+        long b = qkv.getShape().get(0);
+        long n = qkv.getShape().get(1);
+        long c = qkv.getShape().get(2) / 3;
+        ai.djl.ndarray.NDList parts = qkv.reshape(b, n, 3, heads, c / heads).transpose(2, 0, 3, 1, 4).split(3, 0);
+        return new NDArray[] {Scalars.times(parts.get(0).squeeze(0), scale), parts.get(1).squeeze(0),
+            parts.get(2).squeeze(0)};
+    }
+
     /** q·kᵀ for (B × H × Nq × d) and (B × H × Nk × d). */
     static NDArray scores(NDArray q, NDArray k) {
         return q.matMul(k.transpose(0, 1, 3, 2));

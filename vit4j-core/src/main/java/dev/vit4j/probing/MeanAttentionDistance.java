@@ -101,6 +101,18 @@ public final class MeanAttentionDistance {
         return images;
     }
 
+    /** {@code mad.csv}: block,head,mean_distance. */
+    public String csv() {
+        StringBuilder csv = new StringBuilder("block,head,mean_distance\n");
+        means().forEach((block, heads) -> {
+            for (int h = 0; h < heads.length; h++) {
+                csv.append(block).append(',').append(h).append(',')
+                        .append(String.format(java.util.Locale.ROOT, "%.6f", heads[h])).append('\n');
+            }
+        });
+        return csv.toString();
+    }
+
     /** Block name → MAD per head, averaged over every image added. */
     public Map<String, double[]> means() {
         Map<String, double[]> out = new LinkedHashMap<>();

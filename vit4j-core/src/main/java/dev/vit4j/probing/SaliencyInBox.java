@@ -26,15 +26,11 @@ public final class SaliencyInBox {
             int batchSize) {
         ModelConfig c = loaded.model().config();
         String b = block != null ? block : AttentionReport.defaultBlocks(c).get(0);
-        int[] order = new int[data.size()];
-        for (int i = 0; i < order.length; i++) {
-            order[i] = i;
-        }
         int[] hits = {0};
         int[] total = {0};
         try (BatchLoader loader = new BatchLoader(data, Pipelines.eval(c, c.resolvedDataConfig()), batchSize,
                 c.inChans * c.height() * c.width(), 2, msg -> { })) {
-            loader.forEach(order, 0, 0, batch -> {
+            loader.forEachInOrder(batch -> {
                 List<Map<String, FloatTensor>> perImage = new ArrayList<>();
                 AttentionProbe.record(loaded, engine, batch.inputs(), batch.size(), perImage);
                 for (int i = 0; i < batch.size(); i++) {

@@ -28,8 +28,7 @@ public final class AdamW extends Optimizer {
     protected void update(NDArray p, NDArray g, NDArray[] s, double lr, double decay) {
         NDArray m = s[0];
         NDArray v = s[1];
-        m.muli(beta1).addi(g.mul(1 - beta1));
-        v.muli(beta2).addi(g.square().muli(1 - beta2));
+        updateMoments(m, v, g, beta1, beta2);
         double bc1 = 1 - Math.pow(beta1, steps);
         double bc2 = 1 - Math.pow(beta2, steps);
         if (decay != 0) {

@@ -14,11 +14,7 @@ public final class Evaluator {
     public static Evaluation evaluate(InferenceEngine engine, BatchLoader loader, Dataset data, boolean confusion) {
         int classes = data.classes().size();
         Metrics metrics = new Metrics(classes, confusion);
-        int[] order = new int[data.size()];
-        for (int i = 0; i < order.length; i++) {
-            order[i] = i;
-        }
-        loader.forEach(order, 0, 0, batch -> {
+        loader.forEachInOrder(batch -> {
             var c = engine.config();
             ModelOutputs out = engine.run(batch.inputs(), new Shape(batch.size(), c.inChans, c.height(), c.width()), false);
             float[] flat = new float[batch.size() * classes];
