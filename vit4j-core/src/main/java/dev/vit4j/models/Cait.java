@@ -51,7 +51,8 @@ public final class Cait extends VisionModel {
         for (int i = 0; i < config.depth; i++) {
             blocks.add(sa.add(new TalkingHeadsBlock(dim, config.numHeads, (int) (dim * config.mlpRatio),
                     config.qkvBias, config.initValues, config.layerNormEps, (float) config.dropRate,
-                    (float) config.attnDropRate, config.dropPathAt(i, config.depth))));
+                    (float) config.attnDropRate, config.dropPathAt(i, config.depth),
+                    "identity".equals(config.talkingHeadsInit))));
         }
         Sequence ca = child("blocks_token_only", new Sequence());
         for (int i = 0; i < config.depthTokenOnly; i++) {

@@ -39,6 +39,12 @@ public final class ModelConfig {
     /** LayerScale initial value; null = no LayerScale (plain ViT). CaiT always has one. */
     public Double initValues;
     public int depthTokenOnly = 2;
+    /**
+     * CaiT: initial head mixes of talking-heads attention. "timm" (near zero, as timm) or "identity"
+     * (identity plus noise: starts as plain multi-head attention; faster for small models from scratch).
+     * Only matters when training from scratch.
+     */
+    public String talkingHeadsInit = "timm";
     public double mlpRatioTokenOnly = 4.0;
     public double layerNormEps = 1e-6;
     public double dropRate;
@@ -126,6 +132,9 @@ public final class ModelConfig {
         }
         if (isCait() && (initValues == null || depthTokenOnly < 0)) {
             throw new Vit4jException(what + ": CaiT needs init_values and depth_token_only");
+        }
+        if (!"timm".equals(talkingHeadsInit) && !"identity".equals(talkingHeadsInit)) {
+            throw new Vit4jException(what + ": talking_heads_init must be \"timm\" or \"identity\"");
         }
         if (dropPathSchedule != null && !"linear".equals(dropPathSchedule) && !"uniform".equals(dropPathSchedule)) {
             throw new Vit4jException(what + ": drop_path_schedule must be \"linear\" or \"uniform\"");

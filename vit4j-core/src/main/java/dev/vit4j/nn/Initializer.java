@@ -40,6 +40,18 @@ public interface Initializer {
         };
     }
 
+    /** The identity matrix plus truncated-normal noise (square 2-D shapes). */
+    static Initializer identityPlusNoise(double std) {
+        return (shape, random) -> {
+            float[] v = truncatedNormal(std).values(shape, random);
+            int n = (int) shape.get(0);
+            for (int i = 0; i < n; i++) {
+                v[i * n + i] += 1f;
+            }
+            return v;
+        };
+    }
+
     static Initializer normal(double std) {
         return (shape, random) -> {
             float[] v = new float[(int) shape.size()];

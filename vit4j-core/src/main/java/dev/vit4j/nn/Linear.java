@@ -10,19 +10,16 @@ public final class Linear extends Module {
     private final Parameter bias;
 
     public Linear(int in, int out, boolean bias) {
-        this.weight = parameter("weight", new Shape(out, in), Initializer.truncatedNormal(0.02));
+        this(in, out, bias, Initializer.truncatedNormal(0.02));
+    }
+
+    public Linear(int in, int out, boolean bias, Initializer weightInit) {
+        this.weight = parameter("weight", new Shape(out, in), weightInit);
         this.bias = bias ? parameter("bias", new Shape(out), Initializer.ZEROS) : null;
     }
 
     public NDArray forward(NDArray x) {
         return ai.djl.nn.core.Linear.linear(x, weight.array(), bias == null ? null : bias.array()).singletonOrThrow();
-    }
-
-    /** The map applied to the channel axis of B × C × H × W (a 1×1 convolution). */
-    public NDArray forwardPointwise(NDArray x) {
-        NDArray w = weight.array();
-        NDArray kernel = w.reshape(w.getShape().get(0), w.getShape().get(1), 1, 1);
-        return ai.djl.nn.convolutional.Conv2d.conv2d(x, kernel, bias == null ? null : bias.array()).singletonOrThrow();
     }
 
     /** MatMul with the transposed weight (in × out), then Add of the bias. */

@@ -2,6 +2,7 @@ package dev.vit4j.models;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.types.Shape;
@@ -71,6 +72,20 @@ class ArchitectureVariantsTest {
         assertEquals(7, out.logits()[0].length);
         assertEquals(1 + 15, out.attention().get("attention.blocks_token_only.1").shape()[3]);
         assertEquals(15, out.attention().get("attention_softmax.blocks.1").shape()[3]);
+    }
+
+    @Test
+    void talkingHeadsCanStartAsPlainMultiHeadAttention() {
+        ModelConfig c = small("cait");
+        c.talkingHeadsInit = "identity";
+        try (LoadedModel m = LoadedModel.initialized(c, 5)) {
+            float[] w = m.model().namedParameters().get("blocks.0.attn.proj_l.weight").array().toFloatArray();
+            assertEquals(1f, w[0], 0.1f);
+            assertEquals(0f, w[1], 0.1f);
+            assertEquals(1f, w[3], 0.1f);
+        }
+        c.talkingHeadsInit = "zeros";
+        assertThrows(dev.vit4j.Vit4jException.class, c::validate);
     }
 
     @Test
