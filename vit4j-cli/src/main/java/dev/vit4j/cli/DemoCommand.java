@@ -62,7 +62,7 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--data", description = "fashion-mnist[:DIR] or shapes (default: Fashion-MNIST if installed, else shapes).")
     String data;
 
-    @Option(names = "--epochs", description = "Training epochs (default 3 on Fashion-MNIST, 12 on shapes).")
+    @Option(names = "--epochs", description = "Training epochs (default 5 on Fashion-MNIST, 12 on shapes).")
     Integer epochs;
 
     @Option(names = "--anchors", description = "timm anchors directory (default ../shared/anchors or $VIT4J_ANCHORS).")
@@ -82,7 +82,7 @@ final class DemoCommand implements Callable<Integer> {
         Dataset train = DatasetSpec.open(spec, DatasetSpec.Split.TRAIN);
         Dataset test = DatasetSpec.open(spec, DatasetSpec.Split.TEST);
         TrainConfig tc = new TrainConfig();
-        tc.epochs = epochs != null ? epochs : shapes ? 12 : 3;
+        tc.epochs = epochs != null ? epochs : shapes ? 12 : 5;
         tc.batchSize = 128;
         tc.lr = 2e-3;
         tc.warmupEpochs = 0.3;
