@@ -60,7 +60,7 @@ final class PredictCommand implements Callable<Integer> {
         try (LoadedModel loaded = LoadedModel.load(model, weights);
                 dev.vit4j.inference.InferenceEngine engine = engineOptions.open(loaded)) {
             Labels labels = labelsFile == null ? loaded.labels() : Labels.read(labelsFile);
-            Predictor predictor = new Predictor(loaded, engine, labels);
+            Predictor predictor = new Predictor(engine, labels);
             for (int start = 0; start < images.size(); start += batchSize) {
                 List<Path> chunk = images.subList(start, Math.min(images.size(), start + batchSize));
                 List<List<Prediction>> results = predictor.predict(chunk, k);

@@ -35,8 +35,8 @@ class ProbingCommandsTest {
             assertTrue(Files.isRegularFile(out.resolve(f)), f);
         }
         BufferedImage overlay = ImageIO.read(out.resolve("overlay.png").toFile());
-        assertEquals(32, overlay.getWidth());
-        assertEquals(32, overlay.getHeight());
+        assertEquals(224, overlay.getWidth(), "32-pixel inputs are drawn 7× larger");
+        assertEquals(224, overlay.getHeight());
         try (SafeTensors st = SafeTensors.open(out.resolve("attention.safetensors"))) {
             assertArrayEquals(new long[] {4, 1, 17}, st.info("attention.blocks_token_only.1").shape(), "batch dropped");
             assertArrayEquals(new long[] {4, 16, 16}, st.info("attention_softmax.blocks.2").shape());

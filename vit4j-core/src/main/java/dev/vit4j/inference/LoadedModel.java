@@ -28,6 +28,9 @@ public final class LoadedModel implements AutoCloseable {
     }
 
     public static LoadedModel load(String arch, Path weights) {
+        if (!Files.exists(weights)) {
+            throw new Vit4jException("weights file not found: " + weights);
+        }
         Path file = weights;
         ModelConfig config;
         if (Files.isDirectory(weights) && !Files.exists(weights.resolve("model.safetensors"))

@@ -1,7 +1,6 @@
 package dev.vit4j.inference;
 
 import dev.vit4j.weights.FloatTensor;
-import dev.vit4j.weights.SafeTensorsWriter;
 import java.util.Map;
 
 /**

@@ -8,7 +8,6 @@ import dev.vit4j.models.VisionModel;
 import dev.vit4j.nn.AttentionRecorder;
 import dev.vit4j.nn.ForwardContext;
 import dev.vit4j.weights.FloatTensor;
-import dev.vit4j.weights.SafeTensorsWriter;
 import java.util.LinkedHashMap;
 import java.util.Map;
 

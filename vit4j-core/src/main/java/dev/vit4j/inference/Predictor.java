@@ -5,28 +5,25 @@ import dev.vit4j.image.EvalTransform;
 import dev.vit4j.models.DataConfig;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.stream.IntStream;
 
 /** Images → timm's eval preprocessing → one batched forward pass → top-k classes per image. */
 public final class Predictor {
-    private final LoadedModel loaded;
     private final InferenceEngine engine;
     private final EvalTransform transform;
     private final DataConfig data;
     private final Labels labels;
 
     public Predictor(LoadedModel loaded) {
-        this(loaded, new TorchEngine(loaded), loaded.labels());
+        this(new TorchEngine(loaded), loaded.labels());
     }
 
-    public Predictor(LoadedModel loaded, InferenceEngine engine, Labels labels) {
-        this.loaded = loaded;
+    public Predictor(InferenceEngine engine, Labels labels) {
         this.engine = engine;
         this.labels = labels;
-        this.data = loaded.model().config().resolvedDataConfig();
+        this.data = engine.config().resolvedDataConfig();
         this.transform = new EvalTransform(data);
     }
 
@@ -69,10 +66,5 @@ public final class Predictor {
                 .limit(Math.max(0, Math.min(k, logits.length)))
                 .map(i -> new Prediction(i, labels.name(i), p[i] / total, logits[i]))
                 .toList();
-    }
-
-    @Override
-    public String toString() {
-        return "Predictor[" + loaded.model().config().name + ", " + Arrays.toString(data.inputSize()) + "]";
     }
 }
