@@ -27,11 +27,8 @@ final class AttentionCommand implements Callable<Integer> {
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
-    @Option(names = {"-m", "--model"}, description = "Architecture name or config .json.")
-    String model;
-
-    @Option(names = {"-w", "--weights"}, required = true, description = "A .safetensors file or a model directory.")
-    Path weights;
+    @picocli.CommandLine.Mixin
+    ModelOptions modelOptions = new ModelOptions();
 
     @Option(names = {"-o", "--output"}, required = true, description = "Output directory (one folder per image).")
     Path output;
@@ -68,7 +65,7 @@ final class AttentionCommand implements Callable<Integer> {
         Colormap cmap = Colormap.named(colormap);
         AttentionRollout.HeadFusion fusion = AttentionRollout.HeadFusion.parse(headFusion);
         PrintWriter out = spec.commandLine().getOut();
-        try (LoadedModel loaded = LoadedModel.load(model, weights);
+        try (LoadedModel loaded = modelOptions.load();
                 dev.vit4j.inference.InferenceEngine engine = engineOptions.open(loaded)) {
             ModelConfig c = loaded.model().config();
             AttentionReport.Options options = new AttentionReport.Options(blocks, cmap, alpha, rollout, fusion,

@@ -28,11 +28,8 @@ final class EvalCommand implements Callable<Integer> {
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
-    @Option(names = {"-m", "--model"}, description = "Architecture (needed with a .safetensors file).")
-    String model;
-
-    @Option(names = {"-w", "--weights"}, required = true, description = "A train output directory, a model directory or .safetensors.")
-    Path weights;
+    @picocli.CommandLine.Mixin
+    ModelOptions modelOptions = new ModelOptions();
 
     @Option(names = "--data", required = true, description = "Dataset spec; its test split is used (imagenet-val:DIR:LIST as is).")
     String data;
@@ -71,7 +68,7 @@ final class EvalCommand implements Callable<Integer> {
         }
         d = Subset.limit(d, limit);
         PrintWriter out = spec.commandLine().getOut();
-        try (LoadedModel loaded = LoadedModel.load(model, weights);
+        try (LoadedModel loaded = modelOptions.load();
                 dev.vit4j.inference.InferenceEngine engine = engineOptions.open(loaded)) {
             ModelConfig c = loaded.model().config();
             if (d.classes().size() != c.numClasses) {

@@ -16,11 +16,8 @@ final class ExportCommand implements Callable<Integer> {
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
-    @Option(names = {"-m", "--model"}, description = "Architecture name or config .json.")
-    String model;
-
-    @Option(names = {"-w", "--weights"}, required = true, description = "A .safetensors file or a model directory.")
-    Path weights;
+    @picocli.CommandLine.Mixin
+    ModelOptions modelOptions = new ModelOptions();
 
     @Option(names = {"-o", "--output"}, required = true, description = "The .onnx file to write.")
     Path output;
@@ -37,7 +34,7 @@ final class ExportCommand implements Callable<Integer> {
             throw new Vit4jException("vit4j writes opset " + dev.vit4j.onnx.OnnxGraph.OPSET + " (LayerNormalization is "
                     + "an operator from 17 on); asked for " + opset);
         }
-        try (LoadedModel loaded = LoadedModel.load(model, weights)) {
+        try (LoadedModel loaded = modelOptions.load()) {
             byte[] onnx = loaded.model().toOnnx(withAttention);
             AtomicFiles.write(output, out -> out.write(onnx));
             spec.commandLine().getOut().printf("%s → %s (%.1f MB)%n", loaded.model().config().name, output,

@@ -31,11 +31,8 @@ final class MadCommand implements Callable<Integer> {
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
-    @Option(names = {"-m", "--model"}, description = "Architecture name or config .json.")
-    String model;
-
-    @Option(names = {"-w", "--weights"}, required = true, description = "A .safetensors file or a model directory.")
-    Path weights;
+    @picocli.CommandLine.Mixin
+    ModelOptions modelOptions = new ModelOptions();
 
     @Option(names = {"-o", "--output"}, required = true, description = "Output directory.")
     Path output;
@@ -64,7 +61,7 @@ final class MadCommand implements Callable<Integer> {
             throw new Vit4jException("--batch-size must be at least 1");
         }
         PrintWriter out = spec.commandLine().getOut();
-        try (LoadedModel loaded = LoadedModel.load(model, weights);
+        try (LoadedModel loaded = modelOptions.load();
                 dev.vit4j.inference.InferenceEngine engine = engineOptions.open(loaded)) {
             ModelConfig c = loaded.model().config();
             MeanAttentionDistance mad = new MeanAttentionDistance(c.gridHeight(), c.gridWidth(), c.patchSize);

@@ -22,12 +22,8 @@ final class PredictCommand implements Callable<Integer> {
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
-    @Option(names = {"-m", "--model"}, description = "Architecture name (see `vit4j models`) or config .json.")
-    String model;
-
-    @Option(names = {"-w", "--weights"}, required = true,
-            description = "A .safetensors file (timm or Hugging Face names) or a directory with config.json.")
-    Path weights;
+    @picocli.CommandLine.Mixin
+    ModelOptions modelOptions = new ModelOptions();
 
     @Option(names = {"-k", "--top"}, defaultValue = "5", description = "How many classes per image (default 5).")
     int k;
@@ -57,7 +53,7 @@ final class PredictCommand implements Callable<Integer> {
         }
         var out = spec.commandLine().getOut();
         ObjectMapper mapper = new ObjectMapper();
-        try (LoadedModel loaded = LoadedModel.load(model, weights);
+        try (LoadedModel loaded = modelOptions.load();
                 dev.vit4j.inference.InferenceEngine engine = engineOptions.open(loaded)) {
             Labels labels = labelsFile == null ? loaded.labels() : Labels.read(labelsFile);
             Predictor predictor = new Predictor(engine, labels);

@@ -7,30 +7,18 @@ import ai.djl.ndarray.NDArray;
  * p ← p·(1 − lr·wd); m ← β₁m + (1−β₁)g; v ← β₂v + (1−β₂)g²;
  * p ← p − lr·(m / (1−β₁ᵗ)) / (√(v / (1−β₂ᵗ)) + ε).
  */
-public final class AdamW extends Optimizer {
-    private final double beta1;
-    private final double beta2;
-    private final double eps;
-
+public final class AdamW extends AdaptiveMomentOptimizer {
     public AdamW(double beta1, double beta2, double eps, double weightDecay) {
-        super(weightDecay);
-        this.beta1 = beta1;
-        this.beta2 = beta2;
-        this.eps = eps;
-    }
-
-    @Override
-    protected int stateSlots() {
-        return 2;
+        super(beta1, beta2, eps, weightDecay);
     }
 
     @Override
     protected void update(NDArray p, NDArray g, NDArray[] s, double lr, double decay) {
         NDArray m = s[0];
         NDArray v = s[1];
-        updateMoments(m, v, g, beta1, beta2);
-        double bc1 = 1 - Math.pow(beta1, steps);
-        double bc2 = 1 - Math.pow(beta2, steps);
+        updateMoments(m, v, g);
+        double bc1 = biasCorrection1();
+        double bc2 = biasCorrection2();
         if (decay != 0) {
             p.muli(1 - lr * decay);
         }

@@ -7,30 +7,18 @@ import ai.djl.ndarray.NDArray;
  * weight decay, u = m̂ / (√v̂ + ε) + wd·p, scaled per parameter by the trust ratio ‖p‖ / ‖u‖ (1 where either
  * norm is 0); like timm, the trust ratio applies to the parameters that decay.
  */
-public final class Lamb extends Optimizer {
-    private final double beta1;
-    private final double beta2;
-    private final double eps;
-
+public final class Lamb extends AdaptiveMomentOptimizer {
     public Lamb(double beta1, double beta2, double eps, double weightDecay) {
-        super(weightDecay);
-        this.beta1 = beta1;
-        this.beta2 = beta2;
-        this.eps = eps;
-    }
-
-    @Override
-    protected int stateSlots() {
-        return 2;
+        super(beta1, beta2, eps, weightDecay);
     }
 
     @Override
     protected void update(NDArray p, NDArray g, NDArray[] s, double lr, double decay) {
         NDArray m = s[0];
         NDArray v = s[1];
-        updateMoments(m, v, g, beta1, beta2);
-        double bc1 = 1 - Math.pow(beta1, steps);
-        double bc2 = 1 - Math.pow(beta2, steps);
+        updateMoments(m, v, g);
+        double bc1 = biasCorrection1();
+        double bc2 = biasCorrection2();
         NDArray u = m.div(bc1).divi(v.div(bc2).sqrt().addi(eps));
         if (decay != 0) {
             u.addi(p.mul(decay));

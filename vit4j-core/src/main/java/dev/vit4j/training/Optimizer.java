@@ -28,12 +28,6 @@ public abstract class Optimizer {
     /** Updates {@code p} in place given its gradient {@code g} and state arrays. */
     protected abstract void update(NDArray p, NDArray g, NDArray[] state, double lr, double decay);
 
-    /** Adam's moment estimates, in place: m ← β₁m + (1−β₁)g, v ← β₂v + (1−β₂)g². */
-    protected static void updateMoments(NDArray m, NDArray v, NDArray g, double beta1, double beta2) {
-        m.muli(beta1).addi(g.mul(1 - beta1));
-        v.muli(beta2).addi(g.square().muli(1 - beta2));
-    }
-
     public final long steps() {
         return steps;
     }
