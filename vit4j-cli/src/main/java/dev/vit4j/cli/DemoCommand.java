@@ -13,7 +13,6 @@ import dev.vit4j.inference.LoadedModel;
 import dev.vit4j.inference.OnnxEngine;
 import dev.vit4j.inference.ModelOutputs;
 import dev.vit4j.inference.ModelRunner;
-import dev.vit4j.io.AtomicFiles;
 import dev.vit4j.models.Configs;
 import dev.vit4j.models.ModelConfig;
 import dev.vit4j.models.ModelRegistry;
@@ -193,15 +192,8 @@ final class DemoCommand implements Callable<Integer> {
     private static void mad(LoadedModel model, InferenceEngine engine, Dataset d, Path dir) throws IOException {
         ModelConfig c = model.model().config();
         MeanAttentionDistance mad = new MeanAttentionDistance(c.gridHeight(), c.gridWidth(), c.patchSize);
-        try (BatchLoader loader = loader(c, d)) {
-            loader.forEachInOrder(batch -> {
-                List<Map<String, FloatTensor>> perImage = new ArrayList<>();
-                AttentionProbe.record(model, engine, batch.inputs(), batch.size(), perImage);
-                perImage.forEach(mad::add);
-            });
-        }
-        AtomicFiles.writeString(dir.resolve("mad.csv"), mad.csv());
-        MadPlot.write(MadPlot.chart(c.name, mad.images(), mad.means()), dir.resolve("mad.png"));
+        AttentionProbe.forEach(model, engine, d, 128, msg -> { }, (batch, perImage) -> perImage.forEach(mad::add));
+        MadPlot.writeReport(dir, c.name, mad);
     }
 
     private void anchorCheck(PrintWriter out) {

@@ -1,15 +1,11 @@
 package dev.vit4j.cli;
 
 import dev.vit4j.Vit4jException;
-import dev.vit4j.data.BatchLoader;
 import dev.vit4j.data.Dataset;
 import dev.vit4j.data.DatasetSpec;
-import dev.vit4j.data.Pipelines;
 import dev.vit4j.data.Subset;
 import dev.vit4j.inference.LoadedModel;
-import dev.vit4j.weights.FloatTensor;
 import java.util.ArrayList;
-import dev.vit4j.io.AtomicFiles;
 import dev.vit4j.models.ModelConfig;
 import dev.vit4j.probing.AttentionProbe;
 import dev.vit4j.probing.MeanAttentionDistance;
@@ -18,7 +14,6 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -77,10 +72,8 @@ final class MadCommand implements Callable<Integer> {
                     progress.update(start + chunk.size());
                 }
             }
-            Map<String, double[]> means = mad.means();
-            AtomicFiles.writeString(output.resolve("mad.csv"), mad.csv());
-            MadPlot.write(MadPlot.chart(c.name, mad.images(), means), output.resolve("mad.png"));
-            out.println("mean attention distance of " + means.size() + " blocks over " + mad.images() + " image(s): "
+            MadPlot.writeReport(output, c.name, mad);
+            out.println("mean attention distance of " + mad.means().size() + " blocks over " + mad.images() + " image(s): "
                     + output.resolve("mad.csv") + ", " + output.resolve("mad.png"));
         }
         out.flush();
@@ -88,7 +81,6 @@ final class MadCommand implements Callable<Integer> {
     }
 
     private void addDataset(LoadedModel loaded, dev.vit4j.inference.InferenceEngine engine, MeanAttentionDistance mad) {
-        ModelConfig c = loaded.model().config();
         Dataset d = DatasetSpec.open(data, DatasetSpec.Split.TEST);
         if (d == null) {
             d = DatasetSpec.open(data, DatasetSpec.Split.TRAIN);
@@ -96,15 +88,11 @@ final class MadCommand implements Callable<Integer> {
         d = Subset.limit(d, limit);
         Progress progress = new Progress(spec.commandLine().getErr(), "images", d.size());
         long[] done = {0};
-        try (BatchLoader loader = new BatchLoader(d, Pipelines.eval(c, c.resolvedDataConfig()), batchSize,
-                c.inChans * c.height() * c.width(), 2, msg -> spec.commandLine().getErr().println("vit4j: " + msg))) {
-            loader.forEachInOrder(batch -> {
-                List<Map<String, FloatTensor>> perImage = new ArrayList<>();
-                AttentionProbe.record(loaded, engine, batch.inputs(), batch.size(), perImage);
-                perImage.forEach(mad::add);
-                done[0] += batch.size();
-                progress.update(done[0]);
-            });
-        }
+        AttentionProbe.forEach(loaded, engine, d, batchSize,
+                msg -> spec.commandLine().getErr().println("vit4j: " + msg), (batch, perImage) -> {
+                    perImage.forEach(mad::add);
+                    done[0] += batch.size();
+                    progress.update(done[0]);
+                });
     }
 }

@@ -1,6 +1,9 @@
 package dev.vit4j.probing;
 
 import ai.djl.ndarray.types.Shape;
+import dev.vit4j.data.BatchLoader;
+import dev.vit4j.data.Dataset;
+import dev.vit4j.data.Pipelines;
 import dev.vit4j.image.EvalTransform;
 import dev.vit4j.image.ImageDecoder;
 import dev.vit4j.image.RgbImage;
@@ -13,6 +16,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BiConsumer;
+import java.util.function.Consumer;
 
 /** One batched forward pass that also records every attention tensor, split back into images. */
 public final class AttentionProbe {
@@ -21,10 +26,6 @@ public final class AttentionProbe {
 
     /** One image's view: the crop the model saw, its attention tensors (batch axis dropped), its logits. */
     public record ImageAttention(Path image, RgbImage input, Map<String, FloatTensor> attention, float[] logits) {
-    }
-
-    public static List<ImageAttention> run(LoadedModel model, List<Path> images) {
-        return run(model, new dev.vit4j.inference.TorchEngine(model), images);
     }
 
     public static List<ImageAttention> run(LoadedModel model, dev.vit4j.inference.InferenceEngine engine,
@@ -46,6 +47,23 @@ public final class AttentionProbe {
             result.add(new ImageAttention(images.get(i), crops.get(i), attention.get(i), out.logits()[i]));
         }
         return result;
+    }
+
+    /**
+     * Every example of {@code data} through the model's eval preprocessing and the engine, in order and in
+     * batches; {@code consumer} gets each batch with its images' attention tensors (batch axis dropped).
+     */
+    public static void forEach(LoadedModel model, dev.vit4j.inference.InferenceEngine engine, Dataset data,
+            int batchSize, Consumer<String> warnings, BiConsumer<BatchLoader.Batch, List<Map<String, FloatTensor>>> consumer) {
+        var c = model.model().config();
+        try (BatchLoader loader = new BatchLoader(data, Pipelines.eval(c, c.resolvedDataConfig()), batchSize,
+                c.inChans * c.height() * c.width(), 2, warnings)) {
+            loader.forEachInOrder(batch -> {
+                List<Map<String, FloatTensor>> perImage = new ArrayList<>();
+                record(model, engine, batch.inputs(), batch.size(), perImage);
+                consumer.accept(batch, perImage);
+            });
+        }
     }
 
     /**

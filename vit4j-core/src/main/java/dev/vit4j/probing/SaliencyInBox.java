@@ -1,17 +1,11 @@
 package dev.vit4j.probing;
 
 import dev.vit4j.Vit4jException;
-import dev.vit4j.data.BatchLoader;
 import dev.vit4j.data.Dataset;
 import dev.vit4j.data.Example;
-import dev.vit4j.data.Pipelines;
 import dev.vit4j.inference.LoadedModel;
 import dev.vit4j.models.ModelConfig;
 import dev.vit4j.viz.AttentionReport;
-import dev.vit4j.weights.FloatTensor;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Map;
 
 /**
  * How often the saliency map points at the object: the share of examples whose saliency peak (after
@@ -28,33 +22,28 @@ public final class SaliencyInBox {
         String b = block != null ? block : AttentionReport.defaultBlocks(c).get(0);
         int[] hits = {0};
         int[] total = {0};
-        try (BatchLoader loader = new BatchLoader(data, Pipelines.eval(c, c.resolvedDataConfig()), batchSize,
-                c.inChans * c.height() * c.width(), 2, msg -> { })) {
-            loader.forEachInOrder(batch -> {
-                List<Map<String, FloatTensor>> perImage = new ArrayList<>();
-                AttentionProbe.record(loaded, engine, batch.inputs(), batch.size(), perImage);
-                for (int i = 0; i < batch.size(); i++) {
-                    Example.Box box = batch.boxes()[i];
-                    if (box == null) {
-                        throw new Vit4jException(data.describe() + " has no object boxes to score saliency against");
-                    }
-                    float[] s = AttentionReport.saliency(perImage.get(i), b, c, c.height(), c.width());
-                    int peak = 0;
-                    for (int p = 1; p < s.length; p++) {
-                        if (s[p] > s[peak]) {
-                            peak = p;
-                        }
-                    }
-                    // Box coordinates are in the dataset's pixels; the map is at the model's input size.
-                    double sx = (double) data.width() / c.width();
-                    double sy = (double) data.height() / c.height();
-                    if (box.contains(((peak % c.width()) + 0.5) * sx, ((peak / c.width()) + 0.5) * sy)) {
-                        hits[0]++;
-                    }
-                    total[0]++;
+        AttentionProbe.forEach(loaded, engine, data, batchSize, msg -> { }, (batch, perImage) -> {
+            for (int i = 0; i < batch.size(); i++) {
+                Example.Box box = batch.boxes()[i];
+                if (box == null) {
+                    throw new Vit4jException(data.describe() + " has no object boxes to score saliency against");
                 }
-            });
-        }
+                float[] s = AttentionReport.saliency(perImage.get(i), b, c, c.height(), c.width());
+                int peak = 0;
+                for (int p = 1; p < s.length; p++) {
+                    if (s[p] > s[peak]) {
+                        peak = p;
+                    }
+                }
+                // Box coordinates are in the dataset's pixels; the map is at the model's input size.
+                double sx = (double) data.width() / c.width();
+                double sy = (double) data.height() / c.height();
+                if (box.contains(((peak % c.width()) + 0.5) * sx, ((peak / c.width()) + 0.5) * sy)) {
+                    hits[0]++;
+                }
+                total[0]++;
+            }
+        });
         return total[0] == 0 ? Double.NaN : (double) hits[0] / total[0];
     }
 }

@@ -45,6 +45,13 @@ public final class MadPlot {
         return chart;
     }
 
+    /** {@code dir/mad.csv} and {@code dir/mad.png}. */
+    public static void writeReport(Path dir, String model, dev.vit4j.probing.MeanAttentionDistance mad)
+            throws IOException {
+        AtomicFiles.writeString(dir.resolve("mad.csv"), mad.csv());
+        write(chart(model, mad.images(), mad.means()), dir.resolve("mad.png"));
+    }
+
     public static void write(XYChart chart, Path target) throws IOException {
         byte[] png = BitmapEncoder.getBitmapBytes(chart, BitmapEncoder.BitmapFormat.PNG);
         AtomicFiles.write(target, out -> out.write(png));
