@@ -56,7 +56,13 @@ final class Heads {
         long b = qkv.getShape().get(0);
         long n = qkv.getShape().get(1);
         long c = qkv.getShape().get(2) / 3;
-        ai.djl.ndarray.NDList parts = qkv.reshape(b, n, 3, heads, c / heads).transpose(2, 0, 3, 1, 4).split(3, 0);
+        long d = c / heads;
+        // The reshape after the transpose cannot be a view, so PyTorch copies once into contiguous memory:
+        // q, k and v become contiguous slices, and neither the attention matmuls nor the backward pass
+        // (the split's gradient is a plain concatenation) copy strided data again.
+        NDArray packed = qkv.reshape(b, n, 3, heads, d).transpose(2, 0, 3, 1, 4).reshape(3 * b * heads, n, d)
+                .reshape(3, b, heads, n, d);
+        ai.djl.ndarray.NDList parts = packed.split(3, 0);
         return new NDArray[] {Scalars.times(parts.get(0).squeeze(0), scale), parts.get(1).squeeze(0),
             parts.get(2).squeeze(0)};
     }

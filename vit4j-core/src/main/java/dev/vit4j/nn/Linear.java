@@ -22,6 +22,23 @@ public final class Linear extends Module {
         return ai.djl.nn.core.Linear.linear(x, weight.array(), bias == null ? null : bias.array()).singletonOrThrow();
     }
 
+    /**
+     * The same map applied along axis 1 of B × C × … (what a 1×1 convolution does), as one batched matmul
+     * W · x over the flattened trailing axes: no transposes, and the output is contiguous.
+     */
+    public NDArray forwardOnAxis1(NDArray x) {
+        Shape s = x.getShape();
+        long out = weight.shape().get(0);
+        // Broadcast W to B × out × in first: PyTorch's matmul folds a 2-D left operand by transposing
+        // (copying) the right one, while 3-D × 3-D goes straight to bmm.
+        NDArray w = weight.array().expandDims(0).broadcast(s.get(0), out, s.get(1));
+        NDArray y = w.matMul(x.reshape(s.get(0), s.get(1), -1));
+        if (bias != null) {
+            y = y.add(bias.array().reshape(out, 1));
+        }
+        return y.reshape(new Shape(s.get(0), out).addAll(s.slice(2)));
+    }
+
     /** MatMul with the transposed weight (in × out), then Add of the bias. */
     public String export(OnnxGraph g, String x) {
         long out = weight.shape().get(0);

@@ -83,11 +83,11 @@ public final class TalkingHeadsAttention extends Module {
     }
 
     /**
-     * Applies a heads × heads linear map across the head axis of B × H × Nq × Nk, as timm does (permute →
-     * Linear → permute). A 1×1 convolution computes the same, but measured 2× slower forward + backward in
-     * PyTorch's CPU kernels (B=128, H=4, N=49); the ONNX export uses the convolution.
+     * Applies a heads × heads linear map across the head axis of B × H × Nq × Nk. timm permutes, applies
+     * Linear and permutes back; the batched matmul W · A computes the same without the strided copies
+     * (whose cost dominated CaiT's training step on 2 cores).
      */
     private static NDArray mixHeads(Linear mix, NDArray attn) {
-        return mix.forward(attn.transpose(0, 2, 3, 1)).transpose(0, 3, 1, 2);
+        return mix.forwardOnAxis1(attn);
     }
 }

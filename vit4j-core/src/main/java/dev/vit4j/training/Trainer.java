@@ -1,11 +1,6 @@
 package dev.vit4j.training;
 
 import ai.djl.engine.Engine;
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.NDScope;
-import ai.djl.ndarray.types.Shape;
-import ai.djl.training.GradientCollector;
 import dev.vit4j.Vit4jException;
 import dev.vit4j.data.BatchLoader;
 import dev.vit4j.data.Dataset;
@@ -18,14 +13,11 @@ import dev.vit4j.io.AtomicFiles;
 import dev.vit4j.models.DataConfig;
 import dev.vit4j.models.ModelConfig;
 import dev.vit4j.models.VisionModel;
-import dev.vit4j.nn.ForwardContext;
-import dev.vit4j.nn.Parameter;
 import dev.vit4j.viz.TrainingPlots;
 import dev.vit4j.weights.WeightLoader;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Map;
 
 /**
  * The training loop: seeded and deterministic, data loaded in parallel with the model, metrics each
@@ -119,14 +111,8 @@ public final class Trainer {
         VisionModel model = loaded.model();
         ModelConfig config = model.config();
         DataConfig data = config.resolvedDataConfig();
-        Map<String, Parameter> params = model.namedParameters();
-        for (Parameter p : params.values()) {
-            if (p.trainable()) {
-                p.array().setRequiresGradient(true);
-            }
-        }
+        TrainStep step = new TrainStep(loaded, optimizer, train);
         int inputSize = config.inChans * config.height() * config.width();
-        Shape sample = new Shape(config.inChans, config.height(), config.width());
         long stepsPerEpoch = (trainData.size() + train.batchSize - 1) / train.batchSize;
         LearningRateSchedule schedule = new LearningRateSchedule(train.lr, train.minLr, train.warmupLr,
                 Math.round(train.warmupEpochs * stepsPerEpoch),
@@ -148,7 +134,10 @@ public final class Trainer {
                 trainLoader.forEach(order, train.seed, epoch, batch -> {
                     double lr = schedule.at(state.globalStep) * (state.plateau == null ? 1 : state.plateau.scale());
                     lastLr[0] = lr;
-                    trainStep(loaded, optimizer, params, batch, sample, lr, metrics);
+                    TrainStep.Result r = step.run(batch.inputs(), batch.labels(), lr);
+                    if ("ce".equals(train.loss)) {
+                        metrics.add(r.logits(), batch.labels(), r.loss());
+                    }
                     state.globalStep++;
                     done[0]++;
                     listener.batch(ep, done[0], stepsPerEpoch, metrics.loss());
@@ -208,51 +197,6 @@ public final class Trainer {
             return true;
         }
         return train.monitor.equals("val_top1") ? value > best : value < best;
-    }
-
-    private void trainStep(LoadedModel loaded, Optimizer optimizer, Map<String, Parameter> params,
-            BatchLoader.Batch batch, Shape sample, double lr, Metrics metrics) {
-        VisionModel model = loaded.model();
-        try (NDManager step = loaded.manager().newSubManager(); NDScope scope = new NDScope()) {
-            scope.suppressNotUsedWarning();
-            NDArray x = step.create(batch.inputs(), new Shape(batch.size()).addAll(sample));
-            float loss;
-            float[] logits;
-            try (GradientCollector gc = Engine.getEngine("PyTorch").newGradientCollector()) {
-                NDArray out = model.forward(x, ForwardContext.training());
-                NDArray l = lossOf(out, batch.labels());
-                gc.backward(l);
-                loss = l.getFloat();
-                logits = out.toFloatArray();
-            }
-            if (!Float.isFinite(loss)) {
-                throw new Vit4jException("the loss became " + loss + "; lower the learning rate (now " + lr + ")");
-            }
-            if (train.clipGrad > 0) {
-                GradientClipping.clip(params.values(), train.clipGrad);
-            }
-            optimizer.step(params, lr);
-            for (Parameter p : params.values()) {
-                if (p.trainable()) {
-                    NDArray g = p.array().getGradient();
-                    g.subi(g);
-                }
-            }
-            if ("ce".equals(train.loss)) {
-                metrics.add(logits, batch.labels(), loss);
-            }
-        }
-    }
-
-    private NDArray lossOf(NDArray out, int[] labels) {
-        if ("mse".equals(train.loss)) {
-            float[] t = new float[labels.length];
-            for (int i = 0; i < t.length; i++) {
-                t[i] = labels[i];
-            }
-            return Losses.meanSquaredError(out, t);
-        }
-        return Losses.crossEntropy(out, labels, train.labelSmoothing);
     }
 
     private void writeHistory(String name, TrainerState state) throws IOException {
