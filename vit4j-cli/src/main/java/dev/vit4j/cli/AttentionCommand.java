@@ -33,8 +33,12 @@ final class AttentionCommand implements Callable<Integer> {
     @Option(names = {"-o", "--output"}, required = true, description = "Output directory (one folder per image).")
     Path output;
 
-    @Option(names = "--block", description = "Block to map, e.g. blocks.11 or blocks_token_only.0 (repeatable).")
+    @Option(names = "--block", description = "Block to map, e.g. blocks.11, blocks_token_only.0 or "
+            + "cross_attention.iteration_1 (repeatable).")
     List<String> blocks;
+
+    @Option(names = "--latents", split = ",", description = "Perceiver: latents drawn one by one (default: the first 8).")
+    int[] latents;
 
     @Option(names = "--rollout", description = "Also attention rollout (ViT-style models).")
     boolean rollout;
@@ -69,7 +73,7 @@ final class AttentionCommand implements Callable<Integer> {
                 dev.vit4j.inference.InferenceEngine engine = engineOptions.open(loaded)) {
             ModelConfig c = loaded.model().config();
             AttentionReport.Options options = new AttentionReport.Options(blocks, cmap, alpha, rollout, fusion,
-                    discardRatio);
+                    discardRatio, latents);
             List<ImageAttention> results = AttentionProbe.run(loaded, engine, images);
             Set<String> used = new HashSet<>();
             for (ImageAttention r : results) {

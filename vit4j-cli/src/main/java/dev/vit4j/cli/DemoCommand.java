@@ -170,7 +170,7 @@ final class DemoCommand implements Callable<Integer> {
         List<Map<String, FloatTensor>> attention = new ArrayList<>();
         AttentionProbe.record(model, engine, batch, picked.size(), attention);
         AttentionReport.Options options = new AttentionReport.Options(null, Colormap.named("inferno"), 0.55, false,
-                AttentionRollout.HeadFusion.MEAN, 0.9);
+                AttentionRollout.HeadFusion.MEAN, 0.9, null);
         for (int k = 0; k < picked.size(); k++) {
             Example e = test.get(picked.get(k));
             String name = k + "_" + test.classes().get(e.label()).replaceAll("[^A-Za-z0-9]+", "_");

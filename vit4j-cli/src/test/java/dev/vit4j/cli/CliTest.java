@@ -73,7 +73,7 @@ class CliTest {
         Result r = run("models", "--json");
         assertEquals(0, r.code(), r.err());
         JsonNode all = new ObjectMapper().readTree(r.out());
-        assertEquals(19, all.size());
+        assertEquals(21, all.size());
         JsonNode deit = all.get(6);
         assertEquals("deit_tiny_patch16_224", deit.get("name").asText());
         assertEquals(5_717_416, deit.get("params").asLong());
@@ -122,5 +122,50 @@ class CliTest {
         assertBadInput(run("predict", "-m", VIT, IMAGE), "Missing required option");
         assertBadInput(run("predict", "-m", VIT, "-w", VIT_WEIGHTS, "-k", "0", IMAGE), "-k must be at least 1");
         assertBadInput(run("frobnicate"), "Unmatched argument");
+    }
+
+    @Test
+    void hostileInputsAreRefusedWithOneLine() throws IOException {
+        // A safetensors header that claims a terabyte.
+        java.nio.ByteBuffer tb = java.nio.ByteBuffer.allocate(16).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        tb.putLong(1L << 40).put("{\"a\":{}}".getBytes(java.nio.charset.StandardCharsets.US_ASCII), 0, 8);
+        Path tera = Files.write(dir.resolve("tera.safetensors"), tb.array());
+        assertBadInput(run("predict", "-m", VIT, "-w", tera.toString(), IMAGE), "header");
+        // A decompression bomb: a 100-byte PNG that declares 100 000 × 100 000 pixels.
+        Path bomb = Files.write(dir.resolve("bomb.png"), pngHeaderOnly(100_000, 100_000));
+        assertBadInput(run("predict", "-m", VIT, "-w", VIT_WEIGHTS, bomb.toString()), "decompression bomb");
+        // A config far beyond any model: refused before anything is allocated.
+        Path huge = Files.writeString(dir.resolve("huge.json"), Files.readString(Path.of(VIT))
+                .replace("\"embed_dim\": 48", "\"embed_dim\": 1048576"));
+        assertBadInput(run("predict", "-m", huge.toString(), "-w", VIT_WEIGHTS, IMAGE), "beyond vit4j's limits");
+        // One pixel is a valid image: resized like any other.
+        java.awt.image.BufferedImage one = new java.awt.image.BufferedImage(1, 1, java.awt.image.BufferedImage.TYPE_INT_RGB);
+        one.setRGB(0, 0, 0x336699);
+        Path pixel = dir.resolve("pixel.png");
+        javax.imageio.ImageIO.write(one, "png", pixel.toFile());
+        Result r = run("predict", "-m", VIT, "-w", VIT_WEIGHTS, "--json", pixel.toString());
+        assertEquals(0, r.code(), r.err());
+    }
+
+    /** A PNG signature, an IHDR with the given size (8-bit RGB) and an empty IEND: no pixel data at all. */
+    static byte[] pngHeaderOnly(int width, int height) {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        out.writeBytes(new byte[] {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'});
+        java.nio.ByteBuffer ihdr = java.nio.ByteBuffer.allocate(13).putInt(width).putInt(height)
+                .put((byte) 8).put((byte) 2).put((byte) 0).put((byte) 0).put((byte) 0);
+        chunk(out, "IHDR", ihdr.array());
+        chunk(out, "IEND", new byte[0]);
+        return out.toByteArray();
+    }
+
+    private static void chunk(java.io.ByteArrayOutputStream out, String type, byte[] data) {
+        java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+        byte[] t = type.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        crc.update(t);
+        crc.update(data);
+        out.writeBytes(java.nio.ByteBuffer.allocate(4).putInt(data.length).array());
+        out.writeBytes(t);
+        out.writeBytes(data);
+        out.writeBytes(java.nio.ByteBuffer.allocate(4).putInt((int) crc.getValue()).array());
     }
 }

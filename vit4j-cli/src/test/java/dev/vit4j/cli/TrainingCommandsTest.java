@@ -1,6 +1,7 @@
 package dev.vit4j.cli;
 
 import static dev.vit4j.cli.CliTest.run;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -57,5 +58,33 @@ class TrainingCommandsTest {
                 dir.toString()), "6 classes but the model");
         CliTest.assertBadInput(run("eval", "-w", dir.resolve("nothing").toString(), "--data", "shapes"),
                 "not found");
+    }
+
+    @Test
+    void aPerceiverTrainsAndShowsWhatItsLatentsRead() throws Exception {
+        Path cfg = Files.writeString(dir.resolve("perceiver.json"), "{\"arch\": \"perceiver\", \"name\": \"p\","
+                + " \"img_size\": [16, 16], \"patch_size\": 2, \"embed_dim\": 32, \"num_latents\": 8, \"num_heads\": 2,"
+                + " \"depth\": 1, \"num_iterations\": 2, \"cross_heads\": 2, \"pos_embed\": \"fourier\","
+                + " \"fourier_bands\": 4, \"share_weights\": false, \"num_classes\": 6}");
+        Path out = dir.resolve("run");
+        var t = run("train", "--config", cfg.toString(), "--data", "shapes:16:64", "--val", "shapes:16:32", "--epochs",
+                "1", "-b", "32", "--optimizer", "lamb", "-o", out.toString());
+        assertEquals(0, t.code(), t.err());
+        Path img = Path.of("..", "vit4j-core", "src", "test", "resources", "fixtures", "images", "small.png");
+        var a = run("attention", "-w", out.toString(), "--latents", "0,3,7", "-o", dir.resolve("maps").toString(),
+                img.toString());
+        assertEquals(0, a.code(), a.err());
+        Path maps = dir.resolve("maps/small");
+        for (String f : new String[] {"latents_cross_attention.iteration_0.png", "latents_cross_attention.iteration_1.png",
+            "overlay_cross_attention.iteration_1.png", "overlay.png", "saliency.png"}) {
+            assertTrue(Files.isRegularFile(maps.resolve(f)), f);
+        }
+        try (dev.vit4j.weights.SafeTensors st = dev.vit4j.weights.SafeTensors.open(maps.resolve("attention.safetensors"))) {
+            assertArrayEquals(new long[] {2, 8, 64}, st.info("attention.cross_attention.iteration_1").shape());
+        }
+        CliTest.assertBadInput(run("mad", "-w", out.toString(), "-o", dir.resolve("mad").toString(), img.toString()),
+                "Perceiver's latents have no position");
+        var e = run("export", "-w", out.toString(), "--with-attention", "-o", dir.resolve("p.onnx").toString());
+        assertEquals(0, e.code(), e.err());
     }
 }

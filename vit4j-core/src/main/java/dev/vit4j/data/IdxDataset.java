@@ -56,8 +56,12 @@ public final class IdxDataset implements Dataset {
             if (n < 0 || h <= 0 || w <= 0 || (long) n * h * w > MAX_BYTES) {
                 throw new Vit4jException(imagesFile + " has an impossible header: " + n + " images of " + h + "×" + w);
             }
-            byte[] images = new byte[n * h * w];
-            in.readFully(images);
+            // Read what is there rather than allocating what the header claims: a 16-byte file claiming 2 GB
+            // is refused as truncated, not answered with an OutOfMemoryError.
+            byte[] images = in.readNBytes(n * h * w);
+            if (images.length != n * h * w) {
+                throw new EOFException();
+            }
             byte[] labels = readLabels(labelsFile, n, classes.size());
             return new IdxDataset(name + " " + (split.equals("train") ? "train" : "test"), n, h, w, images, labels,
                     classes);
@@ -78,8 +82,10 @@ public final class IdxDataset implements Dataset {
             if (n != expected) {
                 throw new Vit4jException(file + " holds " + n + " labels for " + expected + " images");
             }
-            byte[] labels = new byte[n];
-            in.readFully(labels);
+            byte[] labels = in.readNBytes(n);
+            if (labels.length != n) {
+                throw new EOFException();
+            }
             for (int i = 0; i < n; i++) {
                 if ((labels[i] & 0xff) >= classes) {
                     throw new Vit4jException(file + ": label " + (labels[i] & 0xff) + " at " + i + " is not one of "

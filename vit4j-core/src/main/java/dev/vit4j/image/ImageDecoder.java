@@ -3,8 +3,11 @@ package dev.vit4j.image;
 import dev.vit4j.Vit4jException;
 import java.awt.image.BufferedImage;
 import java.awt.image.ColorModel;
+import java.awt.image.DataBuffer;
 import java.awt.image.IndexColorModel;
 import java.awt.image.Raster;
+import java.awt.image.SampleModel;
+import java.awt.image.SinglePixelPackedSampleModel;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -12,6 +15,7 @@ import java.util.Iterator;
 import java.util.Locale;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageReader;
+import javax.imageio.ImageTypeSpecifier;
 import javax.imageio.stream.ImageInputStream;
 
 /**
@@ -57,13 +61,20 @@ public final class ImageDecoder {
                     throw new Vit4jException("image " + file + " has " + reader.getWidth(0) + "×" + reader.getHeight(0)
                             + " pixels, above the " + MAX_PIXELS + "-pixel limit (decompression bomb guard, as PIL)");
                 }
+                checkMemory(file, reader.getWidth(0), reader.getHeight(0), bytesPerPixel(reader));
                 String[] warning = new String[1];
                 reader.addIIOReadWarningListener((source, message) -> {
                     if (warning[0] == null) {
                         warning[0] = message;
                     }
                 });
-                image = reader.read(0);
+                try {
+                    image = reader.read(0);
+                } catch (OutOfMemoryError e) {
+                    // One large allocation failed and is gone again: the process can say so and go on.
+                    throw new Vit4jException("image " + file + " (" + reader.getWidth(0) + "×" + reader.getHeight(0)
+                            + ") does not fit in the Java heap; raise it, e.g. VIT4J_JAVA_OPTS=-Xmx8g");
+                }
                 if (warning[0] != null && looksTruncated(warning[0])) {
                     throw new Vit4jException("image file is truncated or corrupt: " + file + " (" + warning[0] + ")");
                 }
@@ -80,6 +91,32 @@ public final class ImageDecoder {
             throw new Vit4jException("image has no pixels: " + file);
         }
         return toRgb(image);
+    }
+
+    /**
+     * Decoding needs the decoder's raster and our RGB copy (3 bytes a pixel): refuse up front, with the reason,
+     * when that cannot fit in the heap that is left, instead of failing with an OutOfMemoryError.
+     */
+    private static void checkMemory(Path file, int width, int height, int rasterBytesPerPixel) {
+        long need = (long) width * height * (rasterBytesPerPixel + 3);
+        Runtime rt = Runtime.getRuntime();
+        long available = rt.maxMemory() - (rt.totalMemory() - rt.freeMemory());
+        if (need > available) {
+            throw new Vit4jException("image " + file + " (" + width + "×" + height + ") needs about " + (need >> 20)
+                    + " MB to decode and " + (available >> 20) + " MB of Java heap is free; raise it, e.g."
+                    + " VIT4J_JAVA_OPTS=-Xmx8g");
+        }
+    }
+
+    /** The decoder's raster bytes per pixel, from the image's raw type (8, for 16-bit RGBA, when unknown). */
+    private static int bytesPerPixel(ImageReader reader) throws IOException {
+        ImageTypeSpecifier type = reader.getRawImageType(0);
+        if (type == null) {
+            return 8;
+        }
+        SampleModel sm = type.getSampleModel(1, 1);
+        int sampleBytes = Math.max(1, DataBuffer.getDataTypeSize(sm.getDataType()) / 8);
+        return sm instanceof SinglePixelPackedSampleModel ? sampleBytes : sm.getNumBands() * sampleBytes;
     }
 
     private static boolean looksTruncated(String warning) {

@@ -95,7 +95,7 @@ public final class Cait extends VisionModel {
             x = block.export(e, x, dim);
         }
         String cls = g.expandToBatch(g.initializer("cls_token", clsToken.shape().getShape(),
-                clsToken.array().toFloatArray()), x, dim);
+                clsToken.array().toFloatArray()), x, 1, dim);
         for (ClassAttentionBlock block : blocksTokenOnly) {
             cls = block.export(e, x, cls, dim);
         }

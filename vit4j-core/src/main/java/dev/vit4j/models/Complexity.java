@@ -13,7 +13,16 @@ public final class Complexity {
         double d = c.embedDim;
         double grid = (double) c.gridHeight() * c.gridWidth();
         double macs = grid * d * c.inChans * c.patchSize * c.patchSize;
-        if (c.isCait()) {
+        if (c.isPerceiver()) {
+            double l = c.numLatents;
+            double hidden = Math.floor(d * c.mlpRatio);
+            double cross = l * d * d + 2 * grid * d * d + 2 * l * grid * d + l * d * d + 2 * l * d * hidden;
+            double latentBlock = l * d * 3 * d + 2 * l * l * d + l * d * d + 2 * l * d * hidden;
+            macs += c.numIterations * (cross + c.depth * latentBlock);
+            if ("fourier".equals(c.posEmbed)) {
+                macs += grid * dev.vit4j.nn.FourierFeatures.size(c.fourierBands) * d;
+            }
+        } else if (c.isCait()) {
             double hidden = Math.floor(d * c.mlpRatio);
             double heads = c.numHeads;
             double perBlock = grid * d * 3 * d + 2 * grid * grid * d + 2 * grid * grid * heads * heads + grid * d * d

@@ -15,7 +15,7 @@ import dev.vit4j.Vit4jException;
 @JsonIgnoreProperties(ignoreUnknown = true)
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public final class ModelConfig {
-    /** "vit" or "cait". */
+    /** "vit", "cait" or "perceiver". */
     public String arch;
     public String name;
     /** Height, width. */
@@ -34,7 +34,7 @@ public final class ModelConfig {
     public String globalPool = "token";
     /** ViT: null picks timm's default (a final LayerNorm after pooling only for avg pooling). */
     public Boolean fcNorm;
-    /** "learned" or "sinusoidal" (seed 001's fixed table). */
+    /** "learned", "sinusoidal" (seed 001's fixed table) or, for the Perceiver, "fourier" (the paper's features). */
     public String posEmbed = "learned";
     /** LayerScale initial value; null = no LayerScale (plain ViT). CaiT always has one. */
     public Double initValues;
@@ -52,6 +52,21 @@ public final class ModelConfig {
     public double dropPathRate;
     /** "linear" (rate grows with depth, as ViT) or "uniform" (every block the same, as CaiT). */
     public String dropPathSchedule;
+    /** Perceiver: rows of the latent array (its width is {@code embed_dim}). */
+    public int numLatents = 256;
+    /** Perceiver: repetitions of cross-attention → latent transformer ({@code depth} blocks). */
+    public int numIterations = 2;
+    /** Perceiver: heads of the cross-attention (1 = the seed). */
+    public int crossHeads = 1;
+    /**
+     * Perceiver: true = every iteration uses the same weights (the seed); false = the first iteration has its
+     * own, the later ones share a second set (the paper's option).
+     */
+    public boolean shareWeights = true;
+    /** Perceiver with {@code pos_embed} "fourier": frequency bands per axis. */
+    public int fourierBands = 16;
+    /** Perceiver with Fourier features: the maximum resolution μ per axis (rows, cols); null = the patch grid. */
+    public int[] fourierMaxResolution;
     /** Preprocessing; null derives a default from the image size. */
     public DataConfig dataConfig;
     /** Class names, index order; null = ImageNet-1k names for 1000 classes, else the indices. */
@@ -77,8 +92,15 @@ public final class ModelConfig {
         return "cait".equals(arch);
     }
 
+    public boolean isPerceiver() {
+        return "perceiver".equals(arch);
+    }
+
     /** Tokens before the patches: the class token (CaiT's is added later but is still a prefix). */
     public int prefixTokens() {
+        if (isPerceiver()) {
+            return 0;
+        }
         return isCait() || classToken ? 1 : 0;
     }
 
@@ -105,11 +127,19 @@ public final class ModelConfig {
     /** Refuses configurations that cannot be built, with the reason. */
     public ModelConfig validate() {
         String what = name == null ? "model config" : name;
-        if (!"vit".equals(arch) && !"cait".equals(arch)) {
-            throw new Vit4jException(what + ": arch must be \"vit\" or \"cait\", not " + arch);
+        if (!"vit".equals(arch) && !"cait".equals(arch) && !isPerceiver()) {
+            throw new Vit4jException(what + ": arch must be \"vit\", \"cait\" or \"perceiver\", not " + arch);
         }
         if (imgSize == null || imgSize.length < 1 || imgSize.length > 2 || height() <= 0 || width() <= 0) {
             throw new Vit4jException(what + ": img_size must be [height, width] with positive values");
+        }
+        // Sanity limits far above any published model: a hostile or mistyped config is refused here rather than
+        // exhausting memory while the model is built.
+        if (height() > 16384 || width() > 16384 || embedDim > 65536 || depth > 4096 || numHeads > 65536
+                || inChans > 4096 || numClasses > 1 << 20 || mlpRatio > 64 || depthTokenOnly > 4096
+                || mlpRatioTokenOnly > 64 || numLatents > 65536 || numIterations > 4096 || fourierBands > 4096) {
+            throw new Vit4jException(what + ": sizes beyond vit4j's limits (image ≤ 16384², embed_dim ≤ 65536, depth ≤ 4096,"
+                    + " mlp_ratio ≤ 64, num_classes ≤ 2²⁰)");
         }
         if (patchSize <= 0 || height() % patchSize != 0 || width() % patchSize != 0) {
             throw new Vit4jException(what + ": image size " + height() + "×" + width()
@@ -124,11 +154,24 @@ public final class ModelConfig {
         if (!"token".equals(globalPool) && !"avg".equals(globalPool)) {
             throw new Vit4jException(what + ": global_pool must be \"token\" or \"avg\", not " + globalPool);
         }
-        if ("token".equals(globalPool) && prefixTokens() == 0) {
+        if ("token".equals(globalPool) && prefixTokens() == 0 && !isPerceiver()) {
             throw new Vit4jException(what + ": global_pool \"token\" needs a class token");
         }
-        if (!"learned".equals(posEmbed) && !"sinusoidal".equals(posEmbed)) {
-            throw new Vit4jException(what + ": pos_embed must be \"learned\" or \"sinusoidal\", not " + posEmbed);
+        if (!"learned".equals(posEmbed) && !"sinusoidal".equals(posEmbed) && !(isPerceiver() && "fourier".equals(posEmbed))) {
+            throw new Vit4jException(what + ": pos_embed must be \"learned\" or \"sinusoidal\""
+                    + (isPerceiver() ? " or \"fourier\"" : "") + ", not " + posEmbed);
+        }
+        if (isPerceiver()) {
+            if (numLatents <= 0 || numIterations <= 0 || depth < 0) {
+                throw new Vit4jException(what + ": num_latents and num_iterations must be positive");
+            }
+            if (crossHeads <= 0 || embedDim % crossHeads != 0) {
+                throw new Vit4jException(what + ": embed_dim " + embedDim + " is not divisible by cross_heads " + crossHeads);
+            }
+            if ("fourier".equals(posEmbed) && (fourierBands <= 0 || fourierMaxResolution != null
+                    && (fourierMaxResolution.length != 2 || fourierMaxResolution[0] <= 0 || fourierMaxResolution[1] <= 0))) {
+                throw new Vit4jException(what + ": fourier_bands must be positive and fourier_max_resolution [rows, cols]");
+            }
         }
         if (isCait() && (initValues == null || depthTokenOnly < 0)) {
             throw new Vit4jException(what + ": CaiT needs init_values and depth_token_only");

@@ -18,6 +18,7 @@ public final class ModelRegistry {
         ModelRegistry r = new ModelRegistry();
         VisionTransformer.register(r);
         Cait.register(r);
+        Perceiver.register(r);
         return r;
     }
 
@@ -47,6 +48,9 @@ public final class ModelRegistry {
     }
 
     public static VisionModel build(ModelConfig config) {
+        if (config.isPerceiver()) {
+            return new Perceiver(config);
+        }
         return config.isCait() ? new Cait(config) : new VisionTransformer(config);
     }
 }

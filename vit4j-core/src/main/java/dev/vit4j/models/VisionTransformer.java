@@ -85,7 +85,7 @@ public final class VisionTransformer extends VisionModel {
         String x = patchEmbed.export(g, pixels);
         if (clsToken != null) {
             String cls = g.initializer("cls_token", clsToken.shape().getShape(), clsToken.array().toFloatArray());
-            x = g.node("Concat", new String[] {g.expandToBatch(cls, x, dim), x}, OnnxGraph.Attr.of("axis", 1L));
+            x = g.node("Concat", new String[] {g.expandToBatch(cls, x, 1, dim), x}, OnnxGraph.Attr.of("axis", 1L));
         }
         x = g.node("Add", new String[] {x, g.initializer("pos_embed", posEmbed.shape().getShape(),
             posEmbed.array().toFloatArray())});

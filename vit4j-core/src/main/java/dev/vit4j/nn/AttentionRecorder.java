@@ -21,6 +21,7 @@ public final class AttentionRecorder implements AutoCloseable {
 
     private final NDManager manager;
     private final Map<String, NDArray> tensors = new LinkedHashMap<>();
+    private String suffix = "";
 
     public AttentionRecorder(NDManager parent) {
         this.manager = parent.newSubManager();
@@ -32,10 +33,27 @@ public final class AttentionRecorder implements AutoCloseable {
      * its own is recorded under {@code kind} alone.
      */
     public void record(String kind, String layerPath, NDArray weights) {
+        keep(key(kind, layerPath) + suffix, weights);
+    }
+
+    /** Records under {@code kind.name} (plus the suffix) whatever the layer's path: for layers used repeatedly. */
+    public void recordAs(String kind, String name, NDArray weights) {
+        keep(kind + "." + name + suffix, weights);
+    }
+
+    /**
+     * Appends {@code suffix} to every key recorded from now on (the Perceiver marks its iterations with
+     * {@code .iteration_K}, since its shared layers run more than once per pass); "" to stop.
+     */
+    public void suffix(String suffix) {
+        this.suffix = suffix;
+    }
+
+    private void keep(String key, NDArray weights) {
         NDArray kept = weights.duplicate();
         NDScope.unregister(kept);
         kept.attach(manager);
-        NDArray previous = tensors.put(key(kind, layerPath), kept);
+        NDArray previous = tensors.put(key, kept);
         if (previous != null) {
             previous.close();
         }

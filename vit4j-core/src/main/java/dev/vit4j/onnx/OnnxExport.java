@@ -9,6 +9,7 @@ public final class OnnxExport {
     private final OnnxGraph graph;
     private final boolean withAttention;
     private final Map<String, String> attention = new LinkedHashMap<>();
+    private String suffix = "";
 
     public OnnxExport(OnnxGraph graph, boolean withAttention) {
         this.graph = graph;
@@ -26,8 +27,20 @@ public final class OnnxExport {
     /** Names a tensor as attention output {@code kind.<block>} (same keys as {@link AttentionRecorder}). */
     public void attention(String kind, String layerPath, String tensor) {
         if (withAttention) {
-            attention.put(AttentionRecorder.key(kind, layerPath), tensor);
+            attention.put(AttentionRecorder.key(kind, layerPath) + suffix, tensor);
         }
+    }
+
+    /** As {@link AttentionRecorder#recordAs}: {@code kind.name} plus the suffix. */
+    public void attentionAs(String kind, String name, String tensor) {
+        if (withAttention) {
+            attention.put(kind + "." + name + suffix, tensor);
+        }
+    }
+
+    /** As {@link AttentionRecorder#suffix}. */
+    public void suffix(String suffix) {
+        this.suffix = suffix;
     }
 
     public Map<String, String> attentionOutputs() {

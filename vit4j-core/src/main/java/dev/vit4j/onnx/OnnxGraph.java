@@ -27,6 +27,7 @@ public final class OnnxGraph {
     private final String name;
     private final List<byte[]> nodes = new ArrayList<>();
     private final List<byte[]> initializers = new ArrayList<>();
+    private final java.util.Set<String> initializerNames = new java.util.HashSet<>();
     private final List<byte[]> inputs = new ArrayList<>();
     private final List<byte[]> outputs = new ArrayList<>();
     private final Map<String, String> constants = new LinkedHashMap<>();
@@ -63,11 +64,11 @@ public final class OnnxGraph {
         }
     }
 
-    /** A token of shape 1 × 1 × D repeated over the batch of {@code like} (B × … ): B × 1 × D. */
-    public String expandToBatch(String token, String like, long dim) {
+    /** A tensor of shape 1 × T… repeated over the batch of {@code like} (B × … ): B × T…. */
+    public String expandToBatch(String token, String like, long... trailing) {
         String shape = node("Shape", new String[] {like});
         String batch = node("Slice", new String[] {shape, ints(0), ints(1)});
-        String target = node("Concat", new String[] {batch, ints(1, dim)}, Attr.of("axis", 0L));
+        String target = node("Concat", new String[] {batch, ints(trailing)}, Attr.of("axis", 0L));
         return node("Expand", new String[] {token, target});
     }
 
@@ -92,6 +93,9 @@ public final class OnnxGraph {
 
     /** A float32 initializer (weights). */
     public String initializer(String name, long[] dims, float[] data) {
+        if (!initializerNames.add(name)) {
+            return name; // a module used more than once (weights shared across iterations) is stored once
+        }
         ByteBuffer b = ByteBuffer.allocate(4 * data.length).order(ByteOrder.LITTLE_ENDIAN);
         b.asFloatBuffer().put(data);
         initializers.add(tensor(name, dims, FLOAT, b.array()));

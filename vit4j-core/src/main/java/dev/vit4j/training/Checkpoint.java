@@ -50,10 +50,10 @@ public final class Checkpoint {
         if (state != null) {
             AtomicFiles.writeString(tmp.resolve("trainer.json"), JSON.writeValueAsString(state));
         }
-        deleteTree(old);
         if (Files.exists(dir)) {
+            deleteTree(old);
             Files.move(dir, old);
-        }
+        } // else a crash came between the renames last time, and old/ is the only complete copy until the move below
         try {
             Files.move(tmp, dir, StandardCopyOption.ATOMIC_MOVE);
         } catch (AtomicMoveNotSupportedException e) {

@@ -50,6 +50,7 @@ public final class Trainer {
     /** Trains from scratch, or continues from {@code out/last} when {@code resume} is set. Returns the final state. */
     public TrainerState run(boolean resume) throws IOException {
         Files.createDirectories(out);
+        AtomicFiles.deleteLeftovers(out);
         TrainerState state;
         LoadedModel loaded;
         Optimizer optimizer = Optimizer.create(train.optimizer, train.weightDecay, train.momentum);

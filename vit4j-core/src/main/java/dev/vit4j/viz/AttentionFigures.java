@@ -64,6 +64,16 @@ public final class AttentionFigures {
      */
     public static BufferedImage headsGrid(String title, float[][] heads, int gridH, int gridW, int height, int width,
             Colormap cmap) {
+        String[] labels = new String[heads.length];
+        for (int h = 0; h < labels.length; h++) {
+            labels[h] = "head " + h;
+        }
+        return mapsGrid(title, labels, heads, gridH, gridW, height, width, cmap);
+    }
+
+    /** As {@link #headsGrid}, with a label per panel. */
+    public static BufferedImage mapsGrid(String title, String[] labels, float[][] heads, int gridH, int gridW,
+            int height, int width, Colormap cmap) {
         int n = heads.length;
         int cols = n <= 6 ? n : (int) Math.ceil(Math.sqrt(n));
         int rows = (n + cols - 1) / cols;
@@ -82,7 +92,7 @@ public final class AttentionFigures {
             for (int h = 0; h < n; h++) {
                 int x = PAD + (h % cols) * (width + PAD);
                 int y = TITLE + PAD + (h / cols) * (height + TITLE + PAD);
-                centre(g, "head " + h, x + width / 2, y + TITLE - 6);
+                centre(g, labels[h], x + width / 2, y + TITLE - 6);
                 float[] up = ClassTokenAttention.upsample(heads[h], gridH, gridW, height, width);
                 g.drawImage(colorize(ClassTokenAttention.minMax(up), height, width, cmap), x, y + TITLE, null);
             }

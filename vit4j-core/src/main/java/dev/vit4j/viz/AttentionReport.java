@@ -3,8 +3,10 @@ package dev.vit4j.viz;
 import dev.vit4j.Vit4jException;
 import dev.vit4j.image.RgbImage;
 import dev.vit4j.models.ModelConfig;
+import dev.vit4j.models.Perceiver;
 import dev.vit4j.probing.AttentionRollout;
 import dev.vit4j.probing.ClassTokenAttention;
+import dev.vit4j.probing.CrossAttentionMaps;
 import dev.vit4j.weights.FloatTensor;
 import dev.vit4j.weights.SafeTensorsWriter;
 import java.io.IOException;
@@ -20,18 +22,28 @@ import java.util.Map;
  * {@code attention.safetensors} with every recorded tensor (batch axis dropped).
  */
 public final class AttentionReport {
-    /** Rendering choices: blocks (null: the model's default), colormap, overlay alpha, rollout settings. */
+    /**
+     * Rendering choices: blocks (null: the model's default), colormap, overlay alpha, rollout settings, and for
+     * the Perceiver the latents drawn one by one (null: the first {@value #DEFAULT_LATENTS}).
+     */
     public record Options(List<String> blocks, Colormap colormap, double alpha, boolean rollout,
-            AttentionRollout.HeadFusion fusion, double discardRatio) {
+            AttentionRollout.HeadFusion fusion, double discardRatio, int[] latents) {
     }
+
+    static final int DEFAULT_LATENTS = 8;
+    private static final String CROSS_ATTENTION = "cross_attention.";
 
     private AttentionReport() {
     }
 
-    /** CaiT: its class-attention blocks (seed 000); ViT: the last block. */
+    /** CaiT: its class-attention blocks (seed 000); ViT: the last block; Perceiver: every iteration's cross-attention. */
     public static List<String> defaultBlocks(ModelConfig c) {
         List<String> out = new ArrayList<>();
-        if (c.isCait()) {
+        if (c.isPerceiver()) {
+            for (int k = 0; k < c.numIterations; k++) {
+                out.add(Perceiver.crossAttentionKey(k).substring("attention.".length()));
+            }
+        } else if (c.isCait()) {
             for (int i = 0; i < c.depthTokenOnly; i++) {
                 out.add("blocks_token_only." + i);
             }
@@ -41,7 +53,10 @@ public final class AttentionReport {
         return out;
     }
 
-    /** The saliency map (input resolution, [0, 1]) of a block: mean over heads of the class token's attention. */
+    /**
+     * The saliency map (input resolution, [0, 1]) of a block: mean over heads of the class token's attention;
+     * for a Perceiver's cross-attention, the mean over heads and latents.
+     */
     public static float[] saliency(Map<String, FloatTensor> attention, String block, ModelConfig c, int height,
             int width) {
         FloatTensor t = attention.get("attention." + block);
@@ -50,7 +65,8 @@ public final class AttentionReport {
                     .map(k -> k.substring("attention.".length())).toList();
             throw new Vit4jException("no block '" + block + "'; have " + String.join(", ", have));
         }
-        float[] s = ClassTokenAttention.saliency(ClassTokenAttention.perHead(t, c.gridHeight(), c.gridWidth()));
+        float[] s = block.startsWith(CROSS_ATTENTION) ? ClassTokenAttention.minMax(CrossAttentionMaps.meanOverLatents(t))
+                : ClassTokenAttention.saliency(ClassTokenAttention.perHead(t, c.gridHeight(), c.gridWidth()));
         return ClassTokenAttention.minMax(ClassTokenAttention.upsample(s, c.gridHeight(), c.gridWidth(), height, width));
     }
 
@@ -72,8 +88,9 @@ public final class AttentionReport {
 
     public static void write(Path dir, String imageName, RgbImage input, Map<String, FloatTensor> attention,
             ModelConfig c, Options o) throws IOException {
-        if (o.rollout() && c.isCait()) {
-            throw new Vit4jException("--rollout is for ViT-style models (CaiT's class token only enters at the end)");
+        if (o.rollout() && !"vit".equals(c.arch)) {
+            throw new Vit4jException("--rollout is for ViT-style models (CaiT's class token only enters at the end;"
+                    + " a Perceiver's latents have no token per input)");
         }
         int gh = c.gridHeight();
         int gw = c.gridWidth();
@@ -89,6 +106,10 @@ public final class AttentionReport {
             if (block.equals(blocks.get(0))) {
                 Png.write(AttentionFigures.colorize(first, h, w, o.colormap()), dir.resolve("saliency.png"));
                 Png.write(AttentionFigures.overlay(input, first, o.colormap(), o.alpha()), dir.resolve("overlay.png"));
+            }
+            if (block.startsWith(CROSS_ATTENTION)) {
+                writeLatents(dir, attention.get("attention." + block), block, c, o, input, first);
+                continue;
             }
             float[][] heads = ClassTokenAttention.perHead(attention.get("attention." + block), gh, gw);
             Png.write(AttentionFigures.headsGrid(c.name + " · " + block + " · class-token attention per head", heads, gh,
@@ -108,5 +129,28 @@ public final class AttentionReport {
         }
         SafeTensorsWriter.write(dir.resolve("attention.safetensors"), attention,
                 Map.of("model", String.valueOf(c.name), "image", imageName));
+    }
+
+    /**
+     * A Perceiver iteration: {@code latents_<block>.png} (one panel per selected latent, mean over heads) and
+     * {@code overlay_<block>.png} (the mean over all latents on the image).
+     */
+    private static void writeLatents(Path dir, FloatTensor t, String block, ModelConfig c, Options o, RgbImage input,
+            float[] mean) throws IOException {
+        int[] latents = o.latents();
+        if (latents == null) {
+            latents = new int[Math.min(DEFAULT_LATENTS, t.dim(1))];
+            for (int i = 0; i < latents.length; i++) {
+                latents[i] = i;
+            }
+        }
+        String[] labels = new String[latents.length];
+        for (int i = 0; i < labels.length; i++) {
+            labels[i] = "latent " + latents[i];
+        }
+        Png.write(AttentionFigures.mapsGrid(c.name + " · " + block + " · what each latent reads (mean over heads)",
+                labels, CrossAttentionMaps.perLatent(t, latents), c.gridHeight(), c.gridWidth(), input.height(),
+                input.width(), o.colormap()), dir.resolve("latents_" + block + ".png"));
+        Png.write(AttentionFigures.overlay(input, mean, o.colormap(), o.alpha()), dir.resolve("overlay_" + block + ".png"));
     }
 }

@@ -21,7 +21,8 @@ public final class SafeTensorsWriter {
         ObjectNode header = JSON.createObjectNode();
         if (metadata != null && !metadata.isEmpty()) {
             ObjectNode meta = header.putObject("__metadata__");
-            metadata.forEach(meta::put);
+            // Sorted: Map.of's order changes from one JVM to the next, and the same weights must give the same bytes.
+            new java.util.TreeMap<>(metadata).forEach(meta::put);
         }
         long offset = 0;
         for (Map.Entry<String, FloatTensor> e : tensors.entrySet()) {

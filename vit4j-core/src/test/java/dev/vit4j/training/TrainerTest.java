@@ -12,6 +12,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -125,5 +126,57 @@ class TrainerTest {
         assertEquals(best, s.history.get(s.bestEpoch - 1).valTop1(), 0);
         assertArrayEquals(Files.readAllBytes(dir.resolve("best/model.safetensors")),
                 Files.readAllBytes(dir.resolve("last/model.safetensors")), "the run ends holding the best weights");
+    }
+
+    @Test
+    void aPerceiverTrainsOnCifarFormatDataWithTheSeedsRecipe() throws IOException {
+        // CIFAR-10 binary records (label byte + 3×32×32 planes): class 0 bright on top, class 1 bright below.
+        Path data = dir.resolve("cifar");
+        Files.createDirectories(data);
+        Random r = new Random(3);
+        for (String file : new String[] {"data_batch_1.bin", "data_batch_2.bin", "data_batch_3.bin", "data_batch_4.bin",
+            "data_batch_5.bin", "test_batch.bin"}) {
+            byte[] records = new byte[24 * 3073];
+            for (int i = 0; i < 24; i++) {
+                int label = i % 2;
+                records[i * 3073] = (byte) label;
+                for (int p = 0; p < 3 * 1024; p++) {
+                    int row = (p % 1024) / 32;
+                    boolean bright = (row < 16) == (label == 0);
+                    records[i * 3073 + 1 + p] = (byte) ((bright ? 170 : 40) + r.nextInt(40));
+                }
+            }
+            Files.write(data.resolve(file), records);
+        }
+        ModelConfig c = new ModelConfig();
+        c.arch = "perceiver";
+        c.name = "tiny_perceiver";
+        c.imgSize = new int[] {16, 16};
+        c.patchSize = 2;
+        c.embedDim = 32;
+        c.numLatents = 8;
+        c.numHeads = 2;
+        c.depth = 1;
+        c.numIterations = 2;
+        c.mlpRatio = 1;
+        c.numClasses = 10;
+        c.globalPool = "avg";
+        TrainConfig t = quick(6);
+        t.batchSize = 16;
+        t.lr = 0.02;
+        t.optimizer = "lamb";
+        t.schedule = "plateau";
+        t.earlyStoppingPatience = 3;
+        t.augmentation = dev.vit4j.data.Augmentation.seed003();
+        Dataset train = dev.vit4j.data.DatasetSpec.open("cifar10:" + data, dev.vit4j.data.DatasetSpec.Split.TRAIN);
+        Dataset test = dev.vit4j.data.DatasetSpec.open("cifar10:" + data, dev.vit4j.data.DatasetSpec.Split.TEST);
+        TrainerState s = new Trainer(t, c, train, test, dir.resolve("run"), new TrainingListener() {
+        }).run(false);
+        EpochRecord last = s.history.get(s.history.size() - 1);
+        assertTrue(last.valTop1() > 0.9, "learns top versus bottom: " + s.history);
+        assertEquals(1.0, last.valTop5(), 1e-9);
+        try (dev.vit4j.inference.LoadedModel m = dev.vit4j.inference.LoadedModel.load(null, dir.resolve("run/best"))) {
+            assertTrue(m.model() instanceof dev.vit4j.models.Perceiver);
+        }
     }
 }

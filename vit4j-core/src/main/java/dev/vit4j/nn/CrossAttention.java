@@ -1,0 +1,61 @@
+package dev.vit4j.nn;
+
+import ai.djl.ndarray.NDArray;
+import dev.vit4j.onnx.OnnxExport;
+import dev.vit4j.onnx.OnnxGraph;
+
+/**
+ * Multi-head cross-attention (the Perceiver's): queries from the latent array (L × D), keys and values from
+ * the data array (N × D), softmax(q·kᵀ/√d)·v per head, then an output projection. Cost is L·N per head,
+ * linear in the number of inputs. Records {@code attention.<name><suffix>} as B × H × L × N. With one head
+ * this is the seed's Keras {@code Attention(use_scale=True)} plus the paper's output projection.
+ */
+public final class CrossAttention extends Module {
+    private final int heads;
+    private final float scale;
+    private final Linear q;
+    private final Linear k;
+    private final Linear v;
+    private final Linear proj;
+    private final float attnDrop;
+    private final float projDrop;
+
+    public CrossAttention(int dim, int heads, float attnDrop, float projDrop) {
+        if (dim % heads != 0) {
+            throw new IllegalArgumentException("latent dim " + dim + " is not divisible by " + heads + " heads");
+        }
+        this.heads = heads;
+        this.scale = (float) Math.pow(dim / heads, -0.5);
+        this.q = child("q", new Linear(dim, dim, true));
+        this.k = child("k", new Linear(dim, dim, true));
+        this.v = child("v", new Linear(dim, dim, true));
+        this.proj = child("proj", new Linear(dim, dim, true));
+        this.attnDrop = attnDrop;
+        this.projDrop = projDrop;
+    }
+
+    /** {@code latent}: B × L × D; {@code data}: B × N × D. */
+    public NDArray forward(NDArray latent, NDArray data, String recordAs, ForwardContext ctx) {
+        NDArray query = Scalars.times(Heads.split(q.forward(latent), heads), scale);
+        NDArray key = Heads.split(k.forward(data), heads);
+        NDArray value = Heads.split(v.forward(data), heads);
+        NDArray attn = Heads.scores(query, key).softmax(-1);
+        if (ctx.recorder() != null) {
+            ctx.recorder().recordAs(AttentionRecorder.ATTENTION, recordAs, attn);
+        }
+        attn = Dropout.apply(attn, attnDrop, ctx);
+        return Dropout.apply(proj.forward(Heads.merge(attn.matMul(value))), projDrop, ctx);
+    }
+
+    /** ONNX: {@code latent} B × L × D (already expanded over the batch), {@code data} B × N × D. */
+    public String export(OnnxExport e, String latent, String data, String recordAs, long dim) {
+        OnnxGraph g = e.graph();
+        String query = g.node("Mul", new String[] {Heads.split(g, q.export(g, latent), heads, dim / heads),
+            g.scalar(scale)});
+        String key = Heads.split(g, k.export(g, data), heads, dim / heads);
+        String value = Heads.split(g, v.export(g, data), heads, dim / heads);
+        String attn = g.node("Softmax", new String[] {Heads.scores(g, query, key)}, OnnxGraph.Attr.of("axis", -1L));
+        e.attentionAs(AttentionRecorder.ATTENTION, recordAs, attn);
+        return proj.export(g, Heads.merge(g, g.node("MatMul", new String[] {attn, value}), dim));
+    }
+}
