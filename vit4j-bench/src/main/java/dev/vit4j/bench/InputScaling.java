@@ -112,7 +112,7 @@ public final class InputScaling {
         }
         AtomicFiles.writeString(out.resolve("input-scaling.csv"), csv.toString());
         XYChart chart = new XYChartBuilder().width(800).height(520)
-                .title("Forward time vs input elements (batch 1, width 64, one pixel per element)")
+                .title("Forward time vs input elements (batch 1, width 64)")
                 .xAxisTitle("input elements").yAxisTitle("milliseconds per image").build();
         chart.getStyler().setXAxisLogarithmic(true);
         chart.getStyler().setYAxisLogarithmic(true);

@@ -21,7 +21,8 @@ public final class IdxDataset implements Dataset {
             "Shirt", "Sneaker", "Bag", "Ankle boot");
     static final List<String> DIGITS = List.of("0", "1", "2", "3", "4", "5", "6", "7", "8", "9");
     /** Far above any real IDX set; refuses headers that would allocate absurd amounts. */
-    static final long MAX_BYTES = 1L << 31;
+    /** The largest Java array: more pixels than that cannot be held (a fuzzed header at 2³¹ overflowed an int). */
+    static final long MAX_BYTES = Integer.MAX_VALUE - 8;
 
     private final String name;
     private final int count;
@@ -53,7 +54,8 @@ public final class IdxDataset implements Dataset {
             int n = in.readInt();
             int h = in.readInt();
             int w = in.readInt();
-            if (n < 0 || h <= 0 || w <= 0 || (long) n * h * w > MAX_BYTES) {
+            // Stepwise, so that the product cannot wrap around even in a long (a fuzzed header did).
+            if (n < 0 || h <= 0 || w <= 0 || (long) h * w > MAX_BYTES || (long) h * w * n > MAX_BYTES) {
                 throw new Vit4jException(imagesFile + " has an impossible header: " + n + " images of " + h + "×" + w);
             }
             // Read what is there rather than allocating what the header claims: a 16-byte file claiming 2 GB

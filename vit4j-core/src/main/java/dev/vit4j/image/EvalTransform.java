@@ -14,9 +14,9 @@ public final class EvalTransform {
     private final ResampleFilter.Kind filter;
 
     public EvalTransform(DataConfig config) {
-        if (config.channels() != 3) {
-            throw new Vit4jException("image preprocessing produces RGB, but the model takes " + config.channels()
-                    + " channel(s)");
+        if (config.channels() != 3 && config.channels() != 1) {
+            throw new Vit4jException("image preprocessing produces RGB or grayscale, but the model takes "
+                    + config.channels() + " channels");
         }
         this.config = config;
         this.filter = ResampleFilter.Kind.forName(config.interpolation());
@@ -30,8 +30,22 @@ public final class EvalTransform {
         return normalize(resizeAndCrop(image));
     }
 
+    /** For a one-channel model: PIL's {@code convert("L")} (ITU-R 601-2 luma, its rounding), kept as R = G = B. */
+    static RgbImage luma(RgbImage image) {
+        byte[] px = image.pixels();
+        byte[] out = new byte[px.length];
+        for (int i = 0; i < px.length; i += 3) {
+            int l = ((px[i] & 0xff) * 19595 + (px[i + 1] & 0xff) * 38470 + (px[i + 2] & 0xff) * 7471 + 0x8000) >> 16;
+            out[i] = out[i + 1] = out[i + 2] = (byte) l;
+        }
+        return new RgbImage(image.width(), image.height(), out);
+    }
+
     /** The 8-bit image the model will see, before normalization (useful for overlays). */
     public RgbImage resizeAndCrop(RgbImage image) {
+        if (config.channels() == 1) {
+            image = luma(image); // converted before resizing, as convert("L") then resize does
+        }
         int cropH = config.height();
         int cropW = config.width();
         RgbImage resized;
@@ -69,9 +83,10 @@ public final class EvalTransform {
         int w = img.width();
         int h = img.height();
         int plane = w * h;
-        float[] out = new float[3 * plane];
+        int channels = config.channels();
+        float[] out = new float[channels * plane];
         byte[] px = img.pixels();
-        for (int c = 0; c < 3; c++) {
+        for (int c = 0; c < channels; c++) {
             float mean = (float) config.mean()[c];
             float std = (float) config.std()[c];
             for (int i = 0; i < plane; i++) {

@@ -1,5 +1,6 @@
 package dev.vit4j.image;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -48,5 +49,19 @@ class EvalTransformTest {
                 }
             }
         }
+    }
+
+    @Test
+    void oneChannelModelsSeePilsLuma() {
+        // PIL: Image.new("RGB", (3, 1)) with red, green, blue pixels, .convert("L") → 76, 150, 29.
+        RgbImage rgb = new RgbImage(3, 1, new byte[] {(byte) 255, 0, 0, 0, (byte) 255, 0, 0, 0, (byte) 255});
+        byte[] l = EvalTransform.luma(rgb).pixels();
+        assertArrayEquals(new byte[] {76, 76, 76, (byte) 150, (byte) 150, (byte) 150,
+            29, 29, 29}, l);
+        DataConfig gray = new DataConfig(new int[] {1, 3, 3}, "bilinear", 1.0,
+                new double[] {0.5}, new double[] {0.5});
+        float[] x = new EvalTransform(gray).apply(new RgbImage(3, 3, new byte[27]));
+        assertEquals(9, x.length);
+        assertEquals(-1f, x[4], 1e-6);
     }
 }

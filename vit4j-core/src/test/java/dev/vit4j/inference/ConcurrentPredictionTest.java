@@ -37,6 +37,7 @@ class ConcurrentPredictionTest {
             for (Path image : images) {
                 expected.add(predictor.predict(List.of(image), 5).get(0));
             }
+            long rssBefore = MemoryStabilityTest.residentKb();
             ExecutorService pool = Executors.newFixedThreadPool(8);
             try {
                 List<Future<Integer>> futures = new ArrayList<>();
@@ -65,6 +66,8 @@ class ConcurrentPredictionTest {
                     total += f.get();
                 }
                 assertEquals(8 * rounds * images.size(), total);
+                System.out.printf("[concurrent] %s: %d predictions from 8 threads, all equal to the sequential ones;"
+                        + " RSS %d → %d MB%n", engineName, total, rssBefore >> 10, MemoryStabilityTest.residentKb() >> 10);
             } finally {
                 pool.shutdownNow();
             }

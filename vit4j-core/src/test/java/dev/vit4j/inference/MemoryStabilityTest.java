@@ -66,7 +66,7 @@ class MemoryStabilityTest {
         return num / den;
     }
 
-    private static long residentKb() throws IOException {
+    static long residentKb() throws IOException {
         for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
             if (line.startsWith("VmRSS:")) {
                 return Long.parseLong(line.replaceAll("[^0-9]", ""));
