@@ -51,6 +51,26 @@ class ImageDecoderTest {
         assertMessage(decoder("README.md"), "not a recognised image");
     }
 
+    @Test
+    void aHundredMegapixelImageIsDecodedOrRefusedNeverAnOutOfMemoryError(@org.junit.jupiter.api.io.TempDir Path dir)
+            throws Exception {
+        // 10 000 × 10 000 gray: 100 MB raster + 300 MB RGB copy, against this test JVM's 1 GB heap.
+        java.awt.image.BufferedImage big = new java.awt.image.BufferedImage(10_000, 10_000,
+                java.awt.image.BufferedImage.TYPE_BYTE_GRAY);
+        big.getRaster().setSample(5_000, 5_000, 0, 200);
+        Path file = dir.resolve("big.png");
+        javax.imageio.ImageIO.write(big, "png", file.toFile());
+        big = null;
+        try {
+            RgbImage img = ImageDecoder.read(file);
+            assertEquals(10_000, img.width());
+            float[] x = new EvalTransform(dev.vit4j.models.DataConfig.imagenet(224, 0.875)).apply(img);
+            assertEquals(3 * 224 * 224, x.length);
+        } catch (Vit4jException refused) {
+            assertTrue(refused.getMessage().contains("Java heap"), refused.getMessage());
+        }
+    }
+
     private static void assertMessage(Path file, String part) {
         Vit4jException e = assertThrows(Vit4jException.class, () -> ImageDecoder.read(file));
         assertTrue(e.getMessage().contains(part), e.getMessage());
