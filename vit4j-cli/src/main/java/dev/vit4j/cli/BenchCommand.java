@@ -4,7 +4,6 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.onnxruntime.OnnxTensor;
-import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -16,7 +15,7 @@ import dev.vit4j.inference.LoadedModel;
 import dev.vit4j.models.Complexity;
 import dev.vit4j.models.ModelConfig;
 import dev.vit4j.models.ModelRegistry;
-import dev.vit4j.inference.OnnxEngine;
+import dev.vit4j.inference.OnnxRuntimeEnvironment;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.FloatBuffer;
@@ -65,7 +64,8 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--warmup", defaultValue = "3")
     int warmup;
 
-    @Option(names = "--runs", defaultValue = "15", description = "Timed rounds per batch size.")
+    @Option(names = "--runs", defaultValue = "40", description = {"Timed rounds per batch size (default 40). The ratio to the",
+            "anchor is the median of per-round ratios, each round running every engine once."})
     int runs;
 
     @Option(names = "--json", description = "One JSON object per row.")
@@ -96,13 +96,13 @@ final class BenchCommand implements Callable<Integer> {
             }
             OrtSession anchorSession = null;
             if (anchor != null) {
-                try (OrtSession.SessionOptions o = OnnxEngine.options(nThreads)) {
-                    anchorSession = OrtEnvironment.getEnvironment().createSession(anchor.toString(), o);
+                try (OrtSession.SessionOptions o = OnnxRuntimeEnvironment.options(nThreads)) {
+                    anchorSession = OnnxRuntimeEnvironment.get().createSession(anchor.toString(), o);
                 }
                 OrtSession a = anchorSession;
                 String inputName = a.getInputNames().iterator().next();
                 runners.put("anchor", (x, s) -> {
-                    try (OnnxTensor t = OnnxTensor.createTensor(OrtEnvironment.getEnvironment(), FloatBuffer.wrap(x),
+                    try (OnnxTensor t = OnnxTensor.createTensor(OnnxRuntimeEnvironment.get(), FloatBuffer.wrap(x),
                             s.getShape()); OrtSession.Result r = a.run(Map.of(inputName, t))) {
                         return (float[][]) r.get(0).getValue();
                     } catch (OrtException ex) {
@@ -136,7 +136,7 @@ final class BenchCommand implements Callable<Integer> {
                         times.get(name)[round] = System.nanoTime() - t0;
                     }
                 }
-                double anchorRate = times.containsKey("anchor") ? b / (median(times.get("anchor")) / 1e9) : Double.NaN;
+                long[] anchorTimes = times.get("anchor");
                 for (String name : names) {
                     long[] t = times.get(name);
                     double p50 = median(t) / 1e6;
@@ -145,13 +145,13 @@ final class BenchCommand implements Callable<Integer> {
                     double gflops = 2 * Complexity.gmacs(c) * b / (p50 / 1e3);
                     double diff = outputs.containsKey("anchor") ? maxDiff(outputs.get(name), outputs.get("anchor"))
                             : Double.NaN;
-                    double ratio = rate / anchorRate;
+                    double ratio = anchorTimes == null ? Double.NaN : pairedSpeedRatio(t, anchorTimes);
                     if (json) {
                         ObjectNode o = mapper.createObjectNode();
                         o.put("model", c.name).put("batch", b).put("engine", name).put("images_per_second", rate)
                                 .put("p50_ms", p50).put("p90_ms", p90).put("gflops", gflops).put("peak_gflops", peak)
                                 .put("threads", nThreads);
-                        if (!Double.isNaN(anchorRate)) {
+                        if (anchorTimes != null) {
                             o.put("ratio_to_anchor", ratio).put("max_abs_diff_to_anchor", diff);
                         }
                         out.println(o);
@@ -188,6 +188,19 @@ final class BenchCommand implements Callable<Integer> {
             x[i] = (float) r.nextGaussian();
         }
         return x;
+    }
+
+    /**
+     * Speed relative to the anchor as the median over rounds of anchor time / engine time within the same
+     * round: both ran seconds apart, so the machine's slow drifts (other tenants) cancel pair by pair.
+     */
+    static double pairedSpeedRatio(long[] engine, long[] anchor) {
+        double[] r = new double[engine.length];
+        for (int i = 0; i < r.length; i++) {
+            r[i] = (double) anchor[i] / engine[i];
+        }
+        Arrays.sort(r);
+        return r.length % 2 == 1 ? r[r.length / 2] : (r[r.length / 2 - 1] + r[r.length / 2]) / 2;
     }
 
     private static double median(long[] t) {

@@ -28,6 +28,11 @@ final class ExportCommand implements Callable<Integer> {
     @Option(names = "--with-attention", description = "Also output every attention tensor.")
     boolean withAttention;
 
+    @Option(names = "--onnxruntime-kernels", description = {"Use ONNX Runtime's fused com.microsoft operators "
+            + "(Attention, SkipLayerNormalization), as vit4j's onnx engine does: faster there, but the file then runs "
+            + "on ONNX Runtime only."})
+    boolean onnxRuntimeKernels;
+
     @Override
     public Integer call() throws IOException {
         if (opset != dev.vit4j.onnx.OnnxGraph.OPSET) {
@@ -35,7 +40,7 @@ final class ExportCommand implements Callable<Integer> {
                     + "an operator from 17 on); asked for " + opset);
         }
         try (LoadedModel loaded = modelOptions.load()) {
-            byte[] onnx = loaded.model().toOnnx(withAttention);
+            byte[] onnx = loaded.model().toOnnx(withAttention, onnxRuntimeKernels);
             AtomicFiles.write(output, out -> out.write(onnx));
             spec.commandLine().getOut().printf("%s → %s (%.1f MB)%n", loaded.model().config().name, output,
                     onnx.length / 1e6);

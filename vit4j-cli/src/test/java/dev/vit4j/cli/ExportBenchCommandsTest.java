@@ -4,11 +4,17 @@ import static dev.vit4j.cli.CliTest.run;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtSession;
+import ai.onnxruntime.TensorInfo;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.FloatBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -23,7 +29,7 @@ class ExportBenchCommandsTest {
         var r = run("export", "-m", ProbingCommandsTest.CAIT, "-w", ProbingCommandsTest.CAIT_WEIGHTS, "-o",
                 onnx.toString(), "--with-attention");
         assertEquals(0, r.code(), r.err());
-        try (OrtSession s = OrtEnvironment.getEnvironment().createSession(onnx.toString())) {
+        try (OrtSession s = dev.vit4j.inference.OnnxRuntimeEnvironment.get().createSession(onnx.toString())) {
             assertEquals(Set.of("pixel_values"), s.getInputNames());
             assertTrue(s.getOutputNames().contains("logits"));
             assertTrue(s.getOutputNames().contains("attention.blocks_token_only.1"));
@@ -31,6 +37,42 @@ class ExportBenchCommandsTest {
         }
         CliTest.assertBadInput(run("export", "-m", CliTest.VIT, "-w", CliTest.VIT_WEIGHTS, "-o", onnx.toString(),
                 "--opset", "11"), "vit4j writes opset 17");
+    }
+
+    @Test
+    void exportWithOnnxRuntimeKernelsComputesWhatThePortableGraphDoes() throws Exception {
+        Path portable = dir.resolve("portable.onnx");
+        Path fused = dir.resolve("fused.onnx");
+        assertEquals(0, run("export", "-m", CliTest.VIT, "-w", CliTest.VIT_WEIGHTS, "-o", portable.toString()).code());
+        var r = run("export", "-m", CliTest.VIT, "-w", CliTest.VIT_WEIGHTS, "-o", fused.toString(),
+                "--onnxruntime-kernels");
+        assertEquals(0, r.code(), r.err());
+        String graph = new String(Files.readAllBytes(fused), StandardCharsets.ISO_8859_1);
+        assertTrue(graph.contains("com.microsoft") && graph.contains("SkipLayerNormalization"));
+        assertTrue(!new String(Files.readAllBytes(portable), StandardCharsets.ISO_8859_1).contains("com.microsoft"));
+        float[][] a = logits(portable);
+        float[][] b = logits(fused);
+        for (int i = 0; i < a.length; i++) {
+            for (int j = 0; j < a[i].length; j++) {
+                assertEquals(a[i][j], b[i][j], 1e-4);
+            }
+        }
+    }
+
+    private static float[][] logits(Path onnx) throws Exception {
+        OrtEnvironment env = dev.vit4j.inference.OnnxRuntimeEnvironment.get();
+        try (OrtSession s = env.createSession(onnx.toString())) {
+            long[] shape = ((TensorInfo) s.getInputInfo().get("pixel_values").getInfo()).getShape();
+            shape[0] = 2;
+            float[] x = new float[(int) (2 * shape[1] * shape[2] * shape[3])];
+            for (int i = 0; i < x.length; i++) {
+                x[i] = (float) Math.sin(i * 0.37);
+            }
+            try (OnnxTensor t = OnnxTensor.createTensor(env, FloatBuffer.wrap(x), shape);
+                    OrtSession.Result res = s.run(Map.of("pixel_values", t))) {
+                return (float[][]) res.get("logits").orElseThrow().getValue();
+            }
+        }
     }
 
     @Test

@@ -11,34 +11,25 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * The model exported by vit4j's own ONNX writer and run by ONNX Runtime with all graph optimizations.
- * Sessions are built once and reused (a second one, with attention outputs, only when first asked for).
+ * The model exported by vit4j's own ONNX writer, with ONNX Runtime's fused kernels, and run by ONNX
+ * Runtime with all graph optimizations on the process's shared thread pool. Sessions are built once and
+ * reused (a second one, with attention outputs, only when first asked for).
  */
 public final class OnnxEngine implements InferenceEngine {
     private final LoadedModel model;
     private final int threads;
-    private final OrtEnvironment env = OrtEnvironment.getEnvironment();
+    private final OrtEnvironment env = OnnxRuntimeEnvironment.get();
     private OrtSession plain;
     private OrtSession withAttention;
 
     public OnnxEngine(LoadedModel model, int threads) {
         this.model = model;
         this.threads = threads;
-        this.plain = session(model.model().toOnnx(false));
-    }
-
-    /** ONNX Runtime options vit4j uses everywhere (also for the anchors in benchmarks). */
-    public static OrtSession.SessionOptions options(int threads) throws OrtException {
-        OrtSession.SessionOptions o = new OrtSession.SessionOptions();
-        o.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
-        o.setIntraOpNumThreads(threads > 0 ? threads : Runtime.getRuntime().availableProcessors());
-        o.setInterOpNumThreads(1);
-        o.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
-        return o;
+        this.plain = session(model.model().toOnnx(false, true));
     }
 
     private OrtSession session(byte[] onnx) {
-        try (OrtSession.SessionOptions o = options(threads)) {
+        try (OrtSession.SessionOptions o = OnnxRuntimeEnvironment.options(threads)) {
             return env.createSession(onnx, o);
         } catch (OrtException e) {
             throw new IllegalStateException("ONNX Runtime refused the exported graph: " + e.getMessage(), e);
@@ -48,7 +39,7 @@ public final class OnnxEngine implements InferenceEngine {
     @Override
     public ModelOutputs run(float[] batch, Shape shape, boolean attention) {
         if (attention && withAttention == null) {
-            withAttention = session(model.model().toOnnx(true));
+            withAttention = session(model.model().toOnnx(true, true));
         }
         OrtSession s = attention ? withAttention : plain;
         try (OnnxTensor input = OnnxTensor.createTensor(env, FloatBuffer.wrap(batch), shape.getShape());

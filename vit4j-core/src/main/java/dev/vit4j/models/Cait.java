@@ -10,6 +10,7 @@ import dev.vit4j.nn.Dropout;
 import dev.vit4j.nn.ForwardContext;
 import dev.vit4j.nn.Initializer;
 import dev.vit4j.nn.LayerNorm;
+import dev.vit4j.nn.PendingResidual;
 import dev.vit4j.nn.Parameter;
 import dev.vit4j.nn.PatchEmbed;
 import dev.vit4j.nn.Sequence;
@@ -91,16 +92,21 @@ public final class Cait extends VisionModel {
         int dim = config.embedDim;
         String x = g.node("Add", new String[] {patchEmbed.export(g, pixels), g.initializer("pos_embed",
             posEmbed.shape().getShape(), posEmbed.array().toFloatArray())});
+        PendingResidual stream = PendingResidual.of(x);
         for (TalkingHeadsBlock block : blocks) {
-            x = block.export(e, x, dim);
+            stream = block.export(e, stream, dim);
         }
+        x = stream.sum(g);
         String cls = g.expandToBatch(g.initializer("cls_token", clsToken.shape().getShape(),
                 clsToken.array().toFloatArray()), x, 1, dim);
         for (ClassAttentionBlock block : blocksTokenOnly) {
             cls = block.export(e, x, cls, dim);
         }
-        x = norm.export(g, g.node("Concat", new String[] {cls, x}, OnnxGraph.Attr.of("axis", 1L)));
-        return "avg".equals(config.globalPool) ? g.meanTokens(x, 1) : g.token(x, 0);
+        if ("avg".equals(config.globalPool)) {
+            return g.meanTokens(norm.export(g, g.node("Concat", new String[] {cls, x}, OnnxGraph.Attr.of("axis", 1L))), 1);
+        }
+        return g.token(norm.export(g, cls), 0); // the norm is per token: only the class token's is needed
+
     }
 
     // The ten variants of seed 004 with timm's names and data configs (all crop_pct 1.0, ImageNet mean/std).

@@ -10,6 +10,7 @@ import dev.vit4j.nn.ForwardContext;
 import dev.vit4j.nn.FourierFeatures;
 import dev.vit4j.nn.Initializer;
 import dev.vit4j.nn.LayerNorm;
+import dev.vit4j.nn.PendingResidual;
 import dev.vit4j.nn.Linear;
 import dev.vit4j.nn.Module;
 import dev.vit4j.nn.Parameter;
@@ -160,10 +161,11 @@ public final class Perceiver extends VisionModel {
         for (int k = 0; k < config.numIterations; k++) {
             e.suffix(iterationSuffix(k));
             Stage s = k == 0 ? first : rest;
-            latent = s.cross().export(e, latent, x, "cross_attention", dim);
+            PendingResidual stream = PendingResidual.of(s.cross().export(e, latent, x, "cross_attention", dim));
             for (TransformerBlock block : s.blocks()) {
-                latent = block.export(e, latent, dim);
+                stream = block.export(e, stream, dim, false);
             }
+            latent = stream.sum(g);
         }
         e.suffix("");
         return g.meanTokens(norm.export(g, latent), 0);

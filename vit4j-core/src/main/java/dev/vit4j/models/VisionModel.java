@@ -49,8 +49,16 @@ public abstract class VisionModel extends Module {
      * names {@link dev.vit4j.nn.AttentionRecorder} uses.
      */
     public final byte[] toOnnx(boolean withAttention) {
+        return toOnnx(withAttention, false);
+    }
+
+    /**
+     * As {@link #toOnnx(boolean)}; with {@code onnxRuntimeKernels} the graph uses ONNX Runtime's fused
+     * {@code com.microsoft} operators (attention, residual add + LayerNorm) and runs on ONNX Runtime only.
+     */
+    public final byte[] toOnnx(boolean withAttention, boolean onnxRuntimeKernels) {
         OnnxGraph g = new OnnxGraph(config.name == null ? "vit4j" : config.name);
-        OnnxExport e = new OnnxExport(g, withAttention);
+        OnnxExport e = new OnnxExport(g, withAttention, onnxRuntimeKernels);
         String x = g.input("pixel_values", OnnxGraph.BATCH, config.inChans, config.height(), config.width());
         String pre = exportPreLogits(e, x);
         String logits = head == null ? pre : head.export(g, pre);

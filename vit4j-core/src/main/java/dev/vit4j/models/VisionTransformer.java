@@ -11,6 +11,7 @@ import dev.vit4j.nn.Initializer;
 import dev.vit4j.nn.LayerNorm;
 import dev.vit4j.nn.Parameter;
 import dev.vit4j.nn.PatchEmbed;
+import dev.vit4j.nn.PendingResidual;
 import dev.vit4j.nn.Sequence;
 import dev.vit4j.nn.SinusoidalPositionEncoding;
 import dev.vit4j.nn.TransformerBlock;
@@ -89,13 +90,13 @@ public final class VisionTransformer extends VisionModel {
         }
         x = g.node("Add", new String[] {x, g.initializer("pos_embed", posEmbed.shape().getShape(),
             posEmbed.array().toFloatArray())});
-        for (TransformerBlock block : blocks) {
-            x = block.export(e, x, dim);
+        boolean avg = "avg".equals(config.globalPool);
+        PendingResidual stream = PendingResidual.of(x);
+        for (int i = 0; i < blocks.size(); i++) {
+            stream = blocks.get(i).export(e, stream, dim, !avg && i == blocks.size() - 1);
         }
-        if (norm != null) {
-            x = norm.export(g, x);
-        }
-        x = "avg".equals(config.globalPool) ? g.meanTokens(x, config.prefixTokens()) : g.token(x, 0);
+        x = norm == null ? stream.sum(g) : stream.normalize(e, norm)[0];
+        x = avg ? g.meanTokens(x, config.prefixTokens()) : g.token(x, 0);
         return fcNorm == null ? x : fcNorm.export(g, x);
     }
 

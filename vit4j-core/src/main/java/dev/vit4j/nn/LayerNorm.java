@@ -25,6 +25,17 @@ public final class LayerNorm extends Module {
                 OnnxGraph.Attr.of("axis", -1L), OnnxGraph.Attr.of("epsilon", eps));
     }
 
+    /**
+     * ONNX Runtime's fused {@code SkipLayerNormalization}: this norm of {@code input + skip + bias} (bias may
+     * be null), returned with the sum itself as {normalized, sum}.
+     */
+    public String[] exportSkip(OnnxGraph g, String input, String skip, String bias) {
+        return g.microsoftNode("SkipLayerNormalization", new String[] {input, skip,
+            g.initializer(path() + ".weight", normalized.getShape(), weight.array().toFloatArray()),
+            g.initializer(path() + ".bias", normalized.getShape(), this.bias.array().toFloatArray()),
+            bias == null ? "" : bias}, new int[] {0, 3}, OnnxGraph.Attr.of("epsilon", eps));
+    }
+
     public NDArray forward(NDArray x) {
         return ai.djl.nn.norm.LayerNorm.layerNorm(x, normalized, weight.array(), bias.array(), eps).singletonOrThrow();
     }

@@ -15,6 +15,10 @@ public final class LayerScale extends Module {
         this.gamma = parameterWithoutDecay("gamma", new Shape(dim), Initializer.constant((float) initValue));
     }
 
+    public Parameter gamma() {
+        return gamma;
+    }
+
     public NDArray forward(NDArray x) {
         return scale(x, gamma);
     }

@@ -41,20 +41,52 @@ public final class Linear extends Module {
 
     /** MatMul with the transposed weight (in × out), then Add of the bias. */
     public String export(OnnxGraph g, String x) {
+        return exportResidual(g, x, null, null).sum(g);
+    }
+
+    /**
+     * {@code stream + (x Wᵀ + b)·scale} with the sum left pending for the next norm (a null stream: just the
+     * product and its bias); {@code scale} (a LayerScale's γ, or null) is folded into the weight's columns
+     * and the bias, which saves a Mul per residual branch.
+     */
+    public PendingResidual exportResidual(OnnxGraph g, String x, Parameter scale, String stream) {
+        float[] s = scale == null ? null : scale.array().toFloatArray();
+        String product = g.node("MatMul", new String[] {x, weightInitializer(g, s)});
+        String b = null;
+        if (bias != null) {
+            float[] v = bias.array().toFloatArray();
+            for (int o = 0; s != null && o < v.length; o++) {
+                v[o] *= s[o];
+            }
+            b = g.initializer(path() + ".bias" + (s == null ? "" : "_scaled"), new long[] {v.length}, v);
+        }
+        return new PendingResidual(stream, product, b);
+    }
+
+    /** The weight transposed (in × out), as MatMul and ONNX Runtime's fused kernels take it. */
+    public String weightTransposed(OnnxGraph g) {
+        return weightInitializer(g, null);
+    }
+
+    /** The bias, or zeros where the layer has none (for kernels whose bias input is not optional). */
+    public String biasOrZeros(OnnxGraph g) {
+        long out = weight.shape().get(0);
+        return bias == null ? g.initializer(path() + ".zero_bias", new long[] {out}, new float[(int) out])
+                : g.initializer(path() + ".bias", new long[] {out}, bias.array().toFloatArray());
+    }
+
+    /** Wᵀ with column o scaled by {@code scale[o]} (null: unscaled). */
+    private String weightInitializer(OnnxGraph g, float[] scale) {
         long out = weight.shape().get(0);
         long in = weight.shape().get(1);
         float[] w = weight.array().toFloatArray();
         float[] t = new float[w.length];
         for (int o = 0; o < out; o++) {
             for (int i = 0; i < in; i++) {
-                t[(int) (i * out + o)] = w[(int) (o * in + i)];
+                t[(int) (i * out + o)] = w[(int) (o * in + i)] * (scale == null ? 1f : scale[o]);
             }
         }
-        String y = g.node("MatMul", new String[] {x, g.initializer(path() + ".weight_t", new long[] {in, out}, t)});
-        if (bias == null) {
-            return y;
-        }
-        return g.node("Add", new String[] {y, g.initializer(path() + ".bias", new long[] {out}, bias.array().toFloatArray())});
+        return g.initializer(path() + ".weight_t" + (scale == null ? "" : "_scaled"), new long[] {in, out}, t);
     }
 
     /** The weight as a 1×1 convolution kernel (out × in × 1 × 1): mixes the channel axis of B × C × H × W. */

@@ -3,7 +3,6 @@ package dev.vit4j.nn;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
 import dev.vit4j.onnx.OnnxExport;
-import dev.vit4j.onnx.OnnxGraph;
 
 /**
  * CaiT's self-attention stage block (timm's {@code LayerScaleBlock}), on patch tokens only:
@@ -29,12 +28,11 @@ public final class TalkingHeadsBlock extends Module {
         this.dropPath = dropPath;
     }
 
-    public String export(OnnxExport e, String x, long dim) {
-        OnnxGraph g = e.graph();
-        String a = LayerScale.export(g, attn.export(e, norm1.export(g, x), dim), gamma1, path() + ".gamma_1");
-        x = g.node("Add", new String[] {x, a});
-        String m = LayerScale.export(g, mlp.export(g, norm2.export(g, x)), gamma2, path() + ".gamma_2");
-        return g.node("Add", new String[] {x, m});
+    /** The block on a residual stream whose previous branch may still be pending (see {@link PendingResidual}). */
+    public PendingResidual export(OnnxExport e, PendingResidual x, long dim) {
+        String[] h = x.normalize(e, norm1);
+        String[] h2 = attn.export(e, h[0], dim, gamma1, h[1]).normalize(e, norm2);
+        return mlp.exportResidual(e.graph(), h2[0], gamma2, h2[1]);
     }
 
     public NDArray forward(NDArray x, ForwardContext ctx) {

@@ -2,7 +2,6 @@ package dev.vit4j.nn;
 
 import ai.djl.ndarray.NDArray;
 import dev.vit4j.onnx.OnnxExport;
-import dev.vit4j.onnx.OnnxGraph;
 
 /**
  * timm's ViT {@code Block}: pre-norm self-attention and MLP, each a residual branch with optional
@@ -29,12 +28,16 @@ public final class TransformerBlock extends Module {
         this.dropPath = dropPath;
     }
 
-    public String export(OnnxExport e, String x, long dim) {
-        OnnxGraph g = e.graph();
-        String a = attn.export(e, norm1.export(g, x), dim);
-        x = g.node("Add", new String[] {x, ls1 == null ? a : ls1.export(g, a)});
-        String m = mlp.export(g, norm2.export(g, x));
-        return g.node("Add", new String[] {x, ls2 == null ? m : ls2.export(g, m)});
+    /**
+     * The block on a residual stream whose previous branch may still be pending (see {@link PendingResidual}).
+     * With {@code firstTokenOnly} the MLP runs on token 0 alone and only that token comes out: what a last
+     * block needs when nothing but the class token is read after it (the MLP is two thirds of a block).
+     */
+    public PendingResidual export(OnnxExport e, PendingResidual x, long dim, boolean firstTokenOnly) {
+        String[] h = x.normalize(e, norm1);
+        PendingResidual a = attn.export(e, h[0], dim, ls1 == null ? null : ls1.gamma(), h[1]);
+        String[] h2 = (firstTokenOnly ? a.firstToken(e.graph()) : a).normalize(e, norm2);
+        return mlp.exportResidual(e.graph(), h2[0], ls2 == null ? null : ls2.gamma(), h2[1]);
     }
 
     public NDArray forward(NDArray x, ForwardContext ctx) {

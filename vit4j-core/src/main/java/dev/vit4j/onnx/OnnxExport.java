@@ -4,16 +4,25 @@ import dev.vit4j.nn.AttentionRecorder;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-/** An export in progress: the graph, and whether attention tensors become extra graph outputs. */
+/**
+ * An export in progress: the graph, whether attention tensors become extra graph outputs, and whether the
+ * graph may use ONNX Runtime's fused {@code com.microsoft} kernels (then it runs on ONNX Runtime only).
+ */
 public final class OnnxExport {
     private final OnnxGraph graph;
     private final boolean withAttention;
+    private final boolean onnxRuntimeKernels;
     private final Map<String, String> attention = new LinkedHashMap<>();
     private String suffix = "";
 
-    public OnnxExport(OnnxGraph graph, boolean withAttention) {
+    public OnnxExport(OnnxGraph graph, boolean withAttention, boolean onnxRuntimeKernels) {
         this.graph = graph;
         this.withAttention = withAttention;
+        this.onnxRuntimeKernels = onnxRuntimeKernels;
+    }
+
+    public boolean onnxRuntimeKernels() {
+        return onnxRuntimeKernels;
     }
 
     public OnnxGraph graph() {

@@ -23,6 +23,7 @@ public final class OnnxGraph {
     public static final long BATCH = -1;
     private static final int FLOAT = 1;
     private static final int INT64 = 7;
+    private static final String MICROSOFT = "com.microsoft";
 
     private final String name;
     private final List<byte[]> nodes = new ArrayList<>();
@@ -32,6 +33,7 @@ public final class OnnxGraph {
     private final List<byte[]> outputs = new ArrayList<>();
     private final Map<String, String> constants = new LinkedHashMap<>();
     private int counter;
+    private boolean usesMicrosoftOps;
 
     public OnnxGraph(String name) {
         this.name = name;
@@ -148,6 +150,25 @@ public final class OnnxGraph {
         return out;
     }
 
+    /**
+     * Adds a node from ONNX Runtime's {@code com.microsoft} domain (fused kernels such as {@code Attention} or
+     * {@code SkipLayerNormalization}); returns the names of its outputs, one per index in {@code used} (the
+     * optional outputs in between stay unnamed, so ONNX Runtime does not compute them). An input given as ""
+     * is an omitted optional one.
+     */
+    public String[] microsoftNode(String op, String[] in, int[] used, Attr... attrs) {
+        String[] out = new String[java.util.Arrays.stream(used).max().orElse(0) + 1];
+        java.util.Arrays.fill(out, "");
+        String[] names = new String[used.length];
+        for (int i = 0; i < used.length; i++) {
+            names[i] = op.toLowerCase(java.util.Locale.ROOT) + "_" + (counter++);
+            out[used[i]] = names[i];
+        }
+        nodes.add(nodeBytes(MICROSOFT, op, in, out, attrs));
+        usesMicrosoftOps = true;
+        return names;
+    }
+
     public byte[] toBytes(String producer) {
         try {
             ByteArrayOutputStream graph = new ByteArrayOutputStream();
@@ -173,6 +194,9 @@ public final class OnnxGraph {
             m.writeString(3, "0.1.0");
             m.writeByteArray(7, graph.toByteArray());
             m.writeByteArray(8, opset("", OPSET));
+            if (usesMicrosoftOps) {
+                m.writeByteArray(8, opset(MICROSOFT, 1));
+            }
             m.flush();
             return model.toByteArray();
         } catch (IOException e) {
@@ -196,7 +220,7 @@ public final class OnnxGraph {
                 for (String x : out) {
                     o.writeString(2, x);
                 }
-                o.writeString(3, out[0] + "_node");
+                o.writeString(3, java.util.Arrays.stream(out).filter(x -> !x.isEmpty()).findFirst().orElseThrow() + "_node");
                 o.writeString(4, op);
                 for (Attr a : attrs) {
                     o.writeByteArray(5, attribute(a));

@@ -182,6 +182,8 @@ class PerceiverTest {
                 ModelOutputs a = onnx.run(x, s, true);
                 ModelOutputs b = ModelRunner.run(m.model(), m.manager(), x, s, true);
                 assertTrue(Fixtures.maxAbsDiff(Fixtures.flatten(a.logits()), Fixtures.flatten(b.logits())) < 1e-4);
+                ModelOutputs fused = onnx.run(x, s, false); // ONNX Runtime's Attention kernel in the latent blocks
+                assertTrue(Fixtures.maxAbsDiff(Fixtures.flatten(fused.logits()), Fixtures.flatten(b.logits())) < 1e-4);
                 assertEquals(b.attention().keySet(), a.attention().keySet());
                 for (String k : b.attention().keySet()) {
                     assertTrue(Fixtures.maxAbsDiff(a.attention().get(k).data(), b.attention().get(k).data()) < 1e-4, k);

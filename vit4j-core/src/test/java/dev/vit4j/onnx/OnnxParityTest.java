@@ -5,20 +5,32 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.types.Shape;
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OnnxValue;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
 import dev.vit4j.Fixtures;
 import dev.vit4j.inference.LoadedModel;
 import dev.vit4j.inference.ModelOutputs;
 import dev.vit4j.inference.OnnxEngine;
+import dev.vit4j.inference.OnnxRuntimeEnvironment;
 import dev.vit4j.models.ModelConfig;
 import dev.vit4j.weights.FloatTensor;
 import dev.vit4j.weights.SafeTensors;
 import dev.vit4j.weights.TensorInfo;
+import java.nio.FloatBuffer;
 import java.util.Map;
+import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-/** The exported graph on ONNX Runtime against timm's fixtures (every family), 1e-4, attention included. */
+/**
+ * The exported graphs on ONNX Runtime against timm's fixtures (every family), 1e-4, attention included:
+ * the engine's two (ONNX Runtime's fused kernels; with and without attention outputs, which differ in how
+ * attention is computed) and the portable one {@code vit4j export} writes by default.
+ */
 class OnnxParityTest {
     @ParameterizedTest
     @ValueSource(strings = {"vit_micro", "cait_micro", "vit_seed_regression"})
@@ -47,7 +59,43 @@ class OnnxParityTest {
                 assertTrue(d < 1e-4, report.toString());
             }
             assertEquals(keys, out.attention().size());
+
+            ModelOutputs plain = onnx.run(Fixtures.tensor(input, "x"), new Shape(Fixtures.shape(input, "x")), false);
+            double plainLogits = Fixtures.maxAbsDiff(Fixtures.flatten(plain.logits()), st.floats("logits"));
+            double plainPre = Fixtures.maxAbsDiff(Fixtures.flatten(plain.preLogits()), st.floats("pre_logits"));
+            report.append("; fused kernels without attention outputs: logits ").append(plainLogits).append(", pre_logits ")
+                    .append(plainPre);
+            assertTrue(plainLogits < 1e-4 && plainPre < 1e-4, report.toString());
+
+            Map<String, float[]> portable = runPortable(m, Fixtures.tensor(input, "x"), Fixtures.shape(input, "x"));
+            report.append("; portable graph:");
+            for (Map.Entry<String, float[]> o : portable.entrySet()) {
+                double d = Fixtures.maxAbsDiff(o.getValue(), st.floats(o.getKey()));
+                report.append(' ').append(o.getKey()).append(' ').append(d);
+                assertTrue(d < 1e-4, report.toString());
+            }
+            assertEquals(keys + 2, portable.size());
             System.out.println("[parity] " + report);
+        }
+    }
+
+    /** The standard-operator graph with attention outputs, on a plain ONNX Runtime session: every output. */
+    private static Map<String, float[]> runPortable(LoadedModel m, float[] x, long[] shape) {
+        OrtEnvironment env = OnnxRuntimeEnvironment.get();
+        try (OrtSession.SessionOptions o = OnnxRuntimeEnvironment.options(1);
+                OrtSession session = env.createSession(m.model().toOnnx(true, false), o);
+                OnnxTensor in = OnnxTensor.createTensor(env, FloatBuffer.wrap(x), shape);
+                OrtSession.Result r = session.run(Map.of("pixel_values", in))) {
+            Map<String, float[]> out = new TreeMap<>();
+            for (Map.Entry<String, OnnxValue> e : r) {
+                FloatBuffer b = ((OnnxTensor) e.getValue()).getFloatBuffer();
+                float[] data = new float[b.remaining()];
+                b.get(data);
+                out.put(e.getKey(), data);
+            }
+            return out;
+        } catch (OrtException e) {
+            throw new IllegalStateException(e);
         }
     }
 
