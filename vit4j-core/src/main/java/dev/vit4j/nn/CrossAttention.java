@@ -7,10 +7,12 @@ import dev.vit4j.onnx.OnnxGraph;
 /**
  * Multi-head cross-attention (the Perceiver's): queries from the latent array (L × D), keys and values from
  * the data array (N × D), softmax(q·kᵀ/√d)·v per head, then an output projection. Cost is L·N per head,
- * linear in the number of inputs. Records {@code attention.<name><suffix>} as B × H × L × N. With one head
- * this is the seed's Keras {@code Attention(use_scale=True)} plus the paper's output projection.
+ * linear in the number of inputs. Records B × H × L × N as {@code attention.<name><suffix>}, or under the
+ * layer's path when no name is given. With one head this is the seed's Keras
+ * {@code Attention(use_scale=True)} plus the paper's output projection; CaiT's {@link ClassAttention} is the
+ * case of one query, the class token.
  */
-public final class CrossAttention extends Module {
+public class CrossAttention extends Module {
     private final int heads;
     private final float scale;
     private final Linear q;
@@ -21,26 +23,32 @@ public final class CrossAttention extends Module {
     private final float projDrop;
 
     public CrossAttention(int dim, int heads, float attnDrop, float projDrop) {
+        this(dim, heads, true, attnDrop, projDrop);
+    }
+
+    public CrossAttention(int dim, int heads, boolean qkvBias, float attnDrop, float projDrop) {
         if (dim % heads != 0) {
-            throw new IllegalArgumentException("latent dim " + dim + " is not divisible by " + heads + " heads");
+            throw new IllegalArgumentException("embed dim " + dim + " is not divisible by " + heads + " heads");
         }
         this.heads = heads;
         this.scale = (float) Math.pow(dim / heads, -0.5);
-        this.q = child("q", new Linear(dim, dim, true));
-        this.k = child("k", new Linear(dim, dim, true));
-        this.v = child("v", new Linear(dim, dim, true));
+        this.q = child("q", new Linear(dim, dim, qkvBias));
+        this.k = child("k", new Linear(dim, dim, qkvBias));
+        this.v = child("v", new Linear(dim, dim, qkvBias));
         this.proj = child("proj", new Linear(dim, dim, true));
         this.attnDrop = attnDrop;
         this.projDrop = projDrop;
     }
 
-    /** {@code latent}: B × L × D; {@code data}: B × N × D. */
+    /** {@code latent}: B × L × D; {@code data}: B × N × D; {@code recordAs} null: recorded under the path. */
     public NDArray forward(NDArray latent, NDArray data, String recordAs, ForwardContext ctx) {
         NDArray query = Scalars.times(Heads.split(q.forward(latent), heads), scale);
         NDArray key = Heads.split(k.forward(data), heads);
         NDArray value = Heads.split(v.forward(data), heads);
         NDArray attn = Heads.scores(query, key).softmax(-1);
-        if (ctx.recorder() != null) {
+        if (ctx.recorder() != null && recordAs == null) {
+            ctx.recorder().record(AttentionRecorder.ATTENTION, path(), attn);
+        } else if (ctx.recorder() != null) {
             ctx.recorder().recordAs(AttentionRecorder.ATTENTION, recordAs, attn);
         }
         attn = Dropout.apply(attn, attnDrop, ctx);
@@ -55,7 +63,11 @@ public final class CrossAttention extends Module {
         String key = Heads.split(g, k.export(g, data), heads, dim / heads);
         String value = Heads.split(g, v.export(g, data), heads, dim / heads);
         String attn = g.node("Softmax", new String[] {Heads.scores(g, query, key)}, OnnxGraph.Attr.of("axis", -1L));
-        e.attentionAs(AttentionRecorder.ATTENTION, recordAs, attn);
+        if (recordAs == null) {
+            e.attention(AttentionRecorder.ATTENTION, path(), attn);
+        } else {
+            e.attentionAs(AttentionRecorder.ATTENTION, recordAs, attn);
+        }
         return proj.export(g, Heads.merge(g, g.node("MatMul", new String[] {attn, value}), dim));
     }
 }
