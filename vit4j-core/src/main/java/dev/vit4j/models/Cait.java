@@ -106,7 +106,6 @@ public final class Cait extends VisionModel {
             return g.meanTokens(norm.export(g, g.node("Concat", new String[] {cls, x}, OnnxGraph.Attr.of("axis", 1L))), 1);
         }
         return g.token(norm.export(g, cls), 0); // the norm is per token: only the class token's is needed
-
     }
 
     // The ten variants of seed 004 with timm's names and data configs (all crop_pct 1.0, ImageNet mean/std).

@@ -29,24 +29,24 @@ public final class Attention extends Module {
     }
 
     /**
-     * The residual branch {@code stream + scale·attention(x)}. Without attention outputs, on ONNX Runtime,
+     * The residual branch {@code stream + γ·attention(x)} ({@code layerScale} γ may be null). Without attention outputs, on ONNX Runtime,
      * the qkv projection, the heads' softmax(q·kᵀ/√d)·v and the merge are its one fused {@code Attention}
      * kernel; otherwise explicit nodes that expose the attention probabilities.
      */
-    public PendingResidual export(OnnxExport e, String x, long dim, Parameter scale, String stream) {
+    public PendingResidual export(OnnxExport e, String x, long dim, Parameter layerScale, String stream) {
         OnnxGraph g = e.graph();
         String merged;
         if (e.onnxRuntimeKernels() && !e.withAttention()) {
             merged = g.microsoftNode("Attention", new String[] {x, qkv.weightTransposed(g), qkv.biasOrZeros(g)},
-                    new int[] {0}, OnnxGraph.Attr.of("num_heads", (long) heads), OnnxGraph.Attr.of("scale", this.scale))[0];
+                    new int[] {0}, OnnxGraph.Attr.of("num_heads", (long) heads), OnnxGraph.Attr.of("scale", scale))[0];
         } else {
-            String[] qkvHeads = Heads.qkv(g, qkv.export(g, x), heads, dim, this.scale);
+            String[] qkvHeads = Heads.qkv(g, qkv.export(g, x), heads, dim, scale);
             String attn = g.node("Softmax", new String[] {Heads.scores(g, qkvHeads[0], qkvHeads[1])},
                     OnnxGraph.Attr.of("axis", -1L));
             e.attention(AttentionRecorder.ATTENTION, path(), attn);
             merged = Heads.merge(g, g.node("MatMul", new String[] {attn, qkvHeads[2]}), dim);
         }
-        return proj.exportResidual(g, merged, scale, stream);
+        return proj.exportResidual(g, merged, layerScale, stream);
     }
 
     public NDArray forward(NDArray x, ForwardContext ctx) {

@@ -2,7 +2,6 @@ package dev.vit4j.nn;
 
 import ai.djl.ndarray.NDArray;
 import dev.vit4j.onnx.OnnxExport;
-import dev.vit4j.onnx.OnnxGraph;
 
 /**
  * CaiT's class attention: cross-attention whose one query is the class token; keys and values come from
@@ -20,7 +19,6 @@ public final class ClassAttention extends CrossAttention {
     }
 
     public String export(OnnxExport e, String x, long dim) {
-        OnnxGraph g = e.graph();
-        return export(e, g.node("Slice", new String[] {x, g.ints(0), g.ints(1), g.ints(1)}), x, null, dim);
+        return export(e, e.graph().firstToken(x), x, null, dim);
     }
 }

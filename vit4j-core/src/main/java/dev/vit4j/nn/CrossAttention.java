@@ -46,10 +46,12 @@ public class CrossAttention extends Module {
         NDArray key = Heads.split(k.forward(data), heads);
         NDArray value = Heads.split(v.forward(data), heads);
         NDArray attn = Heads.scores(query, key).softmax(-1);
-        if (ctx.recorder() != null && recordAs == null) {
-            ctx.recorder().record(AttentionRecorder.ATTENTION, path(), attn);
-        } else if (ctx.recorder() != null) {
-            ctx.recorder().recordAs(AttentionRecorder.ATTENTION, recordAs, attn);
+        if (ctx.recorder() != null) {
+            if (recordAs == null) {
+                ctx.recorder().record(AttentionRecorder.ATTENTION, path(), attn);
+            } else {
+                ctx.recorder().recordAs(AttentionRecorder.ATTENTION, recordAs, attn);
+            }
         }
         attn = Dropout.apply(attn, attnDrop, ctx);
         return Dropout.apply(proj.forward(Heads.merge(attn.matMul(value))), projDrop, ctx);

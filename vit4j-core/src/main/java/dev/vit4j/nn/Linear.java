@@ -46,21 +46,13 @@ public final class Linear extends Module {
 
     /**
      * {@code stream + (x Wᵀ + b)·scale} with the sum left pending for the next norm (a null stream: just the
-     * product and its bias); {@code scale} (a LayerScale's γ, or null) is folded into the weight's columns
-     * and the bias, which saves a Mul per residual branch.
+     * product and its bias); {@code layerScale} (a LayerScale's γ, or null) is folded into the weight's
+     * columns and the bias, which saves a Mul per residual branch.
      */
-    public PendingResidual exportResidual(OnnxGraph g, String x, Parameter scale, String stream) {
-        float[] s = scale == null ? null : scale.array().toFloatArray();
+    public PendingResidual exportResidual(OnnxGraph g, String x, Parameter layerScale, String stream) {
+        float[] s = layerScale == null ? null : layerScale.array().toFloatArray();
         String product = g.node("MatMul", new String[] {x, weightInitializer(g, s)});
-        String b = null;
-        if (bias != null) {
-            float[] v = bias.array().toFloatArray();
-            for (int o = 0; s != null && o < v.length; o++) {
-                v[o] *= s[o];
-            }
-            b = g.initializer(path() + ".bias" + (s == null ? "" : "_scaled"), new long[] {v.length}, v);
-        }
-        return new PendingResidual(stream, product, b);
+        return new PendingResidual(stream, product, bias == null ? null : biasInitializer(g, s));
     }
 
     /** The weight transposed (in × out), as MatMul and ONNX Runtime's fused kernels take it. */
@@ -72,7 +64,16 @@ public final class Linear extends Module {
     public String biasOrZeros(OnnxGraph g) {
         long out = weight.shape().get(0);
         return bias == null ? g.initializer(path() + ".zero_bias", new long[] {out}, new float[(int) out])
-                : g.initializer(path() + ".bias", new long[] {out}, bias.array().toFloatArray());
+                : biasInitializer(g, null);
+    }
+
+    /** b with entry o scaled by {@code scale[o]} (null: unscaled). */
+    private String biasInitializer(OnnxGraph g, float[] scale) {
+        float[] v = bias.array().toFloatArray();
+        for (int o = 0; scale != null && o < v.length; o++) {
+            v[o] *= scale[o];
+        }
+        return g.initializer(path() + ".bias" + (scale == null ? "" : "_scaled"), new long[] {v.length}, v);
     }
 
     /** Wᵀ with column o scaled by {@code scale[o]} (null: unscaled). */

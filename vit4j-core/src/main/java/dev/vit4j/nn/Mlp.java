@@ -21,13 +21,13 @@ public final class Mlp extends Module {
         return exportResidual(g, x, null, null).sum(g);
     }
 
-    /** As {@link #export}, as the residual branch {@code stream + scale·mlp(x)} (see {@link Linear#exportResidual}). */
-    public PendingResidual exportResidual(OnnxGraph g, String x, Parameter scale, String stream) {
+    /** As {@link #export}, as the residual branch {@code stream + γ·mlp(x)} (see {@link Linear#exportResidual}). */
+    public PendingResidual exportResidual(OnnxGraph g, String x, Parameter layerScale, String stream) {
         String h = fc1.export(g, x);
         String erf = g.node("Erf", new String[] {g.node("Div", new String[] {h, g.scalar((float) Math.sqrt(2))})});
         String gelu = g.node("Mul", new String[] {g.node("Mul", new String[] {h, g.node("Add", new String[] {erf,
             g.scalar(1f)})}), g.scalar(0.5f)});
-        return fc2.exportResidual(g, gelu, scale, stream);
+        return fc2.exportResidual(g, gelu, layerScale, stream);
     }
 
     public NDArray forward(NDArray x, ForwardContext ctx) {

@@ -27,11 +27,7 @@ public record PendingResidual(String stream, String branch, String bias) {
 
     /** Token 0 alone (axis 1 of B × N × D, kept as B × 1 × D) of the stream and of the pending branch. */
     public PendingResidual firstToken(OnnxGraph g) {
-        return new PendingResidual(first(g, stream), branch == null ? null : first(g, branch), bias);
-    }
-
-    private static String first(OnnxGraph g, String x) {
-        return g.node("Slice", new String[] {x, g.ints(0), g.ints(1), g.ints(1)});
+        return new PendingResidual(g.firstToken(stream), branch == null ? null : g.firstToken(branch), bias);
     }
 
     /** {@code norm(sum)} and the sum, as {normalized, sum}. */

@@ -80,6 +80,11 @@ public final class OnnxGraph {
         return node("ReduceMean", new String[] {tokens}, Attr.of("axes", new long[] {1}), Attr.of("keepdims", 0L));
     }
 
+    /** Token 0 with its axis kept: B × N × D → B × 1 × D. */
+    public String firstToken(String x) {
+        return node("Slice", new String[] {x, ints(0), ints(1), ints(1)});
+    }
+
     /** Token {@code index} (axis 1): B × N × D → B × D. */
     public String token(String x, long index) {
         return node("Gather", new String[] {x, scalarInt(index)}, Attr.of("axis", 1L));
