@@ -108,6 +108,9 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--pad-crop", defaultValue = "0", description = "Pad by N pixels and crop back at random; 0 = off.")
     int padCrop;
 
+    @Option(names = "--random-erase", defaultValue = "0", description = "Random erasing probability (timm, pixel mode); 0 = off.")
+    double randomErase;
+
     @Option(names = "--normalize", defaultValue = "adapt", description = "adapt (from the training data) or model.")
     String normalize;
 
@@ -191,6 +194,7 @@ final class TrainCommand implements Callable<Integer> {
         a.zoom = zoom;
         a.cropScale = cropScale;
         a.padCrop = padCrop;
+        a.erase = randomErase;
         tc.augmentation = a;
         return tc;
     }

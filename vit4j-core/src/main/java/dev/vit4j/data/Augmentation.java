@@ -20,6 +20,8 @@ public final class Augmentation {
     public double cropScale;
     /** Padding (pixels, reflect) before a random crop back to size; 0 = off. */
     public int padCrop;
+    /** Random erasing probability ({@link RandomErasing}, after normalization); 0 = off. */
+    public double erase;
 
     public static Augmentation none() {
         return new Augmentation();
@@ -34,11 +36,11 @@ public final class Augmentation {
     }
 
     public boolean isNone() {
-        return flip == 0 && zoom == 0 && cropScale == 0 && padCrop == 0;
+        return flip == 0 && zoom == 0 && cropScale == 0 && padCrop == 0 && erase == 0;
     }
 
     @Override
     public String toString() {
-        return isNone() ? "none" : "flip=" + flip + " zoom=" + zoom + " crop_scale=" + cropScale + " pad_crop=" + padCrop;
+        return isNone() ? "none" : "flip=" + flip + " zoom=" + zoom + " crop_scale=" + cropScale + " pad_crop=" + padCrop + " erase=" + erase;
     }
 }
