@@ -61,7 +61,7 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--data", description = "fashion-mnist[:DIR] or shapes (default: Fashion-MNIST if installed, else shapes).")
     String data;
 
-    @Option(names = "--epochs", description = "Training epochs (default 5 on Fashion-MNIST, 12 on shapes).")
+    @Option(names = "--epochs", description = "Training epochs (default 6 on Fashion-MNIST, 12 on shapes).")
     Integer epochs;
 
     @Option(names = "--anchors", description = "timm anchors directory (default ../shared/anchors or $VIT4J_ANCHORS).")
@@ -81,7 +81,7 @@ final class DemoCommand implements Callable<Integer> {
         Dataset train = DatasetSpec.open(spec, DatasetSpec.Split.TRAIN);
         Dataset test = DatasetSpec.open(spec, DatasetSpec.Split.TEST);
         TrainConfig tc = new TrainConfig();
-        tc.epochs = epochs != null ? epochs : shapes ? 12 : 5;
+        tc.epochs = epochs != null ? epochs : shapes ? 12 : 6;
         tc.batchSize = 128;
         tc.lr = 2e-3;
         tc.warmupEpochs = 0.3;

@@ -45,8 +45,13 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = {"-o", "--output"}, required = true, description = "Run directory.")
     Path output;
 
-    @Option(names = "--epochs", defaultValue = "10")
+    @Option(names = "--epochs", defaultValue = "10", description = "Epochs (the most, with --time-budget).")
     int epochs;
+
+    @Option(names = "--time-budget", defaultValue = "0", paramLabel = "MINUTES", description = "Fit the epochs "
+            + "into this many minutes: after each epoch, plan as many more as fit at the median epoch time, and "
+            + "stretch the cosine schedule over them. 0 = off.")
+    double timeBudget;
 
     @Option(names = {"-b", "--batch-size"}, defaultValue = "64")
     int batchSize;
@@ -189,6 +194,7 @@ final class TrainCommand implements Callable<Integer> {
         tc.normalize = normalize;
         tc.loaderThreads = loaderThreads;
         tc.valLimit = valLimit;
+        tc.timeBudgetMinutes = timeBudget;
         Augmentation a = new Augmentation();
         a.flip = flip;
         a.zoom = zoom;

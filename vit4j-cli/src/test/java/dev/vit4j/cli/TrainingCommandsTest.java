@@ -54,6 +54,8 @@ class TrainingCommandsTest {
                 dir.toString()), "dataset directory not found");
         CliTest.assertBadInput(run("train", "--config", config(), "--data", "shapes:16:32", "--optimizer", "adagrad",
                 "-o", dir.toString()), "unknown optimizer 'adagrad'");
+        CliTest.assertBadInput(run("train", "--config", config(), "--data", "shapes:16:32", "--time-budget", "-1",
+                "-o", dir.toString()), "the time budget must be a number of minutes");
         CliTest.assertBadInput(run("train", "--model", "deit_tiny_patch16_224", "--data", "shapes:16:32", "-o",
                 dir.toString()), "6 classes but the model");
         CliTest.assertBadInput(run("eval", "-w", dir.resolve("nothing").toString(), "--data", "shapes"),

@@ -1,6 +1,7 @@
 package dev.vit4j.training;
 
-import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
 import dev.vit4j.nn.Parameter;
 import java.util.Collection;
 
@@ -11,14 +12,14 @@ public final class GradientClipping {
 
     /** Scales every gradient by max/(norm + 1e-6) when the global L2 norm exceeds {@code maxNorm}; returns the norm. */
     public static double clip(Collection<Parameter> params, double maxNorm) {
-        double sumSq = 0;
+        NDList squares = new NDList();
         for (Parameter p : params) {
             if (p.trainable()) {
-                NDArray g = p.array().getGradient();
-                sumSq += g.square().sum().getFloat();
+                squares.add(p.array().getGradient().square().sum());
             }
         }
-        double norm = Math.sqrt(sumSq);
+        // One read-back for the whole norm rather than one per parameter.
+        double norm = squares.isEmpty() ? 0 : Math.sqrt(NDArrays.stack(squares).sum().getFloat());
         if (maxNorm > 0 && norm > maxNorm) {
             double scale = maxNorm / (norm + 1e-6);
             for (Parameter p : params) {

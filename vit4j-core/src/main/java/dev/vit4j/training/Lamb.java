@@ -28,5 +28,6 @@ public final class Lamb extends AdaptiveMomentOptimizer {
             u.muli(trust);
         }
         p.subi(u.muli(lr));
+        clear(g);
     }
 }

@@ -25,14 +25,19 @@ public abstract class Optimizer {
     /** How many state arrays of the parameter's shape this optimizer keeps per parameter. */
     protected abstract int stateSlots();
 
-    /** Updates {@code p} in place given its gradient {@code g} and state arrays. */
+    /** Updates {@code p} in place given its gradient {@code g} and state arrays, and clears {@code g}. */
     protected abstract void update(NDArray p, NDArray g, NDArray[] state, double lr, double decay);
+
+    /** Zeroes a gradient in place, ready for the next backward pass to accumulate into. */
+    protected static void clear(NDArray g) {
+        g.subi(g);
+    }
 
     public final long steps() {
         return steps;
     }
 
-    /** One step over every trainable parameter; call outside gradient recording. */
+    /** One step over every trainable parameter, leaving their gradients zeroed; call outside gradient recording. */
     public final void step(Map<String, Parameter> params, double lr) {
         steps++;
         for (Map.Entry<String, Parameter> e : params.entrySet()) {

@@ -29,5 +29,6 @@ public final class Sgd extends Optimizer {
             b.muli(momentum).addi(d);
         }
         p.subi(b.mul(lr));
+        clear(g);
     }
 }

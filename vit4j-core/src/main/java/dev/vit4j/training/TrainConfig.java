@@ -40,10 +40,18 @@ public final class TrainConfig {
     public int loaderThreads = 2;
     /** Evaluate on at most this many validation images per epoch; 0 = all. */
     public int valLimit;
+    /**
+     * Wall-clock minutes the epochs may take ({@link TimeBudget}); {@link #epochs} is then the most. 0 = off.
+     * A budgeted run is not bit-reproducible: how many epochs fit depends on the machine.
+     */
+    public double timeBudgetMinutes;
 
     public TrainConfig validate() {
         if (epochs < 1 || batchSize < 1) {
             throw new Vit4jException("epochs and batch size must be at least 1");
+        }
+        if (!(timeBudgetMinutes >= 0) || Double.isInfinite(timeBudgetMinutes)) {
+            throw new Vit4jException("the time budget must be a number of minutes ≥ 0 (0 = off)");
         }
         if (!(lr > 0) || minLr < 0 || warmupEpochs < 0 || weightDecay < 0 || labelSmoothing < 0 || labelSmoothing >= 1) {
             throw new Vit4jException("learning rates, warm-up, weight decay and label smoothing must be sensible");

@@ -14,9 +14,9 @@ import dev.vit4j.nn.Parameter;
 import java.util.Map;
 
 /**
- * One optimisation step: forward pass under autograd, loss, backward, gradient clipping, optimizer update,
- * gradients zeroed. Every intermediate array lives in a sub-manager closed when the step ends, so steps do
- * not grow memory.
+ * One optimisation step: forward pass under autograd, loss, backward, gradient clipping, optimizer update
+ * (which zeroes the gradients). Every intermediate array lives in a sub-manager closed when the step ends,
+ * so steps do not grow memory.
  */
 public final class TrainStep {
     /** The step's loss and the batch's logits (B × classes, row-major). */
@@ -64,12 +64,6 @@ public final class TrainStep {
                 GradientClipping.clip(params.values(), train.clipGrad);
             }
             optimizer.step(params, lr);
-            for (Parameter p : params.values()) {
-                if (p.trainable()) {
-                    NDArray g = p.array().getGradient();
-                    g.subi(g);
-                }
-            }
             return new Result(loss, logits);
         }
     }

@@ -115,17 +115,18 @@ public final class Trainer {
         TrainStep step = new TrainStep(loaded, optimizer, train);
         int inputSize = config.inChans * config.height() * config.width();
         long stepsPerEpoch = (trainData.size() + train.batchSize - 1) / train.batchSize;
-        LearningRateSchedule schedule = new LearningRateSchedule(train.lr, train.minLr, train.warmupLr,
-                Math.round(train.warmupEpochs * stepsPerEpoch),
-                train.schedule.equals("cosine") ? train.epochs * stepsPerEpoch : Long.MAX_VALUE / 4);
         Dataset val = valData == null ? null : dev.vit4j.data.Subset.limit(valData, train.valLimit);
         TorchEngine torch = new TorchEngine(loaded);
         try (BatchLoader trainLoader = new BatchLoader(trainData, Pipelines.train(config, data, train.augmentation),
                 train.batchSize, inputSize, train.loaderThreads, listener::message);
                 BatchLoader valLoader = val == null ? null : new BatchLoader(val, Pipelines.eval(config, data),
                         train.batchSize, inputSize, train.loaderThreads, listener::message)) {
-            for (int epoch = state.epochsDone; epoch < train.epochs && !state.stoppedEarly; epoch++) {
+            int planned = plannedEpochs(state);
+            for (int epoch = state.epochsDone; epoch < planned && !state.stoppedEarly; epoch++) {
                 long t0 = System.nanoTime();
+                LearningRateSchedule schedule = new LearningRateSchedule(train.lr, train.minLr, train.warmupLr,
+                        Math.round(train.warmupEpochs * stepsPerEpoch),
+                        train.schedule.equals("cosine") ? planned * stepsPerEpoch : Long.MAX_VALUE / 4);
                 Engine.getEngine("PyTorch").setRandomSeed((int) mix(train.seed, epoch));
                 int[] order = Shuffle.permutation(trainData.size(), mix(train.seed, epoch));
                 Metrics metrics = new Metrics(config.numClasses, false);
@@ -166,6 +167,13 @@ public final class Trainer {
                 Checkpoint.write(out.resolve("last"), config, model, optimizer, state);
                 writeHistory(config.name, state);
                 listener.epoch(rec, best);
+                int replanned = plannedEpochs(state);
+                if (replanned != planned) {
+                    listener.message(String.format(java.util.Locale.ROOT,
+                            "time budget: %d epochs in all fit in %.1f min (%.1f min spent)", replanned,
+                            train.timeBudgetMinutes, state.history.stream().mapToDouble(EpochRecord::seconds).sum() / 60));
+                    planned = replanned;
+                }
             }
         }
         if (state.stoppedEarly && state.bestEpoch > 0) {
@@ -174,6 +182,13 @@ public final class Trainer {
             Checkpoint.write(out.resolve("last"), config, model, optimizer, state);
         }
         return state;
+    }
+
+    /** {@link TrainConfig#epochs}, or as many as the time budget holds ({@link TimeBudget}). */
+    private int plannedEpochs(TrainerState state) {
+        return train.timeBudgetMinutes > 0
+                ? TimeBudget.plannedEpochs(state.history, train.timeBudgetMinutes * 60, train.epochs)
+                : train.epochs;
     }
 
     private void restoreBest(LoadedModel loaded, int bestEpoch) {

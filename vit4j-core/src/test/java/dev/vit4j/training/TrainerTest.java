@@ -83,6 +83,21 @@ class TrainerTest {
     }
 
     @Test
+    void aSpentTimeBudgetEndsTheRun() throws IOException {
+        TrainConfig t = quick(5);
+        t.timeBudgetMinutes = 1e-6;
+        List<String> messages = new java.util.ArrayList<>();
+        TrainerState s = new Trainer(t, tinyCait(), train(32), null, dir, new TrainingListener() {
+            @Override
+            public void message(String text) {
+                messages.add(text);
+            }
+        }).run(false);
+        assertEquals(1, s.history.size(), "the first epoch alone outlasts a 60 µs budget");
+        assertTrue(messages.stream().anyMatch(m -> m.startsWith("time budget: 1 epochs")), messages.toString());
+    }
+
+    @Test
     void resumeAfterACrashEqualsAnUninterruptedRun() throws IOException {
         Path a = dir.resolve("a");
         Path b = dir.resolve("b");
