@@ -20,7 +20,9 @@ import dev.vit4j.nn.TransformerBlock;
 import dev.vit4j.onnx.OnnxExport;
 import dev.vit4j.onnx.OnnxGraph;
 import java.util.ArrayList;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The Perceiver, "General Perception with Iterative Attention" (Jaegle et al. 2021), as seed 003 builds it
@@ -124,15 +126,18 @@ public final class Perceiver extends VisionModel {
                     + "×" + config.width() + ")");
         }
         NDArray position = posEmbed != null ? posEmbed.array() : posProj.forward(fourierFeatures.array());
-        x = Dropout.apply(x.add(position), (float) config.dropRate, ctx);
-        NDArray latent = latents.array().broadcast(x.getShape().get(0), config.numLatents, config.embedDim);
+        NDArray data = Dropout.apply(x.add(position), (float) config.dropRate, ctx);
+        NDArray latent = latents.array().broadcast(data.getShape().get(0), config.numLatents, config.embedDim);
         AttentionRecorder recorder = ctx.recorder();
+        // The data's keys and values depend only on the weights: computed once per weight set, not per iteration.
+        Map<CrossAttentionBlock, NDArray[]> keysValues = new IdentityHashMap<>();
         for (int k = 0; k < config.numIterations; k++) {
             if (recorder != null) {
                 recorder.suffix(iterationSuffix(k));
             }
             Stage s = k == 0 ? first : rest;
-            latent = s.cross().forward(latent, x, "cross_attention", ctx);
+            latent = s.cross().forward(latent, keysValues.computeIfAbsent(s.cross(), c -> c.keysValues(data)),
+                    "cross_attention", ctx);
             for (TransformerBlock block : s.blocks()) {
                 latent = block.forward(latent, ctx);
             }
@@ -158,10 +163,12 @@ public final class Perceiver extends VisionModel {
         String x = g.node("Add", new String[] {patchEmbed.export(g, pixels), position});
         String latent = g.expandToBatch(g.initializer("latents", latents.shape().getShape(), latents.array().toFloatArray()),
                 x, config.numLatents, dim);
+        Map<CrossAttentionBlock, String[]> keysValues = new IdentityHashMap<>();
         for (int k = 0; k < config.numIterations; k++) {
             e.suffix(iterationSuffix(k));
             Stage s = k == 0 ? first : rest;
-            PendingResidual stream = PendingResidual.of(s.cross().export(e, latent, x, "cross_attention", dim));
+            PendingResidual stream = PendingResidual.of(s.cross().export(e, latent,
+                    keysValues.computeIfAbsent(s.cross(), c -> c.exportKeysValues(g, x, dim)), "cross_attention", dim));
             for (TransformerBlock block : s.blocks()) {
                 stream = block.export(e, stream, dim, false);
             }

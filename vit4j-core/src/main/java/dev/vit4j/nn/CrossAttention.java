@@ -42,9 +42,22 @@ public class CrossAttention extends Module {
 
     /** {@code latent}: B × L × D; {@code data}: B × N × D; {@code recordAs} null: recorded under the path. */
     public NDArray forward(NDArray latent, NDArray data, String recordAs, ForwardContext ctx) {
+        return forward(latent, keysValues(data), recordAs, ctx);
+    }
+
+    /**
+     * The data side, keys and values split into heads (B × heads × inputs × head dim each): it depends on the
+     * data and these weights alone, so iterations that share the weights compute it once.
+     */
+    public NDArray[] keysValues(NDArray data) {
+        return new NDArray[] {Heads.split(k.forward(data), heads), Heads.split(v.forward(data), heads)};
+    }
+
+    /** Attention from the latents to data whose {@link #keysValues} are already computed. */
+    public NDArray forward(NDArray latent, NDArray[] keysValues, String recordAs, ForwardContext ctx) {
         NDArray query = Scalars.times(Heads.split(q.forward(latent), heads), scale);
-        NDArray key = Heads.split(k.forward(data), heads);
-        NDArray value = Heads.split(v.forward(data), heads);
+        NDArray key = keysValues[0];
+        NDArray value = keysValues[1];
         NDArray attn = Heads.scores(query, key).softmax(-1);
         if (ctx.recorder() != null) {
             if (recordAs == null) {
@@ -58,12 +71,22 @@ public class CrossAttention extends Module {
     }
 
     /** ONNX: {@code latent} B × L × D (already expanded over the batch), {@code data} B × N × D. */
+    /** {@link #keysValues} as graph nodes: {key, value}. */
+    public String[] exportKeysValues(OnnxGraph g, String data, long dim) {
+        return new String[] {Heads.split(g, k.export(g, data), heads, dim / heads),
+            Heads.split(g, v.export(g, data), heads, dim / heads)};
+    }
+
     public String export(OnnxExport e, String latent, String data, String recordAs, long dim) {
+        return export(e, latent, exportKeysValues(e.graph(), data, dim), recordAs, dim);
+    }
+
+    public String export(OnnxExport e, String latent, String[] keysValues, String recordAs, long dim) {
         OnnxGraph g = e.graph();
         String query = g.node("Mul", new String[] {Heads.split(g, q.export(g, latent), heads, dim / heads),
             g.scalar(scale)});
-        String key = Heads.split(g, k.export(g, data), heads, dim / heads);
-        String value = Heads.split(g, v.export(g, data), heads, dim / heads);
+        String key = keysValues[0];
+        String value = keysValues[1];
         String attn = g.node("Softmax", new String[] {Heads.scores(g, query, key)}, OnnxGraph.Attr.of("axis", -1L));
         if (recordAs == null) {
             e.attention(AttentionRecorder.ATTENTION, path(), attn);

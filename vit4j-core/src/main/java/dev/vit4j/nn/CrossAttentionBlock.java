@@ -27,13 +27,26 @@ public final class CrossAttentionBlock extends Module {
     }
 
     public NDArray forward(NDArray latent, NDArray data, String recordAs, ForwardContext ctx) {
-        NDArray x = latent.add(attn.forward(normLatent.forward(latent), normData.forward(data), recordAs, ctx));
+        return forward(latent, keysValues(data), recordAs, ctx);
+    }
+
+    /** The normalized data's keys and values ({@link CrossAttention#keysValues}): one per weight set, not per iteration. */
+    public NDArray[] keysValues(NDArray data) {
+        return attn.keysValues(normData.forward(data));
+    }
+
+    public NDArray forward(NDArray latent, NDArray[] keysValues, String recordAs, ForwardContext ctx) {
+        NDArray x = latent.add(attn.forward(normLatent.forward(latent), keysValues, recordAs, ctx));
         return x.add(mlp.forward(norm2.forward(x), ctx));
     }
 
-    public String export(OnnxExport e, String latent, String data, String recordAs, long dim) {
+    public String[] exportKeysValues(OnnxGraph g, String data, long dim) {
+        return attn.exportKeysValues(g, normData.export(g, data), dim);
+    }
+
+    public String export(OnnxExport e, String latent, String[] keysValues, String recordAs, long dim) {
         OnnxGraph g = e.graph();
-        String a = attn.export(e, normLatent.export(g, latent), normData.export(g, data), recordAs, dim);
+        String a = attn.export(e, normLatent.export(g, latent), keysValues, recordAs, dim);
         String x = g.node("Add", new String[] {latent, a});
         return g.node("Add", new String[] {x, mlp.export(g, norm2.export(g, x))});
     }
