@@ -26,10 +26,6 @@ public final class CrossAttentionBlock extends Module {
         this.mlp = child("mlp", new Mlp(dim, mlpHidden, dropRate));
     }
 
-    public NDArray forward(NDArray latent, NDArray data, String recordAs, ForwardContext ctx) {
-        return forward(latent, keysValues(data), recordAs, ctx);
-    }
-
     /** The normalized data's keys and values ({@link CrossAttention#keysValues}): one per weight set, not per iteration. */
     public NDArray[] keysValues(NDArray data) {
         return attn.keysValues(normData.forward(data));

@@ -75,7 +75,7 @@ class PerceiverTest {
             assertEquals(new Shape(3, 5, 16), attn.forward(latent, data, "x", ForwardContext.inference()).getShape());
             CrossAttentionBlock block = new CrossAttentionBlock(16, 1, 32, 1e-6, 0, 0);
             block.initialize(m, 2);
-            assertEquals(new Shape(3, 5, 16), block.forward(latent, data, "x", ForwardContext.training()).getShape());
+            assertEquals(new Shape(3, 5, 16), block.forward(latent, block.keysValues(data), "x", ForwardContext.training()).getShape());
         }
         for (int patch : new int[] {1, 2, 4}) {
             for (String positions : new String[] {"learned", "fourier"}) {
