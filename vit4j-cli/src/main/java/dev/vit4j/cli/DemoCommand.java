@@ -93,7 +93,7 @@ final class DemoCommand implements Callable<Integer> {
         Path run = output.resolve("run");
         out.printf(Locale.ROOT, "1. training %s (%.2fM parameters) on %s for %d epochs → %s%n", config.name,
                 ModelRegistry.build(config).parameterCount() / 1e6, train.describe(), tc.epochs, run);
-        new Trainer(tc, config, train, test, run, TrainCommand.listener(out, err)).run(false);
+        new Trainer(tc, config, train, test, run, TrainCommand.listener(out, err, () -> false)).run(false);
 
         try (LoadedModel model = LoadedModel.load(null, run); InferenceEngine engine = new OnnxEngine(model, 0)) {
             ModelConfig c = model.model().config();

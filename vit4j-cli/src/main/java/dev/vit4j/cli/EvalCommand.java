@@ -78,8 +78,9 @@ final class EvalCommand implements Callable<Integer> {
             int inputSize = c.inChans * c.height() * c.width();
             Evaluation e;
             try (BatchLoader loader = new BatchLoader(d, Pipelines.eval(c, c.resolvedDataConfig()), batchSize, inputSize,
-                    2, msg -> spec.commandLine().getErr().println("vit4j: " + msg))) {
-                e = Evaluator.evaluate(engine, loader, d, true);
+                    2, msg -> spec.commandLine().getErr().println("vit4j: " + msg));
+                    Progress progress = Progress.start(spec.commandLine().getErr(), "eval", d.size(), "images")) {
+                e = Evaluator.evaluate(engine, loader, d, true, progress::stepTo);
             }
             ObjectMapper mapper = new ObjectMapper();
             ObjectNode o = mapper.createObjectNode();

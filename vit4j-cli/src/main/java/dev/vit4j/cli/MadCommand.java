@@ -67,13 +67,14 @@ final class MadCommand implements Callable<Integer> {
             if (data != null) {
                 addDataset(loaded, engine, mad);
             } else {
-                Progress progress = new Progress(spec.commandLine().getErr(), "images", images.size());
-                for (int start = 0; start < images.size(); start += batchSize) {
-                    List<Path> chunk = images.subList(start, Math.min(images.size(), start + batchSize));
-                    for (AttentionProbe.ImageAttention r : AttentionProbe.run(loaded, engine, chunk)) {
-                        mad.add(r.attention());
+                try (Progress progress = Progress.start(spec.commandLine().getErr(), "mad", images.size(), "images")) {
+                    for (int start = 0; start < images.size(); start += batchSize) {
+                        List<Path> chunk = images.subList(start, Math.min(images.size(), start + batchSize));
+                        for (AttentionProbe.ImageAttention r : AttentionProbe.run(loaded, engine, chunk)) {
+                            mad.add(r.attention());
+                        }
+                        progress.stepTo(start + chunk.size());
                     }
-                    progress.update(start + chunk.size());
                 }
             }
             MadPlot.writeReport(output, c.name, mad);
@@ -90,13 +91,14 @@ final class MadCommand implements Callable<Integer> {
             d = DatasetSpec.open(data, DatasetSpec.Split.TRAIN);
         }
         d = Subset.limit(d, limit);
-        Progress progress = new Progress(spec.commandLine().getErr(), "images", d.size());
         long[] done = {0};
-        AttentionProbe.forEach(loaded, engine, d, batchSize,
-                msg -> spec.commandLine().getErr().println("vit4j: " + msg), (batch, perImage) -> {
-                    perImage.forEach(mad::add);
-                    done[0] += batch.size();
-                    progress.update(done[0]);
-                });
+        try (Progress progress = Progress.start(spec.commandLine().getErr(), "mad", d.size(), "images")) {
+            AttentionProbe.forEach(loaded, engine, d, batchSize,
+                    msg -> spec.commandLine().getErr().println("vit4j: " + msg), (batch, perImage) -> {
+                        perImage.forEach(mad::add);
+                        done[0] += batch.size();
+                        progress.stepTo(done[0]);
+                    });
+        }
     }
 }

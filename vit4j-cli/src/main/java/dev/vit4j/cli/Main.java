@@ -1,6 +1,11 @@
 package dev.vit4j.cli;
 
 import dev.vit4j.Vit4jException;
+import dev.vit4j.inference.OnnxRuntimeNatives;
+import java.io.IOException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileSystemException;
+import java.nio.file.NoSuchFileException;
 import java.io.PrintWriter;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -9,7 +14,7 @@ import picocli.CommandLine.Command;
  * {@code vit4j COMMAND …}. Exit codes: 0 success, 2 bad usage or bad input (one line on stderr, no stack
  * trace), 1 internal error.
  */
-@Command(name = "vit4j", mixinStandardHelpOptions = true, version = "vit4j 0.1.0",
+@Command(name = "vit4j", mixinStandardHelpOptions = true, scope = CommandLine.ScopeType.INHERIT, version = "vit4j 0.1.0",
         description = "Vision transformers for Java: ViT and CaiT with timm's weights and numbers.",
         subcommands = {ModelsCommand.class, PredictCommand.class, AttentionCommand.class, MadCommand.class,
             TrainCommand.class, EvalCommand.class, ExportCommand.class, BenchCommand.class,
@@ -28,7 +33,10 @@ public final class Main implements Runnable {
 
     public static void main(String[] args) {
         System.setProperty("java.awt.headless", "true");
-        System.exit(execute(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
+        OnnxRuntimeNatives.useUserCache();
+        PrintWriter err = new PrintWriter(System.err, true);
+        Progress.processStderr = err;
+        System.exit(execute(args, new PrintWriter(System.out, true), err));
     }
 
     /** Runs a command line; what {@link #main} does without exiting (for tests). */
@@ -47,6 +55,12 @@ public final class Main implements Runnable {
                 err.println("vit4j: " + ex.getMessage());
                 return BAD_INPUT;
             }
+            if (ex instanceof IOException io) {
+                // The machine's fault, not the input's nor vit4j's (a full disk, a read-only or vanished directory):
+                // one line naming what failed. Outputs are written atomically, so what was there before is intact.
+                err.println("vit4j: I/O error: " + describe(io));
+                return INTERNAL_ERROR;
+            }
             err.println("vit4j: internal error: " + ex);
             if (System.getenv("VIT4J_DEBUG") != null) {
                 ex.printStackTrace(err);
@@ -54,5 +68,15 @@ public final class Main implements Runnable {
             return INTERNAL_ERROR;
         });
         return cli.execute(args);
+    }
+
+    /** {@code FileSystemException}s name their file apart from the reason; put both in one line. */
+    static String describe(IOException e) {
+        if (e instanceof FileSystemException fs && fs.getFile() != null) {
+            return fs.getFile() + (fs.getReason() != null ? ": " + fs.getReason()
+                    : e instanceof NoSuchFileException ? ": no such file or directory"
+                    : e instanceof AccessDeniedException ? ": permission denied" : "");
+        }
+        return e.getMessage() != null ? e.getMessage() : e.toString();
     }
 }

@@ -53,8 +53,11 @@ final class PredictCommand implements Callable<Integer> {
         }
         var out = spec.commandLine().getOut();
         ObjectMapper mapper = new ObjectMapper();
+        // One batch needs no bar; more get one (on stderr: stdout holds the results alone).
         try (LoadedModel loaded = modelOptions.load();
-                dev.vit4j.inference.InferenceEngine engine = engineOptions.open(loaded)) {
+                dev.vit4j.inference.InferenceEngine engine = engineOptions.open(loaded);
+                Progress progress = images.size() > batchSize
+                        ? Progress.start(spec.commandLine().getErr(), "predict", images.size(), "images") : null) {
             Labels labels = labelsFile == null ? loaded.labels() : Labels.read(labelsFile);
             Predictor predictor = new Predictor(engine, labels);
             for (int start = 0; start < images.size(); start += batchSize) {
@@ -79,6 +82,9 @@ final class PredictCommand implements Callable<Integer> {
                                     p.label(), p.index());
                         }
                     }
+                }
+                if (progress != null) {
+                    progress.stepTo(start + chunk.size());
                 }
             }
         }

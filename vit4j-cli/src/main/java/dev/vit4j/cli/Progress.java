@@ -1,38 +1,96 @@
 package dev.vit4j.cli;
 
 import java.io.PrintWriter;
-import java.util.Locale;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import me.tongfei.progressbar.DelegatingProgressBarConsumer;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+import me.tongfei.progressbar.ProgressBarStyle;
 
-/** A one-line progress bar on stderr with throughput and ETA; redrawn in place. */
-final class Progress {
-    private final PrintWriter err;
-    private final String what;
-    private final long total;
-    private final long start = System.nanoTime();
-    private long lastDraw;
+/**
+ * Progress of long work on stderr, drawn by me.tongfei:progressbar. On a terminal: the library's bar, redrawn
+ * in place. Anywhere else (a log file, a pipe, a test's writer): a plain line every {@link #LOG_INTERVAL_MS}
+ * while work advances, and one at the end, so a log holds a few readable lines instead of carriage-return frames.
+ */
+final class Progress implements AutoCloseable {
+    static final int LOG_INTERVAL_MS = 10_000;
 
-    Progress(PrintWriter err, String what, long total) {
-        this.err = err;
-        this.what = what;
-        this.total = total;
+    /** The process's stderr, set by {@link Main#main}; only on this writer is a bar ever drawn. */
+    static volatile PrintWriter processStderr;
+
+    private final ProgressBar bar;
+    private boolean closed;
+
+    private Progress(ProgressBar bar) {
+        this.bar = bar;
     }
 
-    void update(long done) {
-        long now = System.nanoTime();
-        if (done < total && now - lastDraw < 200_000_000L) {
-            return;
+    /** Starts reporting {@code total} units of {@code task} (e.g. "epoch 3", "images") to {@code err}. */
+    static Progress start(PrintWriter err, String task, long total, String unit) {
+        ProgressBarBuilder b = new ProgressBarBuilder().setTaskName(task).setInitialMax(total).setUnit(" " + unit, 1)
+                .showSpeed(new java.text.DecimalFormat("0.0"));
+        if (err == processStderr && stderrIsTerminal()) {
+            b.setStyle(ProgressBarStyle.COLORFUL_UNICODE_BLOCK).setUpdateIntervalMillis(250);
+        } else {
+            b.setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(LOG_INTERVAL_MS)
+                    .setConsumer(new DelegatingProgressBarConsumer(new LogLines(err), 100));
         }
-        lastDraw = now;
-        double seconds = (now - start) / 1e9;
-        double rate = done / Math.max(seconds, 1e-9);
-        int width = 30;
-        int filled = (int) (width * done / Math.max(total, 1));
-        String bar = "#".repeat(filled) + ".".repeat(width - filled);
-        double eta = rate > 0 ? (total - done) / rate : 0;
-        err.printf(Locale.ROOT, "\r[%s] %d/%d %s  %.1f/s  ETA %ds ", bar, done, total, what, rate, Math.round(eta));
-        if (done >= total) {
-            err.println();
+        return new Progress(b.build());
+    }
+
+    /**
+     * The library renders once when a bar starts (always 0 %) and twice when it closes; a log gets neither the
+     * empty start nor the repeat.
+     */
+    private static final class LogLines implements java.util.function.Consumer<String> {
+        private final PrintWriter err;
+        private boolean started;
+        private String last;
+
+        LogLines(PrintWriter err) {
+            this.err = err;
         }
-        err.flush();
+
+        @Override
+        public synchronized void accept(String line) {
+            String text = line.stripTrailing();
+            if (started && !text.equals(last)) {
+                err.println(text);
+                err.flush();
+            }
+            started = true;
+            last = text;
+        }
+    }
+
+    void stepTo(long done) {
+        bar.stepTo(done);
+    }
+
+    /** Draws the final state (on a terminal, ends the bar's line) and stops the redrawing. */
+    @Override
+    public synchronized void close() {
+        if (!closed) {
+            closed = true;
+            bar.close();
+        }
+    }
+
+    /**
+     * Whether file descriptor 2 is a terminal. Java has no isatty; on Linux the descriptor's link names the
+     * device; elsewhere {@code System.console()} (stdin and stdout both terminals) is the best guess.
+     */
+    static boolean stderrIsTerminal() {
+        Path fd = Path.of("/proc/self/fd/2");
+        if (Files.exists(fd)) {
+            try {
+                String target = Files.readSymbolicLink(fd).toString();
+                return target.startsWith("/dev/pts/") || target.startsWith("/dev/tty");
+            } catch (java.io.IOException | UnsupportedOperationException e) {
+                return false;
+            }
+        }
+        return System.console() != null;
     }
 }

@@ -17,6 +17,7 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import java.util.function.BooleanSupplier;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -160,7 +161,17 @@ final class TrainCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         out.println("training " + mc.name + " on " + trainData.describe()
                 + (valData == null ? ", no validation" : ", validating on " + valData.describe()));
-        TrainerState state = new Trainer(tc, mc, trainData, valData, output, listener(out, err)).run(resume);
+        TrainerState state;
+        try (StopOnSignal stop = new StopOnSignal()) {
+            state = new Trainer(tc, mc, trainData, valData, output, listener(out, err, stop::requested)).run(resume);
+            if (state.interrupted) {
+                err.println("vit4j: stopped by a signal; " + (state.epochsDone == 0 ? "no epoch was finished"
+                        : output.resolve("last") + " holds epoch " + state.epochsDone + " (the epoch under way is redone)"
+                        + ": continue with the same command and --resume"));
+                err.flush();
+                return stop.exitStatus();
+            }
+        }
         EpochRecord lastEpoch = state.history.isEmpty() ? null : state.history.get(state.history.size() - 1);
         if (lastEpoch != null) {
             out.printf(Locale.ROOT, "done: %d epochs; best epoch %d; last val top-1 %.4f%n", state.epochsDone,
@@ -205,22 +216,32 @@ final class TrainCommand implements Callable<Integer> {
         return tc;
     }
 
-    static TrainingListener listener(PrintWriter out, PrintWriter err) {
+    static TrainingListener listener(PrintWriter out, PrintWriter err, BooleanSupplier stop) {
         return new TrainingListener() {
             Progress progress;
-            int epoch = -1;
+
+            @Override
+            public void epochStarted(int epoch, long batches) {
+                progress = Progress.start(err, "epoch " + (epoch + 1), batches, "batches");
+            }
 
             @Override
             public void batch(int e, long done, long total, double loss) {
-                if (e != epoch) {
-                    epoch = e;
-                    progress = new Progress(err, "batches", total);
+                progress.stepTo(done);
+            }
+
+            @Override
+            public boolean stopRequested() {
+                boolean stopping = stop.getAsBoolean();
+                if (stopping && progress != null) {
+                    progress.close();
                 }
-                progress.update(done);
+                return stopping;
             }
 
             @Override
             public void epoch(EpochRecord r, boolean best) {
+                progress.close();
                 out.printf(Locale.ROOT, "epoch %3d  lr %.2e  train loss %.4f top-1 %.4f  val loss %.4f top-1 %.4f top-5 %.4f"
                         + "  %.1fs%s%n", r.epoch(), r.lr(), r.trainLoss(), r.trainTop1(), r.valLoss(), r.valTop1(),
                         r.valTop5(), r.seconds(), best ? "  *best" : "");

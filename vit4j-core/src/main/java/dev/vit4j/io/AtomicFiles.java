@@ -3,16 +3,28 @@ package dev.vit4j.io;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.security.SecureRandom;
 
 /**
  * Writes a file so that readers see either the old content or the complete new one, never a half-written
  * file: the bytes go to a temporary file beside the target, are forced to disk, then moved into place.
+ * The temporary file is created the way any new file is (mode 0666 less the user's umask), not with
+ * {@code Files.createTempFile}'s private 0600, because the rename keeps its mode: a model exported by one
+ * account must be readable by the service account that serves it.
  */
 public final class AtomicFiles {
+    private static final SecureRandom RANDOM = new SecureRandom();
+
     private AtomicFiles() {
     }
 
@@ -24,13 +36,25 @@ public final class AtomicFiles {
     public static void write(Path target, Writer writer) throws IOException {
         Path dir = target.toAbsolutePath().getParent();
         Files.createDirectories(dir);
-        Path tmp = Files.createTempFile(dir, "." + target.getFileName() + ".", ".tmp");
+        Path tmp = createTemporary(dir, target.getFileName().toString());
         try {
-            try (var channel = Files.newOutputStream(tmp); OutputStream out = new BufferedOutputStream(channel, 1 << 16)) {
+            try (FileChannel channel = FileChannel.open(tmp, StandardOpenOption.WRITE);
+                    OutputStream out = new BufferedOutputStream(Channels.newOutputStream(channel), 1 << 16)) {
                 writer.write(out);
-            }
-            try (var ch = java.nio.channels.FileChannel.open(tmp, java.nio.file.StandardOpenOption.WRITE)) {
-                ch.force(true);
+                out.flush();
+                channel.force(true);
+            } catch (IOException e) {
+                // "No space left on device" alone does not say where: name the file that was being written.
+                if (e instanceof FileSystemException) {
+                    throw e;
+                }
+                Throwable cause = e;
+                while (cause.getCause() != null && cause.getCause() != cause) {
+                    cause = cause.getCause(); // an encoder's "I/O error writing PNG file!" hides the disk's reason
+                }
+                FileSystemException named = new FileSystemException(target.toString(), null, cause.getMessage());
+                named.initCause(e);
+                throw named;
             }
             try {
                 Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
@@ -43,7 +67,19 @@ public final class AtomicFiles {
     }
 
     public static void writeString(Path target, String text) throws IOException {
-        write(target, out -> out.write(text.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        write(target, out -> out.write(text.getBytes(StandardCharsets.UTF_8)));
+    }
+
+    /** A new empty file {@code .NAME.RANDOM.tmp} in {@code dir}, with the permissions the umask gives. */
+    private static Path createTemporary(Path dir, String name) throws IOException {
+        while (true) {
+            Path tmp = dir.resolve("." + name + "." + Long.toUnsignedString(RANDOM.nextLong(), 36) + ".tmp");
+            try {
+                return Files.createFile(tmp);
+            } catch (FileAlreadyExistsException e) {
+                // another writer drew the same name: draw again
+            }
+        }
     }
 
     /** Removes the temporary files {@link #write} leaves in {@code dir} when a process is killed mid-write. */

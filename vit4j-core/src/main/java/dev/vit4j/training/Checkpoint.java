@@ -41,14 +41,24 @@ public final class Checkpoint {
         Path old = parent.resolve(dir.getFileName() + ".old");
         deleteTree(tmp);
         Files.createDirectories(tmp);
-        AtomicFiles.writeString(tmp.resolve("config.json"), Configs.toJson(config));
-        SafeTensorsWriter.write(tmp.resolve("model.safetensors"), WeightLoader.stateDict(model),
-                Map.of("format", "pt", "written_by", "vit4j"));
-        if (optimizer != null) {
-            SafeTensorsWriter.write(tmp.resolve("optimizer.safetensors"), optimizer.saveState(), null);
-        }
-        if (state != null) {
-            AtomicFiles.writeString(tmp.resolve("trainer.json"), JSON.writeValueAsString(state));
+        try {
+            AtomicFiles.writeString(tmp.resolve("config.json"), Configs.toJson(config));
+            SafeTensorsWriter.write(tmp.resolve("model.safetensors"), WeightLoader.stateDict(model),
+                    Map.of("format", "pt", "written_by", "vit4j"));
+            if (optimizer != null) {
+                SafeTensorsWriter.write(tmp.resolve("optimizer.safetensors"), optimizer.saveState(), null);
+            }
+            if (state != null) {
+                AtomicFiles.writeString(tmp.resolve("trainer.json"), JSON.writeValueAsString(state));
+            }
+        } catch (IOException | RuntimeException e) {
+            // a full disk, say: the previous checkpoint stays as it was, and nothing half-written stays beside it
+            try {
+                deleteTree(tmp);
+            } catch (IOException cleanup) {
+                e.addSuppressed(cleanup);
+            }
+            throw e;
         }
         if (Files.exists(dir)) {
             deleteTree(old);

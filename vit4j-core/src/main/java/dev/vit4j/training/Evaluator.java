@@ -5,6 +5,7 @@ import dev.vit4j.data.BatchLoader;
 import dev.vit4j.data.Dataset;
 import dev.vit4j.inference.InferenceEngine;
 import dev.vit4j.inference.ModelOutputs;
+import java.util.function.LongConsumer;
 
 /** Loss (cross-entropy, no smoothing), top-1, top-5 and, if asked, the confusion matrix, on any engine. */
 public final class Evaluator {
@@ -12,6 +13,12 @@ public final class Evaluator {
     }
 
     public static Evaluation evaluate(InferenceEngine engine, BatchLoader loader, Dataset data, boolean confusion) {
+        return evaluate(engine, loader, data, confusion, done -> { });
+    }
+
+    /** As above, telling {@code progress} how many examples are done after each batch. */
+    public static Evaluation evaluate(InferenceEngine engine, BatchLoader loader, Dataset data, boolean confusion,
+            LongConsumer progress) {
         int classes = data.classes().size();
         Metrics metrics = new Metrics(classes, confusion);
         loader.forEachInOrder(batch -> {
@@ -33,6 +40,7 @@ public final class Evaluator {
                 loss += Math.log(sum) + max - row[batch.labels()[i]];
             }
             metrics.add(flat, batch.labels(), loss / batch.size());
+            progress.accept(metrics.count());
         });
         return new Evaluation(metrics.loss(), metrics.top1(), metrics.top5(), (int) metrics.count(), data.classes(),
                 metrics.confusion());

@@ -50,6 +50,12 @@ public final class Trainer {
     /** Trains from scratch, or continues from {@code out/last} when {@code resume} is set. Returns the final state. */
     public TrainerState run(boolean resume) throws IOException {
         Files.createDirectories(out);
+        try (RunDirectoryLock lock = RunDirectoryLock.acquire(out)) {
+            return runLocked(resume);
+        }
+    }
+
+    private TrainerState runLocked(boolean resume) throws IOException {
         AtomicFiles.deleteLeftovers(out);
         TrainerState state;
         LoadedModel loaded;
@@ -123,6 +129,10 @@ public final class Trainer {
                         train.batchSize, inputSize, train.loaderThreads, listener::message)) {
             int planned = plannedEpochs(state);
             for (int epoch = state.epochsDone; epoch < planned && !state.stoppedEarly; epoch++) {
+                if (listener.stopRequested()) {
+                    state.interrupted = true;
+                    break;
+                }
                 long t0 = System.nanoTime();
                 LearningRateSchedule schedule = new LearningRateSchedule(train.lr, train.minLr, train.warmupLr,
                         Math.round(train.warmupEpochs * stepsPerEpoch),
@@ -133,17 +143,26 @@ public final class Trainer {
                 final int ep = epoch;
                 final long[] done = {0};
                 double[] lastLr = {0};
-                trainLoader.forEach(order, train.seed, epoch, batch -> {
-                    double lr = schedule.at(state.globalStep) * (state.plateau == null ? 1 : state.plateau.scale());
-                    lastLr[0] = lr;
-                    TrainStep.Result r = step.run(batch.inputs(), batch.labels(), lr);
-                    if ("ce".equals(train.loss)) {
-                        metrics.add(r.logits(), batch.labels(), r.loss());
-                    }
-                    state.globalStep++;
-                    done[0]++;
-                    listener.batch(ep, done[0], stepsPerEpoch, metrics.loss());
-                });
+                listener.epochStarted(epoch, stepsPerEpoch);
+                try {
+                    trainLoader.forEach(order, train.seed, epoch, batch -> {
+                        double lr = schedule.at(state.globalStep) * (state.plateau == null ? 1 : state.plateau.scale());
+                        lastLr[0] = lr;
+                        TrainStep.Result r = step.run(batch.inputs(), batch.labels(), lr);
+                        if ("ce".equals(train.loss)) {
+                            metrics.add(r.logits(), batch.labels(), r.loss());
+                        }
+                        state.globalStep++;
+                        done[0]++;
+                        listener.batch(ep, done[0], stepsPerEpoch, metrics.loss());
+                        if (listener.stopRequested()) {
+                            throw new StopRequested();
+                        }
+                    });
+                } catch (StopRequested stop) {
+                    state.interrupted = true;
+                    break;
+                }
                 Evaluation v = val == null ? null : Evaluator.evaluate(torch, valLoader, val, false);
                 EpochRecord rec = new EpochRecord(epoch + 1, lastLr[0], metrics.loss(), metrics.top1(), metrics.top5(),
                         v == null ? Double.NaN : v.loss(), v == null ? Double.NaN : v.top1(),
@@ -222,6 +241,13 @@ public final class Trainer {
         }
         AtomicFiles.writeString(out.resolve("history.csv"), csv.toString());
         TrainingPlots.learningCurves(name, state.history, out.resolve("learning_curves.png"));
+    }
+
+    /** Unwinds the data loader from inside its callback when the listener asks the run to stop. */
+    private static final class StopRequested extends RuntimeException {
+        StopRequested() {
+            super(null, null, false, false);
+        }
     }
 
     static long mix(long seed, int epoch) {

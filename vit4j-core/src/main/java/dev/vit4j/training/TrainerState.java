@@ -1,5 +1,6 @@
 package dev.vit4j.training;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.annotation.JsonNaming;
@@ -20,4 +21,7 @@ public final class TrainerState {
     public EarlyStopping earlyStopping;
     public List<EpochRecord> history = new ArrayList<>();
     public boolean stoppedEarly;
+    /** This process stopped on request ({@link TrainingListener#stopRequested}) before its planned epochs; not saved. */
+    @JsonIgnore
+    public boolean interrupted;
 }

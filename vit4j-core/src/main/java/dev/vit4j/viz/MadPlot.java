@@ -53,7 +53,6 @@ public final class MadPlot {
     }
 
     public static void write(XYChart chart, Path target) throws IOException {
-        byte[] png = BitmapEncoder.getBitmapBytes(chart, BitmapEncoder.BitmapFormat.PNG);
-        AtomicFiles.write(target, out -> out.write(png));
+        Png.write(BitmapEncoder.getBufferedImage(chart), target);
     }
 }

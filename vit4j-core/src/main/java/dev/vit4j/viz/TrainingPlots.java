@@ -1,6 +1,5 @@
 package dev.vit4j.viz;
 
-import dev.vit4j.io.AtomicFiles;
 import dev.vit4j.training.EpochRecord;
 import java.awt.Graphics2D;
 import java.awt.image.BufferedImage;
@@ -87,7 +86,6 @@ public final class TrainingPlots {
         chart.getStyler().setRangeColors(new java.awt.Color[] {new java.awt.Color(250, 250, 255),
             new java.awt.Color(33, 102, 172), new java.awt.Color(5, 48, 97)});
         chart.addSeries("counts", names, rows, cells);
-        byte[] png = BitmapEncoder.getBitmapBytes(chart, BitmapEncoder.BitmapFormat.PNG);
-        AtomicFiles.write(target, out -> out.write(png));
+        Png.write(BitmapEncoder.getBufferedImage(chart), target);
     }
 }

@@ -1,0 +1,129 @@
+package dev.vit4j.inference;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.JarURLConnection;
+import java.net.URL;
+import java.net.URLConnection;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.List;
+import java.util.jar.JarEntry;
+import java.util.jar.JarFile;
+import java.util.Locale;
+
+/**
+ * Where ONNX Runtime's native libraries are loaded from. Left alone, ONNX Runtime copies them out of its jar
+ * into a new {@code /tmp/onnxruntime-java<random>} directory at every start and leaves that directory
+ * behind (it asks for the directory's deletion at exit before the files', so the directory is still full
+ * when its turn comes). {@link #useUserCache()} copies them once into a per-user cache directory, keyed by
+ * the libraries' checksum, and points ONNX Runtime's {@code onnxruntime.native.path} there.
+ *
+ * <p>That sets a JVM-wide system property, so vit4j-core never calls this by itself: an application calls it
+ * once at start-up, before the first ONNX Runtime use (the {@code vit4j} command does), or sets
+ * {@code onnxruntime.native.path} itself.
+ */
+public final class OnnxRuntimeNatives {
+    static final String PROPERTY = "onnxruntime.native.path";
+    private static final String RESOURCE_DIR = "/ai/onnxruntime/native/";
+    private static final List<String> LIBRARIES = List.of("onnxruntime", "onnxruntime4j_jni");
+
+    private OnnxRuntimeNatives() {
+    }
+
+    /**
+     * Points ONNX Runtime at the cached copy of its libraries, copying them there first if needed. Does nothing
+     * when the property is already set, when the jar has no libraries for this platform, or when the cache cannot
+     * be written (ONNX Runtime then extracts to the temporary directory as usual). Returns the directory used,
+     * or null.
+     */
+    public static synchronized Path useUserCache() {
+        if (System.getProperty(PROPERTY) != null) {
+            return null;
+        }
+        try {
+            Path dir = extract(cacheRoot());
+            if (dir != null) {
+                System.setProperty(PROPERTY, dir.toString());
+            }
+            return dir;
+        } catch (IOException | SecurityException e) {
+            return null;
+        }
+    }
+
+    /** {@code $XDG_CACHE_HOME/vit4j}, else {@code ~/.cache/vit4j}. */
+    static Path cacheRoot() {
+        String xdg = System.getenv("XDG_CACHE_HOME");
+        Path base = xdg != null && !xdg.isBlank() ? Path.of(xdg) : Path.of(System.getProperty("user.home"), ".cache");
+        return base.resolve("vit4j");
+    }
+
+    /** Copies the libraries into {@code root/onnxruntime-PLATFORM-CRC/} unless a complete copy is there. */
+    static Path extract(Path root) throws IOException {
+        String platform = platform();
+        if (platform == null) {
+            return null;
+        }
+        long fingerprint = 17;
+        for (String lib : LIBRARIES) {
+            URL url = OnnxRuntimeNatives.class.getResource(resource(platform, lib));
+            if (url == null) {
+                return null;
+            }
+            fingerprint = 31 * fingerprint + entry(url)[0];
+        }
+        Path dir = root.resolve("onnxruntime-" + platform + "-" + Long.toHexString(fingerprint));
+        Files.createDirectories(dir);
+        for (String lib : LIBRARIES) {
+            URL url = OnnxRuntimeNatives.class.getResource(resource(platform, lib));
+            Path target = dir.resolve(System.mapLibraryName(lib));
+            long size = entry(url)[1];
+            if (Files.isRegularFile(target) && Files.size(target) == size) {
+                continue;
+            }
+            // Written beside the target and renamed: a second process extracting at the same time, or one killed
+            // half-way, never leaves a partial library under the name ONNX Runtime loads.
+            Path tmp = Files.createTempFile(dir, "." + target.getFileName(), ".tmp");
+            try (InputStream in = url.openStream()) {
+                Files.copy(in, tmp, StandardCopyOption.REPLACE_EXISTING);
+                Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            } finally {
+                Files.deleteIfExists(tmp);
+            }
+        }
+        return dir;
+    }
+
+    private static String resource(String platform, String lib) {
+        return RESOURCE_DIR + platform + "/" + System.mapLibraryName(lib).replace("jnilib", "dylib");
+    }
+
+    /** ONNX Runtime's own name for this platform's resource folder (linux-x64, osx-aarch64, …). */
+    static String platform() {
+        String os = System.getProperty("os.name", "").toLowerCase(Locale.ROOT);
+        String arch = System.getProperty("os.arch", "").toLowerCase(Locale.ROOT);
+        String o = os.contains("mac") || os.contains("darwin") ? "osx" : os.contains("win") ? "win"
+                : os.contains("nux") ? "linux" : null;
+        String a = arch.startsWith("amd64") || arch.startsWith("x86_64") ? "x64"
+                : arch.startsWith("aarch64") ? "aarch64" : null;
+        return o == null || a == null ? null : o + "-" + a;
+    }
+
+    /**
+     * {CRC-32, size} of the library: from the jar's directory when it is in a jar (without reading the library),
+     * else {size and date, size}.
+     */
+    private static long[] entry(URL url) throws IOException {
+        URLConnection c = url.openConnection();
+        if (c instanceof JarURLConnection jar) {
+            c.setUseCaches(false); // our own JarFile, so closing it closes nobody else's
+            try (JarFile file = jar.getJarFile()) {
+                JarEntry e = file.getJarEntry(jar.getEntryName());
+                return new long[] {e.getCrc(), e.getSize()};
+            }
+        }
+        return new long[] {31 * c.getContentLengthLong() + c.getLastModified(), c.getContentLengthLong()};
+    }
+}
