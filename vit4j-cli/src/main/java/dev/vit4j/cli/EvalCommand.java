@@ -81,6 +81,11 @@ final class EvalCommand implements Callable<Integer> {
                     2, msg -> spec.commandLine().getErr().println("vit4j: " + msg));
                     Progress progress = Progress.start(spec.commandLine().getErr(), "eval", d.size(), "images")) {
                 e = Evaluator.evaluate(engine, loader, d, true, progress::stepTo);
+                if (loader.skipped() > 0) {
+                    spec.commandLine().getErr().printf(Locale.ROOT, "vit4j: %d of %d images could not be read and were"
+                            + " left out (listed above); the scores are over the other %d%n", loader.skipped(), d.size(),
+                            e.count());
+                }
             }
             ObjectMapper mapper = new ObjectMapper();
             ObjectNode o = mapper.createObjectNode();

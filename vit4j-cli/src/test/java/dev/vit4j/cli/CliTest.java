@@ -108,6 +108,12 @@ class CliTest {
 
     @Test
     void badModelsAndUsageExitWithTwo() throws IOException {
+        Path huge = Files.writeString(dir.resolve("huge.json"), "{\"arch\": \"vit\", \"img_size\": [224, 224], \"patch_size\": 16,"
+                + " \"embed_dim\": 65536, \"num_heads\": 64, \"depth\": 4096, \"num_classes\": 10}");
+        assertBadInput(run("predict", "-m", huge.toString(), "-w", VIT_WEIGHTS, IMAGE), "for the weights alone");
+        Path deep = Files.writeString(dir.resolve("deep.json"), "{\"arch\": \"vit\", \"img_size\": [32, 32], \"patch_size\": 8,"
+                + " \"embed_dim\": 48, \"num_heads\": 3, \"depth\": 10000, \"num_classes\": 10}");
+        assertBadInput(run("predict", "-m", deep.toString(), "-w", VIT_WEIGHTS, IMAGE), "beyond vit4j's limits");
         assertBadInput(run("predict", "-m", "vit_gigantic", "-w", VIT_WEIGHTS, IMAGE), "unknown model 'vit_gigantic'");
         String cfg = Files.readString(Path.of(VIT)).replace("\"img_size\": [\n    32,\n    32\n  ]",
                 "\"img_size\": [30, 32]");

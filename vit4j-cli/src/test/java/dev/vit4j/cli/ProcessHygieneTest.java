@@ -62,4 +62,15 @@ class ProcessHygieneTest {
         assertFalse(r.err().contains("\r"), r.err());
         assertEquals(2, r.err().lines().filter(l -> l.matches("epoch \\d 100% .*")).count(), "one line per epoch: " + r.err());
     }
+
+    @Test
+    void theDemosTimmCheckNeedsNothingOutsideTheJar() throws Exception {
+        StringWriter out = new StringWriter();
+        DemoCommand.timmCheck(new PrintWriter(out, true), dir.resolve("no-anchors-here"));
+        String text = out.toString();
+        assertTrue(text.matches("(?s).*vit_micro \\(in the jar\\)\\s+\\d\\.\\d\\de-0[5-9].*"), text);
+        assertTrue(text.matches("(?s).*cait_micro \\(in the jar\\)\\s+\\d\\.\\d\\de-0[5-9].*"), text);
+        assertEquals(1, text.lines().filter(l -> l.contains("anchors are not at")).count(), text);
+        assertFalse(text.contains("ABOVE THE BAR"), text);
+    }
 }

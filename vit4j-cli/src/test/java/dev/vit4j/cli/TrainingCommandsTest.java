@@ -60,6 +60,16 @@ class TrainingCommandsTest {
                 dir.toString()), "6 classes but the model");
         CliTest.assertBadInput(run("eval", "-w", dir.resolve("nothing").toString(), "--data", "shapes"),
                 "not found");
+        String[][] misuse = {{"--lr", "NaN"}, {"--lr", "Infinity"}, {"--lr", "0"}, {"--weight-decay", "NaN"},
+            {"--min-lr", "-1"}, {"--label-smoothing", "1"}, {"--clip-grad", "NaN"}, {"-b", "-4"}, {"--epochs", "0"},
+            {"--flip", "2"}, {"--random-erase", "NaN"}, {"--zoom", "1"}, {"--pad-crop", "-1"}};
+        for (String[] m : misuse) {
+            var r = run("train", "--config", config(), "--data", "shapes:16:32", "-o", dir.resolve("misuse").toString(),
+                    m[0], m[1]);
+            assertEquals(2, r.code(), String.join(" ", m) + ": " + r.err());
+            assertTrue(r.err().strip().lines().count() <= 2 && !r.err().contains("\tat "), r.err());
+        }
+        assertTrue(!Files.exists(dir.resolve("misuse/last")), "nothing trained");
     }
 
     @Test

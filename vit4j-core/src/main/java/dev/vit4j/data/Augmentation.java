@@ -35,6 +35,17 @@ public final class Augmentation {
         return a;
     }
 
+    /** Refuses settings that are no probability, share or size (NaN included), with the reason. */
+    public Augmentation validate() {
+        if (!(flip >= 0 && flip <= 1) || !(erase >= 0 && erase <= 1)) {
+            throw new dev.vit4j.Vit4jException("flip and random-erase are probabilities in [0, 1]");
+        }
+        if (!(zoom >= 0 && zoom < 1) || !(cropScale >= 0 && cropScale <= 1) || padCrop < 0) {
+            throw new dev.vit4j.Vit4jException("zoom must be in [0, 1), crop-scale in [0, 1], pad-crop ≥ 0");
+        }
+        return this;
+    }
+
     public boolean isNone() {
         return flip == 0 && zoom == 0 && cropScale == 0 && padCrop == 0 && erase == 0;
     }

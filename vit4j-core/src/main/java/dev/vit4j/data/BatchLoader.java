@@ -2,6 +2,7 @@ package dev.vit4j.data;
 
 import dev.vit4j.Vit4jException;
 import java.util.ArrayDeque;
+import java.util.Arrays;
 import java.util.Deque;
 import java.util.Set;
 import java.util.SplittableRandom;
@@ -15,8 +16,9 @@ import java.util.function.Consumer;
 /**
  * Assembles batches on background threads while the model computes: a few batches ahead, in a fixed
  * order. Each example's randomness comes from (seed, epoch, position), so the batches are the same
- * whatever the thread timing. A file that cannot be decoded is reported once and replaced by the next
- * example, never fatal.
+ * whatever the thread timing. A file that cannot be decoded is reported once and never fatal: in training
+ * it is replaced by the next example (batches stay whole), in evaluation order it is left out (no other image
+ * is counted twice; {@link #skipped} says how many).
  */
 public final class BatchLoader implements AutoCloseable {
     /** Turns an example into a model input (C × H × W floats), using the given randomness. */
@@ -55,17 +57,26 @@ public final class BatchLoader implements AutoCloseable {
         return (examples + batchSize - 1) / batchSize;
     }
 
-    /** Every example in dataset order (evaluation). */
+    /** Every readable example in dataset order (evaluation): unreadable ones are left out, and counted. */
     public void forEachInOrder(Consumer<Batch> consumer) {
         int[] order = new int[data.size()];
         for (int i = 0; i < order.length; i++) {
             order[i] = i;
         }
-        forEach(order, 0, 0, consumer);
+        stream(order, 0, 0, false, consumer);
+    }
+
+    /** How many unreadable examples were left out or replaced so far. */
+    public int skipped() {
+        return reported.size();
     }
 
     /** Streams the batches of {@code order} (dataset indices) to {@code consumer}, prefetching ahead. */
     public void forEach(int[] order, long seed, int epoch, Consumer<Batch> consumer) {
+        stream(order, seed, epoch, true, consumer);
+    }
+
+    private void stream(int[] order, long seed, int epoch, boolean substitute, Consumer<Batch> consumer) {
         int n = batches(order.length);
         Deque<Future<Batch>> ahead = new ArrayDeque<>();
         int next = 0;
@@ -74,9 +85,12 @@ public final class BatchLoader implements AutoCloseable {
             for (int b = 0; b < n; b++) {
                 while (next < n && ahead.size() < prefetch) {
                     final int k = next++;
-                    ahead.add(pool.submit(() -> build(order, k, seed, epoch)));
+                    ahead.add(pool.submit(() -> build(order, k, seed, epoch, substitute)));
                 }
-                consumer.accept(ahead.poll().get());
+                Batch batch = ahead.poll().get();
+                if (batch.size() > 0) {
+                    consumer.accept(batch);
+                }
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -91,22 +105,39 @@ public final class BatchLoader implements AutoCloseable {
         }
     }
 
-    private Batch build(int[] order, int k, long seed, int epoch) {
+    private Batch build(int[] order, int k, long seed, int epoch, boolean substitute) {
         int start = k * batchSize;
         int size = Math.min(batchSize, order.length - start);
         float[] inputs = new float[size * inputSize];
         int[] labels = new int[size];
         Example.Box[] boxes = new Example.Box[size];
+        int n = 0;
         for (int i = 0; i < size; i++) {
             int position = start + i;
             SplittableRandom r = new SplittableRandom(mix(seed, epoch, position));
-            Example e = load(order[position]);
+            Example e = substitute ? load(order[position]) : loadOrNull(order[position]);
+            if (e == null) {
+                continue;
+            }
             float[] x = transform.apply(e, r);
-            System.arraycopy(x, 0, inputs, i * inputSize, inputSize);
-            labels[i] = e.label();
-            boxes[i] = e.box();
+            System.arraycopy(x, 0, inputs, n * inputSize, inputSize);
+            labels[n] = e.label();
+            boxes[n] = e.box();
+            n++;
         }
-        return new Batch(inputs, labels, boxes, size);
+        return n == size ? new Batch(inputs, labels, boxes, size)
+                : new Batch(Arrays.copyOf(inputs, n * inputSize), Arrays.copyOf(labels, n), Arrays.copyOf(boxes, n), n);
+    }
+
+    private Example loadOrNull(int index) {
+        try {
+            return data.get(index);
+        } catch (Vit4jException bad) {
+            if (reported.add(index)) {
+                warnings.accept("leaving out unreadable example " + index + ": " + bad.getMessage());
+            }
+            return null;
+        }
     }
 
     private Example load(int index) {

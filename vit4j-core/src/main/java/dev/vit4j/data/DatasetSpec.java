@@ -108,9 +108,13 @@ public final class DatasetSpec {
         if (classes.isEmpty()) {
             throw new Vit4jException(dir + " has no class sub-folders");
         }
+        List<String> empty = new ArrayList<>();
         for (int c = 0; c < classes.size(); c++) {
             try (Stream<Path> walk = Files.walk(dir.resolve(classes.get(c)))) {
                 List<Path> imgs = walk.filter(Files::isRegularFile).filter(DatasetSpec::looksLikeImage).sorted().toList();
+                if (imgs.isEmpty()) {
+                    empty.add(classes.get(c));
+                }
                 files.addAll(imgs);
                 for (int i = 0; i < imgs.size(); i++) {
                     labels.add(c);
@@ -121,6 +125,12 @@ public final class DatasetSpec {
         }
         if (files.isEmpty()) {
             throw new Vit4jException(dir + " holds no images");
+        }
+        if (!empty.isEmpty()) {
+            // As torchvision's ImageFolder: a class without images would be an output the model can never learn.
+            throw new Vit4jException(dir + ": no images for the class" + (empty.size() > 1 ? "es " : " ")
+                    + String.join(", ", empty) + " (remove the empty folder" + (empty.size() > 1 ? "s" : "")
+                    + " or add images)");
         }
         return new ImageListDataset("folder " + dir, files, labels.stream().mapToInt(Integer::intValue).toArray(), classes);
     }

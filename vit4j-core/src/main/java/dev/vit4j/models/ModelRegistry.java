@@ -48,9 +48,25 @@ public final class ModelRegistry {
     }
 
     public static VisionModel build(ModelConfig config) {
-        if (config.isPerceiver()) {
-            return new Perceiver(config);
+        VisionModel model = config.isPerceiver() ? new Perceiver(config)
+                : config.isCait() ? new Cait(config) : new VisionTransformer(config);
+        refuseBeyondMemory(model);
+        return model;
+    }
+
+    /**
+     * Building lays out the parameters' shapes only; their memory comes later. Each size in a config has its own
+     * limit ({@link ModelConfig#validate}), but together they can still ask for petabytes (depth 4096 × width
+     * 65536): such a model is refused here, before the first allocation, rather than killed by the system.
+     */
+    private static void refuseBeyondMemory(VisionModel model) {
+        long params = model.parameterCount();
+        long physical = ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
+                .getOperatingSystemMXBean()).getTotalMemorySize();
+        if (physical > 0 && params > physical / Float.BYTES) {
+            throw new dev.vit4j.Vit4jException(String.format(java.util.Locale.ROOT,
+                    "%s: %.3g billion parameters need %.0f GB for the weights alone; this machine has %.0f GB",
+                    model.config().name, params / 1e9, params * (double) Float.BYTES / 1e9, physical / 1e9));
         }
-        return config.isCait() ? new Cait(config) : new VisionTransformer(config);
     }
 }

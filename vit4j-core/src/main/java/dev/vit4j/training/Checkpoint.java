@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.vit4j.Vit4jException;
 import dev.vit4j.io.AtomicFiles;
+import dev.vit4j.io.Directories;
 import dev.vit4j.models.Configs;
 import dev.vit4j.models.ModelConfig;
 import dev.vit4j.models.VisionModel;
@@ -16,10 +17,8 @@ import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.stream.Stream;
 
 /**
  * A checkpoint directory: {@code config.json} (the model, with its data config and class names),
@@ -39,7 +38,7 @@ public final class Checkpoint {
         Files.createDirectories(parent);
         Path tmp = parent.resolve(dir.getFileName() + ".tmp");
         Path old = parent.resolve(dir.getFileName() + ".old");
-        deleteTree(tmp);
+        Directories.deleteTree(tmp);
         Files.createDirectories(tmp);
         try {
             AtomicFiles.writeString(tmp.resolve("config.json"), Configs.toJson(config));
@@ -54,14 +53,14 @@ public final class Checkpoint {
         } catch (IOException | RuntimeException e) {
             // a full disk, say: the previous checkpoint stays as it was, and nothing half-written stays beside it
             try {
-                deleteTree(tmp);
+                Directories.deleteTree(tmp);
             } catch (IOException cleanup) {
                 e.addSuppressed(cleanup);
             }
             throw e;
         }
         if (Files.exists(dir)) {
-            deleteTree(old);
+            Directories.deleteTree(old);
             Files.move(dir, old);
         } // else a crash came between the renames last time, and old/ is the only complete copy until the move below
         try {
@@ -69,7 +68,7 @@ public final class Checkpoint {
         } catch (AtomicMoveNotSupportedException e) {
             Files.move(tmp, dir);
         }
-        deleteTree(old);
+        Directories.deleteTree(old);
     }
 
     /** The directory to read: {@code dir}, or its previous version when a crash came between the two renames. */
@@ -99,16 +98,5 @@ public final class Checkpoint {
             st.tensors().forEach((k, v) -> out.put(k, new FloatTensor(v.shape(), st.floats(k))));
         }
         return out;
-    }
-
-    static void deleteTree(Path p) throws IOException {
-        if (!Files.exists(p)) {
-            return;
-        }
-        try (Stream<Path> walk = Files.walk(p)) {
-            for (Path q : walk.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(q);
-            }
-        }
     }
 }

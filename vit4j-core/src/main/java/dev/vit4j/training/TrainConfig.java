@@ -53,9 +53,22 @@ public final class TrainConfig {
         if (!(timeBudgetMinutes >= 0) || Double.isInfinite(timeBudgetMinutes)) {
             throw new Vit4jException("the time budget must be a number of minutes ≥ 0 (0 = off)");
         }
-        if (!(lr > 0) || minLr < 0 || warmupEpochs < 0 || weightDecay < 0 || labelSmoothing < 0 || labelSmoothing >= 1) {
-            throw new Vit4jException("learning rates, warm-up, weight decay and label smoothing must be sensible");
+        // Written as "!(x >= 0)" so that NaN, which every comparison fails, is refused too.
+        if (!(lr > 0) || !Double.isFinite(lr)) {
+            throw new Vit4jException("the learning rate must be a positive number, not " + lr);
         }
+        if (!(minLr >= 0) || !Double.isFinite(minLr) || !(warmupLr >= 0) || !Double.isFinite(warmupLr)) {
+            throw new Vit4jException("the minimum and warm-up learning rates must be numbers ≥ 0");
+        }
+        if (!(warmupEpochs >= 0) || !(warmupEpochs <= epochs) || !(weightDecay >= 0) || !Double.isFinite(weightDecay)
+                || !(clipGrad >= 0) || !Double.isFinite(clipGrad)) {
+            throw new Vit4jException("warm-up epochs (at most --epochs), weight decay and gradient clipping must be numbers ≥ 0");
+        }
+        if (!(labelSmoothing >= 0 && labelSmoothing < 1) || !(momentum >= 0 && momentum < 1)
+                || !(plateauFactor > 0 && plateauFactor < 1)) {
+            throw new Vit4jException("label smoothing and momentum must be in [0, 1), the plateau factor in (0, 1)");
+        }
+        augmentation.validate();
         Optimizer.create(optimizer, 0, 0);
         if (!schedule.equals("cosine") && !schedule.equals("plateau") && !schedule.equals("constant")) {
             throw new Vit4jException("schedule must be cosine, plateau or constant, not " + schedule);

@@ -68,10 +68,37 @@ public final class WeightLoader {
                 sb.setLength(sb.length() - 1);
                 throw new Vit4jException(sb.toString());
             }
+            refuseNonFinite(file, values);
             for (Map.Entry<String, float[]> e : values.entrySet()) {
                 Parameter p = params.get(e.getKey());
                 p.set(manager.create(e.getValue(), p.shape()));
             }
+        }
+    }
+
+    /**
+     * NaN or infinite weights (a diverged run's checkpoint, a corrupt conversion) would turn every output into
+     * NaN "probabilities": refused instead, naming the tensors.
+     */
+    private static void refuseNonFinite(Path file, Map<String, float[]> values) {
+        List<String> bad = new ArrayList<>();
+        for (Map.Entry<String, float[]> e : values.entrySet()) {
+            int nan = 0;
+            int inf = 0;
+            for (float v : e.getValue()) {
+                if (Float.isNaN(v)) {
+                    nan++;
+                } else if (Float.isInfinite(v)) {
+                    inf++;
+                }
+            }
+            if (nan + inf > 0) {
+                bad.add(e.getKey() + " (" + (nan > 0 ? nan + " NaN" : "") + (nan > 0 && inf > 0 ? ", " : "")
+                        + (inf > 0 ? inf + " infinite" : "") + ")");
+            }
+        }
+        if (!bad.isEmpty()) {
+            throw new Vit4jException("weights " + file + " hold values that are not finite: " + summarize(bad));
         }
     }
 

@@ -139,6 +139,29 @@ class DatasetsTest {
         assertEquals(1, warnings.size(), warnings.toString());
         assertTrue(warnings.get(0).contains("broken.png"), warnings.toString());
         assertEquals(3, labels.size(), "the bad file is replaced, the batch stays whole");
+
+        List<Integer> evaluated = new ArrayList<>();
+        try (BatchLoader loader = new BatchLoader(d, (e, r) -> new float[] {e.label()}, 3, 1, 2, warnings::add)) {
+            loader.forEachInOrder(b -> {
+                for (int l : b.labels()) {
+                    evaluated.add(l);
+                }
+            });
+            assertEquals(1, loader.skipped());
+        }
+        assertEquals(List.of(0, 1), evaluated, "in evaluation order the bad file is left out, nothing counted twice");
+    }
+
+    @Test
+    void anEmptyClassFolderIsRefusedByName() throws IOException {
+        for (String c : List.of("cats", "dogs", "emus")) {
+            Files.createDirectories(dir.resolve(c));
+        }
+        Files.copy(Fixtures.path("images/small.png"), dir.resolve("cats/a.png"));
+        Files.writeString(dir.resolve("emus/notes.txt"), "no images here");
+        Vit4jException e = assertThrows(Vit4jException.class, () -> DatasetSpec.open("folder:" + dir,
+                DatasetSpec.Split.TRAIN));
+        assertTrue(e.getMessage().contains("no images for the classes dogs, emus"), e.getMessage());
     }
 
     @Test

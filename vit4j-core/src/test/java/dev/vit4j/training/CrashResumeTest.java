@@ -71,7 +71,7 @@ class CrashResumeTest {
                 if (kills > 0) {
                     break;
                 }
-                deleteTree(crashed); // finished before the kill: start over, so that at least one kill happens
+                dev.vit4j.io.Directories.deleteTree(crashed); // finished before the kill: start over, so that at least one kill happens
                 continue;
             }
             child.destroyForcibly().waitFor();
@@ -122,14 +122,6 @@ class CrashResumeTest {
         Path plot = run.resolve("learning_curves.png");
         if (Files.exists(plot)) {
             assertTrue(javax.imageio.ImageIO.read(plot.toFile()) != null, "learning_curves.png decodes");
-        }
-    }
-
-    private static void deleteTree(Path root) throws IOException {
-        try (var paths = Files.walk(root)) {
-            for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                Files.delete(p);
-            }
         }
     }
 }

@@ -43,6 +43,21 @@ class WeightLoaderTest {
     }
 
     @Test
+    void nanAndInfiniteWeightsAreRefusedByName() throws IOException {
+        Map<String, FloatTensor> sd = readAll("vit_micro/model.safetensors");
+        sd.get("blocks.0.attn.qkv.weight").data()[7] = Float.NaN;
+        sd.get("head.bias").data()[0] = Float.POSITIVE_INFINITY;
+        sd.get("head.bias").data()[1] = Float.NaN;
+        Path f = dir.resolve("diverged.safetensors");
+        SafeTensorsWriter.write(f, sd, null);
+        try (NDManager m = Engine.newManager()) {
+            VisionModel model = ModelRegistry.build(Configs.read(Fixtures.path("vit_micro/config.json")));
+            String msg = assertThrows(Vit4jException.class, () -> WeightLoader.load(model, f, m)).getMessage();
+            assertTrue(msg.contains("not finite: blocks.0.attn.qkv.weight (1 NaN), head.bias (1 NaN, 1 infinite)"), msg);
+        }
+    }
+
+    @Test
     void caitWeightsDoNotFitAViT() {
         try (NDManager m = Engine.newManager()) {
             VisionModel model = ModelRegistry.build(Configs.read(Fixtures.path("vit_micro/config.json")));
