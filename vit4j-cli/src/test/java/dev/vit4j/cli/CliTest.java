@@ -86,6 +86,8 @@ class CliTest {
         assertBadInput(run("predict", "-m", VIT, "-w", VIT_WEIGHTS, "missing.png"), "image not found: missing.png");
         Path text = Files.writeString(dir.resolve("notes.png"), "not an image");
         assertBadInput(run("predict", "-m", VIT, "-w", VIT_WEIGHTS, text.toString()), "not a recognised image");
+        Path empty = Files.write(dir.resolve("empty.png"), new byte[0]);
+        assertBadInput(run("predict", "-m", VIT, "-w", VIT_WEIGHTS, empty.toString()), "not a recognised image");
         byte[] png = Files.readAllBytes(FIXTURES.resolve("images/landscape.png"));
         Path cut = Files.write(dir.resolve("cut.png"), Arrays.copyOf(png, png.length / 3));
         assertBadInput(run("predict", "-m", VIT, "-w", VIT_WEIGHTS, cut.toString()), "truncated");
