@@ -61,8 +61,8 @@ public final class ModelRegistry {
      */
     private static void refuseBeyondMemory(VisionModel model) {
         long params = model.parameterCount();
-        long physical = ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
-                .getOperatingSystemMXBean()).getTotalMemorySize();
+        long physical = java.lang.management.ManagementFactory.getOperatingSystemMXBean()
+                instanceof com.sun.management.OperatingSystemMXBean os ? os.getTotalMemorySize() : 0;
         if (physical > 0 && params > physical / Float.BYTES) {
             throw new dev.vit4j.Vit4jException(String.format(java.util.Locale.ROOT,
                     "%s: %.3g billion parameters need %.0f GB for the weights alone; this machine has %.0f GB",

@@ -127,6 +127,10 @@ public final class Trainer {
                 train.batchSize, inputSize, train.loaderThreads, listener::message);
                 BatchLoader valLoader = val == null ? null : new BatchLoader(val, Pipelines.eval(config, data),
                         train.batchSize, inputSize, train.loaderThreads, listener::message)) {
+            if (!state.history.isEmpty()) {
+                // A crash can come between last/ and history.csv: the checkpoint's own history is the one to show.
+                writeHistory(config.name, state);
+            }
             int planned = plannedEpochs(state);
             for (int epoch = state.epochsDone; epoch < planned && !state.stoppedEarly; epoch++) {
                 if (listener.stopRequested()) {

@@ -42,6 +42,21 @@ class CrashResumeTest {
 
     private static final int EPOCHS = 5;
 
+    /** A kill between the last/ checkpoint and history.csv (found by the random test): resume mends the history. */
+    @Test
+    void aCrashBetweenTheCheckpointAndTheHistoryIsMendedOnResume() throws IOException {
+        Path out = dir.resolve("run");
+        new Trainer(TrainerTest.quick(2), TrainerTest.tinyCait(), TrainerTest.train(64), TrainerTest.val(), out,
+                new TrainingListener() {
+                }).run(false);
+        List<String> full = Files.readAllLines(out.resolve("history.csv"));
+        Files.write(out.resolve("history.csv"), full.subList(0, full.size() - 1));
+        new Trainer(TrainerTest.quick(2), TrainerTest.tinyCait(), TrainerTest.train(64), TrainerTest.val(), out,
+                new TrainingListener() {
+                }).run(true);
+        assertEquals(full, Files.readAllLines(out.resolve("history.csv")));
+    }
+
     @Test
     void killedAtRandomMomentsThenResumedEqualsAnUninterruptedRun() throws Exception {
         Path reference = dir.resolve("uninterrupted");
