@@ -33,19 +33,23 @@ final class Progress implements AutoCloseable {
         if (err == processStderr && stderrIsTerminal()) {
             b.setStyle(ProgressBarStyle.COLORFUL_UNICODE_BLOCK).setUpdateIntervalMillis(250);
         } else {
-            b.setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(LOG_INTERVAL_MS)
-                    .setConsumer(new DelegatingProgressBarConsumer(new LogLines(err), 100));
+            b.setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(LOG_INTERVAL_MS);
+            LogLines lines = new LogLines(err);
+            b.setConsumer(new DelegatingProgressBarConsumer(lines, 100));
+            ProgressBar bar = b.build();
+            lines.bar = bar;
+            return new Progress(bar);
         }
         return new Progress(b.build());
     }
 
     /**
-     * The library renders once when a bar starts (always 0 %) and twice when it closes; a log gets neither the
-     * empty start nor the repeat.
+     * The library renders when a bar starts (before any progress) and twice when it closes; a log gets neither
+     * the empty start nor the repeat.
      */
     private static final class LogLines implements java.util.function.Consumer<String> {
         private final PrintWriter err;
-        private boolean started;
+        volatile ProgressBar bar;
         private String last;
 
         LogLines(PrintWriter err) {
@@ -55,12 +59,12 @@ final class Progress implements AutoCloseable {
         @Override
         public synchronized void accept(String line) {
             String text = line.stripTrailing();
-            if (started && !text.equals(last)) {
+            ProgressBar b = bar;
+            if (b != null && b.getCurrent() > 0 && !text.equals(last)) {
                 err.println(text);
                 err.flush();
+                last = text;
             }
-            started = true;
-            last = text;
         }
     }
 
