@@ -8,6 +8,7 @@ import java.net.URLConnection;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.jar.JarEntry;
 import java.util.jar.JarFile;
@@ -66,27 +67,29 @@ public final class OnnxRuntimeNatives {
         if (platform == null) {
             return null;
         }
+        List<Library> libraries = new ArrayList<>();
         long fingerprint = 17;
-        for (String lib : LIBRARIES) {
-            URL url = OnnxRuntimeNatives.class.getResource(resource(platform, lib));
+        for (String name : LIBRARIES) {
+            String fileName = System.mapLibraryName(name).replace("jnilib", "dylib");
+            URL url = OnnxRuntimeNatives.class.getResource(RESOURCE_DIR + platform + "/" + fileName);
             if (url == null) {
                 return null;
             }
-            fingerprint = 31 * fingerprint + entry(url)[0];
+            Library lib = Library.of(fileName, url);
+            libraries.add(lib);
+            fingerprint = 31 * fingerprint + lib.checksum();
         }
         Path dir = root.resolve("onnxruntime-" + platform + "-" + Long.toHexString(fingerprint));
         Files.createDirectories(dir);
-        for (String lib : LIBRARIES) {
-            URL url = OnnxRuntimeNatives.class.getResource(resource(platform, lib));
-            Path target = dir.resolve(System.mapLibraryName(lib));
-            long size = entry(url)[1];
-            if (Files.isRegularFile(target) && Files.size(target) == size) {
+        for (Library lib : libraries) {
+            Path target = dir.resolve(lib.fileName());
+            if (Files.isRegularFile(target) && Files.size(target) == lib.size()) {
                 continue;
             }
             // Written beside the target and renamed: a second process extracting at the same time, or one killed
             // half-way, never leaves a partial library under the name ONNX Runtime loads.
-            Path tmp = Files.createTempFile(dir, "." + target.getFileName(), ".tmp");
-            try (InputStream in = url.openStream()) {
+            Path tmp = Files.createTempFile(dir, "." + lib.fileName(), ".tmp");
+            try (InputStream in = lib.url().openStream()) {
                 Files.copy(in, tmp, StandardCopyOption.REPLACE_EXISTING);
                 Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
             } finally {
@@ -96,8 +99,24 @@ public final class OnnxRuntimeNatives {
         return dir;
     }
 
-    private static String resource(String platform, String lib) {
-        return RESOURCE_DIR + platform + "/" + System.mapLibraryName(lib).replace("jnilib", "dylib");
+    /** A library in the jar: its file name, where it is, and its checksum and size. */
+    private record Library(String fileName, URL url, long checksum, long size) {
+        /**
+         * CRC-32 and size from the jar's directory when the library is in a jar (without reading it), else size and
+         * date in place of the checksum.
+         */
+        static Library of(String fileName, URL url) throws IOException {
+            URLConnection c = url.openConnection();
+            if (c instanceof JarURLConnection jar) {
+                c.setUseCaches(false); // our own JarFile, so closing it closes nobody else's
+                try (JarFile file = jar.getJarFile()) {
+                    JarEntry e = file.getJarEntry(jar.getEntryName());
+                    return new Library(fileName, url, e.getCrc(), e.getSize());
+                }
+            }
+            long size = c.getContentLengthLong();
+            return new Library(fileName, url, 31 * size + c.getLastModified(), size);
+        }
     }
 
     /** ONNX Runtime's own name for this platform's resource folder (linux-x64, osx-aarch64, …). */
@@ -109,21 +128,5 @@ public final class OnnxRuntimeNatives {
         String a = arch.startsWith("amd64") || arch.startsWith("x86_64") ? "x64"
                 : arch.startsWith("aarch64") ? "aarch64" : null;
         return o == null || a == null ? null : o + "-" + a;
-    }
-
-    /**
-     * {CRC-32, size} of the library: from the jar's directory when it is in a jar (without reading the library),
-     * else {size and date, size}.
-     */
-    private static long[] entry(URL url) throws IOException {
-        URLConnection c = url.openConnection();
-        if (c instanceof JarURLConnection jar) {
-            c.setUseCaches(false); // our own JarFile, so closing it closes nobody else's
-            try (JarFile file = jar.getJarFile()) {
-                JarEntry e = file.getJarEntry(jar.getEntryName());
-                return new long[] {e.getCrc(), e.getSize()};
-            }
-        }
-        return new long[] {31 * c.getContentLengthLong() + c.getLastModified(), c.getContentLengthLong()};
     }
 }
