@@ -7,6 +7,7 @@ import dev.vit4j.models.Complexity;
 import dev.vit4j.models.DataConfig;
 import dev.vit4j.models.ModelConfig;
 import dev.vit4j.models.ModelRegistry;
+import dev.vit4j.models.PretrainedConfig;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -14,7 +15,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-@Command(name = "models", description = "List the architectures: parameters, GFLOPs, input size and data config.")
+@Command(name = "models", description = "List the architectures: parameters, GFLOPs, input size and data config; "
+        + "with --pretrained, timm's pretrained weights by name (usable as -m timm/NAME).")
 final class ModelsCommand implements Callable<Integer> {
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -22,11 +24,18 @@ final class ModelsCommand implements Callable<Integer> {
     @Option(names = "--json", description = "One JSON array with every entry.")
     boolean json;
 
+    @Option(names = "--pretrained", description = "List the pretrained weights (timm 0.9.16's tags), default tag first.")
+    boolean pretrained;
+
     @Override
     public Integer call() throws Exception {
         var out = spec.commandLine().getOut();
         ObjectMapper mapper = new ObjectMapper();
         ArrayNode array = mapper.createArrayNode();
+        if (pretrained) {
+            listPretrained(out, mapper, array);
+            return 0;
+        }
         if (!json) {
             out.printf("%-24s %10s %8s %-11s %-8s %8s  %s%n", "model", "params", "GFLOPs", "input", "interp",
                     "crop_pct", "mean / std");
@@ -55,5 +64,37 @@ final class ModelsCommand implements Callable<Integer> {
         }
         out.flush();
         return 0;
+    }
+
+    private void listPretrained(java.io.PrintWriter out, ObjectMapper mapper, ArrayNode array) throws Exception {
+        if (!json) {
+            out.printf("%-52s %7s  %-17s %-8s %8s  %s%n", "name (-m timm/NAME)", "classes", "labels", "interp", "crop_pct",
+                    "input");
+        }
+        for (var tags : ModelRegistry.defaults().pretrained().values()) {
+            for (PretrainedConfig p : tags) {
+                DataConfig d = p.dataConfig();
+                if (json) {
+                    ObjectNode o = array.addObject();
+                    o.put("name", p.name());
+                    o.put("default", p == tags.get(0));
+                    o.put("hf_hub_id", p.hubId());
+                    o.put("num_classes", p.numClasses());
+                    o.put("label_set", p.labelSet());
+                    o.put("license", p.license());
+                    o.set("data_config", mapper.valueToTree(d));
+                } else {
+                    out.printf(Locale.ROOT, "%-52s %7d  %-17s %-8s %8.3f  %s%n", p.name() + (p == tags.get(0) ? " *" : ""),
+                            p.numClasses(), p.labelSet() == null ? "(features only)" : p.labelSet(), d.interpolation(),
+                            d.cropPct(), d.channels() + "x" + d.height() + "x" + d.width());
+                }
+            }
+        }
+        if (json) {
+            out.println(mapper.writerWithDefaultPrettyPrinter().writeValueAsString(array));
+        } else {
+            out.println("* the default tag: -m ARCH --pretrained");
+        }
+        out.flush();
     }
 }

@@ -48,35 +48,43 @@ public final class EvalTransform {
         }
         int cropH = config.height();
         int cropW = config.width();
-        RgbImage resized;
-        if (cropH == cropW) {
-            int size = (int) Math.floor(cropH / config.cropPct());
-            int w = image.width();
-            int h = image.height();
-            int shortSide = Math.min(w, h);
-            int longSide = Math.max(w, h);
-            int newShort = size;
-            int newLong = (int) ((double) size * longSide / shortSide);
-            int newW = w <= h ? newShort : newLong;
-            int newH = w <= h ? newLong : newShort;
-            resized = PilResize.resize(image, newW, newH, filter);
-        } else {
-            resized = PilResize.resize(image, (int) Math.floor(cropW / config.cropPct()),
-                    (int) Math.floor(cropH / config.cropPct()), filter);
+        int[] size = resizeTarget(image.width(), image.height());
+        // transformers' center_crop floors an odd margin's half where torchvision rounds it half to even.
+        return centerCrop(PilResize.resize(image, size[0], size[1], filter), cropW, cropH, config.resizeSize() != null);
+    }
+
+    /**
+     * Width and height before the crop. A single target size resizes the shorter side, the longer one truncated
+     * as torchvision (and transformers) compute it; two resize exactly.
+     */
+    int[] resizeTarget(int w, int h) {
+        int[] rs = config.resizeSize();
+        if (rs != null && rs.length == 2) {
+            return new int[] {rs[1], rs[0]};
         }
-        return centerCrop(resized, cropW, cropH);
+        int scaledW = (int) Math.floor(config.width() / config.cropPct());
+        int scaledH = (int) Math.floor(config.height() / config.cropPct());
+        if (rs == null && (config.cropMode().equals("squash") || scaledW != scaledH)) {
+            return new int[] {scaledW, scaledH};
+        }
+        int newShort = rs != null ? rs[0] : scaledH;
+        int newLong = (int) ((double) newShort * Math.max(w, h) / Math.min(w, h));
+        return w <= h ? new int[] {newShort, newLong} : new int[] {newLong, newShort};
     }
 
-    /** torchvision's CenterCrop: offsets rounded half to even; images smaller than the crop are zero-padded. */
-    static RgbImage centerCrop(RgbImage img, int cropW, int cropH) {
-        return img.crop(offset(img.width(), cropW), offset(img.height(), cropH), cropW, cropH);
+    /**
+     * torchvision's CenterCrop: offsets rounded half to even (floored with {@code floor}); images smaller than the
+     * crop are zero-padded.
+     */
+    static RgbImage centerCrop(RgbImage img, int cropW, int cropH, boolean floor) {
+        return img.crop(offset(img.width(), cropW, floor), offset(img.height(), cropH, floor), cropW, cropH);
     }
 
-    private static int offset(int size, int crop) {
+    private static int offset(int size, int crop, boolean floor) {
         if (size < crop) {
             return -((crop - size) / 2);
         }
-        return (int) Math.rint((size - crop) / 2.0);
+        return floor ? (size - crop) / 2 : (int) Math.rint((size - crop) / 2.0);
     }
 
     public float[] normalize(RgbImage img) {

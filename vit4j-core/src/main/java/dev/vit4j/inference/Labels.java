@@ -20,10 +20,20 @@ public final class Labels {
     }
 
     public static Labels imagenet() {
-        try (InputStream in = Labels.class.getResourceAsStream("/dev/vit4j/data/imagenet-1k-classes.tsv")) {
+        return shipped("imagenet-1k-classes.tsv");
+    }
+
+    /** Google's ImageNet-21k (21 843 classes, timm's {@code *_in21k} weights), names from timm's synset lemmas. */
+    public static Labels imagenet21k() {
+        return shipped("imagenet-21k-goog-classes.tsv.gz");
+    }
+
+    private static Labels shipped(String resource) {
+        try (InputStream raw = Labels.class.getResourceAsStream("/dev/vit4j/data/" + resource);
+                InputStream in = resource.endsWith(".gz") ? new java.util.zip.GZIPInputStream(raw) : raw) {
             return new Labels(parse(new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8)).lines().toList()));
-        } catch (IOException e) {
-            throw new IllegalStateException("ImageNet class list missing from the jar", e);
+        } catch (IOException | NullPointerException e) {
+            throw new IllegalStateException("class list " + resource + " missing from the jar", e);
         }
     }
 
@@ -40,13 +50,16 @@ public final class Labels {
         return new Labels(List.copyOf(names));
     }
 
-    /** ImageNet names for 1000 classes, else the class index as its name. */
+    /** ImageNet names for 1000 classes, ImageNet-21k names for 21 843, else the class index as its name. */
     public static Labels forClasses(int classes, List<String> configured) {
         if (configured != null && configured.size() == classes) {
             return of(configured);
         }
         if (classes == 1000) {
             return imagenet();
+        }
+        if (classes == 21843) {
+            return imagenet21k();
         }
         List<String> idx = new ArrayList<>();
         for (int i = 0; i < classes; i++) {

@@ -108,7 +108,8 @@ public final class Cait extends VisionModel {
         return g.token(norm.export(g, cls), 0); // the norm is per token: only the class token's is needed
     }
 
-    // The ten variants of seed 004 with timm's names and data configs (all crop_pct 1.0, ImageNet mean/std).
+    // The ten variants of seed 004 with timm's names; pretrained tags and data configs from timm 0.9.16's cait.py
+    // (cait.pretrained.json).
 
     static void register(ModelRegistry registry) {
         variant(registry, "cait_xxs24_224", 192, 24, 4, 1e-5, 224);
@@ -121,6 +122,7 @@ public final class Cait extends VisionModel {
         variant(registry, "cait_s36_384", 384, 36, 8, 1e-6, 384);
         variant(registry, "cait_m36_384", 768, 36, 16, 1e-6, 384);
         variant(registry, "cait_m48_448", 768, 48, 16, 1e-6, 448);
+        registry.registerPretrained("cait.pretrained.json");
     }
 
     private static void variant(ModelRegistry registry, String name, int dim, int depth, int heads, double init,
@@ -136,7 +138,6 @@ public final class Cait extends VisionModel {
             c.numHeads = heads;
             c.initValues = init;
             c.depthTokenOnly = 2;
-            c.dataConfig = DataConfig.imagenet(size, 1.0);
             return c;
         });
     }

@@ -88,7 +88,10 @@ public final class Configs {
         } else {
             c.numClasses = 0;
         }
-        c.dataConfig = DataConfig.inception(size, 0.9);
+        // transformers' preprocessing, not timm's: its preprocessor_config.json beside config.json, else its defaults.
+        Path processor = file.toAbsolutePath().resolveSibling("preprocessor_config.json");
+        c.dataConfig = Files.isRegularFile(processor) ? HuggingFaceImageProcessor.read(processor, c.inChans)
+                : HuggingFaceImageProcessor.defaults(c.inChans, size);
         return c;
     }
 

@@ -1,20 +1,41 @@
 package dev.vit4j.models;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import java.util.Arrays;
 
 /**
  * timm's pretrained data config: what the eval transform does to an image before the model sees it.
- * {@code input_size} is channels × height × width.
+ * {@code input_size} is channels × height × width. {@code crop_mode} is timm's: "center" resizes the shorter
+ * side to {@code size / crop_pct}, "squash" both sides. {@code resize_size}, when given, replaces that
+ * computation as Hugging Face image processors state it: {@code [height, width]} exactly, or
+ * {@code [shortest_edge]}; the center crop to {@code input_size} follows either way.
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
+@JsonInclude(JsonInclude.Include.NON_NULL)
 public record DataConfig(
         @JsonProperty("input_size") int[] inputSize,
         @JsonProperty("interpolation") String interpolation,
         @JsonProperty("crop_pct") double cropPct,
+        @JsonProperty("crop_mode") String cropMode,
+        @JsonProperty("resize_size") int[] resizeSize,
         @JsonProperty("mean") double[] mean,
         @JsonProperty("std") double[] std) {
+
+    public DataConfig {
+        cropMode = cropMode == null ? "center" : cropMode;
+        if (!cropMode.equals("center") && !cropMode.equals("squash")) {
+            throw new dev.vit4j.Vit4jException("unsupported crop_mode '" + cropMode + "' (center or squash)");
+        }
+        if (resizeSize != null && resizeSize.length != 1 && resizeSize.length != 2) {
+            throw new dev.vit4j.Vit4jException("resize_size is [height, width] or [shortest_edge]");
+        }
+    }
+
+    public DataConfig(int[] inputSize, String interpolation, double cropPct, double[] mean, double[] std) {
+        this(inputSize, interpolation, cropPct, "center", null, mean, std);
+    }
 
     public static final double[] IMAGENET_MEAN = {0.485, 0.456, 0.406};
     public static final double[] IMAGENET_STD = {0.229, 0.224, 0.225};
@@ -44,6 +65,7 @@ public record DataConfig(
     @Override
     public String toString() {
         return "input_size=" + Arrays.toString(inputSize) + " interpolation=" + interpolation + " crop_pct=" + cropPct
+                + " crop_mode=" + cropMode + (resizeSize == null ? "" : " resize_size=" + Arrays.toString(resizeSize))
                 + " mean=" + Arrays.toString(mean) + " std=" + Arrays.toString(std);
     }
 }

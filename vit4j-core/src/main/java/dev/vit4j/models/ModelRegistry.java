@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
 
@@ -13,6 +14,7 @@ public final class ModelRegistry {
     private static final ModelRegistry DEFAULT = createDefault();
 
     private final Map<String, Supplier<ModelConfig>> entries = new LinkedHashMap<>();
+    private final Map<String, List<PretrainedConfig>> pretrained = new LinkedHashMap<>();
 
     private static ModelRegistry createDefault() {
         ModelRegistry r = new ModelRegistry();
@@ -30,15 +32,60 @@ public final class ModelRegistry {
         entries.put(name, config);
     }
 
+    /** A family's pretrained table (a resource beside this class); an architecture's data config is its default tag's. */
+    void registerPretrained(String resource) {
+        PretrainedConfig.readTable(resource).forEach((arch, tags) -> {
+            if (!entries.containsKey(arch)) {
+                throw new IllegalStateException("pretrained weights for an unregistered architecture " + arch);
+            }
+            pretrained.put(arch, tags);
+        });
+    }
+
     public Map<String, Supplier<ModelConfig>> entries() {
         return Collections.unmodifiableMap(entries);
+    }
+
+    /** Every architecture's pretrained weights, the default tag first. */
+    public Map<String, List<PretrainedConfig>> pretrained() {
+        return Collections.unmodifiableMap(pretrained);
+    }
+
+    /** {@code arch.tag}, or {@code arch} for timm's default tag; null when {@code name} has no pretrained weights. */
+    public PretrainedConfig pretrained(String name) {
+        int dot = name.indexOf('.');
+        String arch = dot < 0 ? name : name.substring(0, dot);
+        List<PretrainedConfig> tags = pretrained.get(arch);
+        if (tags == null) {
+            return null;
+        }
+        if (dot < 0) {
+            return tags.get(0);
+        }
+        String tag = name.substring(dot + 1);
+        return tags.stream().filter(t -> t.tag().equals(tag)).findFirst().orElseThrow(() -> new Vit4jException(
+                "no pretrained tag '" + tag + "' for " + arch + " (timm has: "
+                        + String.join(", ", tags.stream().map(PretrainedConfig::tag).toList()) + ")"));
+    }
+
+    /** The architecture as the pretrained weights need it: their classes and data config. */
+    public ModelConfig config(PretrainedConfig weights) {
+        ModelConfig c = config(weights.architecture());
+        c.numClasses = weights.numClasses();
+        c.dataConfig = weights.dataConfig();
+        return c.validate();
     }
 
     /** A registered name, or the path of a JSON config file. */
     public ModelConfig config(String nameOrFile) {
         Supplier<ModelConfig> s = entries.get(nameOrFile);
         if (s != null) {
-            return s.get().validate();
+            ModelConfig c = s.get();
+            List<PretrainedConfig> tags = pretrained.get(nameOrFile);
+            if (tags != null && c.dataConfig == null) {
+                c.dataConfig = tags.get(0).dataConfig();
+            }
+            return c.validate();
         }
         Path p = Path.of(nameOrFile);
         if (nameOrFile.endsWith(".json") || Files.isRegularFile(p)) {

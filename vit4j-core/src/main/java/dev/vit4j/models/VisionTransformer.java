@@ -111,30 +111,23 @@ public final class VisionTransformer extends VisionModel {
         return posEmbed.array();
     }
 
-    // Registry entries with timm's names and pretrained data configs (timm 0.9 defaults).
+    // Registry entries with timm's names; their pretrained tags and data configs are timm 0.9.16's
+    // (vision_transformer.py and deit.py), generated into vision_transformer.pretrained.json.
 
     static void register(ModelRegistry registry) {
-        registry.register("vit_tiny_patch16_224", () -> vit("vit_tiny_patch16_224", 16, 192, 12, 3, 224,
-                DataConfig.inception(224, 0.9)));
-        registry.register("vit_small_patch16_224", () -> vit("vit_small_patch16_224", 16, 384, 12, 6, 224,
-                DataConfig.inception(224, 0.9)));
-        registry.register("vit_base_patch16_224", () -> vit("vit_base_patch16_224", 16, 768, 12, 12, 224,
-                DataConfig.inception(224, 0.9)));
-        registry.register("vit_large_patch16_224", () -> vit("vit_large_patch16_224", 16, 1024, 24, 16, 224,
-                DataConfig.inception(224, 0.9)));
-        registry.register("vit_base_patch32_224", () -> vit("vit_base_patch32_224", 32, 768, 12, 12, 224,
-                DataConfig.inception(224, 0.9)));
-        registry.register("vit_base_patch16_384", () -> vit("vit_base_patch16_384", 16, 768, 12, 12, 384,
-                DataConfig.inception(384, 1.0)));
-        registry.register("deit_tiny_patch16_224", () -> vit("deit_tiny_patch16_224", 16, 192, 12, 3, 224,
-                DataConfig.imagenet(224, 0.875)));
-        registry.register("deit_small_patch16_224", () -> vit("deit_small_patch16_224", 16, 384, 12, 6, 224,
-                DataConfig.imagenet(224, 0.875)));
-        registry.register("deit_base_patch16_224", () -> vit("deit_base_patch16_224", 16, 768, 12, 12, 224,
-                DataConfig.imagenet(224, 0.875)));
+        registry.register("vit_tiny_patch16_224", () -> vit("vit_tiny_patch16_224", 16, 192, 12, 3, 224));
+        registry.register("vit_small_patch16_224", () -> vit("vit_small_patch16_224", 16, 384, 12, 6, 224));
+        registry.register("vit_base_patch16_224", () -> vit("vit_base_patch16_224", 16, 768, 12, 12, 224));
+        registry.register("vit_large_patch16_224", () -> vit("vit_large_patch16_224", 16, 1024, 24, 16, 224));
+        registry.register("vit_base_patch32_224", () -> vit("vit_base_patch32_224", 32, 768, 12, 12, 224));
+        registry.register("vit_base_patch16_384", () -> vit("vit_base_patch16_384", 16, 768, 12, 12, 384));
+        registry.register("deit_tiny_patch16_224", () -> vit("deit_tiny_patch16_224", 16, 192, 12, 3, 224));
+        registry.register("deit_small_patch16_224", () -> vit("deit_small_patch16_224", 16, 384, 12, 6, 224));
+        registry.register("deit_base_patch16_224", () -> vit("deit_base_patch16_224", 16, 768, 12, 12, 224));
+        registry.registerPretrained("vision_transformer.pretrained.json");
     }
 
-    private static ModelConfig vit(String name, int patch, int dim, int depth, int heads, int size, DataConfig data) {
+    private static ModelConfig vit(String name, int patch, int dim, int depth, int heads, int size) {
         ModelConfig c = new ModelConfig();
         c.arch = "vit";
         c.name = name;
@@ -143,7 +136,6 @@ public final class VisionTransformer extends VisionModel {
         c.embedDim = dim;
         c.depth = depth;
         c.numHeads = heads;
-        c.dataConfig = data;
         return c;
     }
 }

@@ -27,7 +27,7 @@ import java.util.Map;
  * size equal to each byte range, ranges inside the data section, neither overlapping nor leaving gaps.
  * Tensor data is memory-mapped and decoded to float32 on demand.
  */
-public final class SafeTensors implements AutoCloseable {
+public final class SafeTensors implements TensorSource {
     /** The reference implementation's cap on the header (100 MB); anything larger is hostile. */
     static final long MAX_HEADER = 100L * 1024 * 1024;
     private static final ObjectMapper JSON = new ObjectMapper().enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
@@ -229,6 +229,7 @@ public final class SafeTensors implements AutoCloseable {
         return nl < 0 ? s : s.substring(0, nl);
     }
 
+    @Override
     public Path path() {
         return path;
     }
@@ -236,6 +237,13 @@ public final class SafeTensors implements AutoCloseable {
     /** Tensor entries in header order. */
     public Map<String, TensorInfo> tensors() {
         return tensors;
+    }
+
+    @Override
+    public Map<String, long[]> shapes() {
+        Map<String, long[]> out = new java.util.LinkedHashMap<>();
+        tensors.forEach((k, v) -> out.put(k, v.shape()));
+        return out;
     }
 
     public Map<String, String> metadata() {
@@ -251,6 +259,7 @@ public final class SafeTensors implements AutoCloseable {
     }
 
     /** The tensor's values widened to float32, row-major. */
+    @Override
     public float[] floats(String name) {
         TensorInfo t = info(name);
         long bytes = t.end() - t.begin();

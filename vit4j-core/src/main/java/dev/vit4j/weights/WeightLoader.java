@@ -15,21 +15,22 @@ import java.util.Map;
 import java.util.TreeSet;
 
 /**
- * Loads a safetensors state dict into a model, strictly: every missing, unexpected and mis-shaped key is
- * named in one error. timm names load as they are; Hugging Face ViT names are mapped. A position table
- * for another grid is resampled (bicubic, antialiased, as timm's {@code resample_abs_pos_embed}).
+ * Loads a state dict (any format {@link WeightFiles} reads) into a model, strictly: every missing, unexpected and
+ * mis-shaped key is named in one error. timm names load as they are; Hugging Face ViT names are mapped. A position
+ * table for another grid is resampled (bicubic, antialiased, as timm's {@code resample_abs_pos_embed}).
  */
 public final class WeightLoader {
     private WeightLoader() {
     }
 
     public static void load(VisionModel model, Path file, NDManager manager) {
-        try (SafeTensors st = SafeTensors.open(file)) {
+        try (TensorSource st = WeightFiles.open(file)) {
+            Map<String, long[]> shapes = st.shapes();
             Map<String, List<String>> sources = new LinkedHashMap<>();
-            if (HuggingFaceVitNames.matches(st.tensors().keySet())) {
-                sources.putAll(HuggingFaceVitNames.toTimm(st.tensors().keySet()));
+            if (HuggingFaceVitNames.matches(shapes.keySet())) {
+                sources.putAll(HuggingFaceVitNames.toTimm(shapes.keySet()));
             } else {
-                st.tensors().keySet().forEach(n -> sources.put(n, List.of(n)));
+                shapes.keySet().forEach(n -> sources.put(n, List.of(n)));
             }
             Map<String, Parameter> params = model.namedParameters();
             List<String> missing = new ArrayList<>();
@@ -40,11 +41,11 @@ public final class WeightLoader {
             for (Map.Entry<String, Parameter> e : params.entrySet()) {
                 String name = e.getKey();
                 List<String> src = sources.get(name);
-                if (src == null || !src.stream().allMatch(st.tensors()::containsKey)) {
+                if (src == null || !src.stream().allMatch(shapes::containsKey)) {
                     missing.add(name);
                     continue;
                 }
-                long[] shape = concatShape(st, src);
+                long[] shape = concatShape(shapes, src);
                 long[] want = e.getValue().shape().getShape();
                 if (Arrays.equals(shape, want)) {
                     values.put(name, read(st, src));
@@ -108,10 +109,10 @@ public final class WeightLoader {
         return names.size() > shown ? list + ", … (" + names.size() + " in all)" : list;
     }
 
-    private static long[] concatShape(SafeTensors st, List<String> src) {
-        long[] first = st.info(src.get(0)).shape().clone();
+    private static long[] concatShape(Map<String, long[]> shapes, List<String> src) {
+        long[] first = shapes.get(src.get(0)).clone();
         for (int i = 1; i < src.size(); i++) {
-            long[] s = st.info(src.get(i)).shape();
+            long[] s = shapes.get(src.get(i));
             if (s.length != first.length || s.length == 0) {
                 return new long[] {-1};
             }
@@ -120,7 +121,12 @@ public final class WeightLoader {
         return first;
     }
 
-    private static float[] read(SafeTensors st, List<String> src) {
+    /** The tensors {@code parts}, concatenated along the first axis (Hugging Face's query, key, value → qkv). */
+    static FloatTensor concat(TensorSource st, Map<String, long[]> shapes, List<String> parts) {
+        return new FloatTensor(concatShape(shapes, parts), read(st, parts));
+    }
+
+    private static float[] read(TensorSource st, List<String> src) {
         if (src.size() == 1) {
             return st.floats(src.get(0));
         }

@@ -90,8 +90,6 @@ class ArchitectureVariantsTest {
 
     @Test
     void registryEntriesCarryTheirDataConfig() {
-        ModelConfig deit = ModelRegistry.defaults().config("deit_small_patch16_224");
-        assertEquals(0.875, deit.resolvedDataConfig().cropPct());
         ModelConfig cait = ModelRegistry.defaults().config("cait_m48_448");
         assertEquals(448, cait.resolvedDataConfig().height());
         assertEquals(1e-6, cait.initValues);
