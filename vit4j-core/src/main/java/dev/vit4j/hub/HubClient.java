@@ -1,0 +1,370 @@
+package dev.vit4j.hub;
+
+import dev.failsafe.Failsafe;
+import dev.failsafe.FailsafeException;
+import dev.failsafe.RetryPolicy;
+import dev.vit4j.Vit4jException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.regex.Pattern;
+
+/**
+ * Downloads files from the Hugging Face Hub into its own cache layout ({@link HubCache}), as
+ * {@code huggingface_hub.hf_hub_download} does: a HEAD on {@code ENDPOINT/REPO/resolve/REVISION/FILE} gives the commit
+ * ({@code X-Repo-Commit}), the content's ETag ({@code X-Linked-Etag} for LFS files: their SHA-256) and where to fetch
+ * it (a redirect to the CDN). Under a lock per blob, the body goes to {@code blobs/ETAG.incomplete}, resumed with an
+ * HTTP Range after a cut, checked against the ETag (SHA-256, or the git blob hash of small files), and renamed into
+ * place; the snapshot entry is a relative symlink. Network failures are retried with exponential backoff.
+ */
+public final class HubClient {
+    /** Download progress; the CLI draws a bar from it on a terminal. */
+    public interface Listener {
+        Listener NONE = new Listener() {
+        };
+
+        default void started(String file, long bytes) {
+        }
+
+        default void progress(long bytesDone) {
+        }
+
+        default void finished() {
+        }
+    }
+
+    private static final Pattern SHA256 = Pattern.compile("[0-9a-f]{64}");
+    private static final Pattern GIT_SHA1 = Pattern.compile("[0-9a-f]{40}");
+
+    private final HubSettings settings;
+    private final HubCache cache;
+    private final HttpClient api;
+    private final HttpClient cdn;
+    private volatile Listener listener = Listener.NONE;
+
+    public HubClient(HubSettings settings) {
+        this.settings = settings;
+        this.cache = new HubCache(settings.cache());
+        this.api = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER)
+                .connectTimeout(Duration.ofSeconds(10)).build();
+        this.cdn = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NORMAL)
+                .connectTimeout(Duration.ofSeconds(10)).build();
+    }
+
+    public HubClient listener(Listener l) {
+        this.listener = l == null ? Listener.NONE : l;
+        return this;
+    }
+
+    public HubCache cache() {
+        return cache;
+    }
+
+    public HubSettings settings() {
+        return settings;
+    }
+
+    /** The file's path in the cache, downloaded first unless it is there; one clear error otherwise. */
+    public Path download(RepoRef ref, String file) {
+        return downloadIfExists(ref, file).orElseThrow(() -> new Vit4jException(
+                "no file " + file + " in " + ref + " on " + settings.endpoint()));
+    }
+
+    /** As {@link #download}, but empty when the repository exists and has no such file. */
+    public Optional<Path> downloadIfExists(RepoRef ref, String file) {
+        if (ref.isCommit()) {
+            Optional<Path> pinned = cache.cached(ref, file);
+            if (pinned.isPresent()) {
+                return pinned;
+            }
+        }
+        if (settings.offline()) {
+            Optional<Path> cached = cache.cached(ref, file);
+            if (cached.isEmpty() && cache.commit(ref).isPresent() && file.endsWith(".json")) {
+                return Optional.empty(); // the repository is cached; the optional file is not part of it
+            }
+            return Optional.of(cached.orElseThrow(() -> new Vit4jException("HF_HUB_OFFLINE is set and " + file + " of "
+                    + ref + " is not in the cache " + cache.root() + " (download it once online)")));
+        }
+        Metadata meta;
+        try {
+            meta = retrying(() -> head(ref, file));
+        } catch (NetworkFailure e) {
+            // As huggingface_hub: without the network, a cached copy of the revision still serves.
+            Optional<Path> cached = cache.cached(ref, file);
+            if (cached.isPresent()) {
+                return cached;
+            }
+            throw new Vit4jException("cannot reach " + settings.endpoint() + " for " + ref + " after "
+                    + (settings.retries() + 1) + " attempts: " + e.getMessage());
+        }
+        if (meta == null) {
+            return Optional.empty();
+        }
+        try {
+            cache.writeRef(ref, meta.commit);
+            Path pointer = cache.snapshot(ref, meta.commit, file);
+            if (Files.isRegularFile(pointer)) {
+                return Optional.of(pointer);
+            }
+            Path blob = cache.blob(ref, meta.etag);
+            if (!Files.isRegularFile(blob)) {
+                try (BlobLock lock = BlobLock.acquire(cache.lock(ref, meta.etag))) {
+                    if (!Files.isRegularFile(blob)) { // another process may have finished it meanwhile
+                        fetch(ref, file, meta, blob);
+                    }
+                }
+            }
+            return Optional.of(cache.link(ref, meta.commit, file, meta.etag));
+        } catch (IOException e) {
+            throw new Vit4jException("cannot write the Hub cache " + cache.root() + ": " + e.getMessage(), e);
+        }
+    }
+
+    private record Metadata(String commit, String etag, URI location, long size) {
+    }
+
+    /** A failure worth another attempt: the connection, a timeout, 429 or 5xx. */
+    private static final class NetworkFailure extends IOException {
+        NetworkFailure(String message) {
+            super(message);
+        }
+    }
+
+    @FunctionalInterface
+    private interface Attempt<T> {
+        T run() throws IOException;
+    }
+
+    private <T> T retrying(Attempt<T> attempt) throws NetworkFailure {
+        RetryPolicy<Object> policy = RetryPolicy.builder().handle(IOException.class)
+                .withBackoff(settings.backoff(), settings.backoff().multipliedBy(16))
+                .withMaxRetries(settings.retries()).build();
+        try {
+            return Failsafe.with(policy).get(() -> {
+                try {
+                    return attempt.run();
+                } catch (NetworkFailure e) {
+                    throw e;
+                } catch (IOException e) {
+                    throw new NetworkFailure(describe(e));
+                }
+            });
+        } catch (FailsafeException e) {
+            Throwable c = e.getCause();
+            if (c instanceof NetworkFailure n) {
+                throw n;
+            }
+            throw new NetworkFailure(describe(c));
+        }
+    }
+
+    private static String describe(Throwable e) {
+        String m = e.getMessage();
+        return e.getClass().getSimpleName() + (m == null || m.isBlank() ? "" : ": " + m);
+    }
+
+    /** HEAD, following relative redirects (renamed repositories) and stopping at an absolute one (the CDN). */
+    private Metadata head(RepoRef ref, String file) throws IOException {
+        URI url = URI.create(settings.endpoint() + "/" + ref.repoId() + "/resolve/"
+                + URLEncoder.encode(ref.revision(), StandardCharsets.UTF_8) + "/" + file);
+        for (int hops = 0; hops < 5; hops++) {
+            HttpResponse<Void> r = send(api, request(url, true).method("HEAD", HttpRequest.BodyPublishers.noBody()).build(),
+                    HttpResponse.BodyHandlers.discarding());
+            int status = r.statusCode();
+            String location = r.headers().firstValue("Location").orElse(null);
+            if (status >= 300 && status < 400 && location != null && !URI.create(location).isAbsolute()) {
+                url = url.resolve(location);
+                continue;
+            }
+            if (status == 404 && "EntryNotFound".equals(r.headers().firstValue("X-Error-Code").orElse(""))) {
+                return null;
+            }
+            refuse(ref, file, status, r.headers().firstValue("X-Error-Code").orElse(""));
+            String commit = r.headers().firstValue("X-Repo-Commit").orElseThrow(() -> new Vit4jException(
+                    settings.endpoint() + " gave no X-Repo-Commit for " + ref + "/" + file + " (not a Hugging Face Hub?)"));
+            String etag = r.headers().firstValue("X-Linked-Etag").or(() -> r.headers().firstValue("ETag"))
+                    .map(HubClient::normalizeEtag).orElseThrow(() -> new Vit4jException(
+                            settings.endpoint() + " gave no ETag for " + ref + "/" + file));
+            if (!etag.matches("[A-Za-z0-9._-]{1,128}") || !commit.matches("[0-9a-f]{40}")) {
+                throw new Vit4jException(settings.endpoint() + " gave a malformed ETag or commit for " + ref + "/" + file);
+            }
+            long size = r.headers().firstValue("X-Linked-Size")
+                    .or(() -> status < 300 ? r.headers().firstValue("Content-Length") : Optional.empty())
+                    .map(Long::parseLong).orElse(-1L);
+            return new Metadata(commit, etag, location != null ? URI.create(location) : url, size);
+        }
+        throw new Vit4jException(settings.endpoint() + ": too many redirects for " + ref + "/" + file);
+    }
+
+    /** One line for what a user must change; 429 and 5xx go back to the retry loop. */
+    private void refuse(RepoRef ref, String file, int status, String code) throws NetworkFailure {
+        if (status == 429 || status >= 500) {
+            throw new NetworkFailure("HTTP " + status);
+        }
+        if (status == 401 || status == 403) {
+            if (code.equals("RepoNotFound")) {
+                throw new Vit4jException("no repository " + ref.repoId() + " on " + settings.endpoint()
+                        + " (or it is private: set HF_TOKEN)");
+            }
+            throw new Vit4jException(ref.repoId() + " on " + settings.endpoint() + " is " + (code.equals("GatedRepo")
+                    ? "gated: accept its conditions on its Hub page, then set HF_TOKEN"
+                    : settings.token() == null ? "not open to anonymous downloads (HTTP " + status + "): set HF_TOKEN"
+                    : "not allowed with the HF_TOKEN given (HTTP " + status + ")"));
+        }
+        if (status == 404) {
+            throw new Vit4jException(code.equals("RevisionNotFound") ? "no revision '" + ref.revision() + "' in " + ref.repoId()
+                    : "no repository " + ref.repoId() + " on " + settings.endpoint());
+        }
+        if (status >= 400 || status >= 300 && status != 301 && status != 302 && status != 307 && status != 308) {
+            throw new Vit4jException(settings.endpoint() + " answered HTTP " + status + " for " + ref + "/" + file);
+        }
+    }
+
+    /** Into {@code blobs/ETAG.incomplete}, resumed across attempts, checked, then renamed to the blob. */
+    private void fetch(RepoRef ref, String file, Metadata meta, Path blob) throws IOException {
+        Path incomplete = blob.resolveSibling(blob.getFileName() + ".incomplete");
+        Files.createDirectories(blob.getParent());
+        listener.started(file, meta.size);
+        try {
+            retrying(() -> {
+                getInto(ref, file, meta, incomplete);
+                return null;
+            });
+        } catch (NetworkFailure e) {
+            throw new Vit4jException("downloading " + file + " of " + ref + " failed after " + (settings.retries() + 1)
+                    + " attempts: " + e.getMessage() + " (run again to resume from " + Files.size(incomplete) + " bytes)");
+        } finally {
+            listener.finished();
+        }
+        long got = Files.size(incomplete);
+        if (meta.size >= 0 && got != meta.size) {
+            Files.delete(incomplete);
+            throw new Vit4jException("downloaded " + file + " of " + ref + " has " + got + " bytes, the Hub says "
+                    + meta.size + "; deleted");
+        }
+        String actual = checksum(incomplete, meta.etag);
+        if (actual != null && !actual.equals(meta.etag)) {
+            Files.delete(incomplete);
+            throw new Vit4jException("checksum mismatch for " + file + " of " + ref + ": expected " + meta.etag + ", got "
+                    + actual + "; the download was deleted");
+        }
+        Files.move(incomplete, blob, StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    private void getInto(RepoRef ref, String file, Metadata meta, Path incomplete) throws IOException {
+        long have = Files.exists(incomplete) ? Files.size(incomplete) : 0;
+        if (meta.size >= 0 && have == meta.size) {
+            return;
+        }
+        HttpRequest.Builder req = request(meta.location, sameHost(meta.location)).GET();
+        if (have > 0) {
+            req.header("Range", "bytes=" + have + "-");
+        }
+        HttpResponse<InputStream> r = send(cdn, req.build(), HttpResponse.BodyHandlers.ofInputStream());
+        try (InputStream in = r.body()) {
+            int status = r.statusCode();
+            boolean resumed = status == 206 && r.headers().firstValue("Content-Range").orElse("")
+                    .startsWith("bytes " + have + "-");
+            if (status == 416 || status == 206 && !resumed) {
+                Files.deleteIfExists(incomplete); // a partial file the server cannot continue: start over
+                throw new NetworkFailure("HTTP " + status + " resuming at byte " + have);
+            }
+            if (status != 200 && !resumed) {
+                refuse(ref, file, status, "");
+            }
+            long done = resumed ? have : 0;
+            try (OutputStream out = Files.newOutputStream(incomplete, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                    resumed ? StandardOpenOption.APPEND : StandardOpenOption.TRUNCATE_EXISTING)) {
+                byte[] buf = new byte[1 << 16];
+                for (int n = in.read(buf); n >= 0; n = in.read(buf)) {
+                    out.write(buf, 0, n);
+                    done += n;
+                    listener.progress(done);
+                }
+            }
+            if (meta.size >= 0 && done < meta.size) {
+                throw new NetworkFailure("connection closed after " + done + " of " + meta.size + " bytes");
+            }
+        }
+    }
+
+    private boolean sameHost(URI u) {
+        URI e = URI.create(settings.endpoint());
+        return u.getHost() != null && u.getHost().equalsIgnoreCase(e.getHost()) && u.getPort() == e.getPort();
+    }
+
+    /** The token goes to the endpoint only, never to the CDN a redirect names (its URL is signed). */
+    private HttpRequest.Builder request(URI url, boolean withToken) {
+        HttpRequest.Builder b = HttpRequest.newBuilder(url).timeout(Duration.ofSeconds(30))
+                .header("Accept-Encoding", "identity").header("User-Agent", "vit4j");
+        if (withToken && settings.token() != null && !settings.token().isBlank()) {
+            b.header("Authorization", "Bearer " + settings.token());
+        }
+        return b;
+    }
+
+    private static <T> HttpResponse<T> send(HttpClient client, HttpRequest req, HttpResponse.BodyHandler<T> body)
+            throws IOException {
+        try {
+            return client.send(req, body);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new Vit4jException("interrupted while downloading");
+        } catch (IllegalArgumentException e) {
+            throw new Vit4jException("bad Hub URL " + req.uri() + ": " + e.getMessage());
+        }
+    }
+
+    /** huggingface_hub's {@code _normalize_etag}: no weak prefix, no quotes. */
+    static String normalizeEtag(String etag) {
+        String e = etag.strip();
+        if (e.startsWith("W/")) {
+            e = e.substring(2);
+        }
+        return e.replace("\"", "");
+    }
+
+    /**
+     * The file's hash in the ETag's kind: SHA-256 for LFS files, git's blob SHA-1 for files kept in git itself; null
+     * when the ETag is neither (a mirror's own), which is then not checked.
+     */
+    static String checksum(Path file, String etag) throws IOException {
+        String algorithm = SHA256.matcher(etag).matches() ? "SHA-256" : GIT_SHA1.matcher(etag).matches() ? "SHA-1" : null;
+        if (algorithm == null) {
+            return null;
+        }
+        MessageDigest md;
+        try {
+            md = MessageDigest.getInstance(algorithm);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+        if (algorithm.equals("SHA-1")) {
+            md.update(("blob " + Files.size(file) + "\0").getBytes(StandardCharsets.US_ASCII));
+        }
+        try (InputStream in = Files.newInputStream(file)) {
+            byte[] buf = new byte[1 << 16];
+            for (int n = in.read(buf); n >= 0; n = in.read(buf)) {
+                md.update(buf, 0, n);
+            }
+        }
+        return HexFormat.of().formatHex(md.digest()).toLowerCase(Locale.ROOT);
+    }
+}

@@ -1,0 +1,54 @@
+package dev.vit4j.hub;
+
+import dev.vit4j.Vit4jException;
+import java.util.regex.Pattern;
+
+/**
+ * A model repository on the Hub and a revision (branch, tag or commit): {@code org/name}, {@code org/name@rev}, and
+ * timm's {@code hf-hub:org/name} spelling.
+ */
+public record RepoRef(String repoId, String revision) {
+    private static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,95}/[A-Za-z0-9][A-Za-z0-9_.-]{0,95}");
+    private static final Pattern COMMIT = Pattern.compile("[0-9a-f]{40}");
+
+    public RepoRef {
+        if (!ID.matcher(repoId).matches() || repoId.contains("..")) {
+            throw new Vit4jException("not a Hub repository id: '" + repoId + "' (expected ORG/NAME)");
+        }
+        if (revision.isEmpty() || revision.contains("..") || revision.startsWith("/")) {
+            throw new Vit4jException("not a revision: '" + revision + "'");
+        }
+    }
+
+    /** Whether {@code spec} names a Hub repository rather than a registered name or a local file. */
+    public static boolean looksLike(String spec) {
+        String s = strip(spec);
+        int at = s.indexOf('@');
+        return spec.startsWith("hf-hub:") || ID.matcher(at < 0 ? s : s.substring(0, at)).matches()
+                && !java.nio.file.Files.exists(java.nio.file.Path.of(spec));
+    }
+
+    public static RepoRef parse(String spec) {
+        String s = strip(spec);
+        int at = s.indexOf('@');
+        return at < 0 ? new RepoRef(s, "main") : new RepoRef(s.substring(0, at), s.substring(at + 1));
+    }
+
+    private static String strip(String spec) {
+        return spec.startsWith("hf-hub:") ? spec.substring("hf-hub:".length()) : spec;
+    }
+
+    public boolean isCommit() {
+        return COMMIT.matcher(revision).matches();
+    }
+
+    /** The cache folder's name, as huggingface_hub's {@code repo_folder_name}. */
+    public String folderName() {
+        return "models--" + repoId.replace("/", "--");
+    }
+
+    @Override
+    public String toString() {
+        return revision.equals("main") ? repoId : repoId + "@" + revision;
+    }
+}
