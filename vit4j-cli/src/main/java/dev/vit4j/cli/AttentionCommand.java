@@ -69,7 +69,7 @@ final class AttentionCommand implements Callable<Integer> {
         Colormap cmap = Colormap.named(colormap);
         AttentionRollout.HeadFusion fusion = AttentionRollout.HeadFusion.parse(headFusion);
         PrintWriter out = spec.commandLine().getOut();
-        try (LoadedModel loaded = modelOptions.load();
+        try (LoadedModel loaded = modelOptions.load(spec.commandLine().getErr());
                 dev.vit4j.inference.InferenceEngine engine = engineOptions.open(loaded)) {
             ModelConfig c = loaded.model().config();
             AttentionReport.Options options = new AttentionReport.Options(blocks, cmap, alpha, rollout, fusion,

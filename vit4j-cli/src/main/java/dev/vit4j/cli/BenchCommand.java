@@ -43,11 +43,8 @@ final class BenchCommand implements Callable<Integer> {
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
-    @Option(names = {"-m", "--model"}, required = true, description = "Architecture name or config .json.")
-    String model;
-
-    @Option(names = {"-w", "--weights"}, description = "Weights (default: seeded random initialisation).")
-    Path weights;
+    @picocli.CommandLine.Mixin
+    ModelOptions modelOptions = new ModelOptions();
 
     @Option(names = "--batch", split = ",", defaultValue = "1,8", description = "Batch sizes (default 1,8).")
     List<Integer> batches;
@@ -82,17 +79,23 @@ final class BenchCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         int nThreads = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
         System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(nThreads));
-        ModelConfig config = ModelRegistry.defaults().config(model);
         double peak = matmulPeakGflops();
         ObjectMapper mapper = new ObjectMapper();
-        try (LoadedModel loaded = weights == null ? LoadedModel.initialized(config, 0) : LoadedModel.load(model, weights)) {
+        // Speed does not depend on the values: without weights, a seeded random initialisation.
+        boolean random = modelOptions.weights == null && !modelOptions.pretrained
+                && (modelOptions.model == null || !dev.vit4j.hub.RepoRef.looksLike(modelOptions.model));
+        if (random && modelOptions.model == null) {
+            throw new Vit4jException("give the model with -m");
+        }
+        try (LoadedModel loaded = random ? LoadedModel.initialized(ModelRegistry.defaults().config(modelOptions.model), 0)
+                : modelOptions.load(spec.commandLine().getErr())) {
             ModelConfig c = loaded.model().config();
             Map<String, Runner> runners = new LinkedHashMap<>();
             List<InferenceEngine> toClose = new ArrayList<>();
             for (String e : engines) {
                 InferenceEngine engine = InferenceEngine.create(e, loaded, nThreads);
                 toClose.add(engine);
-                runners.put("vit4j-" + e, (x, s) -> engine.run(x, s, false).logits());
+                runners.put("vit4j-" + e, (x, s) -> engine.run(x, s.getShape(), false).logits());
             }
             OrtSession anchorSession = null;
             if (anchor != null) {

@@ -97,7 +97,7 @@ final class DemoCommand implements Callable<Integer> {
                 ModelRegistry.build(config).parameterCount() / 1e6, train.describe(), tc.epochs, run);
         new Trainer(tc, config, train, test, run, TrainCommand.listener(out, err, () -> false)).run(false);
 
-        try (LoadedModel model = LoadedModel.load(null, run); InferenceEngine engine = new OnnxEngine(model, 0)) {
+        try (LoadedModel model = LoadedModel.load((String) null, run); InferenceEngine engine = new OnnxEngine(model, 0)) {
             ModelConfig c = model.model().config();
             Evaluation e;
             try (BatchLoader loader = loader(c, test)) {

@@ -68,7 +68,7 @@ final class EvalCommand implements Callable<Integer> {
         }
         d = Subset.limit(d, limit);
         PrintWriter out = spec.commandLine().getOut();
-        try (LoadedModel loaded = modelOptions.load();
+        try (LoadedModel loaded = modelOptions.load(spec.commandLine().getErr());
                 dev.vit4j.inference.InferenceEngine engine = engineOptions.open(loaded)) {
             ModelConfig c = loaded.model().config();
             if (d.classes().size() != c.numClasses) {

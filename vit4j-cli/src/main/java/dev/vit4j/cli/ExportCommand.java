@@ -39,7 +39,7 @@ final class ExportCommand implements Callable<Integer> {
             throw new Vit4jException("vit4j writes opset " + dev.vit4j.onnx.OnnxGraph.OPSET + " (LayerNormalization is "
                     + "an operator from 17 on); asked for " + opset);
         }
-        try (LoadedModel loaded = modelOptions.load()) {
+        try (LoadedModel loaded = modelOptions.load(spec.commandLine().getErr())) {
             byte[] onnx = loaded.model().toOnnx(withAttention, onnxRuntimeKernels);
             AtomicFiles.write(output, out -> out.write(onnx));
             spec.commandLine().getOut().printf("%s → %s (%.1f MB)%n", loaded.model().config().name, output,

@@ -56,7 +56,7 @@ final class MadCommand implements Callable<Integer> {
             throw new Vit4jException("--batch-size must be at least 1");
         }
         PrintWriter out = spec.commandLine().getOut();
-        try (LoadedModel loaded = modelOptions.load();
+        try (LoadedModel loaded = modelOptions.load(spec.commandLine().getErr());
                 dev.vit4j.inference.InferenceEngine engine = engineOptions.open(loaded)) {
             ModelConfig c = loaded.model().config();
             if (c.isPerceiver()) {

@@ -33,6 +33,8 @@ public final class Main implements Runnable {
 
     public static void main(String[] args) {
         System.setProperty("java.awt.headless", "true");
+        // The CLI owns its process: PyTorch's native library only ever from the jar, never the network.
+        System.setProperty("ai.djl.offline", System.getProperty("ai.djl.offline", "true"));
         OnnxRuntimeNatives.useUserCache();
         PrintWriter err = new PrintWriter(System.err, true);
         Progress.processStderr = err;

@@ -1,20 +1,80 @@
 package dev.vit4j.cli;
 
+import dev.vit4j.Vit4jException;
+import dev.vit4j.hub.HubClient;
+import dev.vit4j.hub.HubModels;
+import dev.vit4j.hub.HubSettings;
+import dev.vit4j.hub.RepoRef;
 import dev.vit4j.inference.LoadedModel;
+import java.io.PrintWriter;
 import java.nio.file.Path;
 import picocli.CommandLine.Option;
 
-/** {@code -m} and {@code -w}, shared by the commands that load a trained model. */
+/** {@code -m}, {@code -w} and {@code --pretrained}, shared by the commands that load a trained model. */
 final class ModelOptions {
-    @Option(names = {"-m", "--model"},
-            description = "Architecture name (see `vit4j models`) or config .json; not needed with a model directory.")
+    @Option(names = {"-m", "--model"}, description = "Architecture name (see `vit4j models`) or config .json; or a Hub "
+            + "model: timm/NAME.TAG (hf-hub:timm/... as timm writes it), a transformers ViT repo such as "
+            + "google/vit-base-patch16-224; @REVISION pins one. Not needed with a model directory.")
     String model;
 
-    @Option(names = {"-w", "--weights"}, required = true, description = "A .safetensors file (timm or Hugging Face "
-            + "names), a directory with config.json and model.safetensors, or a `vit4j train` output directory.")
+    @Option(names = {"-w", "--weights"}, description = "Weights: .safetensors (timm or Hugging Face names), .pth/.bin "
+            + "(torch.save, read without running code), Google .npz, a directory with config.json and weights, or a "
+            + "`vit4j train` output directory. Not needed for a Hub model.")
     Path weights;
 
-    LoadedModel load() {
-        return LoadedModel.load(model, weights);
+    @Option(names = "--pretrained", description = "Download timm's pretrained weights for -m ARCH[.TAG] "
+            + "(default tag: see `vit4j models --pretrained`).")
+    boolean pretrained;
+
+    LoadedModel load(PrintWriter err) {
+        if (weights != null) {
+            if (pretrained || model != null && RepoRef.looksLike(model) && !model.endsWith(".json")) {
+                throw new Vit4jException("give either -w WEIGHTS or a pretrained model (-m timm/NAME, --pretrained), not both");
+            }
+            return LoadedModel.load(model, weights);
+        }
+        HubModels.Resolved r = resolve(err);
+        return LoadedModel.load(r.config(), r.weights());
+    }
+
+    /** The Hub model that -m names (with --pretrained for an architecture), downloaded into the Hub cache. */
+    HubModels.Resolved resolve(PrintWriter err) {
+        if (model == null) {
+            throw new Vit4jException("give the weights with -w, or a Hub model with -m timm/NAME (or -m ARCH --pretrained)");
+        }
+        HubClient client = hubClient(err);
+        if (pretrained) {
+            return HubModels.pretrained(model, client);
+        }
+        if (RepoRef.looksLike(model)) {
+            return HubModels.resolve(model, client);
+        }
+        throw new Vit4jException("-m " + model + " needs weights: -w FILE, or --pretrained for timm's");
+    }
+
+    /** A Hub client from the environment (HF_HOME, HF_ENDPOINT, HF_TOKEN, HF_HUB_OFFLINE), drawing a bar on a terminal. */
+    static HubClient hubClient(PrintWriter err) {
+        return new HubClient(HubSettings.fromEnvironment()).listener(new HubClient.Listener() {
+            private Progress bar;
+
+            @Override
+            public void started(String file, long bytes) {
+                bar = Progress.bytesOnTerminal(err, file, bytes);
+            }
+
+            @Override
+            public void progress(long bytesDone) {
+                if (bar != null) {
+                    bar.stepTo(bytesDone);
+                }
+            }
+
+            @Override
+            public void finished() {
+                if (bar != null) {
+                    bar.close();
+                }
+            }
+        });
     }
 }

@@ -54,7 +54,7 @@ final class PredictCommand implements Callable<Integer> {
         var out = spec.commandLine().getOut();
         ObjectMapper mapper = new ObjectMapper();
         // One batch needs no bar; more get one (on stderr: stdout holds the results alone).
-        try (LoadedModel loaded = modelOptions.load();
+        try (LoadedModel loaded = modelOptions.load(spec.commandLine().getErr());
                 dev.vit4j.inference.InferenceEngine engine = engineOptions.open(loaded);
                 Progress progress = images.size() > batchSize
                         ? Progress.start(spec.commandLine().getErr(), "predict", images.size(), "images") : null) {

@@ -44,6 +44,19 @@ final class Progress implements AutoCloseable {
     }
 
     /**
+     * A download's bar in MiB with its rate, on a terminal only: a log gets nothing of it (a finished download is
+     * visible from what follows; its failure is an error line).
+     */
+    static Progress bytesOnTerminal(PrintWriter err, String task, long bytes) {
+        if (err != processStderr || !stderrIsTerminal()) {
+            return null;
+        }
+        return new Progress(new ProgressBarBuilder().setTaskName(task).setInitialMax(Math.max(bytes, 0))
+                .setUnit(" MiB", 1 << 20).showSpeed(new java.text.DecimalFormat("0.0"))
+                .setStyle(ProgressBarStyle.COLORFUL_UNICODE_BLOCK).setUpdateIntervalMillis(250).build());
+    }
+
+    /**
      * The library renders when a bar starts (before any progress) and twice when it closes; a log gets neither
      * the empty start nor the repeat.
      */

@@ -5,6 +5,8 @@ import dev.vit4j.data.Augmentation;
 import dev.vit4j.data.Dataset;
 import dev.vit4j.data.DatasetSpec;
 import dev.vit4j.data.Subset;
+import dev.vit4j.hub.HubModels;
+import dev.vit4j.hub.RepoRef;
 import dev.vit4j.models.ModelConfig;
 import dev.vit4j.models.ModelRegistry;
 import dev.vit4j.training.EpochRecord;
@@ -29,6 +31,23 @@ final class TrainCommand implements Callable<Integer> {
 
     @Option(names = {"-m", "--model"}, description = "Architecture name (see `vit4j models`) or config .json.")
     String model;
+
+    @Option(names = "--pretrained", description = "Start from timm's pretrained weights for --model ARCH[.TAG] "
+            + "(a Hub name such as timm/deit_tiny_patch16_224.fb_in1k implies it).")
+    boolean pretrained;
+
+    @Option(names = "--init", paramLabel = "WEIGHTS", description = "Start from these weights (any format -w takes).")
+    Path init;
+
+    @Option(names = "--num-classes", description = "Classes of the new head (default: the data's); a pretrained head of "
+            + "another size is replaced, as timm's reset_classifier.")
+    Integer numClasses;
+
+    @Option(names = "--img-size", description = "Train at this input size; pretrained position tables are resampled.")
+    Integer imgSize;
+
+    @Option(names = "--layer-decay", defaultValue = "0", description = "Layer-wise lr decay (e.g. 0.75, as timm and BEiT); 0 = off.")
+    double layerDecay;
 
     @Option(names = "--config", description = "Model config .json (same as -m FILE).")
     Path config;
@@ -117,7 +136,8 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--random-erase", defaultValue = "0", description = "Random erasing probability (timm, pixel mode); 0 = off.")
     double randomErase;
 
-    @Option(names = "--normalize", defaultValue = "adapt", description = "adapt (from the training data) or model.")
+    @Option(names = "--normalize", description = "adapt (from the training data) or model (the model's mean/std); "
+            + "default: model when starting from pretrained weights, else adapt.")
     String normalize;
 
     @Option(names = "--seed", defaultValue = "42")
@@ -140,14 +160,44 @@ final class TrainCommand implements Callable<Integer> {
         if (model == null && config == null) {
             throw new Vit4jException("give the model with --model NAME or --config FILE");
         }
-        ModelConfig mc = ModelRegistry.defaults().config(config != null ? config.toString() : model);
+        TrainConfig tc = trainConfig();
+        ModelConfig mc;
+        if (pretrained || model != null && RepoRef.looksLike(model) && config == null) {
+            ModelOptions hub = new ModelOptions();
+            hub.model = model;
+            hub.pretrained = pretrained;
+            HubModels.Resolved r = hub.resolve(spec.commandLine().getErr());
+            mc = r.config();
+            tc.initWeights = r.weights().toString();
+        } else {
+            mc = ModelRegistry.defaults().config(config != null ? config.toString() : model);
+        }
+        if (init != null) {
+            if (tc.initWeights != null) {
+                throw new Vit4jException("give either --init WEIGHTS or a pretrained model, not both");
+            }
+            if (!java.nio.file.Files.isRegularFile(init)) {
+                throw new Vit4jException("weights file not found: " + init);
+            }
+            tc.initWeights = init.toString();
+        }
+        if (normalize == null && tc.initWeights != null) {
+            tc.normalize = "model"; // pretrained weights expect the statistics they were trained with
+        }
+        if (imgSize != null) {
+            mc.imgSize = new int[] {imgSize, imgSize};
+            if (mc.dataConfig != null) {
+                var d = mc.dataConfig;
+                mc.dataConfig = new dev.vit4j.models.DataConfig(new int[] {d.channels(), imgSize, imgSize}, d.interpolation(),
+                        d.cropPct(), d.cropMode(), null, d.mean(), d.std());
+            }
+        }
         if (dropPath != null) {
             mc.dropPathRate = dropPath;
         }
         if (drop != null) {
             mc.dropRate = drop;
         }
-        TrainConfig tc = trainConfig();
         Dataset trainData = Subset.limit(DatasetSpec.open(data, DatasetSpec.Split.TRAIN), limit);
         Dataset valData;
         if (valSplit > 0) {
@@ -156,6 +206,10 @@ final class TrainCommand implements Callable<Integer> {
             valData = parts[1];
         } else {
             valData = DatasetSpec.open(val != null ? val : data, DatasetSpec.Split.TEST);
+        }
+        if (tc.initWeights != null || numClasses != null) {
+            mc.numClasses = numClasses != null ? numClasses : trainData.classes().size();
+            mc.validate();
         }
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
@@ -202,10 +256,11 @@ final class TrainCommand implements Callable<Integer> {
         tc.earlyStoppingPatience = earlyStopping;
         tc.monitor = monitor;
         tc.seed = seed;
-        tc.normalize = normalize;
+        tc.normalize = normalize != null ? normalize : "adapt";
         tc.loaderThreads = loaderThreads;
         tc.valLimit = valLimit;
         tc.timeBudgetMinutes = timeBudget;
+        tc.layerDecay = layerDecay;
         Augmentation a = new Augmentation();
         a.flip = flip;
         a.zoom = zoom;

@@ -30,8 +30,7 @@ public final class ImageDecoder {
     public static final long MAX_PIXELS = 2L * 89_478_485L;
 
     static {
-        ImageIO.setUseCache(false);
-        ImageIO.scanForPlugins();
+        ImageIO.scanForPlugins(); // the TwelveMonkeys readers, also where the context class loader is another's
     }
 
     private ImageDecoder() {
@@ -44,11 +43,31 @@ public final class ImageDecoder {
         if (!Files.isRegularFile(file) || !Files.isReadable(file)) {
             throw new Vit4jException("not a readable file: " + file);
         }
-        BufferedImage image;
         try (ImageInputStream in = ImageIO.createImageInputStream(file.toFile())) {
             if (in == null) {
                 throw new Vit4jException("cannot open image: " + file);
             }
+            return decode(in, file.toString());
+        } catch (IOException e) {
+            throw new Vit4jException("image file is truncated or corrupt: " + file + " (" + describe(e) + ")", e);
+        }
+    }
+
+    /** An encoded image held in memory (an upload, a Spark binary file); {@code name} is what errors call it. */
+    public static RgbImage read(byte[] encoded, String name) {
+        // An explicit in-memory stream: ImageIO's default for streams is a temporary file (and its global switch is
+        // the application's, not ours).
+        try (ImageInputStream in = new javax.imageio.stream.MemoryCacheImageInputStream(
+                new java.io.ByteArrayInputStream(encoded))) {
+            return decode(in, name);
+        } catch (IOException e) {
+            throw new Vit4jException("image is truncated or corrupt: " + name + " (" + describe(e) + ")", e);
+        }
+    }
+
+    private static RgbImage decode(ImageInputStream in, String file) {
+        BufferedImage image;
+        try {
             Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
             if (!readers.hasNext()) {
                 throw new Vit4jException("not a recognised image (PNG, JPEG, BMP, GIF, WebP, TIFF): " + file);
@@ -97,7 +116,7 @@ public final class ImageDecoder {
      * Decoding needs the decoder's raster and our RGB copy (3 bytes a pixel): refuse up front, with the reason,
      * when that cannot fit in the heap that is left, instead of failing with an OutOfMemoryError.
      */
-    private static void checkMemory(Path file, int width, int height, int rasterBytesPerPixel) {
+    private static void checkMemory(String file, int width, int height, int rasterBytesPerPixel) {
         long need = (long) width * height * (rasterBytesPerPixel + 3);
         Runtime rt = Runtime.getRuntime();
         long available = rt.maxMemory() - (rt.totalMemory() - rt.freeMemory());

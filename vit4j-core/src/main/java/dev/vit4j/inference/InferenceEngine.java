@@ -1,14 +1,12 @@
 package dev.vit4j.inference;
 
-import ai.djl.ndarray.types.Shape;
-
 /**
  * Runs a loaded model on a preprocessed batch. Two implementations: {@link TorchEngine} (DJL + PyTorch,
  * the training path) and {@link OnnxEngine} (the same model exported to ONNX, on ONNX Runtime).
  */
 public interface InferenceEngine extends AutoCloseable {
-    /** {@code batch}: B × C × H × W row-major. */
-    ModelOutputs run(float[] batch, Shape shape, boolean attention);
+    /** {@code batch}: B × C × H × W row-major, {@code shape} those four sizes. */
+    ModelOutputs run(float[] batch, long[] shape, boolean attention);
 
     String name();
 

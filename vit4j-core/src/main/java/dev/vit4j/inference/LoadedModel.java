@@ -39,7 +39,11 @@ public final class LoadedModel implements AutoCloseable {
             return load(arch, weights.resolve("best"));
         }
         if (Files.isDirectory(weights)) {
+            // A model directory: vit4j's, or a Hugging Face one with pytorch_model.bin only.
             file = weights.resolve("model.safetensors");
+            if (!Files.exists(file) && Files.isRegularFile(weights.resolve("pytorch_model.bin"))) {
+                file = weights.resolve("pytorch_model.bin");
+            }
             Path cfg = weights.resolve("config.json");
             if (arch != null) {
                 config = ModelRegistry.defaults().config(arch);
@@ -57,6 +61,11 @@ public final class LoadedModel implements AutoCloseable {
         if (!Files.exists(file)) {
             throw new Vit4jException("weights file not found: " + file);
         }
+        return load(config, file);
+    }
+
+    /** An architecture and a weights file in any format {@link dev.vit4j.weights.WeightFiles} reads. */
+    public static LoadedModel load(ModelConfig config, Path file) {
         NDManager manager = Engine.newManager();
         try {
             VisionModel model = ModelRegistry.build(config);

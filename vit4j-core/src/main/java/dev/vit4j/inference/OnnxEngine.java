@@ -37,12 +37,12 @@ public final class OnnxEngine implements InferenceEngine {
     }
 
     @Override
-    public ModelOutputs run(float[] batch, Shape shape, boolean attention) {
+    public ModelOutputs run(float[] batch, long[] shape, boolean attention) {
         if (attention && withAttention == null) {
             withAttention = session(model.model().toOnnx(true, true));
         }
         OrtSession s = attention ? withAttention : plain;
-        try (OnnxTensor input = OnnxTensor.createTensor(env, FloatBuffer.wrap(batch), shape.getShape());
+        try (OnnxTensor input = OnnxTensor.createTensor(env, FloatBuffer.wrap(batch), shape);
                 OrtSession.Result result = s.run(Map.of("pixel_values", input))) {
             float[][] logits = (float[][]) result.get("logits").orElseThrow().getValue();
             float[][] pre = (float[][]) result.get("pre_logits").orElseThrow().getValue();

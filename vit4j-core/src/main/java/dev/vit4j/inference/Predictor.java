@@ -1,6 +1,5 @@
 package dev.vit4j.inference;
 
-import ai.djl.ndarray.types.Shape;
 import dev.vit4j.image.EvalTransform;
 import dev.vit4j.models.DataConfig;
 import java.nio.file.Path;
@@ -39,7 +38,7 @@ public final class Predictor {
 
     public List<List<Prediction>> predict(List<Path> images, int k) {
         float[] batch = preprocess(images);
-        ModelOutputs out = engine.run(batch, new Shape(images.size(), data.channels(), data.height(), data.width()),
+        ModelOutputs out = engine.run(batch, new long[] {images.size(), data.channels(), data.height(), data.width()},
                 false);
         List<List<Prediction>> result = new ArrayList<>();
         for (float[] logits : out.logits()) {

@@ -11,8 +11,8 @@ public final class TorchEngine implements InferenceEngine {
     }
 
     @Override
-    public ModelOutputs run(float[] batch, Shape shape, boolean attention) {
-        return ModelRunner.run(model.model(), model.manager(), batch, shape, attention);
+    public ModelOutputs run(float[] batch, long[] shape, boolean attention) {
+        return ModelRunner.run(model.model(), model.manager(), batch, new Shape(shape), attention);
     }
 
     @Override

@@ -1,6 +1,5 @@
 package dev.vit4j.probing;
 
-import ai.djl.ndarray.types.Shape;
 import dev.vit4j.data.BatchLoader;
 import dev.vit4j.data.Dataset;
 import dev.vit4j.data.Pipelines;
@@ -73,7 +72,7 @@ public final class AttentionProbe {
     public static ModelOutputs record(LoadedModel model, dev.vit4j.inference.InferenceEngine engine, float[] batch,
             int size, List<Map<String, FloatTensor>> perImage) {
         var c = model.model().config();
-        ModelOutputs out = engine.run(batch, new Shape(size, c.inChans, c.height(), c.width()), true);
+        ModelOutputs out = engine.run(batch, new long[] {size, c.inChans, c.height(), c.width()}, true);
         for (int i = 0; i < size; i++) {
             Map<String, FloatTensor> mine = new LinkedHashMap<>();
             for (Map.Entry<String, FloatTensor> e : out.attention().entrySet()) {

@@ -1,6 +1,5 @@
 package dev.vit4j.training;
 
-import ai.djl.ndarray.types.Shape;
 import dev.vit4j.data.BatchLoader;
 import dev.vit4j.data.Dataset;
 import dev.vit4j.inference.InferenceEngine;
@@ -23,7 +22,7 @@ public final class Evaluator {
         Metrics metrics = new Metrics(classes, confusion);
         loader.forEachInOrder(batch -> {
             var c = engine.config();
-            ModelOutputs out = engine.run(batch.inputs(), new Shape(batch.size(), c.inChans, c.height(), c.width()), false);
+            ModelOutputs out = engine.run(batch.inputs(), new long[] {batch.size(), c.inChans, c.height(), c.width()}, false);
             float[] flat = new float[batch.size() * classes];
             double loss = 0;
             for (int i = 0; i < batch.size(); i++) {

@@ -17,6 +17,7 @@ public abstract class Optimizer {
     protected final double weightDecay;
     protected long steps;
     private final Map<String, NDArray[]> state = new LinkedHashMap<>();
+    private Map<String, Double> lrScales = Map.of();
 
     protected Optimizer(double weightDecay) {
         this.weightDecay = weightDecay;
@@ -33,6 +34,11 @@ public abstract class Optimizer {
         g.subi(g);
     }
 
+    /** Per-parameter learning-rate multipliers ({@link LayerDecay}); parameters not named learn at the full rate. */
+    public final void setLrScales(Map<String, Double> scales) {
+        this.lrScales = Map.copyOf(scales);
+    }
+
     public final long steps() {
         return steps;
     }
@@ -47,7 +53,7 @@ public abstract class Optimizer {
             }
             NDArray w = p.array();
             NDArray[] s = state.computeIfAbsent(e.getKey(), k -> newState(w));
-            update(w, w.getGradient(), s, lr, p.weightDecay() ? weightDecay : 0.0);
+            update(w, w.getGradient(), s, lr * lrScales.getOrDefault(e.getKey(), 1.0), p.weightDecay() ? weightDecay : 0.0);
         }
     }
 

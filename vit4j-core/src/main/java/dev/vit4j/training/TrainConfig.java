@@ -45,6 +45,13 @@ public final class TrainConfig {
      * A budgeted run is not bit-reproducible: how many epochs fit depends on the machine.
      */
     public double timeBudgetMinutes;
+    /**
+     * Layer-wise learning-rate decay (BEiT, timm's {@code --layer-decay}): block i of n learns at
+     * {@code lr · decay^(n − i)}, the embeddings at {@code decay^(n + 1)}, the norm and head at {@code lr}. 0 = off.
+     */
+    public double layerDecay;
+    /** Weights to start from (fine-tuning): any file vit4j reads; a head of another size is left new. Null = random. */
+    public String initWeights;
 
     public TrainConfig validate() {
         if (epochs < 1 || batchSize < 1) {
@@ -67,6 +74,9 @@ public final class TrainConfig {
         if (!(labelSmoothing >= 0 && labelSmoothing < 1) || !(momentum >= 0 && momentum < 1)
                 || !(plateauFactor > 0 && plateauFactor < 1)) {
             throw new Vit4jException("label smoothing and momentum must be in [0, 1), the plateau factor in (0, 1)");
+        }
+        if (!(layerDecay >= 0 && layerDecay <= 1)) {
+            throw new Vit4jException("--layer-decay must be in (0, 1] (0 = off), not " + layerDecay);
         }
         augmentation.validate();
         Optimizer.create(optimizer, 0, 0);

@@ -68,7 +68,7 @@ public final class Trainer {
             }
             train = state.train.validate();
             optimizer = Optimizer.create(train.optimizer, train.weightDecay, train.momentum);
-            loaded = LoadedModel.load(null, last);
+            loaded = LoadedModel.load((String) null, last);
             optimizer.loadState(Checkpoint.readOptimizer(last), loaded.model().namedParameters());
             listener.message("resuming from " + last + " after epoch " + state.epochsDone);
         } else {
@@ -89,6 +89,13 @@ public final class Trainer {
             }
             Engine.getEngine("PyTorch").setRandomSeed((int) train.seed);
             loaded = LoadedModel.initialized(config, train.seed);
+            if (train.initWeights != null) {
+                WeightLoader.load(loaded.model(), Path.of(train.initWeights), loaded.manager(), true);
+                listener.message("starting from " + train.initWeights);
+            }
+        }
+        if (train.layerDecay > 0) {
+            optimizer.setLrScales(LayerDecay.scales(loaded.model(), train.layerDecay));
         }
         try (LoadedModel model = loaded) {
             return loop(model, optimizer, state);

@@ -24,6 +24,14 @@ public final class WeightLoader {
     }
 
     public static void load(VisionModel model, Path file, NDManager manager) {
+        load(model, file, manager, false);
+    }
+
+    /**
+     * With {@code newHead}, fine-tuning's start (timm's {@code reset_classifier}): the file's classifier is left out
+     * when its shape differs from the model's (another number of classes) and the model keeps its fresh head.
+     */
+    public static void load(VisionModel model, Path file, NDManager manager, boolean newHead) {
         try (TensorSource st = WeightFiles.open(file)) {
             Map<String, long[]> shapes = st.shapes();
             Map<String, List<String>> sources = new LinkedHashMap<>();
@@ -32,7 +40,18 @@ public final class WeightLoader {
             } else {
                 shapes.keySet().forEach(n -> sources.put(n, List.of(n)));
             }
-            Map<String, Parameter> params = model.namedParameters();
+            Map<String, Parameter> params = new LinkedHashMap<>(model.namedParameters());
+            if (newHead) {
+                for (String head : List.of("head.weight", "head.bias")) {
+                    List<String> src = sources.get(head);
+                    boolean fits = src != null && params.containsKey(head) && src.stream().allMatch(shapes::containsKey)
+                            && Arrays.equals(concatShape(shapes, src), params.get(head).shape().getShape());
+                    if (!fits) {
+                        sources.remove(head);
+                        params.remove(head);
+                    }
+                }
+            }
             List<String> missing = new ArrayList<>();
             List<String> misShaped = new ArrayList<>();
             TreeSet<String> unexpected = new TreeSet<>(sources.keySet());

@@ -33,11 +33,11 @@ public final class LoopbackHub implements AutoCloseable {
     private final Map<String, Repo> repos = new ConcurrentHashMap<>();
     private final Map<String, byte[]> blobs = new ConcurrentHashMap<>();
     private final List<String> log = Collections.synchronizedList(new ArrayList<>());
-    final AtomicInteger cutNext = new AtomicInteger();
-    final AtomicInteger corruptNext = new AtomicInteger();
-    final AtomicInteger unavailableNext = new AtomicInteger();
-    volatile long cdnDelayMillis;
-    volatile String token = "hf_secret";
+    public final AtomicInteger cutNext = new AtomicInteger();
+    public final AtomicInteger corruptNext = new AtomicInteger();
+    public final AtomicInteger unavailableNext = new AtomicInteger();
+    public volatile long cdnDelayMillis;
+    public volatile String token = "hf_secret";
 
     public LoopbackHub() throws IOException {
         server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
@@ -180,7 +180,7 @@ public final class LoopbackHub implements AutoCloseable {
         ex.getResponseBody().write(body);
     }
 
-    static MessageDigest md(String algorithm) {
+    public static MessageDigest md(String algorithm) {
         try {
             return MessageDigest.getInstance(algorithm);
         } catch (java.security.NoSuchAlgorithmException e) {
@@ -188,11 +188,11 @@ public final class LoopbackHub implements AutoCloseable {
         }
     }
 
-    static byte[] sha(String algorithm, byte[] data) {
+    public static byte[] sha(String algorithm, byte[] data) {
         return md(algorithm).digest(data);
     }
 
-    static String hex(byte[] b) {
+    public static String hex(byte[] b) {
         return HexFormat.of().formatHex(b);
     }
 

@@ -58,7 +58,7 @@ class TimmParityTest {
 
     @Test
     void huggingFaceLayoutGivesTheSameLogits() {
-        try (LoadedModel m = LoadedModel.load(null, hfDirectory())) {
+        try (LoadedModel m = LoadedModel.load((String) null, hfDirectory())) {
             String input = "vit_micro/input.safetensors";
             ModelOutputs out = ModelRunner.run(m.model(), m.manager(), Fixtures.tensor(input, "x"),
                     new Shape(Fixtures.shape(input, "x")), false);

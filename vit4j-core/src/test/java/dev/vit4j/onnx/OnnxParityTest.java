@@ -40,7 +40,7 @@ class OnnxParityTest {
         try (LoadedModel m = LoadedModel.load(Fixtures.path(fixture + "/config.json").toString(),
                 Fixtures.path(fixture + "/model.safetensors")); OnnxEngine onnx = new OnnxEngine(m, 1);
                 SafeTensors st = SafeTensors.open(Fixtures.path(expected))) {
-            ModelOutputs out = onnx.run(Fixtures.tensor(input, "x"), new Shape(Fixtures.shape(input, "x")), true);
+            ModelOutputs out = onnx.run(Fixtures.tensor(input, "x"), Fixtures.shape(input, "x"), true);
             double logits = Fixtures.maxAbsDiff(Fixtures.flatten(out.logits()), st.floats("logits"));
             double pre = Fixtures.maxAbsDiff(Fixtures.flatten(out.preLogits()), st.floats("pre_logits"));
             StringBuilder report = new StringBuilder(fixture + " (onnx): logits " + logits + ", pre_logits " + pre);
@@ -60,7 +60,7 @@ class OnnxParityTest {
             }
             assertEquals(keys, out.attention().size());
 
-            ModelOutputs plain = onnx.run(Fixtures.tensor(input, "x"), new Shape(Fixtures.shape(input, "x")), false);
+            ModelOutputs plain = onnx.run(Fixtures.tensor(input, "x"), Fixtures.shape(input, "x"), false);
             double plainLogits = Fixtures.maxAbsDiff(Fixtures.flatten(plain.logits()), st.floats("logits"));
             double plainPre = Fixtures.maxAbsDiff(Fixtures.flatten(plain.preLogits()), st.floats("pre_logits"));
             report.append("; fused kernels without attention outputs: logits ").append(plainLogits).append(", pre_logits ")
@@ -122,7 +122,7 @@ class OnnxParityTest {
                     x[i] = (float) Math.cos(i * 0.1);
                 }
                 Shape s = new Shape(2, 2, 24, 40);
-                ModelOutputs a = onnx.run(x, s, false);
+                ModelOutputs a = onnx.run(x, s.getShape(), false);
                 ModelOutputs b = dev.vit4j.inference.ModelRunner.run(m.model(), m.manager(), x, s, false);
                 assertTrue(Fixtures.maxAbsDiff(Fixtures.flatten(a.logits()), Fixtures.flatten(b.logits())) < 1e-4, arch);
             }

@@ -190,7 +190,7 @@ class TrainerTest {
         EpochRecord last = s.history.get(s.history.size() - 1);
         assertTrue(last.valTop1() > 0.9, "learns top versus bottom: " + s.history);
         assertEquals(1.0, last.valTop5(), 1e-9);
-        try (dev.vit4j.inference.LoadedModel m = dev.vit4j.inference.LoadedModel.load(null, dir.resolve("run/best"))) {
+        try (dev.vit4j.inference.LoadedModel m = dev.vit4j.inference.LoadedModel.load((String) null, dir.resolve("run/best"))) {
             assertTrue(m.model() instanceof dev.vit4j.models.Perceiver);
         }
     }

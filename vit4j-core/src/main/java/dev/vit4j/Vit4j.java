@@ -1,0 +1,239 @@
+package dev.vit4j;
+
+import dev.vit4j.hub.HubClient;
+import dev.vit4j.hub.HubModels;
+import dev.vit4j.hub.HubSettings;
+import dev.vit4j.hub.RepoRef;
+import dev.vit4j.image.EvalTransform;
+import dev.vit4j.image.ImageDecoder;
+import dev.vit4j.image.RgbImage;
+import dev.vit4j.inference.InferenceEngine;
+import dev.vit4j.inference.Labels;
+import dev.vit4j.inference.LoadedModel;
+import dev.vit4j.inference.ModelOutputs;
+import dev.vit4j.inference.Prediction;
+import dev.vit4j.inference.Predictor;
+import dev.vit4j.models.DataConfig;
+import dev.vit4j.models.ModelRegistry;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * vit4j as a library, in one line:
+ * <pre>{@code
+ * try (Vit4j model = Vit4j.load("timm/deit_tiny_patch16_224.fb_in1k")) {
+ *     List<Prediction> top5 = model.predict(image, 5);
+ *     float[] embedding = model.embed(image);
+ * }
+ * }</pre>
+ * {@code load} takes a Hub name ({@code timm/NAME.TAG}, {@code hf-hub:timm/...}, a transformers ViT repository such
+ * as {@code google/vit-base-patch16-224}, with {@code @REVISION} if wanted), a registered architecture (timm's
+ * default pretrained tag), or a model directory. Images are {@link Path}s, {@link BufferedImage}s, encoded
+ * {@code byte[]}s or {@link InputStream}s, preprocessed exactly as timm (or transformers, for its checkpoints) does.
+ * Instances are thread-safe: concurrent callers share one ONNX Runtime session; lists are run as batches.
+ */
+public final class Vit4j implements AutoCloseable {
+    /**
+     * How to run: {@code engine} "onnx" (ONNX Runtime, the fast default) or "torch" (PyTorch through DJL);
+     * {@code threads} for ONNX Runtime (0: every core); {@code batchSize} for lists; {@code hub} where the Hub and
+     * its cache are (default: the environment, as huggingface_hub reads it).
+     */
+    public record Options(String engine, int threads, int batchSize, HubSettings hub) {
+        public static Options defaults() {
+            return new Options("onnx", 0, 32, HubSettings.fromEnvironment());
+        }
+
+        public Options withEngine(String e) {
+            return new Options(e, threads, batchSize, hub);
+        }
+
+        public Options withThreads(int t) {
+            return new Options(engine, t, batchSize, hub);
+        }
+
+        public Options withHub(HubSettings h) {
+            return new Options(engine, threads, batchSize, h);
+        }
+    }
+
+    private final LoadedModel model;
+    private final InferenceEngine engine;
+    private final EvalTransform transform;
+    private final DataConfig data;
+    private final Options options;
+    private final Object torchLock = new Object();
+
+    private Vit4j(LoadedModel model, Options options) {
+        this.model = model;
+        this.options = options;
+        try {
+            this.engine = InferenceEngine.create(options.engine(), model, options.threads());
+        } catch (RuntimeException e) {
+            model.close();
+            throw e;
+        }
+        this.data = model.model().config().resolvedDataConfig();
+        this.transform = new EvalTransform(data);
+    }
+
+    public static Vit4j load(String model) {
+        return load(model, Options.defaults());
+    }
+
+    public static Vit4j load(String model, Options options) {
+        Path local = Path.of(model);
+        if (Files.isDirectory(local)) {
+            return new Vit4j(LoadedModel.load((String) null, local), options);
+        }
+        if (Files.isRegularFile(local)) {
+            throw new Vit4jException(model + " is a weights file: give its architecture, Vit4j.load(ARCH, path)");
+        }
+        HubClient client = new HubClient(options.hub());
+        HubModels.Resolved r = RepoRef.looksLike(model) ? HubModels.resolve(model, client)
+                : ModelRegistry.defaults().pretrained(model) != null ? HubModels.pretrained(model, client) : null;
+        if (r == null) {
+            throw new Vit4jException("unknown model '" + model + "': a Hub name (timm/NAME), an architecture with "
+                    + "pretrained weights, or a model directory");
+        }
+        return new Vit4j(LoadedModel.load(r.config(), r.weights()), options);
+    }
+
+    /** An architecture (registered name or config .json) and a weights file in any format vit4j reads. */
+    public static Vit4j load(String architecture, Path weights, Options options) {
+        return new Vit4j(LoadedModel.load(architecture, weights), options);
+    }
+
+    public String name() {
+        return model.model().config().name;
+    }
+
+    /** The class names, index by index (empty for a features-only model). */
+    public List<String> labels() {
+        Labels l = model.labels();
+        List<String> out = new ArrayList<>();
+        for (int i = 0; i < numClasses(); i++) {
+            out.add(l.name(i));
+        }
+        return out;
+    }
+
+    public int numClasses() {
+        return model.model().config().numClasses;
+    }
+
+    public int embeddingSize() {
+        return model.model().config().embedDim;
+    }
+
+    /** The preprocessing applied to every image (input size, interpolation, crop, mean, std). */
+    public DataConfig dataConfig() {
+        return data;
+    }
+
+    public List<Prediction> predict(Path image, int k) {
+        return predictAll(List.of(image), k).get(0);
+    }
+
+    public List<Prediction> predict(BufferedImage image, int k) {
+        return predictAll(List.of(image), k).get(0);
+    }
+
+    public List<Prediction> predict(byte[] encodedImage, int k) {
+        return predictAll(List.of(encodedImage), k).get(0);
+    }
+
+    public List<Prediction> predict(InputStream encodedImage, int k) {
+        return predictAll(List.of(encodedImage), k).get(0);
+    }
+
+    /** The top {@code k} classes of each image, run in batches; images of any of the accepted kinds. */
+    public List<List<Prediction>> predictAll(List<?> images, int k) {
+        if (numClasses() == 0) {
+            throw new Vit4jException(name() + " has no classifier (features only): use embed");
+        }
+        List<List<Prediction>> out = new ArrayList<>();
+        for (float[] logits : run(images, false)) {
+            out.add(Predictor.topK(logits, k, model.labels()));
+        }
+        return out;
+    }
+
+    /** timm's {@code forward_head(x, pre_logits=True)}: the pooled, normed features before the classifier. */
+    public float[] embed(Path image) {
+        return embedAll(List.of(image)).get(0);
+    }
+
+    public float[] embed(BufferedImage image) {
+        return embedAll(List.of(image)).get(0);
+    }
+
+    public float[] embed(byte[] encodedImage) {
+        return embedAll(List.of(encodedImage)).get(0);
+    }
+
+    public float[] embed(InputStream encodedImage) {
+        return embedAll(List.of(encodedImage)).get(0);
+    }
+
+    public List<float[]> embedAll(List<?> images) {
+        return run(images, true);
+    }
+
+    private List<float[]> run(List<?> images, boolean preLogits) {
+        List<float[]> out = new ArrayList<>();
+        int per = data.channels() * data.height() * data.width();
+        for (int from = 0; from < images.size(); from += options.batchSize()) {
+            List<?> part = images.subList(from, Math.min(images.size(), from + options.batchSize()));
+            float[] batch = new float[per * part.size()];
+            for (int i = 0; i < part.size(); i++) {
+                System.arraycopy(transform.apply(decode(part.get(i))), 0, batch, i * per, per);
+            }
+            long[] shape = {part.size(), data.channels(), data.height(), data.width()};
+            ModelOutputs result;
+            if (engine.name().equals("torch")) {
+                synchronized (torchLock) { // one DJL manager: one forward pass at a time
+                    result = engine.run(batch, shape, false);
+                }
+            } else {
+                result = engine.run(batch, shape, false);
+            }
+            out.addAll(List.of(preLogits ? result.preLogits() : result.logits()));
+        }
+        return out;
+    }
+
+    private static RgbImage decode(Object image) {
+        if (image instanceof Path p) {
+            return ImageDecoder.read(p);
+        }
+        if (image instanceof BufferedImage b) {
+            return ImageDecoder.toRgb(b);
+        }
+        if (image instanceof byte[] bytes) {
+            return ImageDecoder.read(bytes, "image (" + bytes.length + " bytes)");
+        }
+        if (image instanceof InputStream in) {
+            try {
+                return ImageDecoder.read(in.readAllBytes(), "image stream");
+            } catch (IOException e) {
+                throw new Vit4jException("cannot read the image stream: " + e.getMessage(), e);
+            }
+        }
+        throw new Vit4jException("not an image: " + (image == null ? "null"
+                : image.getClass().getName() + " (Path, BufferedImage, byte[] or InputStream)"));
+    }
+
+    @Override
+    public void close() {
+        try {
+            engine.close();
+        } finally {
+            model.close();
+        }
+    }
+}

@@ -1,0 +1,137 @@
+package dev.vit4j.hub;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.vit4j.Vit4jException;
+import dev.vit4j.models.Configs;
+import dev.vit4j.models.DataConfig;
+import dev.vit4j.models.ModelConfig;
+import dev.vit4j.models.ModelRegistry;
+import dev.vit4j.models.PretrainedConfig;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Models by name from the Hub: timm's ({@code timm/deit_tiny_patch16_224.fb_in1k}, {@code hf-hub:timm/...}, or an
+ * architecture and {@code --pretrained} for its default tag), with the registry's pretrained config; and Hugging Face
+ * {@code transformers} ViT repositories ({@code google/vit-base-patch16-224}) through their {@code config.json} and
+ * {@code preprocessor_config.json}. Weights are {@code model.safetensors}, else {@code pytorch_model.bin}.
+ */
+public final class HubModels {
+    /** The architecture with its pretrained config, and the weights file in the Hub cache. */
+    public record Resolved(ModelConfig config, Path weights) {
+    }
+
+    private static final List<String> WEIGHT_FILES = List.of("model.safetensors", "pytorch_model.bin");
+
+    private HubModels() {
+    }
+
+    /** {@code arch} or {@code arch.tag} from the registry's pretrained table (timm's {@code pretrained=True}). */
+    public static Resolved pretrained(String name, HubClient client) {
+        PretrainedConfig p = ModelRegistry.defaults().pretrained(name);
+        if (p == null) {
+            throw new Vit4jException("no pretrained weights for '" + name + "' (see `vit4j models --pretrained`)");
+        }
+        RepoRef ref = RepoRef.parse(p.hubId());
+        ModelConfig config = ModelRegistry.defaults().config(p);
+        config.name = p.name();
+        return new Resolved(config, weights(client, ref, p.hubFilename()));
+    }
+
+    /** A Hub repository id, with an optional {@code @revision}. */
+    public static Resolved resolve(String spec, HubClient client) {
+        RepoRef ref = RepoRef.parse(spec);
+        if (ref.repoId().startsWith("timm/")) {
+            String name = ref.repoId().substring("timm/".length());
+            PretrainedConfig known = knownTag(name);
+            if (known != null) {
+                ModelConfig config = ModelRegistry.defaults().config(known);
+                config.name = known.name();
+                return new Resolved(config, weights(client, ref, known.hubFilename()));
+            }
+            return new Resolved(timmConfig(client.download(ref, "config.json"), ref), weights(client, ref, null));
+        }
+        Path configFile = client.download(ref, "config.json");
+        client.downloadIfExists(ref, "preprocessor_config.json"); // beside config.json, where Configs.read looks
+        ModelConfig config = Configs.read(configFile);
+        config.name = ref.repoId();
+        return new Resolved(config, weights(client, ref, null));
+    }
+
+    private static PretrainedConfig knownTag(String name) {
+        int dot = name.indexOf('.');
+        if (dot < 0 || ModelRegistry.defaults().pretrained(name.substring(0, dot)) == null) {
+            return null;
+        }
+        try {
+            return ModelRegistry.defaults().pretrained(name);
+        } catch (Vit4jException unknownTag) {
+            return null; // a tag newer than the table: the repository's own config.json says what it is
+        }
+    }
+
+    /** timm's hub {@code config.json}: {@code architecture}, {@code num_classes} and its {@code pretrained_cfg}. */
+    private static ModelConfig timmConfig(Path file, RepoRef ref) {
+        JsonNode c;
+        try {
+            c = new ObjectMapper().readTree(file.toFile());
+        } catch (IOException e) {
+            throw new Vit4jException("invalid " + file + ": " + e.getMessage());
+        }
+        String arch = c.path("architecture").asText(null);
+        if (arch == null || !ModelRegistry.defaults().entries().containsKey(arch)) {
+            throw new Vit4jException(ref + " is a timm " + (arch == null ? "model without an architecture"
+                    : "'" + arch + "'") + ", which vit4j does not build (see `vit4j models`)");
+        }
+        ModelConfig config = ModelRegistry.defaults().config(arch);
+        config.name = ref.repoId().substring("timm/".length());
+        config.numClasses = c.path("num_classes").asInt(config.numClasses);
+        JsonNode pc = c.get("pretrained_cfg");
+        if (pc != null && pc.isObject()) {
+            DataConfig d = config.resolvedDataConfig();
+            config.dataConfig = new DataConfig(ints(pc.get("input_size"), d.inputSize()),
+                    pc.path("interpolation").asText(d.interpolation()), pc.path("crop_pct").asDouble(d.cropPct()),
+                    pc.path("crop_mode").asText(d.cropMode()), null, doubles(pc.get("mean"), d.mean()),
+                    doubles(pc.get("std"), d.std()));
+        }
+        return config.validate();
+    }
+
+    private static Path weights(HubClient client, RepoRef ref, String file) {
+        if (file != null) {
+            return client.download(ref, file);
+        }
+        for (String name : WEIGHT_FILES) {
+            Optional<Path> p = client.downloadIfExists(ref, name);
+            if (p.isPresent()) {
+                return p.get();
+            }
+        }
+        throw new Vit4jException(ref + " has neither " + String.join(" nor ", WEIGHT_FILES));
+    }
+
+    private static int[] ints(JsonNode n, int[] fallback) {
+        if (n == null || !n.isArray()) {
+            return fallback;
+        }
+        int[] out = new int[n.size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = n.get(i).asInt();
+        }
+        return out;
+    }
+
+    private static double[] doubles(JsonNode n, double[] fallback) {
+        if (n == null || !n.isArray()) {
+            return fallback;
+        }
+        double[] out = new double[n.size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = n.get(i).asDouble();
+        }
+        return out;
+    }
+}
