@@ -17,7 +17,7 @@ import picocli.CommandLine.Command;
 @Command(name = "vit4j", mixinStandardHelpOptions = true, scope = CommandLine.ScopeType.INHERIT, version = "vit4j 0.1.0",
         description = "Vision transformers for Java: ViT and CaiT with timm's weights and numbers.",
         subcommands = {ModelsCommand.class, PredictCommand.class, AttentionCommand.class, MadCommand.class,
-            TrainCommand.class, EvalCommand.class, ExportCommand.class, BenchCommand.class,
+            EmbedCommand.class, TrainCommand.class, EvalCommand.class, ExportCommand.class, BenchCommand.class, ConvertCommand.class,
             DemoCommand.class})
 public final class Main implements Runnable {
     public static final int BAD_INPUT = 2;

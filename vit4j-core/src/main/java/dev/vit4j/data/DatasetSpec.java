@@ -135,7 +135,8 @@ public final class DatasetSpec {
         return new ImageListDataset("folder " + dir, files, labels.stream().mapToInt(Integer::intValue).toArray(), classes);
     }
 
-    private static boolean looksLikeImage(Path p) {
+    /** By extension, as the folder datasets choose their files. */
+    public static boolean looksLikeImage(Path p) {
         String n = p.getFileName().toString().toLowerCase(Locale.ROOT);
         return IMAGE_EXTENSIONS.stream().anyMatch(n::endsWith);
     }

@@ -83,8 +83,11 @@ final class TorchCheckpoint {
         for (Object k : (List<?>) keys) {
             String key = String.valueOf(k);
             long numel = in.getLong();
+            if (numel < 0 || numel > in.remaining()) {
+                throw new Vit4jException(file + ": storage " + key + " runs past the end of the file (truncated?)");
+            }
             long bytes = numel * elementSize(types.getOrDefault(key, "Float"), file);
-            if (numel < 0 || bytes > in.remaining()) {
+            if (bytes > in.remaining()) {
                 throw new Vit4jException(file + ": storage " + key + " runs past the end of the file (truncated?)");
             }
             ByteBuffer slice = in.slice(in.position(), (int) bytes);
@@ -205,8 +208,9 @@ final class TorchCheckpoint {
     /** An entry's bytes, its declared size checked first so that a hostile header cannot ask for a huge buffer. */
     private static byte[] read(ZipFile zip, ZipEntry e, Path file) throws IOException {
         long size = e.getSize();
-        if (size > Integer.MAX_VALUE - 8) {
-            throw new Vit4jException(file + ": entry " + e.getName() + " is too large");
+        // Deflate expands at most ~1032:1; a larger claim is a forged header (a zip bomb), refused before allocating.
+        if (size > Integer.MAX_VALUE - 8 || size > 1100 * Files.size(file)) {
+            throw new Vit4jException(file + ": entry " + e.getName() + " claims " + size + " bytes; refused");
         }
         try (InputStream in = zip.getInputStream(e)) {
             byte[] b = in.readNBytes(size >= 0 ? (int) size : Integer.MAX_VALUE - 8);

@@ -17,6 +17,16 @@ public final class WeightFiles {
     }
 
     public static TensorSource open(Path file) {
+        try {
+            return openChecked(file);
+        } catch (IndexOutOfBoundsException | java.nio.BufferUnderflowException | ClassCastException | NullPointerException
+                | ArithmeticException | IllegalArgumentException | NegativeArraySizeException e) {
+            // The readers check what they can name; anything else a damaged file trips over is the same verdict.
+            throw new Vit4jException(file + " is corrupt (" + e.getClass().getSimpleName() + ")");
+        }
+    }
+
+    private static TensorSource openChecked(Path file) {
         if (!Files.isRegularFile(file)) {
             throw new Vit4jException("weights file not found: " + file);
         }

@@ -1,0 +1,35 @@
+package dev.vit4j.cli;
+
+import dev.vit4j.Vit4jException;
+import dev.vit4j.weights.WeightConversion;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+@Command(name = "convert", description = "Writes weights (.pth/.bin in torch.save's zip or legacy format, plain or "
+        + "wrapped; Google's .npz; Hugging Face safetensors) as float32 safetensors with timm's names. Pickles are read "
+        + "without running any of their code.")
+final class ConvertCommand implements Callable<Integer> {
+    @Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Parameters(index = "0", paramLabel = "IN", description = "The weights to convert.")
+    Path in;
+
+    @Parameters(index = "1", paramLabel = "OUT.safetensors", description = "Where to write them.")
+    Path out;
+
+    @Override
+    public Integer call() throws IOException {
+        if (!out.getFileName().toString().endsWith(".safetensors")) {
+            throw new Vit4jException("OUT must end in .safetensors: " + out);
+        }
+        int n = WeightConversion.toSafeTensors(in, out);
+        spec.commandLine().getOut().println(n + " tensors with timm's names: " + out);
+        spec.commandLine().getOut().flush();
+        return 0;
+    }
+}

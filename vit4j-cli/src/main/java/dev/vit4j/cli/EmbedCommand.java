@@ -1,0 +1,125 @@
+package dev.vit4j.cli;
+
+import dev.vit4j.Vit4jException;
+import dev.vit4j.data.DatasetSpec;
+import dev.vit4j.inference.InferenceEngine;
+import dev.vit4j.inference.LoadedModel;
+import dev.vit4j.inference.ModelOutputs;
+import dev.vit4j.inference.Predictor;
+import dev.vit4j.io.AtomicFiles;
+import dev.vit4j.io.NpyWriter;
+import dev.vit4j.models.DataConfig;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import java.util.stream.Stream;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+@Command(name = "embed", description = "Image embeddings: timm's forward_head(pre_logits=True), one row per image, "
+        + "as .npy (with a .txt of the image paths in row order) or CSV (path, then the values).")
+final class EmbedCommand implements Callable<Integer> {
+    @Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @picocli.CommandLine.Mixin
+    ModelOptions modelOptions = new ModelOptions();
+
+    @picocli.CommandLine.Mixin
+    EngineOptions engineOptions = new EngineOptions();
+
+    @Option(names = {"-o", "--output"}, required = true, description = "OUT.npy or OUT.csv.")
+    Path output;
+
+    @Option(names = "--batch-size", defaultValue = "32", description = "Images per forward pass (default 32).")
+    int batchSize;
+
+    @Parameters(arity = "1..*", paramLabel = "IMAGE_OR_DIR", description = "Images, or folders searched for images.")
+    List<Path> inputs;
+
+    @Override
+    public Integer call() throws IOException {
+        String name = output.getFileName().toString().toLowerCase(Locale.ROOT);
+        if (!name.endsWith(".npy") && !name.endsWith(".csv")) {
+            throw new Vit4jException("-o must end in .npy or .csv: " + output);
+        }
+        if (batchSize < 1) {
+            throw new Vit4jException("--batch-size must be at least 1");
+        }
+        List<Path> images = collect(inputs);
+        List<float[]> rows = new ArrayList<>();
+        try (LoadedModel loaded = modelOptions.load(spec.commandLine().getErr());
+                InferenceEngine engine = engineOptions.open(loaded);
+                Progress progress = images.size() > batchSize
+                        ? Progress.start(spec.commandLine().getErr(), "embed", images.size(), "images") : null) {
+            Predictor predictor = new Predictor(engine, loaded.labels());
+            DataConfig d = engine.config().resolvedDataConfig();
+            for (int start = 0; start < images.size(); start += batchSize) {
+                List<Path> chunk = images.subList(start, Math.min(images.size(), start + batchSize));
+                ModelOutputs out = engine.run(predictor.preprocess(chunk),
+                        new long[] {chunk.size(), d.channels(), d.height(), d.width()}, false);
+                rows.addAll(List.of(out.preLogits()));
+                if (progress != null) {
+                    progress.stepTo(start + chunk.size());
+                }
+            }
+        }
+        int dim = rows.get(0).length;
+        if (name.endsWith(".npy")) {
+            NpyWriter.write(output, rows, dim);
+            Path list = output.resolveSibling(output.getFileName().toString().replaceFirst("(?i)\\.npy$", ".txt"));
+            StringBuilder sb = new StringBuilder();
+            images.forEach(p -> sb.append(p).append('\n'));
+            AtomicFiles.writeString(list, sb.toString());
+            spec.commandLine().getOut().printf("%d × %d embeddings: %s (rows in the order of %s)%n", rows.size(), dim,
+                    output, list);
+        } else {
+            AtomicFiles.write(output, o -> {
+                StringBuilder header = new StringBuilder("path");
+                for (int j = 0; j < dim; j++) {
+                    header.append(",e").append(j);
+                }
+                o.write((header + "\n").getBytes(StandardCharsets.UTF_8));
+                for (int i = 0; i < rows.size(); i++) {
+                    StringBuilder line = new StringBuilder(csv(images.get(i).toString()));
+                    for (float v : rows.get(i)) {
+                        line.append(',').append(v);
+                    }
+                    o.write((line + "\n").getBytes(StandardCharsets.UTF_8));
+                }
+            });
+            spec.commandLine().getOut().printf("%d × %d embeddings: %s%n", rows.size(), dim, output);
+        }
+        spec.commandLine().getOut().flush();
+        return 0;
+    }
+
+    private static String csv(String s) {
+        return s.contains(",") || s.contains("\"") ? "\"" + s.replace("\"", "\"\"") + "\"" : s;
+    }
+
+    /** Files as given; folders walked for image files, sorted, so that rows come in a stable order. */
+    static List<Path> collect(List<Path> inputs) throws IOException {
+        List<Path> out = new ArrayList<>();
+        for (Path p : inputs) {
+            if (Files.isDirectory(p)) {
+                try (Stream<Path> walk = Files.walk(p)) {
+                    walk.filter(Files::isRegularFile).filter(DatasetSpec::looksLikeImage).sorted().forEach(out::add);
+                }
+            } else {
+                out.add(p);
+            }
+        }
+        if (out.isEmpty()) {
+            throw new Vit4jException("no images in " + inputs);
+        }
+        return out;
+    }
+}
