@@ -66,7 +66,6 @@ public final class Vit4j implements AutoCloseable {
     private final EvalTransform transform;
     private final DataConfig data;
     private final Options options;
-    private final Object torchLock = new Object();
 
     private Vit4j(LoadedModel model, Options options) {
         this.model = model;
@@ -194,14 +193,7 @@ public final class Vit4j implements AutoCloseable {
                 System.arraycopy(transform.apply(decode(part.get(i))), 0, batch, i * per, per);
             }
             long[] shape = {part.size(), data.channels(), data.height(), data.width()};
-            ModelOutputs result;
-            if (engine.name().equals("torch")) {
-                synchronized (torchLock) { // one DJL manager: one forward pass at a time
-                    result = engine.run(batch, shape, false);
-                }
-            } else {
-                result = engine.run(batch, shape, false);
-            }
+            ModelOutputs result = engine.run(batch, shape, false); // both engines take concurrent calls
             out.addAll(List.of(preLogits ? result.preLogits() : result.logits()));
         }
         return out;

@@ -28,7 +28,7 @@ final class ModelOptions {
 
     LoadedModel load(PrintWriter err) {
         if (weights != null) {
-            if (pretrained || model != null && RepoRef.looksLike(model) && !model.endsWith(".json")) {
+            if (pretrained || model != null && RepoRef.looksLike(model)) {
                 throw new Vit4jException("give either -w WEIGHTS or a pretrained model (-m timm/NAME, --pretrained), not both");
             }
             return LoadedModel.load(model, weights);

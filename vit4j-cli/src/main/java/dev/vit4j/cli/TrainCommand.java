@@ -206,6 +206,9 @@ final class TrainCommand implements Callable<Integer> {
             valData = parts[1];
         } else {
             valData = DatasetSpec.open(val != null ? val : data, DatasetSpec.Split.TEST);
+            if (valData == null && val != null) {
+                valData = DatasetSpec.open(val, DatasetSpec.Split.TRAIN); // --val names a whole folder: all of it validates
+            }
         }
         if (tc.initWeights != null || numClasses != null) {
             mc.numClasses = numClasses != null ? numClasses : trainData.classes().size();

@@ -99,4 +99,28 @@ class TrainingCommandsTest {
         var e = run("export", "-w", out.toString(), "--with-attention", "-o", dir.resolve("p.onnx").toString());
         assertEquals(0, e.code(), e.err());
     }
+
+    @Test
+    void fineTuningStartsFromAnyWeightsFileWithANewHead() throws Exception {
+        // A folder dataset of two classes, given whole as --val too (a folder without train/ and val/).
+        Path data = dir.resolve("folder");
+        for (String c : new String[] {"a", "b"}) {
+            java.nio.file.Files.createDirectories(data.resolve(c));
+            for (String img : new String[] {"landscape.png", "portrait.png", "gray.png", "small.png"}) {
+                java.nio.file.Files.copy(CliTest.FIXTURES.resolve("images/" + img), data.resolve(c).resolve(img));
+            }
+        }
+        Path out = dir.resolve("ft");
+        var r = run("train", "--config", CliTest.VIT, "--init", CliTest.FIXTURES.resolve("formats/vit_micro.pth").toString(),
+                "--data", "folder:" + data, "--val", "folder:" + data, "--epochs", "1", "-b", "4", "--layer-decay", "0.75",
+                "--img-size", "48", "-o", out.toString());
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("validating on folder"), "an explicit --val folder validates: " + r.out());
+        assertTrue(r.err().contains("starting from"), r.err());
+        var p = run("predict", "-w", out.toString(), CliTest.IMAGE);
+        assertEquals(0, p.code(), p.err());
+        assertTrue(p.out().contains("a (0)") || p.out().contains("b (1)"), "the new head's two classes: " + p.out());
+        CliTest.assertBadInput(run("train", "--config", CliTest.VIT, "--init", dir.resolve("none.pth").toString(),
+                "--data", "shapes:32:8", "-o", dir.resolve("x").toString()), "not found");
+    }
 }

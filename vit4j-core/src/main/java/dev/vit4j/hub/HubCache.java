@@ -14,6 +14,7 @@ import java.util.Optional;
  * CACHE/models--ORG--NAME/blobs/ETAG                      the content, named by its ETag (SHA-256 for LFS files)
  * CACHE/models--ORG--NAME/snapshots/COMMIT/FILE -> ../../blobs/ETAG
  * CACHE/models--ORG--NAME/refs/REVISION                   the commit a branch or tag pointed to
+ * CACHE/models--ORG--NAME/.no_exist/COMMIT/FILE          an empty file: the revision has no such file
  * CACHE/.locks/models--ORG--NAME/ETAG.lock                held while a blob is downloaded
  * </pre>
  */
@@ -64,6 +65,23 @@ public final class HubCache {
                     : Optional.empty();
         } catch (IOException e) {
             return Optional.empty();
+        }
+    }
+
+    /** Whether a lookup online found that the revision has no such file (then offline it is known to be absent). */
+    boolean knownMissing(RepoRef ref, String file) {
+        return commit(ref).map(c -> Files.exists(repo(ref).resolve(".no_exist").resolve(c).resolve(file))).orElse(false);
+    }
+
+    void recordMissing(RepoRef ref, String commit, String file) throws IOException {
+        if (commit == null || !commit.matches("[0-9a-f]{40}")) {
+            return;
+        }
+        writeRef(ref, commit);
+        Path marker = repo(ref).resolve(".no_exist").resolve(commit).resolve(file);
+        Files.createDirectories(marker.getParent());
+        if (!Files.exists(marker)) {
+            Files.createFile(marker);
         }
     }
 

@@ -96,11 +96,11 @@ public final class HubClient {
         }
         if (settings.offline()) {
             Optional<Path> cached = cache.cached(ref, file);
-            if (cached.isEmpty() && cache.commit(ref).isPresent() && file.endsWith(".json")) {
-                return Optional.empty(); // the repository is cached; the optional file is not part of it
+            if (cached.isPresent() || cache.knownMissing(ref, file)) {
+                return cached;
             }
-            return Optional.of(cached.orElseThrow(() -> new Vit4jException("HF_HUB_OFFLINE is set and " + file + " of "
-                    + ref + " is not in the cache " + cache.root() + " (download it once online)")));
+            throw new Vit4jException("HF_HUB_OFFLINE is set and " + file + " of " + ref + " is not in the cache "
+                    + cache.root() + " (download it once online)");
         }
         Metadata meta;
         try {
@@ -114,10 +114,11 @@ public final class HubClient {
             throw new Vit4jException("cannot reach " + settings.endpoint() + " for " + ref + " after "
                     + (settings.retries() + 1) + " attempts: " + e.getMessage());
         }
-        if (meta == null) {
-            return Optional.empty();
-        }
         try {
+            if (meta.etag == null) {
+                cache.recordMissing(ref, meta.commit, file);
+                return Optional.empty();
+            }
             cache.writeRef(ref, meta.commit);
             Path pointer = cache.snapshot(ref, meta.commit, file);
             if (Files.isRegularFile(pointer)) {
@@ -194,7 +195,8 @@ public final class HubClient {
                 continue;
             }
             if (status == 404 && "EntryNotFound".equals(r.headers().firstValue("X-Error-Code").orElse(""))) {
-                return null;
+                String commit = r.headers().firstValue("X-Repo-Commit").orElse(null);
+                return new Metadata(commit, null, null, -1); // recorded, as huggingface_hub does, for offline use
             }
             refuse(ref, file, status, r.headers().firstValue("X-Error-Code").orElse(""));
             String commit = r.headers().firstValue("X-Repo-Commit").orElseThrow(() -> new Vit4jException(

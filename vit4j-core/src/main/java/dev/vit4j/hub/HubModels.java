@@ -75,9 +75,10 @@ public final class HubModels {
 
     /** timm's hub {@code config.json}: {@code architecture}, {@code num_classes} and its {@code pretrained_cfg}. */
     private static ModelConfig timmConfig(Path file, RepoRef ref) {
+        ObjectMapper json = new ObjectMapper();
         JsonNode c;
         try {
-            c = new ObjectMapper().readTree(file.toFile());
+            c = json.readTree(file.toFile());
         } catch (IOException e) {
             throw new Vit4jException("invalid " + file + ": " + e.getMessage());
         }
@@ -92,10 +93,10 @@ public final class HubModels {
         JsonNode pc = c.get("pretrained_cfg");
         if (pc != null && pc.isObject()) {
             DataConfig d = config.resolvedDataConfig();
-            config.dataConfig = new DataConfig(ints(pc.get("input_size"), d.inputSize()),
+            config.dataConfig = new DataConfig(orElse(json, pc.get("input_size"), int[].class, d.inputSize()),
                     pc.path("interpolation").asText(d.interpolation()), pc.path("crop_pct").asDouble(d.cropPct()),
-                    pc.path("crop_mode").asText(d.cropMode()), null, doubles(pc.get("mean"), d.mean()),
-                    doubles(pc.get("std"), d.std()));
+                    pc.path("crop_mode").asText(d.cropMode()), null, orElse(json, pc.get("mean"), double[].class, d.mean()),
+                    orElse(json, pc.get("std"), double[].class, d.std()));
         }
         return config.validate();
     }
@@ -113,25 +114,7 @@ public final class HubModels {
         throw new Vit4jException(ref + " has neither " + String.join(" nor ", WEIGHT_FILES));
     }
 
-    private static int[] ints(JsonNode n, int[] fallback) {
-        if (n == null || !n.isArray()) {
-            return fallback;
-        }
-        int[] out = new int[n.size()];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = n.get(i).asInt();
-        }
-        return out;
-    }
-
-    private static double[] doubles(JsonNode n, double[] fallback) {
-        if (n == null || !n.isArray()) {
-            return fallback;
-        }
-        double[] out = new double[n.size()];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = n.get(i).asDouble();
-        }
-        return out;
+    private static <T> T orElse(ObjectMapper json, JsonNode n, Class<T> type, T fallback) {
+        return n == null || !n.isArray() ? fallback : json.convertValue(n, type);
     }
 }

@@ -20,12 +20,15 @@ public record RepoRef(String repoId, String revision) {
         }
     }
 
-    /** Whether {@code spec} names a Hub repository rather than a registered name or a local file. */
+    /**
+     * Whether {@code spec} names a Hub repository rather than a registered name or a local file: {@code hf-hub:…},
+     * or ORG/NAME that is not an existing path nor a {@code .json} config.
+     */
     public static boolean looksLike(String spec) {
         String s = strip(spec);
         int at = s.indexOf('@');
         return spec.startsWith("hf-hub:") || ID.matcher(at < 0 ? s : s.substring(0, at)).matches()
-                && !java.nio.file.Files.exists(java.nio.file.Path.of(spec));
+                && !s.endsWith(".json") && !java.nio.file.Files.exists(java.nio.file.Path.of(spec));
     }
 
     public static RepoRef parse(String spec) {

@@ -83,6 +83,10 @@ class HubClientTest {
         int requests = hub.log().size();
         assertTrue(Files.isRegularFile(offline.download(REPO, "model.safetensors")));
         assertEquals(requests, hub.log().size(), "offline makes no request");
+        assertTrue(client().downloadIfExists(REPO, "pytorch_model.bin").isEmpty());
+        assertTrue(Files.exists(cacheDir.resolve("models--timm--vit_micro.test/.no_exist/" + commit + "/pytorch_model.bin")));
+        assertTrue(offline.downloadIfExists(REPO, "pytorch_model.bin").isEmpty(), "known absent, as huggingface_hub records");
+        assertThrows(Vit4jException.class, () -> offline.downloadIfExists(REPO, "preprocessor_config.json"));
     }
 
     @Test
