@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Writes Fashion-MNIST as an image-folder dataset upscaled for ImageNet models (PIL bicubic, RGB PNG).
 
-    tools/fashion_mnist_folder.py OUT [--size 224] [--train-per-class 100] [--val-per-class 50]
+    tools/fashion_mnist_folder.py OUT [--size 224] [--train-per-class 100] [--val-per-class 50] [--classes 5-9]
 
 OUT/train/CLASS/NNNNN.png and OUT/val/CLASS/NNNNN.png, the first N images of each class of the training and test
 files (Debian's dataset-fashion-mnist), for `vit4j train --data folder:OUT/train --val folder:OUT/val`.
@@ -27,11 +27,11 @@ def read(prefix):
     return [(pixels[i * h * w:(i + 1) * h * w], labels[i]) for i in range(n)], (w, h)
 
 
-def write(out, prefix, per_class, size):
+def write(out, prefix, per_class, size, classes):
     images, (w, h) = read(prefix)
     counts = [0] * len(CLASSES)
     for i, (px, label) in enumerate(images):
-        if counts[label] >= per_class:
+        if label not in classes or counts[label] >= per_class:
             continue
         counts[label] += 1
         d = out / CLASSES[label]
@@ -47,9 +47,12 @@ def main():
     ap.add_argument("--size", type=int, default=224)
     ap.add_argument("--train-per-class", type=int, default=100)
     ap.add_argument("--val-per-class", type=int, default=50)
+    ap.add_argument("--classes", default="0-9", help="a range of class indices, e.g. 0-4")
     a = ap.parse_args()
-    write(a.out / "train", "train", a.train_per_class, a.size)
-    write(a.out / "val", "t10k", a.val_per_class, a.size)
+    lo, hi = (int(x) for x in a.classes.split("-"))
+    classes = set(range(lo, hi + 1))
+    write(a.out / "train", "train", a.train_per_class, a.size, classes)
+    write(a.out / "val", "t10k", a.val_per_class, a.size, classes)
 
 
 if __name__ == "__main__":

@@ -57,6 +57,9 @@ public final class Main implements Runnable {
                 err.println("vit4j: " + ex.getMessage());
                 return BAD_INPUT;
             }
+            if (ex instanceof java.io.UncheckedIOException u) {
+                ex = u.getCause(); // from library code that cannot declare it (the Hub cache, the Java API)
+            }
             if (ex instanceof IOException io) {
                 // The machine's fault, not the input's nor vit4j's (a full disk, a read-only or vanished directory):
                 // one line naming what failed. Outputs are written atomically, so what was there before is intact.

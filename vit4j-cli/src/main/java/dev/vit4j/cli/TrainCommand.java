@@ -7,6 +7,7 @@ import dev.vit4j.data.DatasetSpec;
 import dev.vit4j.data.Subset;
 import dev.vit4j.hub.HubModels;
 import dev.vit4j.hub.RepoRef;
+import dev.vit4j.models.DataConfig;
 import dev.vit4j.models.ModelConfig;
 import dev.vit4j.models.ModelRegistry;
 import dev.vit4j.training.EpochRecord;
@@ -16,6 +17,7 @@ import dev.vit4j.training.TrainerState;
 import dev.vit4j.training.TrainingListener;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -161,37 +163,7 @@ final class TrainCommand implements Callable<Integer> {
             throw new Vit4jException("give the model with --model NAME or --config FILE");
         }
         TrainConfig tc = trainConfig();
-        ModelConfig mc;
-        if (pretrained || model != null && RepoRef.looksLike(model) && config == null) {
-            ModelOptions hub = new ModelOptions();
-            hub.model = model;
-            hub.pretrained = pretrained;
-            HubModels.Resolved r = hub.resolve(spec.commandLine().getErr());
-            mc = r.config();
-            tc.initWeights = r.weights().toString();
-        } else {
-            mc = ModelRegistry.defaults().config(config != null ? config.toString() : model);
-        }
-        if (init != null) {
-            if (tc.initWeights != null) {
-                throw new Vit4jException("give either --init WEIGHTS or a pretrained model, not both");
-            }
-            if (!java.nio.file.Files.isRegularFile(init)) {
-                throw new Vit4jException("weights file not found: " + init);
-            }
-            tc.initWeights = init.toString();
-        }
-        if (normalize == null && tc.initWeights != null) {
-            tc.normalize = "model"; // pretrained weights expect the statistics they were trained with
-        }
-        if (imgSize != null) {
-            mc.imgSize = new int[] {imgSize, imgSize};
-            if (mc.dataConfig != null) {
-                var d = mc.dataConfig;
-                mc.dataConfig = new dev.vit4j.models.DataConfig(new int[] {d.channels(), imgSize, imgSize}, d.interpolation(),
-                        d.cropPct(), d.cropMode(), null, d.mean(), d.std());
-            }
-        }
+        ModelConfig mc = modelConfig(tc);
         if (dropPath != null) {
             mc.dropPathRate = dropPath;
         }
@@ -238,6 +210,45 @@ final class TrainCommand implements Callable<Integer> {
         out.println("history: " + output.resolve("history.csv") + ", " + output.resolve("learning_curves.png"));
         out.flush();
         return 0;
+    }
+
+    /**
+     * The architecture, and where its starting weights come from: a Hub name or --pretrained (downloaded), --init (a
+     * file), else none; with --img-size, the input size changed (position tables are resampled when loading).
+     */
+    private ModelConfig modelConfig(TrainConfig tc) {
+        ModelConfig mc;
+        if (pretrained || model != null && RepoRef.looksLike(model) && config == null) {
+            ModelOptions hub = new ModelOptions();
+            hub.model = model;
+            hub.pretrained = pretrained;
+            HubModels.Resolved r = hub.resolve(spec.commandLine().getErr());
+            mc = r.config();
+            tc.initWeights = r.weights().toString();
+        } else {
+            mc = ModelRegistry.defaults().config(config != null ? config.toString() : model);
+        }
+        if (init != null) {
+            if (tc.initWeights != null) {
+                throw new Vit4jException("give either --init WEIGHTS or a pretrained model, not both");
+            }
+            if (!Files.isRegularFile(init)) {
+                throw new Vit4jException("weights file not found: " + init);
+            }
+            tc.initWeights = init.toString();
+        }
+        if (normalize == null && tc.initWeights != null) {
+            tc.normalize = "model"; // pretrained weights expect the statistics they were trained with
+        }
+        if (imgSize != null) {
+            mc.imgSize = new int[] {imgSize, imgSize};
+            DataConfig d = mc.dataConfig;
+            if (d != null) {
+                mc.dataConfig = new DataConfig(new int[] {d.channels(), imgSize, imgSize}, d.interpolation(), d.cropPct(),
+                        d.cropMode(), null, d.mean(), d.std());
+            }
+        }
+        return mc;
     }
 
     TrainConfig trainConfig() {

@@ -134,7 +134,7 @@ public final class HubClient {
             }
             return Optional.of(cache.link(ref, meta.commit, file, meta.etag));
         } catch (IOException e) {
-            throw new Vit4jException("cannot write the Hub cache " + cache.root() + ": " + e.getMessage(), e);
+            throw new java.io.UncheckedIOException(e); // the machine's fault (a full disk): not the user's input
         }
     }
 
