@@ -4,11 +4,9 @@ import dev.vit4j.Vit4jException;
 import dev.vit4j.data.DatasetSpec;
 import dev.vit4j.inference.InferenceEngine;
 import dev.vit4j.inference.LoadedModel;
-import dev.vit4j.inference.ModelOutputs;
 import dev.vit4j.inference.Predictor;
 import dev.vit4j.io.AtomicFiles;
 import dev.vit4j.io.NpyWriter;
-import dev.vit4j.models.DataConfig;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -60,12 +58,9 @@ final class EmbedCommand implements Callable<Integer> {
                 Progress progress = images.size() > batchSize
                         ? Progress.start(spec.commandLine().getErr(), "embed", images.size(), "images") : null) {
             Predictor predictor = new Predictor(engine, loaded.labels());
-            DataConfig d = engine.config().resolvedDataConfig();
             for (int start = 0; start < images.size(); start += batchSize) {
                 List<Path> chunk = images.subList(start, Math.min(images.size(), start + batchSize));
-                ModelOutputs out = engine.run(predictor.preprocess(chunk),
-                        new long[] {chunk.size(), d.channels(), d.height(), d.width()}, false);
-                rows.addAll(List.of(out.preLogits()));
+                rows.addAll(List.of(predictor.run(chunk).preLogits()));
                 if (progress != null) {
                     progress.stepTo(start + chunk.size());
                 }

@@ -36,10 +36,14 @@ public final class Predictor {
         return batch;
     }
 
-    public List<List<Prediction>> predict(List<Path> images, int k) {
-        float[] batch = preprocess(images);
-        ModelOutputs out = engine.run(batch, new long[] {images.size(), data.channels(), data.height(), data.width()},
+    /** The images preprocessed and run as one batch: logits and pre-logits (embeddings). */
+    public ModelOutputs run(List<Path> images) {
+        return engine.run(preprocess(images), new long[] {images.size(), data.channels(), data.height(), data.width()},
                 false);
+    }
+
+    public List<List<Prediction>> predict(List<Path> images, int k) {
+        ModelOutputs out = run(images);
         List<List<Prediction>> result = new ArrayList<>();
         for (float[] logits : out.logits()) {
             result.add(topK(logits, k, labels));
