@@ -1,5 +1,7 @@
 package dev.vit4j.hub;
 
+import dev.vit4j.io.AtomicFiles;
+
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -90,10 +92,7 @@ public final class HubCache {
             return;
         }
         Path refFile = repo(ref).resolve("refs").resolve(ref.revision());
-        Files.createDirectories(refFile.getParent());
-        Path tmp = refFile.resolveSibling(refFile.getFileName() + "." + ProcessHandle.current().pid() + ".tmp");
-        Files.writeString(tmp, commit, StandardCharsets.UTF_8);
-        Files.move(tmp, refFile, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        AtomicFiles.writeString(refFile, commit); // a unique temporary name: threads of one process write it too
     }
 
     /** snapshots/COMMIT/FILE → ../../blobs/ETAG (relative, so a moved cache keeps working), replaced atomically. */

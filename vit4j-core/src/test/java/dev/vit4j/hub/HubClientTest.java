@@ -113,7 +113,17 @@ class HubClientTest {
         assertArrayEquals(weights, Files.readAllBytes(got));
         List<String> ranged = hub.log().stream().filter(l -> l.startsWith("GET /cdn/") && l.contains("bytes=")).toList();
         assertEquals(2, ranged.size(), hub.log().toString());
-        assertTrue(ranged.get(0).endsWith("bytes=" + (weights.length / 2) + "-"), ranged.toString());
+        // Each resume starts after what arrived before the cut: more than nothing, at most the half that was sent
+        // (a reset socket may drop what the kernel still buffered, so the exact offset is not fixed).
+        long first = rangeStart(ranged.get(0));
+        long second = rangeStart(ranged.get(1));
+        assertTrue(first > 0 && first <= weights.length / 2, ranged.toString());
+        assertTrue(second > first && second <= first + (weights.length - first) / 2, ranged.toString());
+    }
+
+    private static long rangeStart(String logLine) {
+        String from = logLine.substring(logLine.indexOf("bytes=") + 6);
+        return Long.parseLong(from.substring(0, from.indexOf('-')));
     }
 
     @Test
