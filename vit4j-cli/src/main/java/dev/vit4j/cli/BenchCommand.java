@@ -49,7 +49,7 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--batch", split = ",", defaultValue = "1,8", description = "Batch sizes (default 1,8).")
     List<Integer> batches;
 
-    @Option(names = "--engine", split = ",", defaultValue = "onnx,torch", description = "Engines: onnx, torch.")
+    @Option(names = "--engine", split = ",", defaultValue = "onnx,torch", description = "Engines: onnx, onnx-int8, torch.")
     List<String> engines;
 
     @Option(names = "--anchor", description = "An .onnx file to run with ONNX Runtime side by side (e.g. a torch.onnx export).")

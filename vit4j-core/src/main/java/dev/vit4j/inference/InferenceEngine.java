@@ -2,7 +2,8 @@ package dev.vit4j.inference;
 
 /**
  * Runs a loaded model on a preprocessed batch. Two implementations: {@link TorchEngine} (DJL + PyTorch,
- * the training path) and {@link OnnxEngine} (the same model exported to ONNX, on ONNX Runtime).
+ * the training path) and {@link OnnxEngine} (the same model exported to ONNX, on ONNX Runtime; float32 or
+ * with int8 weights).
  */
 public interface InferenceEngine extends AutoCloseable {
     /** {@code batch}: B × C × H × W row-major, {@code shape} those four sizes. */
@@ -16,12 +17,13 @@ public interface InferenceEngine extends AutoCloseable {
     @Override
     void close();
 
-    /** "onnx" or "torch". */
+    /** "onnx", "onnx-int8" or "torch". */
     static InferenceEngine create(String name, LoadedModel model, int threads) {
         return switch (name) {
             case "onnx" -> new OnnxEngine(model, threads);
+            case "onnx-int8" -> new OnnxEngine(model, threads, dev.vit4j.onnx.Quantization.INT8_DYNAMIC);
             case "torch" -> new TorchEngine(model);
-            default -> throw new dev.vit4j.Vit4jException("unknown engine '" + name + "' (onnx or torch)");
+            default -> throw new dev.vit4j.Vit4jException("unknown engine '" + name + "' (onnx, onnx-int8 or torch)");
         };
     }
 }

@@ -5,6 +5,7 @@ import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
+import dev.vit4j.onnx.Quantization;
 import dev.vit4j.weights.FloatTensor;
 import java.nio.FloatBuffer;
 import java.util.LinkedHashMap;
@@ -13,19 +14,26 @@ import java.util.Map;
 /**
  * The model exported by vit4j's own ONNX writer, with ONNX Runtime's fused kernels, and run by ONNX
  * Runtime with all graph optimizations on the process's shared thread pool. Sessions are built once and
- * reused (a second one, with attention outputs, only when first asked for).
+ * reused (a second one, with attention outputs, only when first asked for). With
+ * {@link Quantization#INT8_DYNAMIC} the Linear layers run on int8 weights (engine "onnx-int8").
  */
 public final class OnnxEngine implements InferenceEngine {
     private final LoadedModel model;
     private final int threads;
+    private final Quantization quantization;
     private final OrtEnvironment env = OnnxRuntimeEnvironment.get();
     private OrtSession plain;
     private OrtSession withAttention;
 
     public OnnxEngine(LoadedModel model, int threads) {
+        this(model, threads, Quantization.NONE);
+    }
+
+    public OnnxEngine(LoadedModel model, int threads, Quantization quantization) {
         this.model = model;
         this.threads = threads;
-        this.plain = session(model.model().toOnnx(false, true));
+        this.quantization = quantization;
+        this.plain = session(model.model().toOnnx(false, true, quantization));
     }
 
     private OrtSession session(byte[] onnx) {
@@ -39,7 +47,7 @@ public final class OnnxEngine implements InferenceEngine {
     @Override
     public ModelOutputs run(float[] batch, long[] shape, boolean attention) {
         if (attention && withAttention == null) {
-            withAttention = session(model.model().toOnnx(true, true));
+            withAttention = session(model.model().toOnnx(true, true, quantization));
         }
         OrtSession s = attention ? withAttention : plain;
         try (OnnxTensor input = OnnxTensor.createTensor(env, FloatBuffer.wrap(batch), shape);
@@ -71,7 +79,7 @@ public final class OnnxEngine implements InferenceEngine {
 
     @Override
     public String name() {
-        return "onnx";
+        return quantization == Quantization.NONE ? "onnx" : "onnx-int8";
     }
 
     @Override

@@ -158,7 +158,7 @@ public final class Perceiver extends VisionModel {
         int dim = config.embedDim;
         String position = posEmbed != null
                 ? g.initializer("pos_embed", posEmbed.shape().getShape(), posEmbed.array().toFloatArray())
-                : posProj.export(g, g.initializer("fourier_features", fourierFeatures.shape().getShape(),
+                : posProj.export(e, g.initializer("fourier_features", fourierFeatures.shape().getShape(),
                         fourierFeatures.array().toFloatArray()));
         String x = g.node("Add", new String[] {patchEmbed.export(g, pixels), position});
         String latent = g.expandToBatch(g.initializer("latents", latents.shape().getShape(), latents.array().toFloatArray()),
@@ -168,7 +168,7 @@ public final class Perceiver extends VisionModel {
             e.suffix(iterationSuffix(k));
             Stage s = k == 0 ? first : rest;
             PendingResidual stream = PendingResidual.of(s.cross().export(e, latent,
-                    keysValues.computeIfAbsent(s.cross(), c -> c.exportKeysValues(g, x, dim)), "cross_attention", dim));
+                    keysValues.computeIfAbsent(s.cross(), c -> c.exportKeysValues(e, x, dim)), "cross_attention", dim));
             for (TransformerBlock block : s.blocks()) {
                 stream = block.export(e, stream, dim, false);
             }

@@ -6,6 +6,7 @@ import dev.vit4j.nn.Linear;
 import dev.vit4j.nn.Module;
 import dev.vit4j.onnx.OnnxExport;
 import dev.vit4j.onnx.OnnxGraph;
+import dev.vit4j.onnx.Quantization;
 
 /**
  * A model that maps an image batch (B × C × H × W) to pre-logits features (B × D) and logits (B × classes),
@@ -57,11 +58,16 @@ public abstract class VisionModel extends Module {
      * {@code com.microsoft} operators (attention, residual add + LayerNorm) and runs on ONNX Runtime only.
      */
     public final byte[] toOnnx(boolean withAttention, boolean onnxRuntimeKernels) {
+        return toOnnx(withAttention, onnxRuntimeKernels, Quantization.NONE);
+    }
+
+    /** As {@link #toOnnx(boolean, boolean)}, with the weights of every Linear stored as {@code quantization} says. */
+    public final byte[] toOnnx(boolean withAttention, boolean onnxRuntimeKernels, Quantization quantization) {
         OnnxGraph g = new OnnxGraph(config.name == null ? "vit4j" : config.name);
-        OnnxExport e = new OnnxExport(g, withAttention, onnxRuntimeKernels);
+        OnnxExport e = new OnnxExport(g, withAttention, onnxRuntimeKernels, quantization);
         String x = g.input("pixel_values", OnnxGraph.BATCH, config.inChans, config.height(), config.width());
         String pre = exportPreLogits(e, x);
-        String logits = head == null ? pre : head.export(g, pre);
+        String logits = head == null ? pre : head.export(e, pre);
         g.output(logits, "logits", OnnxGraph.BATCH, outputSize());
         g.output(pre, "pre_logits", OnnxGraph.BATCH, config.embedDim);
         e.attentionOutputs().forEach((name, tensor) -> g.outputUnshaped(tensor, name));

@@ -3,6 +3,7 @@ package dev.vit4j.nn;
 import ai.djl.ndarray.NDArray;
 import dev.vit4j.onnx.OnnxExport;
 import dev.vit4j.onnx.OnnxGraph;
+import dev.vit4j.onnx.Quantization;
 
 /**
  * Multi-head self-attention with a fused qkv projection (timm's {@code Attention}): softmax(q·kᵀ/√d)·v.
@@ -31,22 +32,30 @@ public final class Attention extends Module {
     /**
      * The residual branch {@code stream + γ·attention(x)} ({@code layerScale} γ may be null). Without attention outputs, on ONNX Runtime,
      * the qkv projection, the heads' softmax(q·kᵀ/√d)·v and the merge are its one fused {@code Attention}
-     * kernel; otherwise explicit nodes that expose the attention probabilities.
+     * kernel ({@code QAttention} with int8 weights); otherwise explicit nodes that expose the attention
+     * probabilities.
      */
     public PendingResidual export(OnnxExport e, String x, long dim, Parameter layerScale, String stream) {
         OnnxGraph g = e.graph();
         String merged;
-        if (e.onnxRuntimeKernels() && !e.withAttention()) {
+        if (e.onnxRuntimeKernels() && !e.withAttention() && e.quantization() == Quantization.INT8_DYNAMIC
+                && scale == (float) Math.pow(dim / heads, -0.5)) {
+            // QAttention has no scale attribute: it always divides by √head_dim, as timm does.
+            String[] q = g.nodeOutputs("DynamicQuantizeLinear", new String[] {x}, 3);
+            String[] w = qkv.int8WeightTransposed(g);
+            merged = g.microsoftNode("QAttention", new String[] {q[0], w[0], qkv.biasOrZeros(g), q[1], w[1], "", q[2]},
+                    new int[] {0}, OnnxGraph.Attr.of("num_heads", (long) heads))[0];
+        } else if (e.onnxRuntimeKernels() && !e.withAttention()) {
             merged = g.microsoftNode("Attention", new String[] {x, qkv.weightTransposed(g), qkv.biasOrZeros(g)},
                     new int[] {0}, OnnxGraph.Attr.of("num_heads", (long) heads), OnnxGraph.Attr.of("scale", scale))[0];
         } else {
-            String[] qkvHeads = Heads.qkv(g, qkv.export(g, x), heads, dim, scale);
+            String[] qkvHeads = Heads.qkv(g, qkv.exportScoreProjection(e, x), heads, dim, scale);
             String attn = g.node("Softmax", new String[] {Heads.scores(g, qkvHeads[0], qkvHeads[1])},
                     OnnxGraph.Attr.of("axis", -1L));
             e.attention(AttentionRecorder.ATTENTION, path(), attn);
             merged = Heads.merge(g, g.node("MatMul", new String[] {attn, qkvHeads[2]}), dim);
         }
-        return proj.exportResidual(g, merged, layerScale, stream);
+        return proj.exportResidual(e, merged, layerScale, stream);
     }
 
     public NDArray forward(NDArray x, ForwardContext ctx) {

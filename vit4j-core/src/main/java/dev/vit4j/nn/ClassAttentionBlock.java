@@ -36,7 +36,7 @@ public final class ClassAttentionBlock extends Module {
         String u = g.node("Concat", new String[] {cls, patches}, OnnxGraph.Attr.of("axis", 1L));
         String a = LayerScale.export(g, attn.export(e, norm1.export(g, u), dim), gamma1, path() + ".gamma_1");
         cls = g.node("Add", new String[] {cls, a});
-        String m = LayerScale.export(g, mlp.export(g, norm2.export(g, cls)), gamma2, path() + ".gamma_2");
+        String m = LayerScale.export(g, mlp.export(e, norm2.export(g, cls)), gamma2, path() + ".gamma_2");
         return g.node("Add", new String[] {cls, m});
     }
 

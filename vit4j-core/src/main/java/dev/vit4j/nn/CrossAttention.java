@@ -70,20 +70,21 @@ public class CrossAttention extends Module {
         return Dropout.apply(proj.forward(Heads.merge(attn.matMul(value))), projDrop, ctx);
     }
 
-    /** ONNX: {@code latent} B × L × D (already expanded over the batch), {@code data} B × N × D. */
     /** {@link #keysValues} as graph nodes: {key, value}. */
-    public String[] exportKeysValues(OnnxGraph g, String data, long dim) {
-        return new String[] {Heads.split(g, k.export(g, data), heads, dim / heads),
-            Heads.split(g, v.export(g, data), heads, dim / heads)};
+    public String[] exportKeysValues(OnnxExport e, String data, long dim) {
+        OnnxGraph g = e.graph();
+        return new String[] {Heads.split(g, k.exportScoreProjection(e, data), heads, dim / heads),
+            Heads.split(g, v.export(e, data), heads, dim / heads)};
     }
 
+    /** ONNX: {@code latent} B × L × D (already expanded over the batch), {@code data} B × N × D. */
     public String export(OnnxExport e, String latent, String data, String recordAs, long dim) {
-        return export(e, latent, exportKeysValues(e.graph(), data, dim), recordAs, dim);
+        return export(e, latent, exportKeysValues(e, data, dim), recordAs, dim);
     }
 
     public String export(OnnxExport e, String latent, String[] keysValues, String recordAs, long dim) {
         OnnxGraph g = e.graph();
-        String query = g.node("Mul", new String[] {Heads.split(g, q.export(g, latent), heads, dim / heads),
+        String query = g.node("Mul", new String[] {Heads.split(g, q.exportScoreProjection(e, latent), heads, dim / heads),
             g.scalar(scale)});
         String key = keysValues[0];
         String value = keysValues[1];
@@ -93,6 +94,6 @@ public class CrossAttention extends Module {
         } else {
             e.attentionAs(AttentionRecorder.ATTENTION, recordAs, attn);
         }
-        return proj.export(g, Heads.merge(g, g.node("MatMul", new String[] {attn, value}), dim));
+        return proj.export(e, Heads.merge(g, g.node("MatMul", new String[] {attn, value}), dim));
     }
 }

@@ -36,14 +36,14 @@ public final class CrossAttentionBlock extends Module {
         return x.add(mlp.forward(norm2.forward(x), ctx));
     }
 
-    public String[] exportKeysValues(OnnxGraph g, String data, long dim) {
-        return attn.exportKeysValues(g, normData.export(g, data), dim);
+    public String[] exportKeysValues(OnnxExport e, String data, long dim) {
+        return attn.exportKeysValues(e, normData.export(e.graph(), data), dim);
     }
 
     public String export(OnnxExport e, String latent, String[] keysValues, String recordAs, long dim) {
         OnnxGraph g = e.graph();
         String a = attn.export(e, normLatent.export(g, latent), keysValues, recordAs, dim);
         String x = g.node("Add", new String[] {latent, a});
-        return g.node("Add", new String[] {x, mlp.export(g, norm2.export(g, x))});
+        return g.node("Add", new String[] {x, mlp.export(e, norm2.export(g, x))});
     }
 }

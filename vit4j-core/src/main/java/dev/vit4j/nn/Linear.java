@@ -2,7 +2,10 @@ package dev.vit4j.nn;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
+import dev.vit4j.onnx.Int8Weights;
+import dev.vit4j.onnx.OnnxExport;
 import dev.vit4j.onnx.OnnxGraph;
+import dev.vit4j.onnx.Quantization;
 
 /** {@code y = x W^T + b} on the last axis; weight is out × in as in PyTorch. */
 public final class Linear extends Module {
@@ -39,9 +42,23 @@ public final class Linear extends Module {
         return y.reshape(new Shape(s.get(0), out).addAll(s.slice(2)));
     }
 
-    /** MatMul with the transposed weight (in × out), then Add of the bias. */
-    public String export(OnnxGraph g, String x) {
-        return exportResidual(g, x, null, null).sum(g);
+    /** x·Wᵀ, then Add of the bias. */
+    public String export(OnnxExport e, String x) {
+        return exportResidual(e, x, null, null).sum(e.graph());
+    }
+
+    /**
+     * A projection whose output becomes attention scores (queries, keys). In a graph that outputs attention it
+     * stays float32 even under int8: the maps are what probing reads, and int8 queries and keys moved them by
+     * up to 0.026 on a 64-token CaiT (0.018 this way, docs/performance.md). Elsewhere as {@link #export}.
+     */
+    public String exportScoreProjection(OnnxExport e, String x) {
+        if (e.withAttention() && e.quantization() != Quantization.NONE) {
+            OnnxGraph g = e.graph();
+            String product = g.node("MatMul", new String[] {x, weightInitializer(g, null)});
+            return new PendingResidual(null, product, bias == null ? null : biasInitializer(g, null)).sum(g);
+        }
+        return export(e, x);
     }
 
     /**
@@ -49,15 +66,48 @@ public final class Linear extends Module {
      * product and its bias); {@code layerScale} (a LayerScale's γ, or null) is folded into the weight's
      * columns and the bias, which saves a Mul per residual branch.
      */
-    public PendingResidual exportResidual(OnnxGraph g, String x, Parameter layerScale, String stream) {
+    public PendingResidual exportResidual(OnnxExport e, String x, Parameter layerScale, String stream) {
         float[] s = layerScale == null ? null : layerScale.array().toFloatArray();
-        String product = g.node("MatMul", new String[] {x, weightInitializer(g, s)});
+        OnnxGraph g = e.graph();
+        String product = e.quantization() == Quantization.INT8_DYNAMIC ? int8Product(e, x, s)
+                : g.node("MatMul", new String[] {x, weightInitializer(g, s)});
         return new PendingResidual(stream, product, bias == null ? null : biasInitializer(g, s));
+    }
+
+    /**
+     * x·Wᵀ with int8 weights and x quantized to uint8 at run time: ONNX Runtime's one
+     * {@code DynamicQuantizeMatMul} kernel, or in standard ONNX DynamicQuantizeLinear → MatMulInteger →
+     * Cast → Mul by (x's scale · W's column scales), which ONNX Runtime fuses back into that kernel.
+     */
+    private String int8Product(OnnxExport e, String x, float[] scale) {
+        OnnxGraph g = e.graph();
+        String[] w = int8WeightTransposed(g, scale);
+        if (e.onnxRuntimeKernels()) {
+            return g.microsoftNode("DynamicQuantizeMatMul", new String[] {x, w[0], w[1]}, new int[] {0})[0];
+        }
+        String[] q = g.nodeOutputs("DynamicQuantizeLinear", new String[] {x}, 3);
+        String product = g.node("MatMulInteger", new String[] {q[0], w[0], q[2]});
+        String asFloat = g.node("Cast", new String[] {product}, OnnxGraph.Attr.of("to", 1L));
+        return g.node("Mul", new String[] {asFloat, g.node("Mul", new String[] {q[1], w[1]})});
     }
 
     /** The weight transposed (in × out), as MatMul and ONNX Runtime's fused kernels take it. */
     public String weightTransposed(OnnxGraph g) {
         return weightInitializer(g, null);
+    }
+
+    /** {@link #weightTransposed} as {@link Int8Weights}: {int8 values, per-column scales}. */
+    public String[] int8WeightTransposed(OnnxGraph g) {
+        return int8WeightTransposed(g, null);
+    }
+
+    private String[] int8WeightTransposed(OnnxGraph g, float[] scale) {
+        int out = (int) weight.shape().get(0);
+        int in = (int) weight.shape().get(1);
+        String name = path() + ".weight_t" + (scale == null ? "" : "_scaled");
+        Int8Weights q = Int8Weights.perColumn(transposed(scale), in, out);
+        return new String[] {g.initializerInt8(name + "_int8", new long[] {in, out}, q.values()),
+            g.initializer(name + "_int8_scale", new long[] {out}, q.scales())};
     }
 
     /** The bias, or zeros where the layer has none (for kernels whose bias input is not optional). */
@@ -80,6 +130,14 @@ public final class Linear extends Module {
     private String weightInitializer(OnnxGraph g, float[] scale) {
         long out = weight.shape().get(0);
         long in = weight.shape().get(1);
+        return g.initializer(path() + ".weight_t" + (scale == null ? "" : "_scaled"), new long[] {in, out},
+                transposed(scale));
+    }
+
+    /** Wᵀ (in × out, row-major) with column o scaled by {@code scale[o]} (null: unscaled). */
+    private float[] transposed(float[] scale) {
+        long out = weight.shape().get(0);
+        long in = weight.shape().get(1);
         float[] w = weight.array().toFloatArray();
         float[] t = new float[w.length];
         for (int o = 0; o < out; o++) {
@@ -87,7 +145,7 @@ public final class Linear extends Module {
                 t[(int) (i * out + o)] = w[(int) (o * in + i)] * (scale == null ? 1f : scale[o]);
             }
         }
-        return g.initializer(path() + ".weight_t" + (scale == null ? "" : "_scaled"), new long[] {in, out}, t);
+        return t;
     }
 
     /** The weight as a 1×1 convolution kernel (out × in × 1 × 1): mixes the channel axis of B × C × H × W. */

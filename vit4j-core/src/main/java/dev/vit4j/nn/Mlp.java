@@ -2,6 +2,7 @@ package dev.vit4j.nn;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.nn.Activation;
+import dev.vit4j.onnx.OnnxExport;
 import dev.vit4j.onnx.OnnxGraph;
 
 /** fc1 → GELU (exact erf form, as {@code nn.GELU()}) → dropout → fc2 → dropout. */
@@ -17,17 +18,18 @@ public final class Mlp extends Module {
     }
 
     /** fc1, GELU written as x·0.5·(1 + erf(x/√2)) (the pattern ONNX Runtime fuses into one kernel), fc2. */
-    public String export(OnnxGraph g, String x) {
-        return exportResidual(g, x, null, null).sum(g);
+    public String export(OnnxExport e, String x) {
+        return exportResidual(e, x, null, null).sum(e.graph());
     }
 
     /** As {@link #export}, as the residual branch {@code stream + γ·mlp(x)} (see {@link Linear#exportResidual}). */
-    public PendingResidual exportResidual(OnnxGraph g, String x, Parameter layerScale, String stream) {
-        String h = fc1.export(g, x);
+    public PendingResidual exportResidual(OnnxExport e, String x, Parameter layerScale, String stream) {
+        OnnxGraph g = e.graph();
+        String h = fc1.export(e, x);
         String erf = g.node("Erf", new String[] {g.node("Div", new String[] {h, g.scalar((float) Math.sqrt(2))})});
         String gelu = g.node("Mul", new String[] {g.node("Mul", new String[] {h, g.node("Add", new String[] {erf,
             g.scalar(1f)})}), g.scalar(0.5f)});
-        return fc2.exportResidual(g, gelu, layerScale, stream);
+        return fc2.exportResidual(e, gelu, layerScale, stream);
     }
 
     public NDArray forward(NDArray x, ForwardContext ctx) {

@@ -48,13 +48,13 @@ public final class TalkingHeadsAttention extends Module {
     /** The residual branch {@code stream + γ·attention(x)} (see {@link Linear#exportResidual}). */
     public PendingResidual export(OnnxExport e, String x, long dim, Parameter layerScale, String stream) {
         OnnxGraph g = e.graph();
-        String[] qkvHeads = Heads.qkv(g, qkv.export(g, x), heads, dim, scale);
+        String[] qkvHeads = Heads.qkv(g, qkv.exportScoreProjection(e, x), heads, dim, scale);
         String logits = exportMix(g, projL, Heads.scores(g, qkvHeads[0], qkvHeads[1]));
         String softmax = g.node("Softmax", new String[] {logits}, OnnxGraph.Attr.of("axis", -1L));
         String attn = exportMix(g, projW, softmax);
         e.attention(AttentionRecorder.ATTENTION_SOFTMAX, path(), softmax);
         e.attention(AttentionRecorder.ATTENTION, path(), attn);
-        return proj.exportResidual(g, Heads.merge(g, g.node("MatMul", new String[] {attn, qkvHeads[2]}), dim),
+        return proj.exportResidual(e, Heads.merge(g, g.node("MatMul", new String[] {attn, qkvHeads[2]}), dim),
                 layerScale, stream);
     }
 

@@ -32,7 +32,7 @@ public final class TalkingHeadsBlock extends Module {
     public PendingResidual export(OnnxExport e, PendingResidual x, long dim) {
         String[] h = x.normalize(e, norm1);
         String[] h2 = attn.export(e, h[0], dim, gamma1, h[1]).normalize(e, norm2);
-        return mlp.exportResidual(e.graph(), h2[0], gamma2, h2[1]);
+        return mlp.exportResidual(e, h2[0], gamma2, h2[1]);
     }
 
     public NDArray forward(NDArray x, ForwardContext ctx) {

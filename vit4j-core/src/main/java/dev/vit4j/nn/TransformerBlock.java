@@ -37,7 +37,7 @@ public final class TransformerBlock extends Module {
         String[] h = x.normalize(e, norm1);
         PendingResidual a = attn.export(e, h[0], dim, ls1 == null ? null : ls1.gamma(), h[1]);
         String[] h2 = (firstTokenOnly ? a.firstToken(e.graph()) : a).normalize(e, norm2);
-        return mlp.exportResidual(e.graph(), h2[0], ls2 == null ? null : ls2.gamma(), h2[1]);
+        return mlp.exportResidual(e, h2[0], ls2 == null ? null : ls2.gamma(), h2[1]);
     }
 
     public NDArray forward(NDArray x, ForwardContext ctx) {

@@ -5,20 +5,27 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * An export in progress: the graph, whether attention tensors become extra graph outputs, and whether the
- * graph may use ONNX Runtime's fused {@code com.microsoft} kernels (then it runs on ONNX Runtime only).
+ * An export in progress: the graph, whether attention tensors become extra graph outputs, whether the
+ * graph may use ONNX Runtime's fused {@code com.microsoft} kernels (then it runs on ONNX Runtime only), and
+ * how the weights of matrix products are stored.
  */
 public final class OnnxExport {
     private final OnnxGraph graph;
     private final boolean withAttention;
     private final boolean onnxRuntimeKernels;
+    private final Quantization quantization;
     private final Map<String, String> attention = new LinkedHashMap<>();
     private String suffix = "";
 
-    public OnnxExport(OnnxGraph graph, boolean withAttention, boolean onnxRuntimeKernels) {
+    public OnnxExport(OnnxGraph graph, boolean withAttention, boolean onnxRuntimeKernels, Quantization quantization) {
         this.graph = graph;
         this.withAttention = withAttention;
         this.onnxRuntimeKernels = onnxRuntimeKernels;
+        this.quantization = quantization;
+    }
+
+    public Quantization quantization() {
+        return quantization;
     }
 
     public boolean onnxRuntimeKernels() {

@@ -22,6 +22,7 @@ public final class OnnxGraph {
     /** Dimension value meaning "the dynamic batch size". */
     public static final long BATCH = -1;
     private static final int FLOAT = 1;
+    private static final int INT8 = 3;
     private static final int INT64 = 7;
     private static final String MICROSOFT = "com.microsoft";
 
@@ -109,6 +110,14 @@ public final class OnnxGraph {
         return name;
     }
 
+    /** An int8 initializer (quantized weights). */
+    public String initializerInt8(String name, long[] dims, byte[] data) {
+        if (initializerNames.add(name)) {
+            initializers.add(tensor(name, dims, INT8, data));
+        }
+        return name;
+    }
+
     /** A 1-D int64 constant (shapes, axes, indices), shared when the same values recur. */
     public String ints(long... values) {
         return int64("ints", new long[] {values.length}, values);
@@ -152,6 +161,16 @@ public final class OnnxGraph {
     /** Adds a node with the given output name. */
     public String node(String op, String[] in, String out, Attr... attrs) {
         nodes.add(nodeBytes("", op, in, new String[] {out}, attrs));
+        return out;
+    }
+
+    /** Adds a standard node with {@code count} fresh outputs; returns their names. */
+    public String[] nodeOutputs(String op, String[] in, int count, Attr... attrs) {
+        String[] out = new String[count];
+        for (int i = 0; i < count; i++) {
+            out[i] = op.toLowerCase(java.util.Locale.ROOT) + "_" + (counter++);
+        }
+        nodes.add(nodeBytes("", op, in, out, attrs));
         return out;
     }
 

@@ -5,23 +5,15 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.types.Shape;
-import ai.onnxruntime.OnnxTensor;
-import ai.onnxruntime.OnnxValue;
-import ai.onnxruntime.OrtEnvironment;
-import ai.onnxruntime.OrtException;
-import ai.onnxruntime.OrtSession;
 import dev.vit4j.Fixtures;
 import dev.vit4j.inference.LoadedModel;
 import dev.vit4j.inference.ModelOutputs;
 import dev.vit4j.inference.OnnxEngine;
-import dev.vit4j.inference.OnnxRuntimeEnvironment;
 import dev.vit4j.models.ModelConfig;
 import dev.vit4j.weights.FloatTensor;
 import dev.vit4j.weights.SafeTensors;
 import dev.vit4j.weights.TensorInfo;
-import java.nio.FloatBuffer;
 import java.util.Map;
-import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -67,7 +59,8 @@ class OnnxParityTest {
                     .append(plainPre);
             assertTrue(plainLogits < 1e-4 && plainPre < 1e-4, report.toString());
 
-            Map<String, float[]> portable = runPortable(m, Fixtures.tensor(input, "x"), Fixtures.shape(input, "x"));
+            Map<String, float[]> portable = OrtRun.outputs(m.model().toOnnx(true, false), "pixel_values",
+                    Fixtures.tensor(input, "x"), Fixtures.shape(input, "x"));
             report.append("; portable graph:");
             for (Map.Entry<String, float[]> o : portable.entrySet()) {
                 double d = Fixtures.maxAbsDiff(o.getValue(), st.floats(o.getKey()));
@@ -76,26 +69,6 @@ class OnnxParityTest {
             }
             assertEquals(keys + 2, portable.size());
             System.out.println("[parity] " + report);
-        }
-    }
-
-    /** The standard-operator graph with attention outputs, on a plain ONNX Runtime session: every output. */
-    private static Map<String, float[]> runPortable(LoadedModel m, float[] x, long[] shape) {
-        OrtEnvironment env = OnnxRuntimeEnvironment.get();
-        try (OrtSession.SessionOptions o = OnnxRuntimeEnvironment.options(1);
-                OrtSession session = env.createSession(m.model().toOnnx(true, false), o);
-                OnnxTensor in = OnnxTensor.createTensor(env, FloatBuffer.wrap(x), shape);
-                OrtSession.Result r = session.run(Map.of("pixel_values", in))) {
-            Map<String, float[]> out = new TreeMap<>();
-            for (Map.Entry<String, OnnxValue> e : r) {
-                FloatBuffer b = ((OnnxTensor) e.getValue()).getFloatBuffer();
-                float[] data = new float[b.remaining()];
-                b.get(data);
-                out.put(e.getKey(), data);
-            }
-            return out;
-        } catch (OrtException e) {
-            throw new IllegalStateException(e);
         }
     }
 
