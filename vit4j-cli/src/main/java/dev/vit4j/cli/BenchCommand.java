@@ -49,7 +49,7 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--batch", split = ",", defaultValue = "1,8", description = "Batch sizes (default 1,8).")
     List<Integer> batches;
 
-    @Option(names = "--engine", split = ",", defaultValue = "onnx,torch", description = "Engines: onnx, onnx-int8, torch.")
+    @Option(names = "--engine", split = ",", defaultValue = "onnx,torch", description = "Engines: onnx, onnx-int8, torch; none with --anchor runs the anchor alone.")
     List<String> engines;
 
     @Option(names = "--anchor", description = "An .onnx file to run with ONNX Runtime side by side (e.g. a torch.onnx export).")
@@ -93,6 +93,9 @@ final class BenchCommand implements Callable<Integer> {
             Map<String, Runner> runners = new LinkedHashMap<>();
             List<InferenceEngine> toClose = new ArrayList<>();
             for (String e : engines) {
+                if (e.equals("none")) {
+                    continue; // the anchor alone: its own peak resident memory
+                }
                 InferenceEngine engine = InferenceEngine.create(e, loaded, nThreads);
                 toClose.add(engine);
                 runners.put("vit4j-" + e, (x, s) -> engine.run(x, s.getShape(), false).logits());
@@ -113,10 +116,13 @@ final class BenchCommand implements Callable<Integer> {
                     }
                 });
             }
+            if (runners.isEmpty()) {
+                throw new Vit4jException("nothing to run: --engine none needs --anchor");
+            }
             if (!json) {
                 out.printf(Locale.ROOT, "%s, %d threads, %d timed rounds (medians); matmul peak %.1f GFLOP/s%n", c.name,
                         nThreads, runs, peak);
-                out.printf(Locale.ROOT, "%-6s %-12s %10s %9s %9s %9s %8s %12s%n", "batch", "engine", "images/s", "p50 ms",
+                out.printf(Locale.ROOT, "%-6s %-16s %10s %9s %9s %9s %8s %12s%n", "batch", "engine", "images/s", "p50 ms",
                         "p90 ms", "GFLOP/s", "ratio", "max|Δ| anchor");
             }
             for (int b : batches) {
@@ -159,7 +165,7 @@ final class BenchCommand implements Callable<Integer> {
                         }
                         out.println(o);
                     } else {
-                        out.printf(Locale.ROOT, "%-6d %-12s %10.1f %9.2f %9.2f %9.1f %8s %12s%n", b, name, rate, p50, p90,
+                        out.printf(Locale.ROOT, "%-6d %-16s %10.1f %9.2f %9.2f %9.1f %8s %12s%n", b, name, rate, p50, p90,
                                 gflops, Double.isNaN(ratio) ? "-" : String.format(Locale.ROOT, "%.2fx", ratio),
                                 Double.isNaN(diff) ? "-" : String.format(Locale.ROOT, "%.1e", diff));
                     }

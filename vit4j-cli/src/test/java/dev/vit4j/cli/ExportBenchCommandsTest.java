@@ -59,6 +59,30 @@ class ExportBenchCommandsTest {
         }
     }
 
+    @Test
+    void exportQuantizedToInt8IsAQuarterOfTheFileAndKeepsTheLogits() throws Exception {
+        Path f32 = dir.resolve("f32.onnx");
+        Path int8 = dir.resolve("int8.onnx");
+        assertEquals(0, run("export", "-m", ProbingCommandsTest.CAIT, "-w", ProbingCommandsTest.CAIT_WEIGHTS, "-o",
+                f32.toString()).code());
+        var r = run("export", "-m", ProbingCommandsTest.CAIT, "-w", ProbingCommandsTest.CAIT_WEIGHTS, "-o",
+                int8.toString(), "--quantize", "int8");
+        assertEquals(0, r.code(), r.err());
+        String graph = new String(Files.readAllBytes(int8), StandardCharsets.ISO_8859_1);
+        assertTrue(graph.contains("MatMulInteger") && !graph.contains("com.microsoft"), "standard operators only");
+        double ratio = (double) Files.size(int8) / Files.size(f32);
+        assertTrue(ratio < 0.4, "int8 file is " + ratio + " of float32's"); // tiny model: norms and positions weigh more
+        float[][] a = logits(f32);
+        float[][] b = logits(int8);
+        for (int i = 0; i < a.length; i++) {
+            for (int j = 0; j < a[i].length; j++) {
+                assertEquals(a[i][j], b[i][j], 0.15);
+            }
+        }
+        CliTest.assertBadInput(run("export", "-m", CliTest.VIT, "-w", CliTest.VIT_WEIGHTS, "-o", int8.toString(),
+                "--quantize", "int4"), "--quantize takes none or int8");
+    }
+
     private static float[][] logits(Path onnx) throws Exception {
         OrtEnvironment env = dev.vit4j.inference.OnnxRuntimeEnvironment.get();
         try (OrtSession s = env.createSession(onnx.toString())) {
@@ -106,6 +130,18 @@ class ExportBenchCommandsTest {
         for (int i = 0; i < 10; i++) {
             assertEquals(pa.get(i).get("index").asInt(), pb.get(i).get("index").asInt());
             assertEquals(pa.get(i).get("logit").asDouble(), pb.get(i).get("logit").asDouble(), 1e-4);
+        }
+        var c = run("predict", "-m", CliTest.VIT, "-w", CliTest.VIT_WEIGHTS, "--json", "-k", "10", "--engine",
+                "onnx-int8", CliTest.IMAGE);
+        assertEquals(0, c.code(), c.err());
+        JsonNode pc = new ObjectMapper().readTree(c.out()).get("predictions");
+        assertEquals(10, pc.size());
+        for (JsonNode p : pc) {
+            for (JsonNode q : pa) {
+                if (q.get("index").asInt() == p.get("index").asInt()) {
+                    assertEquals(q.get("logit").asDouble(), p.get("logit").asDouble(), 0.15);
+                }
+            }
         }
         CliTest.assertBadInput(run("predict", "-m", CliTest.VIT, "-w", CliTest.VIT_WEIGHTS, "--engine", "tf",
                 CliTest.IMAGE), "unknown engine 'tf'");

@@ -1,0 +1,84 @@
+#!/usr/bin/env python3
+"""The peer a Python user would pick for int8 CPU inference: PyTorch's dynamic quantization
+(torch.ao.quantization.quantize_dynamic: every nn.Linear on int8 weights, activations quantized at run time)
+on timm's model, against the same model in float32, rounds interleaved, medians.
+
+    PYTHONPATH=/path/to/timm-0.9.16 /usr/bin/python3 tools/pytorch_int8_bench.py deit_tiny_patch16_224 \
+        ../shared/anchors/deit_tiny_patch16_224.safetensors --batch 1,8 --threads 2 [--only int8]
+
+Debian's python3-torch 1.13 has no fbgemm; its x86 quantized engine is oneDNN ('onednn'), used here.
+With --only, one variant runs alone so the reported peak resident memory is that variant's.
+"""
+import argparse
+import json
+import resource
+import statistics
+import struct
+import time
+
+import torch
+import timm
+
+
+def load_safetensors(path):
+    with open(path, "rb") as f:
+        n = struct.unpack("<Q", f.read(8))[0]
+        header = json.loads(f.read(n))
+        data = f.read()
+    out = {}
+    for name, info in header.items():
+        if name == "__metadata__":
+            continue
+        start, end = info["data_offsets"]
+        out[name] = torch.frombuffer(bytearray(data[start:end]), dtype=torch.float32).reshape(info["shape"])
+    return out
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("model")
+    p.add_argument("weights")
+    p.add_argument("--batch", default="1,8")
+    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--runs", type=int, default=20)
+    p.add_argument("--warmup", type=int, default=3)
+    p.add_argument("--only", choices=["float32", "int8"])
+    a = p.parse_args()
+    torch.set_num_threads(a.threads)
+    torch.backends.quantized.engine = "onednn" if "onednn" in torch.backends.quantized.supported_engines else "fbgemm"
+    model = timm.create_model(a.model, pretrained=False).eval()
+    model.load_state_dict(load_safetensors(a.weights))
+    variants = {}
+    if a.only != "int8":
+        variants["torch-float32"] = model
+    if a.only != "float32":
+        variants["torch-int8-dynamic"] = torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
+    print(f"{a.model}, torch {torch.__version__}, quantized engine {torch.backends.quantized.engine}, "
+          f"{a.threads} threads, {a.runs} rounds (medians)")
+    print(f"{'batch':<6} {'engine':<20} {'images/s':>10} {'p50 ms':>9} {'speed vs float32':>17}")
+    torch.manual_seed(1)
+    with torch.inference_mode():
+        for b in [int(x) for x in a.batch.split(",")]:
+            x = torch.randn(b, 3, 224, 224)
+            times = {k: [] for k in variants}
+            for m in variants.values():
+                for _ in range(a.warmup):
+                    m(x)
+            names = list(variants)
+            for r in range(a.runs):
+                for k in range(len(names)):
+                    name = names[(k + r) % len(names)]
+                    t0 = time.perf_counter()
+                    variants[name](x)
+                    times[name].append(time.perf_counter() - t0)
+            base = times.get("torch-float32")
+            for name in names:
+                p50 = statistics.median(times[name]) * 1e3
+                ratio = statistics.median([f / t for f, t in zip(base, times[name])]) if base else float("nan")
+                shown = f"{ratio:.2f}x" if base else "-"
+                print(f"{b:<6} {name:<20} {b / p50 * 1e3:>10.1f} {p50:>9.2f} {shown:>17}")
+    print(f"peak resident memory of this process: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024} MB")
+
+
+if __name__ == "__main__":
+    main()
