@@ -7,29 +7,21 @@ timm-layout safetensors, and prints the logits of the top classes next to vit4j'
     ./vit4j predict -m deit_tiny_patch16_224 -w W.safetensors --json -k 5 IMG > vit4j.jsonl
     tools/check_predict_torch.py W.safetensors IMG vit4j.jsonl
 """
-import json, math, struct, sys
+import json, math, sys
 import numpy as np
 import torch
 import torch.nn.functional as F
 from PIL import Image
 
+import safetensors_f32
+
 
 def load_safetensors(path):
-    with open(path, 'rb') as f:
-        n = struct.unpack('<Q', f.read(8))[0]
-        header = json.loads(f.read(n))
-        data = f.read()
-    out = {}
-    for k, v in header.items():
-        if k == '__metadata__':
-            continue
-        b, e = v['data_offsets']
-        assert v['dtype'] == 'F32'
-        out[k] = torch.from_numpy(np.frombuffer(data[b:e], dtype='<f4').copy()).reshape(v['shape'])
-    return out
+    return {name: torch.from_numpy(np.frombuffer(raw, dtype='<f4').copy()).reshape(shape)
+            for name, (shape, raw) in safetensors_f32.read(path).items()}
 
 
-def eval_transform(path, size=224, crop_pct=0.875, mean=(0.485, 0.456, 0.406), std=(0.229, 0.224, 0.225)):
+def eval_transform(path, size=224, crop_pct=0.9, mean=(0.485, 0.456, 0.406), std=(0.229, 0.224, 0.225)):
     img = Image.open(path).convert('RGB')
     scale = math.floor(size / crop_pct)
     w, h = img.size

@@ -13,24 +13,20 @@ import argparse
 import array
 import json
 import os
-import struct
 import subprocess
 import sys
 import tempfile
 
+import safetensors_f32
 
-def safetensors(path):
-    with open(path, "rb") as f:
-        n = struct.unpack("<Q", f.read(8))[0]
-        header = json.loads(f.read(n))
-        data = f.read()
-    out = {}
-    for name, info in header.items():
-        if name != "__metadata__" and info["dtype"] == "F32":
-            a = array.array("f")
-            a.frombytes(data[info["data_offsets"][0]:info["data_offsets"][1]])
-            out[name] = a
-    return out
+
+def attention_maps(path):
+    maps = {}
+    for name, (_, raw) in safetensors_f32.read(path).items():
+        values = array.array("f")
+        values.frombytes(raw)
+        maps[name] = values
+    return maps
 
 
 def main():
@@ -56,7 +52,7 @@ def main():
                 stem = os.path.splitext(os.path.basename(image))[0]
                 found = [os.path.join(r, f) for r, _, fs in os.walk(d) for f in fs if f == "attention.safetensors"
                          and stem in r]
-                maps[engine] = safetensors(found[0])
+                maps[engine] = attention_maps(found[0])
             f, q = logits["onnx"], logits["onnx-int8"]
             rank_f = sorted(f, key=lambda i: -f[i])
             rank_q = sorted(q, key=lambda i: -q[i])

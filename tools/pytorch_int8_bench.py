@@ -12,28 +12,19 @@ also how far int8's logits are from float32's on those images (timm's eval trans
 in the columns tools/int8_agreement.py prints for vit4j.
 """
 import argparse
-import json
 import resource
 import statistics
-import struct
 import time
 
 import torch
 import timm
 
+import safetensors_f32
+
 
 def load_safetensors(path):
-    with open(path, "rb") as f:
-        n = struct.unpack("<Q", f.read(8))[0]
-        header = json.loads(f.read(n))
-        data = f.read()
-    out = {}
-    for name, info in header.items():
-        if name == "__metadata__":
-            continue
-        start, end = info["data_offsets"]
-        out[name] = torch.frombuffer(bytearray(data[start:end]), dtype=torch.float32).reshape(info["shape"])
-    return out
+    return {name: torch.frombuffer(bytearray(raw), dtype=torch.float32).reshape(shape)
+            for name, (shape, raw) in safetensors_f32.read(path).items()}
 
 
 def agreement(model, quantized, images):
