@@ -1,7 +1,6 @@
 package dev.vit4j.hub;
 
 import dev.vit4j.io.AtomicFiles;
-
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

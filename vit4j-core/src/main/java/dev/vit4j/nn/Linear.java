@@ -53,12 +53,8 @@ public final class Linear extends Module {
      * up to 0.026 on a 64-token CaiT (0.018 this way, docs/performance.md). Elsewhere as {@link #export}.
      */
     public String exportScoreProjection(OnnxExport e, String x) {
-        if (e.withAttention() && e.quantization() != Quantization.NONE) {
-            OnnxGraph g = e.graph();
-            String product = g.node("MatMul", new String[] {x, weightInitializer(g, null)});
-            return new PendingResidual(null, product, bias == null ? null : biasInitializer(g, null)).sum(g);
-        }
-        return export(e, x);
+        boolean int8 = e.quantization() == Quantization.INT8_DYNAMIC && !e.withAttention();
+        return residual(e, x, null, null, int8).sum(e.graph());
     }
 
     /**
@@ -67,10 +63,13 @@ public final class Linear extends Module {
      * columns and the bias, which saves a Mul per residual branch.
      */
     public PendingResidual exportResidual(OnnxExport e, String x, Parameter layerScale, String stream) {
+        return residual(e, x, layerScale, stream, e.quantization() == Quantization.INT8_DYNAMIC);
+    }
+
+    private PendingResidual residual(OnnxExport e, String x, Parameter layerScale, String stream, boolean int8) {
         float[] s = layerScale == null ? null : layerScale.array().toFloatArray();
         OnnxGraph g = e.graph();
-        String product = e.quantization() == Quantization.INT8_DYNAMIC ? int8Product(e, x, s)
-                : g.node("MatMul", new String[] {x, weightInitializer(g, s)});
+        String product = int8 ? int8Product(e, x, s) : g.node("MatMul", new String[] {x, weightInitializer(g, s)});
         return new PendingResidual(stream, product, bias == null ? null : biasInitializer(g, s));
     }
 

@@ -19,6 +19,7 @@ import java.net.URISyntaxException;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Random;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -144,6 +145,31 @@ class Int8QuantizationTest {
             report.append(", portable vs engine ").append(d);
             assertTrue(d < 1e-4, report.toString());
             System.out.println("[int8] " + report);
+        }
+    }
+
+    /** The Perceiver's cross-attention (keys and values computed once, shared over iterations) quantizes too. */
+    @Test
+    void aPerceiverRunsOnInt8() {
+        ModelConfig c = dev.vit4j.models.ModelRegistry.defaults().config("perceiver_tiny");
+        try (LoadedModel m = LoadedModel.initialized(c, 5); OnnxEngine f32 = new OnnxEngine(m, 1);
+                OnnxEngine int8 = new OnnxEngine(m, 1, Quantization.INT8_DYNAMIC)) {
+            long[] shape = {2, c.inChans, c.height(), c.width()};
+            float[] x = new float[(int) (shape[0] * shape[1] * shape[2] * shape[3])];
+            for (int i = 0; i < x.length; i++) {
+                x[i] = (float) Math.sin(i * 0.37);
+            }
+            ModelOutputs ref = f32.run(x, shape, true);
+            for (boolean attention : new boolean[] {false, true}) {
+                ModelOutputs q = int8.run(x, shape, attention);
+                double error = Fixtures.maxAbsDiff(Fixtures.flatten(ref.logits()), Fixtures.flatten(q.logits()));
+                double span = 0;
+                for (float v : Fixtures.flatten(ref.logits())) {
+                    span = Math.max(span, Math.abs(v));
+                }
+                assertTrue(error <= 0.05 * span + 1e-3, "attention " + attention + ": " + error + " of " + span);
+                assertEquals(attention ? ref.attention().keySet() : Set.of(), q.attention().keySet());
+            }
         }
     }
 
