@@ -3,7 +3,6 @@ package dev.vit4j;
 import dev.vit4j.hub.HubClient;
 import dev.vit4j.hub.HubModels;
 import dev.vit4j.hub.HubSettings;
-import dev.vit4j.hub.RepoRef;
 import dev.vit4j.image.EvalTransform;
 import dev.vit4j.image.ImageDecoder;
 import dev.vit4j.image.RgbImage;
@@ -14,11 +13,9 @@ import dev.vit4j.inference.ModelOutputs;
 import dev.vit4j.inference.Prediction;
 import dev.vit4j.inference.Predictor;
 import dev.vit4j.models.DataConfig;
-import dev.vit4j.models.ModelRegistry;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -86,21 +83,7 @@ public final class Vit4j implements AutoCloseable {
     }
 
     public static Vit4j load(String model, Options options) {
-        Path local = Path.of(model);
-        if (Files.isDirectory(local)) {
-            return new Vit4j(LoadedModel.load((String) null, local), options);
-        }
-        if (Files.isRegularFile(local)) {
-            throw new Vit4jException(model + " is a weights file: give its architecture, Vit4j.load(ARCH, path)");
-        }
-        HubClient client = new HubClient(options.hub());
-        HubModels.Resolved r = RepoRef.looksLike(model) ? HubModels.resolve(model, client)
-                : ModelRegistry.defaults().pretrained(model) != null ? HubModels.pretrained(model, client) : null;
-        if (r == null) {
-            throw new Vit4jException("unknown model '" + model + "': a Hub name (timm/NAME), an architecture with "
-                    + "pretrained weights, or a model directory");
-        }
-        return new Vit4j(LoadedModel.load(r.config(), r.weights()), options);
+        return new Vit4j(HubModels.open(model, new HubClient(options.hub())), options);
     }
 
     /** An architecture (registered name or config .json) and a weights file in any format vit4j reads. */

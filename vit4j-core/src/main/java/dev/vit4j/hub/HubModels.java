@@ -3,12 +3,14 @@ package dev.vit4j.hub;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.vit4j.Vit4jException;
+import dev.vit4j.inference.LoadedModel;
 import dev.vit4j.models.Configs;
 import dev.vit4j.models.DataConfig;
 import dev.vit4j.models.ModelConfig;
 import dev.vit4j.models.ModelRegistry;
 import dev.vit4j.models.PretrainedConfig;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
@@ -27,6 +29,28 @@ public final class HubModels {
     private static final List<String> WEIGHT_FILES = List.of("model.safetensors", "pytorch_model.bin");
 
     private HubModels() {
+    }
+
+    /**
+     * A model by any name a user gives it: a model directory (vit4j's, a {@code vit4j train} run, or a Hugging Face
+     * one), a Hub name ({@code timm/NAME.TAG}, {@code hf-hub:...}, a transformers repository, {@code @REVISION}), or a
+     * registered architecture (timm's default pretrained tag). Loaded and ready to run.
+     */
+    public static LoadedModel open(String model, HubClient client) {
+        Path local = Path.of(model);
+        if (Files.isDirectory(local)) {
+            return LoadedModel.load((String) null, local);
+        }
+        if (Files.isRegularFile(local)) {
+            throw new Vit4jException(model + " is a weights file: give its architecture too (ARCH and the file)");
+        }
+        Resolved r = RepoRef.looksLike(model) ? resolve(model, client)
+                : ModelRegistry.defaults().pretrained(model) != null ? pretrained(model, client) : null;
+        if (r == null) {
+            throw new Vit4jException("unknown model '" + model + "': a Hub name (timm/NAME), an architecture with "
+                    + "pretrained weights, or a model directory");
+        }
+        return LoadedModel.load(r.config(), r.weights());
     }
 
     /** {@code arch} or {@code arch.tag} from the registry's pretrained table (timm's {@code pretrained=True}). */

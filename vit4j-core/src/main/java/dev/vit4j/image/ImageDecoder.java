@@ -47,7 +47,7 @@ public final class ImageDecoder {
             if (in == null) {
                 throw new Vit4jException("cannot open image: " + file);
             }
-            return decode(in, file.toString());
+            return decode(in, file.toString(), MAX_PIXELS);
         } catch (IOException e) {
             throw new Vit4jException("image file is truncated or corrupt: " + file + " (" + describe(e) + ")", e);
         }
@@ -55,17 +55,25 @@ public final class ImageDecoder {
 
     /** An encoded image held in memory (an upload, a Spark binary file); {@code name} is what errors call it. */
     public static RgbImage read(byte[] encoded, String name) {
+        return read(encoded, name, MAX_PIXELS);
+    }
+
+    /**
+     * As {@link #read(byte[], String)} with a lower pixel limit (a server's), checked from the header before any
+     * pixel is decoded; a larger image is refused with {@link ImageTooLargeException}.
+     */
+    public static RgbImage read(byte[] encoded, String name, long maxPixels) {
         // An explicit in-memory stream: ImageIO's default for streams is a temporary file (and its global switch is
         // the application's, not ours).
         try (ImageInputStream in = new javax.imageio.stream.MemoryCacheImageInputStream(
                 new java.io.ByteArrayInputStream(encoded))) {
-            return decode(in, name);
+            return decode(in, name, maxPixels);
         } catch (IOException e) {
             throw new Vit4jException("image is truncated or corrupt: " + name + " (" + describe(e) + ")", e);
         }
     }
 
-    private static RgbImage decode(ImageInputStream in, String file) {
+    private static RgbImage decode(ImageInputStream in, String file, long maxPixels) {
         BufferedImage image;
         try {
             Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
@@ -76,6 +84,10 @@ public final class ImageDecoder {
             try {
                 reader.setInput(in, true, true);
                 long pixels = (long) reader.getWidth(0) * reader.getHeight(0);
+                if (pixels > maxPixels && maxPixels < MAX_PIXELS) {
+                    throw new ImageTooLargeException("image " + file + " has " + reader.getWidth(0) + "×"
+                            + reader.getHeight(0) + " pixels, above this limit of " + maxPixels);
+                }
                 if (pixels > MAX_PIXELS) {
                     throw new Vit4jException("image " + file + " has " + reader.getWidth(0) + "×" + reader.getHeight(0)
                             + " pixels, above the " + MAX_PIXELS + "-pixel limit (decompression bomb guard, as PIL)");

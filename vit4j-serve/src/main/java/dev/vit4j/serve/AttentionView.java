@@ -1,0 +1,81 @@
+package dev.vit4j.serve;
+
+import dev.vit4j.Vit4jException;
+import dev.vit4j.inference.Prediction;
+import dev.vit4j.models.ModelConfig;
+import dev.vit4j.probing.AttentionRollout;
+import dev.vit4j.probing.ClassTokenAttention;
+import dev.vit4j.probing.CrossAttentionMaps;
+import dev.vit4j.viz.AttentionFigures;
+import dev.vit4j.viz.AttentionReport;
+import dev.vit4j.viz.Colormap;
+import dev.vit4j.viz.Png;
+import dev.vit4j.weights.FloatTensor;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The answer of {@code /attention}: what {@code vit4j attention} draws, as numbers a page can draw. Maps are over
+ * the patch grid, row-major: each head's class-token attention per selected block (CaiT: its class-attention
+ * blocks; ViT: the last block), the saliency (mean over heads, min-max scaled) of the first selected block, and for
+ * ViT-style models the attention rollout.
+ */
+public record AttentionView(String model, int[] grid, int[] input, List<Prediction> predictions, List<BlockMaps> blocks,
+        String saliencyBlock, float[] saliency, float[] rollout) {
+
+    /**
+     * One block: {@code heads} (heads × grid; raw attention weights) or, for a Perceiver's cross-attention,
+     * {@code null} with {@code mean} over heads and latents; {@code mean} is min-max scaled.
+     */
+    public record BlockMaps(String block, float[][] heads, float[] mean) {
+    }
+
+    static final double OVERLAY_ALPHA = 0.6;
+
+    static AttentionView of(ServedModel model, ServedModel.Result r, List<String> requested, int k) {
+        ModelConfig c = model.config();
+        List<String> names = requested == null || requested.isEmpty() ? AttentionReport.defaultBlocks(c) : requested;
+        List<BlockMaps> blocks = new ArrayList<>();
+        for (String block : names) {
+            FloatTensor t = tensor(r, block);
+            if (block.startsWith("cross_attention.")) {
+                blocks.add(new BlockMaps(block, null, ClassTokenAttention.minMax(CrossAttentionMaps.meanOverLatents(t))));
+            } else {
+                float[][] heads = ClassTokenAttention.perHead(t, c.gridHeight(), c.gridWidth());
+                blocks.add(new BlockMaps(block, heads, ClassTokenAttention.saliency(heads)));
+            }
+        }
+        float[] rollout = null;
+        if ("vit".equals(c.arch)) {
+            List<FloatTensor> all = new ArrayList<>();
+            for (int i = 0; i < c.depth; i++) {
+                all.add(tensor(r, "blocks." + i));
+            }
+            rollout = ClassTokenAttention.minMax(AttentionRollout.classTokenMask(
+                    AttentionRollout.rollout(all, AttentionRollout.HeadFusion.MEAN, 0.9), all.get(0).dim(-1),
+                    c.gridHeight(), c.gridWidth()));
+        }
+        List<Prediction> top = c.numClasses == 0 ? List.of() : model.topK(r.logits(), k);
+        return new AttentionView(model.name(), new int[] {c.gridHeight(), c.gridWidth()},
+                new int[] {r.crop().height(), r.crop().width()}, top, blocks, names.get(0), blocks.get(0).mean(), rollout);
+    }
+
+    /** The saliency of {@code block} (default: the model's first) over the image the model saw, as a PNG. */
+    static byte[] overlayPng(ServedModel model, ServedModel.Result r, List<String> requested) {
+        ModelConfig c = model.config();
+        String block = requested == null || requested.isEmpty() ? AttentionReport.defaultBlocks(c).get(0) : requested.get(0);
+        tensor(r, block);
+        float[] map = AttentionReport.saliency(r.attention(), block, c, r.crop().height(), r.crop().width());
+        return Png.encode(AttentionFigures.overlay(r.crop(), map, Colormap.named("cividis"), OVERLAY_ALPHA));
+    }
+
+    private static FloatTensor tensor(ServedModel.Result r, String block) {
+        FloatTensor t = r.attention().get("attention." + block);
+        if (t == null) {
+            List<String> have = r.attention().keySet().stream().filter(key -> key.startsWith("attention."))
+                    .map(key -> key.substring("attention.".length())).toList();
+            throw new Vit4jException("no block '" + block + "'; have " + String.join(", ", have));
+        }
+        return t;
+    }
+}

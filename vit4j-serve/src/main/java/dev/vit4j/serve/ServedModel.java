@@ -1,0 +1,172 @@
+package dev.vit4j.serve;
+
+import dev.vit4j.Vit4jException;
+import dev.vit4j.image.EvalTransform;
+import dev.vit4j.image.ImageDecoder;
+import dev.vit4j.image.RgbImage;
+import dev.vit4j.inference.InferenceEngine;
+import dev.vit4j.inference.LoadedModel;
+import dev.vit4j.inference.ModelOutputs;
+import dev.vit4j.inference.Prediction;
+import dev.vit4j.inference.Predictor;
+import dev.vit4j.models.DataConfig;
+import dev.vit4j.models.ModelConfig;
+import dev.vit4j.weights.FloatTensor;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * One model behind the server: images are decoded and preprocessed on the request's thread (so a bad one fails
+ * alone, with 400), then queued for the model's batcher, which runs them together on the engine. Attention requests
+ * have their own batcher, since they run the graph that also outputs attention.
+ */
+public final class ServedModel implements AutoCloseable {
+    /** What the model saw (the resized, cropped image) and its normalized tensor. */
+    record Prepared(RgbImage crop, float[] pixels) {
+    }
+
+    /** One image's outputs: logits, pooled features, and its attention tensors when asked for (else empty). */
+    public record Result(float[] logits, float[] preLogits, Map<String, FloatTensor> attention, RgbImage crop) {
+    }
+
+    private final String name;
+    private final LoadedModel model;
+    private final InferenceEngine engine;
+    private final DataConfig data;
+    private final EvalTransform transform;
+    private final ServeOptions options;
+    private final DynamicBatcher<Prepared, Result> plain;
+    private final DynamicBatcher<Prepared, Result> probing;
+
+    ServedModel(String name, LoadedModel model, ServeOptions options, ServerMetrics metrics) {
+        this.name = name;
+        this.model = model;
+        this.options = options;
+        try {
+            this.engine = InferenceEngine.create(options.engine(), model, options.threads());
+        } catch (RuntimeException e) {
+            model.close();
+            throw e;
+        }
+        this.data = model.model().config().resolvedDataConfig();
+        this.transform = new EvalTransform(data);
+        this.plain = new DynamicBatcher<>(name, options.maxBatch(), options.maxDelayMillis(), options.queueCapacity(),
+                batch -> run(batch, false), size -> metrics.batchRun(name, size));
+        this.probing = new DynamicBatcher<>(name + "-attention", options.maxBatch(), options.maxDelayMillis(),
+                options.queueCapacity(), batch -> run(batch, true), size -> metrics.batchRun(name, size));
+        metrics.queue(name, () -> plain.depth() + probing.depth());
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public ModelConfig config() {
+        return model.model().config();
+    }
+
+    public DataConfig dataConfig() {
+        return data;
+    }
+
+    public String engineName() {
+        return engine.name();
+    }
+
+    /** One batch of every size the batcher makes through both graphs, so the first requests pay no warm-up. */
+    void warm() {
+        for (int size = 1; size <= options.maxBatch(); size *= 2) {
+            engine.run(new float[size * perImage()], shape(size), false);
+        }
+        engine.run(new float[perImage()], shape(1), true);
+    }
+
+    /** An image on its way through the batcher; {@link #await} gives its result. */
+    public record Pending(CompletableFuture<Result> future, long deadlineNanos) {
+    }
+
+    /**
+     * Decodes and preprocesses {@code image} here (a bad image throws {@link Vit4jException} at once, touching no
+     * batch) and queues it; {@code attention} also records the attention tensors.
+     */
+    public Pending submit(byte[] image, boolean attention, long deadlineNanos) {
+        return new Pending((attention ? probing : plain).submit(() -> prepare(image), deadlineNanos), deadlineNanos);
+    }
+
+    /** The result, or a {@link TimeoutException} once the deadline passed (the image is then dropped if not yet run). */
+    public Result await(Pending pending) throws TimeoutException {
+        CompletableFuture<Result> result = pending.future();
+        try {
+            return result.get(Math.max(0, pending.deadlineNanos() - System.nanoTime()), TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
+            result.cancel(false);
+            throw new TimeoutException(name + ": no answer within " + options.timeoutMillis() + " ms");
+        } catch (InterruptedException e) {
+            result.cancel(false);
+            Thread.currentThread().interrupt();
+            throw new TimeoutException(name + ": interrupted while waiting");
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof TimeoutException t) {
+                throw new TimeoutException(name + ": " + t.getMessage() + " (" + options.timeoutMillis() + " ms)");
+            }
+            throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
+        }
+    }
+
+    /** The top {@code k} classes; refused for a features-only model. */
+    public List<Prediction> topK(float[] logits, int k) {
+        if (config().numClasses == 0) {
+            throw new Vit4jException(name + " has no classifier (features only): use embed");
+        }
+        return Predictor.topK(logits, k, model.labels());
+    }
+
+    private Prepared prepare(byte[] image) {
+        RgbImage crop = transform.resizeAndCrop(ImageDecoder.read(image, "the uploaded image", options.maxPixels()));
+        return new Prepared(crop, transform.normalize(crop));
+    }
+
+    private List<Result> run(List<Prepared> batch, boolean attention) {
+        int per = perImage();
+        float[] input = new float[per * batch.size()];
+        for (int i = 0; i < batch.size(); i++) {
+            System.arraycopy(batch.get(i).pixels(), 0, input, i * per, per);
+        }
+        ModelOutputs out = engine.run(input, shape(batch.size()), attention);
+        List<Result> results = new ArrayList<>(batch.size());
+        for (int i = 0; i < batch.size(); i++) {
+            Map<String, FloatTensor> mine = new LinkedHashMap<>();
+            for (Map.Entry<String, FloatTensor> e : out.attention().entrySet()) {
+                mine.put(e.getKey(), e.getValue().select(i));
+            }
+            results.add(new Result(out.logits() == null ? null : out.logits()[i], out.preLogits()[i], mine, attention ? batch.get(i).crop() : null));
+        }
+        return results;
+    }
+
+    private int perImage() {
+        return data.channels() * data.height() * data.width();
+    }
+
+    private long[] shape(int size) {
+        return new long[] {size, data.channels(), data.height(), data.width()};
+    }
+
+    /** Finishes what is queued, then frees the engine and the weights. */
+    @Override
+    public void close() {
+        try {
+            plain.close();
+            probing.close();
+            engine.close();
+        } finally {
+            model.close();
+        }
+    }
+}

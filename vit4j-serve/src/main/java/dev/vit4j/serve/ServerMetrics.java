@@ -1,0 +1,49 @@
+package dev.vit4j.serve;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.time.Duration;
+import java.util.function.IntSupplier;
+
+/**
+ * The server's Prometheus metrics (Micrometer): {@code vit4j_http_requests_seconds} (a latency histogram by route,
+ * method and status), {@code vit4j_batch_size} (a histogram per model), {@code vit4j_queue_depth} (per model) and
+ * {@code vit4j_images_total} (per model; images/s is its {@code rate()}).
+ */
+final class ServerMetrics {
+    private static final double[] BATCH_BUCKETS = {1, 2, 4, 8, 16, 32, 64, 128};
+
+    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+
+    void request(String route, String method, int status, long nanos) {
+        Timer.builder("vit4j.http.requests").description("HTTP requests by route, method and status")
+                .tags("route", route, "method", method, "status", Integer.toString(status))
+                .publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(1))
+                .maximumExpectedValue(Duration.ofSeconds(30)).register(registry)
+                .record(Duration.ofNanos(nanos));
+    }
+
+    void batchRun(String model, int size) {
+        DistributionSummary.builder("vit4j.batch.size").description("Images per batch run on the engine")
+                .tag("model", model).serviceLevelObjectives(BATCH_BUCKETS).register(registry).record(size);
+        Counter.builder("vit4j.images").description("Images run (images/s: rate of this counter)")
+                .tag("model", model).register(registry).increment(size);
+    }
+
+    void queue(String model, IntSupplier depth) {
+        Gauge.builder("vit4j.queue.depth", depth::getAsInt).description("Images waiting for a batch")
+                .tag("model", model).register(registry);
+    }
+
+    String scrape() {
+        return registry.scrape();
+    }
+
+    void close() {
+        registry.close();
+    }
+}

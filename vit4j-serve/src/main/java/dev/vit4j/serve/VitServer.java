@@ -1,0 +1,406 @@
+package dev.vit4j.serve;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.vit4j.Vit4jException;
+import dev.vit4j.image.ImageTooLargeException;
+import dev.vit4j.inference.LoadedModel;
+import dev.vit4j.inference.Prediction;
+import dev.vit4j.models.ModelConfig;
+import dev.vit4j.viz.AttentionReport;
+import io.javalin.Javalin;
+import io.javalin.http.Context;
+import io.javalin.http.HttpResponseException;
+import io.javalin.http.HttpStatus;
+import io.javalin.http.UploadedFile;
+import io.javalin.http.staticfiles.Location;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
+
+/**
+ * vit4j's HTTP service (Javalin on Jetty). Routes: {@code POST /v1/models/{name}/predict|embed|attention},
+ * {@code GET /v1/models}, {@code /health/live}, {@code /health/ready}, {@code /metrics} (Prometheus),
+ * {@code /openapi.json}, and the attention explorer page at {@code /}. The server listens at once and loads and warms
+ * its models in the background: ready when all are. Errors are one-line JSON objects {@code {"error": "..."}}.
+ */
+public final class VitServer implements AutoCloseable {
+    private static final String EXPLORER = "/dev/vit4j/serve/explorer";
+    private static final int MAX_K = 1000;
+
+    private final ServeOptions options;
+    private final ServerMetrics metrics = new ServerMetrics();
+    private final ObjectMapper json = new ObjectMapper();
+    private final Map<String, ServedModel> models = new ConcurrentHashMap<>();
+    private final List<String> names;
+    private final CompletableFuture<Void> loaded = new CompletableFuture<>();
+    private final AtomicInteger inFlight = new AtomicInteger();
+    private final Javalin app;
+    private volatile boolean stopping;
+
+    private VitServer(Map<String, Supplier<LoadedModel>> sources, ServeOptions options) {
+        this.options = options;
+        this.names = List.copyOf(sources.keySet());
+        this.app = Javalin.create(config -> {
+            config.showJavalinBanner = false;
+            config.http.maxRequestSize = options.maxBodyBytes();
+            config.jetty.multipartConfig.maxFileSize(options.maxBodyBytes(), io.javalin.config.SizeUnit.BYTES);
+            config.jetty.multipartConfig.maxTotalRequestSize(options.maxBodyBytes(), io.javalin.config.SizeUnit.BYTES);
+            // Uploads stay in memory (they are bounded above): nothing is written to disk.
+            config.jetty.multipartConfig.maxInMemoryFileSize((int) Math.min(Integer.MAX_VALUE, options.maxBodyBytes()),
+                    io.javalin.config.SizeUnit.BYTES);
+            config.staticFiles.add(files -> {
+                files.hostedPath = "/";
+                files.directory = EXPLORER;
+                files.location = Location.CLASSPATH;
+            });
+            config.requestLogger.http((ctx, ms) -> metrics.request(route(ctx), ctx.method().name(),
+                    ctx.statusCode(), (long) (ms * 1e6)));
+        });
+        app.before(this::admit);
+        app.after(ctx -> {
+            if (ctx.attribute("counted") != null) {
+                inFlight.decrementAndGet();
+            }
+        });
+        app.get("/health/live", ctx -> send(ctx, Map.of("status", "live")));
+        app.get("/health/ready", this::ready);
+        app.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(metrics.scrape()));
+        app.get("/openapi.json", ctx -> ctx.contentType("application/json").result(resource("openapi.json")));
+        app.get("/v1/models", ctx -> send(ctx, describeModels()));
+        app.post("/v1/models/{name}/predict", this::predict);
+        app.post("/v1/models/{name}/embed", this::embed);
+        app.post("/v1/models/{name}/attention", this::attention);
+        app.exception(HttpResponseException.class, this::fail); // else Javalin answers these in plain text
+        app.exception(Exception.class, this::fail);
+        app.start(options.host(), options.port());
+        Thread loader = new Thread(() -> load(sources), "vit4j-model-loader");
+        loader.setDaemon(true);
+        loader.start();
+    }
+
+    /** Starts listening now; the models load and warm in the background ({@link #awaitReady}). */
+    public static VitServer start(Map<String, Supplier<LoadedModel>> models, ServeOptions options) {
+        if (models.isEmpty()) {
+            throw new Vit4jException("serve: give at least one model (-m)");
+        }
+        return new VitServer(new LinkedHashMap<>(models), options);
+    }
+
+    public int port() {
+        return app.port();
+    }
+
+    /** Waits until every model is loaded and warmed; rethrows the first loading failure. */
+    public void awaitReady() {
+        try {
+            loaded.join();
+        } catch (java.util.concurrent.CompletionException e) {
+            throw e.getCause() instanceof RuntimeException r ? r : e;
+        }
+    }
+
+    public boolean isReady() {
+        return loaded.isDone() && !loaded.isCompletedExceptionally() && !stopping;
+    }
+
+    private void load(Map<String, Supplier<LoadedModel>> sources) {
+        try {
+            for (Map.Entry<String, Supplier<LoadedModel>> e : sources.entrySet()) {
+                ServedModel m = new ServedModel(e.getKey(), e.getValue().get(), options, metrics);
+                models.put(e.getKey(), m);
+                m.warm();
+            }
+            loaded.complete(null);
+        } catch (RuntimeException | Error e) {
+            loaded.completeExceptionally(e);
+        }
+    }
+
+    private void admit(Context ctx) {
+        String path = ctx.path();
+        boolean api = path.startsWith("/v1/") || path.equals("/metrics") || path.equals("/openapi.json");
+        if (api && options.apiKey() != null && !("Bearer " + options.apiKey()).equals(ctx.header("Authorization"))) {
+            ctx.header("WWW-Authenticate", "Bearer");
+            throw new HttpResponseException(401, "missing or wrong API key (Authorization: Bearer KEY)");
+        }
+        if (path.startsWith("/v1/models/")) {
+            if (stopping) {
+                throw new QueueFullException("the server is shutting down");
+            }
+            inFlight.incrementAndGet();
+            ctx.attribute("counted", true);
+        }
+    }
+
+    private void ready(Context ctx) {
+        if (isReady()) {
+            send(ctx, Map.of("status", "ready", "models", names));
+        } else if (loaded.isCompletedExceptionally()) {
+            error(ctx, 503, "a model failed to load: " + loaded.handle((v, e) -> e.getCause() == null ? e : e.getCause())
+                    .join().getMessage());
+        } else {
+            error(ctx, 503, stopping ? "shutting down" : "loading models: " + models.size() + " of " + names.size());
+        }
+    }
+
+    private ServedModel model(Context ctx) {
+        String name = ctx.pathParam("name");
+        ServedModel m = models.get(name);
+        if (m == null) {
+            throw names.contains(name) ? new QueueFullException(name + " is still loading")
+                    : new HttpResponseException(404, "no model '" + name + "'; have " + String.join(", ", names));
+        }
+        return m;
+    }
+
+    private record Upload(String name, byte[] bytes) {
+    }
+
+    /** The raw body as one image, or every file of a multipart form; bounded by {@code maxBodyBytes}. */
+    private List<Upload> uploads(Context ctx) throws IOException {
+        long declared = ctx.req().getContentLengthLong();
+        if (declared > options.maxBodyBytes()) {
+            throw tooLarge(declared);
+        }
+        List<Upload> out = new ArrayList<>();
+        if (ctx.isMultipartFormData()) {
+            List<UploadedFile> files;
+            try {
+                files = ctx.uploadedFiles();
+            } catch (IllegalStateException e) {
+                throw tooLarge(-1);
+            }
+            for (UploadedFile f : files) {
+                try (InputStream in = f.content()) {
+                    out.add(new Upload(f.filename(), in.readAllBytes()));
+                }
+            }
+        } else {
+            out.add(new Upload("body", readBounded(ctx.req().getInputStream())));
+        }
+        if (out.isEmpty() || out.size() == 1 && out.get(0).bytes().length == 0) {
+            throw new Vit4jException("no image: send the image as the request body, or as files of a multipart form");
+        }
+        return out;
+    }
+
+    private byte[] readBounded(InputStream in) throws IOException {
+        byte[] bytes = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, options.maxBodyBytes() + 1));
+        if (bytes.length > options.maxBodyBytes()) {
+            throw tooLarge(-1);
+        }
+        return bytes;
+    }
+
+    private HttpResponseException tooLarge(long bytes) {
+        return new HttpResponseException(413, "request body " + (bytes >= 0 ? "of " + bytes + " bytes " : "")
+                + "above the limit of " + options.maxBodyBytes() + " bytes");
+    }
+
+    private long deadline() {
+        return System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(options.timeoutMillis());
+    }
+
+    private int k(Context ctx) {
+        String k = ctx.queryParam("k");
+        try {
+            int v = k == null ? 5 : Integer.parseInt(k);
+            if (v >= 1 && v <= MAX_K) {
+                return v;
+            }
+        } catch (NumberFormatException e) {
+            // answered below
+        }
+        throw new Vit4jException("k must be a whole number from 1 to " + MAX_K + ", not '" + k + "'");
+    }
+
+    private void predict(Context ctx) throws Exception {
+        ServedModel m = model(ctx);
+        int k = k(ctx);
+        run(ctx, m, false, (upload, r) -> {
+            ObjectNode o = json.createObjectNode().put("image", upload.name());
+            ArrayNode preds = o.putArray("predictions");
+            for (Prediction p : m.topK(r.logits(), k)) {
+                preds.addObject().put("index", p.index()).put("label", p.label()).put("probability", p.probability())
+                        .put("logit", p.logit());
+            }
+            return o;
+        });
+    }
+
+    private void embed(Context ctx) throws Exception {
+        ServedModel m = model(ctx);
+        run(ctx, m, false, (upload, r) -> {
+            ObjectNode o = json.createObjectNode().put("image", upload.name());
+            ArrayNode v = o.putArray("embedding");
+            for (float f : r.preLogits()) {
+                v.add(f);
+            }
+            return o;
+        });
+    }
+
+    private void attention(Context ctx) throws Exception {
+        ServedModel m = model(ctx);
+        int k = k(ctx);
+        List<String> blocks = ctx.queryParams("block");
+        String accept = ctx.header("Accept");
+        if (accept != null && accept.contains("image/png") && !accept.contains("application/json")) {
+            List<Upload> uploads = uploads(ctx);
+            if (uploads.size() != 1) {
+                throw new Vit4jException("image/png answers one image; send one, or ask for JSON");
+            }
+            ServedModel.Result r = m.await(m.submit(uploads.get(0).bytes(), true, deadline()));
+            ctx.contentType("image/png").result(AttentionView.overlayPng(m, r, blocks));
+            return;
+        }
+        run(ctx, m, true, (upload, r) -> json.valueToTree(AttentionView.of(m, r, blocks, k)));
+    }
+
+    private interface Answer {
+        ObjectNode of(Upload upload, ServedModel.Result result);
+    }
+
+    /**
+     * One image: its answer, or its error with the status that fits. Several (multipart): every image is queued first,
+     * so they can share batches, then an array with each image's answer or {@code {"image", "error"}}.
+     */
+    private void run(Context ctx, ServedModel m, boolean attention, Answer answer) throws Exception {
+        List<Upload> uploads = uploads(ctx);
+        long deadline = deadline();
+        if (!ctx.isMultipartFormData()) {
+            send(ctx, answer.of(uploads.get(0), m.await(m.submit(uploads.get(0).bytes(), attention, deadline))));
+            return;
+        }
+        List<Object> pending = new ArrayList<>();
+        for (Upload u : uploads) {
+            try {
+                pending.add(m.submit(u.bytes(), attention, deadline));
+            } catch (Vit4jException e) {
+                pending.add(e);
+            }
+        }
+        ArrayNode out = json.createArrayNode();
+        for (int i = 0; i < uploads.size(); i++) {
+            Object p = pending.get(i);
+            if (p instanceof ServedModel.Pending q) {
+                out.add(answer.of(uploads.get(i), m.await(q)));
+            } else {
+                out.addObject().put("image", uploads.get(i).name()).put("error", ((Exception) p).getMessage());
+            }
+        }
+        send(ctx, out);
+    }
+
+    private Object describeModels() {
+        List<Map<String, Object>> out = new ArrayList<>();
+        for (String name : names) {
+            ServedModel m = models.get(name);
+            Map<String, Object> o = new LinkedHashMap<>();
+            o.put("name", name);
+            o.put("ready", m != null && isReady());
+            if (m != null) {
+                ModelConfig c = m.config();
+                o.put("architecture", c.name);
+                o.put("family", c.arch);
+                o.put("engine", m.engineName());
+                o.put("numClasses", c.numClasses);
+                o.put("embeddingSize", c.embedDim);
+                o.put("grid", new int[] {c.gridHeight(), c.gridWidth()});
+                o.put("attentionBlocks", AttentionReport.defaultBlocks(c));
+                o.put("rollout", "vit".equals(c.arch));
+                o.put("dataConfig", m.dataConfig());
+            }
+            out.add(o);
+        }
+        return Map.of("models", out);
+    }
+
+    private void send(Context ctx, Object body) {
+        try {
+            ctx.contentType("application/json").result(json.writeValueAsBytes(body));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private void fail(Exception e, Context ctx) {
+        Throwable t = e instanceof UncheckedIOException u ? u.getCause() : e;
+        int status;
+        if (t instanceof HttpResponseException h) {
+            status = h.getStatus();
+        } else if (t instanceof ImageTooLargeException) {
+            status = 413;
+        } else if (t instanceof Vit4jException) {
+            status = 400;
+        } else if (t instanceof QueueFullException) {
+            status = 503;
+            ctx.header("Retry-After", "1");
+        } else if (t instanceof TimeoutException) {
+            status = 504;
+        } else if (t instanceof IOException) {
+            status = 400; // the upload broke off; the client is most likely gone
+        } else {
+            status = 500;
+        }
+        error(ctx, status, status == 500 ? "internal error: " + t : t.getMessage());
+    }
+
+    private void error(Context ctx, int status, String message) {
+        ctx.status(HttpStatus.forStatus(status));
+        send(ctx, Map.of("error", String.valueOf(message).split("\n", 2)[0]));
+    }
+
+    private static String route(Context ctx) {
+        try {
+            String p = ctx.endpointHandlerPath();
+            return p == null || p.isEmpty() || p.equals("*") ? "other" : p;
+        } catch (RuntimeException e) {
+            return "other";
+        }
+    }
+
+    private static byte[] resource(String name) throws IOException {
+        try (InputStream in = VitServer.class.getResourceAsStream(name)) {
+            if (in == null) {
+                throw new IOException("missing resource " + name);
+            }
+            return in.readAllBytes();
+        }
+    }
+
+    /**
+     * Graceful stop: new requests get 503, everything queued is run and answered, then the listener closes and the
+     * models are freed.
+     */
+    @Override
+    public void close() {
+        stopping = true;
+        for (ServedModel m : models.values()) {
+            m.close();
+        }
+        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (inFlight.get() > 0 && System.nanoTime() < until) {
+            try {
+                Thread.sleep(5);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        app.stop();
+        metrics.close();
+    }
+}

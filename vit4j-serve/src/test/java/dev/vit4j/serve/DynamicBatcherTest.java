@@ -1,0 +1,157 @@
+package dev.vit4j.serve;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.junit.jupiter.api.Test;
+
+class DynamicBatcherTest {
+    private static final long FAR = TimeUnit.MINUTES.toNanos(5);
+
+    private static long deadline() {
+        return System.nanoTime() + FAR;
+    }
+
+    @Test
+    void concurrentInputsShareBatchesOfAtMostMaxBatch() throws Exception {
+        List<Integer> sizes = new CopyOnWriteArrayList<>();
+        try (DynamicBatcher<Integer, Integer> b = new DynamicBatcher<>("t", 8, 50, 1000, in -> {
+            sleep(20); // a batch takes a while, so the next requests pile up
+            return in.stream().map(x -> x * 2).toList();
+        }, sizes::add)) {
+            ExecutorService pool = Executors.newFixedThreadPool(32);
+            List<Future<Integer>> results = new ArrayList<>();
+            for (int i = 0; i < 256; i++) {
+                int x = i;
+                results.add(pool.submit(() -> b.submit(() -> x, deadline()).get()));
+            }
+            for (int i = 0; i < results.size(); i++) {
+                assertEquals(2 * i, results.get(i).get(1, TimeUnit.MINUTES));
+            }
+            pool.shutdown();
+        }
+        assertEquals(256, sizes.stream().mapToInt(Integer::intValue).sum());
+        assertTrue(sizes.stream().allMatch(s -> s <= 8), sizes.toString());
+        assertTrue(sizes.stream().mapToInt(Integer::intValue).average().orElse(0) > 4, "mean batch " + sizes);
+    }
+
+    @Test
+    void aLoneInputDoesNotWaitForTheDelay() throws Exception {
+        // A delay of ten minutes that a lone input must not pay: nothing else is on its way.
+        try (DynamicBatcher<Integer, Integer> b = new DynamicBatcher<>("t", 8, 600_000, 10, in -> in, s -> { })) {
+            assertEquals(7, b.submit(() -> 7, deadline()).get(1, TimeUnit.MINUTES));
+        }
+    }
+
+    @Test
+    void aFullQueueRefusesAtOnceAndRecovers() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        CountDownLatch running = new CountDownLatch(1);
+        try (DynamicBatcher<Integer, Integer> b = new DynamicBatcher<>("t", 1, 0, 2, in -> {
+            running.countDown();
+            await(release);
+            return in;
+        }, s -> { })) {
+            CompletableFuture<Integer> first = b.submit(() -> 1, deadline());
+            running.await(1, TimeUnit.MINUTES); // the worker holds it; the queue is empty again
+            CompletableFuture<Integer> second = b.submit(() -> 2, deadline());
+            CompletableFuture<Integer> third = b.submit(() -> 3, deadline());
+            QueueFullException full = assertThrows(QueueFullException.class, () -> b.submit(() -> 4, deadline()));
+            assertTrue(full.getMessage().contains("2 images already queued"), full.getMessage());
+            release.countDown();
+            assertEquals(1, first.get(1, TimeUnit.MINUTES));
+            assertEquals(2, second.get(1, TimeUnit.MINUTES));
+            assertEquals(3, third.get(1, TimeUnit.MINUTES));
+            assertEquals(5, b.submit(() -> 5, deadline()).get(1, TimeUnit.MINUTES));
+        }
+    }
+
+    @Test
+    void anInputPastItsDeadlineIsDroppedWithATimeout() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        List<Integer> ran = new CopyOnWriteArrayList<>();
+        try (DynamicBatcher<Integer, Integer> b = new DynamicBatcher<>("t", 1, 0, 10, in -> {
+            await(release);
+            ran.addAll(in);
+            return in;
+        }, s -> { })) {
+            CompletableFuture<Integer> blocker = b.submit(() -> 1, deadline());
+            CompletableFuture<Integer> late = b.submit(() -> 2, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(1));
+            sleep(20);
+            release.countDown();
+            assertEquals(1, blocker.get(1, TimeUnit.MINUTES));
+            ExecutionException e = assertThrows(ExecutionException.class, () -> late.get(1, TimeUnit.MINUTES));
+            assertInstanceOf(TimeoutException.class, e.getCause());
+        }
+        assertEquals(List.of(1), ran);
+    }
+
+    @Test
+    void aFailingBatchFailsOnlyItsOwnInputsAndAPreparationErrorNone() throws Exception {
+        try (DynamicBatcher<Integer, Integer> b = new DynamicBatcher<>("t", 1, 0, 10, in -> {
+            if (in.contains(13)) {
+                throw new IllegalStateException("unlucky");
+            }
+            return in;
+        }, s -> { })) {
+            assertThrows(IllegalArgumentException.class, () -> b.submit(() -> {
+                throw new IllegalArgumentException("not an image");
+            }, deadline()));
+            ExecutionException e = assertThrows(ExecutionException.class,
+                    () -> b.submit(() -> 13, deadline()).get(1, TimeUnit.MINUTES));
+            assertEquals("unlucky", e.getCause().getMessage());
+            assertEquals(14, b.submit(() -> 14, deadline()).get(1, TimeUnit.MINUTES));
+        }
+    }
+
+    @Test
+    void closingRunsEverythingQueuedThenRefuses() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        DynamicBatcher<Integer, Integer> b = new DynamicBatcher<>("t", 4, 0, 100, in -> {
+            await(release);
+            return in;
+        }, s -> { });
+        List<CompletableFuture<Integer>> queued = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            queued.add(b.submit(() -> 1, deadline()));
+        }
+        Thread closer = new Thread(b::close);
+        closer.start();
+        sleep(20);
+        assertThrows(QueueFullException.class, () -> b.submit(() -> 1, deadline()));
+        release.countDown();
+        closer.join(60_000);
+        for (CompletableFuture<Integer> f : queued) {
+            assertEquals(1, f.get(0, TimeUnit.SECONDS));
+        }
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static void await(CountDownLatch latch) {
+        try {
+            latch.await(1, TimeUnit.MINUTES);
+        } catch (InterruptedException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
