@@ -12,7 +12,6 @@ import dev.vit4j.viz.AttentionReport;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
-import io.javalin.http.HttpStatus;
 import io.javalin.http.UploadedFile;
 import io.javalin.http.staticfiles.Location;
 import java.io.IOException;
@@ -38,6 +37,8 @@ import java.util.function.Supplier;
 public final class VitServer implements AutoCloseable {
     private static final String EXPLORER = "/dev/vit4j/serve/explorer";
     private static final int MAX_K = 1000;
+    private static final String CLIENT_GONE = "vit4j.clientGone";
+    private static final int CLIENT_CLOSED_REQUEST = 499;
 
     private final ServeOptions options;
     private final ServerMetrics metrics = new ServerMetrics();
@@ -66,7 +67,7 @@ public final class VitServer implements AutoCloseable {
                 files.location = Location.CLASSPATH;
             });
             config.requestLogger.http((ctx, ms) -> metrics.request(route(ctx), ctx.method().name(),
-                    ctx.statusCode(), (long) (ms * 1e6)));
+                    ctx.attribute(CLIENT_GONE) != null ? CLIENT_CLOSED_REQUEST : ctx.statusCode(), (long) (ms * 1e6)));
         });
         app.before(this::admit);
         app.after(ctx -> {
@@ -168,27 +169,35 @@ public final class VitServer implements AutoCloseable {
     private record Upload(String name, byte[] bytes) {
     }
 
-    /** The raw body as one image, or every file of a multipart form; bounded by {@code maxBodyBytes}. */
-    private List<Upload> uploads(Context ctx) throws IOException {
+    /**
+     * The raw body as one image, or every file of a multipart form; bounded by {@code maxBodyBytes}. A read that
+     * breaks off (the client left mid-upload) is an {@link UncheckedIOException}, answered as 499.
+     */
+    private List<Upload> uploads(Context ctx) {
         long declared = ctx.req().getContentLengthLong();
         if (declared > options.maxBodyBytes()) {
             throw tooLarge(declared);
         }
         List<Upload> out = new ArrayList<>();
-        if (ctx.isMultipartFormData()) {
-            List<UploadedFile> files;
-            try {
-                files = ctx.uploadedFiles();
-            } catch (IllegalStateException e) {
-                throw tooLarge(-1);
-            }
-            for (UploadedFile f : files) {
-                try (InputStream in = f.content()) {
-                    out.add(new Upload(f.filename(), in.readAllBytes()));
+        try {
+            if (ctx.isMultipartFormData()) {
+                List<UploadedFile> files;
+                try {
+                    files = ctx.uploadedFiles();
+                } catch (IllegalStateException e) {
+                    throw tooLarge(-1);
                 }
+                for (UploadedFile f : files) {
+                    try (InputStream in = f.content()) {
+                        out.add(new Upload(f.filename(), in.readAllBytes()));
+                    }
+                }
+            } else {
+                out.add(new Upload("body", readBounded(ctx.req().getInputStream())));
             }
-        } else {
-            out.add(new Upload("body", readBounded(ctx.req().getInputStream())));
+        } catch (IOException e) {
+            // Rethrown unchecked: Javalin would count Jetty's EofException as a 500 before our handler saw it.
+            throw new UncheckedIOException(e);
         }
         if (out.isEmpty() || out.size() == 1 && out.get(0).bytes().length == 0) {
             throw new Vit4jException("no image: send the image as the request body, or as files of a multipart form");
@@ -263,7 +272,7 @@ public final class VitServer implements AutoCloseable {
                 throw new Vit4jException("image/png answers one image; send one, or ask for JSON");
             }
             ServedModel.Result r = m.await(m.submit(uploads.get(0).bytes(), true, deadline()));
-            ctx.contentType("image/png").result(AttentionView.overlayPng(m, r, blocks));
+            write(ctx, "image/png", AttentionView.overlayPng(m, r, blocks));
             return;
         }
         run(ctx, m, true, (upload, r) -> json.valueToTree(AttentionView.of(m, r, blocks, k)));
@@ -330,9 +339,24 @@ public final class VitServer implements AutoCloseable {
 
     private void send(Context ctx, Object body) {
         try {
-            ctx.contentType("application/json").result(json.writeValueAsBytes(body));
+            write(ctx, "application/json", json.writeValueAsBytes(body));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * Writes the answer here rather than through Javalin, which counts a client that left before reading it as a
+     * 500 (its clientAbortStatus); here it is recorded as 499, nginx's "client closed request", and costs nothing.
+     */
+    private static void write(Context ctx, String contentType, byte[] body) {
+        ctx.contentType(contentType);
+        ctx.res().setContentLength(body.length);
+        try {
+            ctx.res().getOutputStream().write(body);
+            ctx.res().flushBuffer();
+        } catch (IOException e) {
+            ctx.attribute(CLIENT_GONE, true);
         }
     }
 
@@ -351,7 +375,8 @@ public final class VitServer implements AutoCloseable {
         } else if (t instanceof TimeoutException) {
             status = 504;
         } else if (t instanceof IOException) {
-            status = 400; // the upload broke off; the client is most likely gone
+            status = CLIENT_CLOSED_REQUEST; // the upload broke off: the client is gone
+            ctx.attribute(CLIENT_GONE, true);
         } else {
             status = 500;
         }
@@ -359,7 +384,7 @@ public final class VitServer implements AutoCloseable {
     }
 
     private void error(Context ctx, int status, String message) {
-        ctx.status(HttpStatus.forStatus(status));
+        ctx.status(status);
         send(ctx, Map.of("error", String.valueOf(message).split("\n", 2)[0]));
     }
 
