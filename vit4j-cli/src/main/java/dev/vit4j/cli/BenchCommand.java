@@ -216,7 +216,7 @@ final class BenchCommand implements Callable<Integer> {
         return percentile(t, 0.5);
     }
 
-    private static double percentile(long[] t, double q) {
+    static double percentile(long[] t, double q) {
         long[] s = t.clone();
         Arrays.sort(s);
         double pos = q * (s.length - 1);

@@ -18,6 +18,7 @@ import picocli.CommandLine.Command;
         description = "Vision transformers for Java: ViT and CaiT with timm's weights and numbers.",
         subcommands = {ModelsCommand.class, PredictCommand.class, AttentionCommand.class, MadCommand.class,
             EmbedCommand.class, TrainCommand.class, EvalCommand.class, ExportCommand.class, BenchCommand.class, ConvertCommand.class,
+            ServeCommand.class, LoadtestCommand.class,
             DemoCommand.class})
 public final class Main implements Runnable {
     public static final int BAD_INPUT = 2;

@@ -11,6 +11,20 @@ public record Example(int channels, int height, int width, byte[] pixels, int la
         }
     }
 
+    /** The image as a {@link java.awt.image.BufferedImage} (RGB, or gray for one channel): to encode it, to show it. */
+    public java.awt.image.BufferedImage toImage() {
+        java.awt.image.BufferedImage img = new java.awt.image.BufferedImage(width, height,
+                channels == 1 ? java.awt.image.BufferedImage.TYPE_BYTE_GRAY : java.awt.image.BufferedImage.TYPE_INT_RGB);
+        int plane = width * height;
+        for (int p = 0; p < plane; p++) {
+            int v = pixels[p] & 0xff;
+            int rgb = channels == 1 ? v << 16 | v << 8 | v
+                    : v << 16 | (pixels[plane + p] & 0xff) << 8 | pixels[2 * plane + p] & 0xff;
+            img.setRGB(p % width, p / width, rgb);
+        }
+        return img;
+    }
+
     /** Inclusive-exclusive pixel box [x0, x1) × [y0, y1). */
     public record Box(int x0, int y0, int x1, int y1) {
         public boolean contains(double x, double y) {

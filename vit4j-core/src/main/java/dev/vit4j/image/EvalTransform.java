@@ -12,6 +12,7 @@ import java.nio.file.Path;
 public final class EvalTransform {
     private final DataConfig config;
     private final ResampleFilter.Kind filter;
+    private final float[][] levels;
 
     public EvalTransform(DataConfig config) {
         if (config.channels() != 3 && config.channels() != 1) {
@@ -20,6 +21,7 @@ public final class EvalTransform {
         }
         this.config = config;
         this.filter = ResampleFilter.Kind.forName(config.interpolation());
+        this.levels = levels(config);
     }
 
     public float[] apply(Path image) {
@@ -87,21 +89,34 @@ public final class EvalTransform {
         return floor ? (size - crop) / 2 : (int) Math.rint((size - crop) / 2.0);
     }
 
+    /**
+     * {@code (v / 255 - mean) / std} per channel, read from a table of the 256 values each channel can take: the
+     * same floats as computing it per pixel, without a division per pixel (the server's per-request cost).
+     */
     public float[] normalize(RgbImage img) {
-        int w = img.width();
-        int h = img.height();
-        int plane = w * h;
+        int plane = img.width() * img.height();
         int channels = config.channels();
         float[] out = new float[channels * plane];
         byte[] px = img.pixels();
         for (int c = 0; c < channels; c++) {
-            float mean = (float) config.mean()[c];
-            float std = (float) config.std()[c];
-            for (int i = 0; i < plane; i++) {
-                float v = (px[i * 3 + c] & 0xff) / 255f;
-                out[c * plane + i] = (v - mean) / std;
+            float[] table = levels[c];
+            int base = c * plane;
+            for (int i = 0, p = c; i < plane; i++, p += 3) {
+                out[base + i] = table[px[p] & 0xff];
             }
         }
         return out;
+    }
+
+    private static float[][] levels(DataConfig config) {
+        float[][] t = new float[config.channels()][256];
+        for (int c = 0; c < t.length; c++) {
+            float mean = (float) config.mean()[c];
+            float std = (float) config.std()[c];
+            for (int v = 0; v < 256; v++) {
+                t[c][v] = (v / 255f - mean) / std;
+            }
+        }
+        return t;
     }
 }

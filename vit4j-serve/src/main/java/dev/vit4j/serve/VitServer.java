@@ -105,10 +105,24 @@ public final class VitServer implements AutoCloseable {
 
     /** Waits until every model is loaded and warmed; rethrows the first loading failure. */
     public void awaitReady() {
+        boolean ready;
+        do {
+            ready = awaitReady(60_000);
+        } while (!ready);
+    }
+
+    /** True once every model is loaded and warmed, false if still loading after {@code millis}; rethrows a failure. */
+    public boolean awaitReady(long millis) {
         try {
-            loaded.join();
-        } catch (java.util.concurrent.CompletionException e) {
-            throw e.getCause() instanceof RuntimeException r ? r : e;
+            loaded.get(millis, TimeUnit.MILLISECONDS);
+            return true;
+        } catch (TimeoutException e) {
+            return false;
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while loading models", e);
         }
     }
 

@@ -1,15 +1,13 @@
 package dev.vit4j.serve;
 
-import dev.vit4j.data.Example;
 import dev.vit4j.data.ShapesDataset;
+import dev.vit4j.viz.Png;
 import java.awt.image.BufferedImage;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import javax.imageio.ImageIO;
 
 /** Models and images for the server tests, read from the core's test resources (they may sit inside a jar). */
 final class ServeFixtures {
@@ -50,27 +48,11 @@ final class ServeFixtures {
 
     /** A shapes image as PNG bytes. */
     static byte[] shapePng(int index) {
-        Example e = SHAPES.get(index);
-        BufferedImage img = new BufferedImage(e.width(), e.height(), BufferedImage.TYPE_INT_RGB);
-        int plane = e.width() * e.height();
-        for (int y = 0; y < e.height(); y++) {
-            for (int x = 0; x < e.width(); x++) {
-                int i = y * e.width() + x;
-                int rgb = (e.pixels()[i] & 0xff) << 16 | (e.pixels()[plane + i] & 0xff) << 8 | e.pixels()[2 * plane + i] & 0xff;
-                img.setRGB(x, y, rgb);
-            }
-        }
-        return png(img);
+        return Png.encode(SHAPES.get(index).toImage());
     }
 
     static byte[] png(BufferedImage img) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        try {
-            ImageIO.write(img, "png", out);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return out.toByteArray();
+        return Png.encode(img);
     }
 
     static int shapeLabel(int index) {

@@ -1,0 +1,248 @@
+package dev.vit4j.cli;
+
+import dev.vit4j.Vit4jException;
+import dev.vit4j.data.ShapesDataset;
+import dev.vit4j.image.EvalTransform;
+import dev.vit4j.image.ImageDecoder;
+import dev.vit4j.inference.InferenceEngine;
+import dev.vit4j.inference.LoadedModel;
+import dev.vit4j.models.DataConfig;
+import dev.vit4j.serve.ServeOptions;
+import dev.vit4j.serve.VitServer;
+import dev.vit4j.viz.Png;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
+import java.util.stream.Stream;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * Serving measured as its users see it: a vit4j server started in this process drives over loopback at each
+ * concurrency (every client sends its next image as soon as it has its answer), beside the same model's offline
+ * engine throughput (what {@code vit4j bench} measures: batches of preprocessed images) measured in the same run,
+ * before and after the server levels.
+ */
+@Command(name = "loadtest", description = {
+        "Drives a vit4j server over loopback at several concurrencies: images/s, p50/p90/p99 latency, mean batch size,",
+        "beside the same model's offline engine throughput at batch 1 and --max-batch, in one run."})
+final class LoadtestCommand implements Callable<Integer> {
+    @Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @picocli.CommandLine.Mixin
+    ServedModelOptions modelOptions = new ServedModelOptions();
+
+    @picocli.CommandLine.Mixin
+    BatchingOptions batching = new BatchingOptions();
+
+    @picocli.CommandLine.Mixin
+    EngineOptions engineOptions = new EngineOptions();
+
+    @Option(names = "--concurrency", split = ",", defaultValue = "1,8,32", description = "Concurrent clients (default 1,8,32).")
+    List<Integer> concurrency;
+
+    @Option(names = "--requests", defaultValue = "400", description = "Requests per level, after a warm-up. Default: 400.")
+    int requests;
+
+    @Option(names = "--images", description = "A folder of images to send (default: 32 shapes images at the model's input size, PNG).")
+    Path images;
+
+    @Option(names = "--offline-batches", defaultValue = "40", description = "Offline batches timed per size and pass. Default: 40.")
+    int offlineBatches;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        if (requests < 1 || offlineBatches < 1 || concurrency.stream().anyMatch(c -> c < 1)) {
+            throw new Vit4jException("--requests, --offline-batches and --concurrency must be positive");
+        }
+        Map<String, Supplier<LoadedModel>> sources = modelOptions.sources(err);
+        if (sources.size() != 1) {
+            throw new Vit4jException("loadtest measures one model: give one -m");
+        }
+        String name = sources.keySet().iterator().next();
+        LoadedModel model = sources.get(name).get();
+        ServeOptions options = batching.options("127.0.0.1", 0, null, engineOptions);
+        List<byte[]> bodies;
+        Offline before;
+        try (InferenceEngine engine = engineOptions.open(model)) {
+            bodies = images == null ? shapes(model.model().config().resolvedDataConfig()) : files(images);
+            before = offline(engine, model, bodies, options.maxBatch());
+        }
+        List<Level> levels = new ArrayList<>();
+        try (VitServer server = VitServer.start(Map.of(name, () -> model), options)) {
+            server.awaitReady();
+            HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+            String url = "http://127.0.0.1:" + server.port();
+            for (int c : concurrency) {
+                drive(client, url, name, bodies, c, Math.max(2 * c, requests / 10)); // warm-up at this level
+                double[] batch0 = batchSum(client, url);
+                long[] latencies = new long[requests];
+                long wall = drive(client, url, name, bodies, c, requests, latencies);
+                double[] batch1 = batchSum(client, url);
+                levels.add(new Level(c, requests * 1e9 / wall, latencies, (batch1[0] - batch0[0]) / (batch1[1] - batch0[1])));
+            }
+        }
+        Offline after;
+        try (LoadedModel again = sources.get(name).get(); InferenceEngine engine = engineOptions.open(again)) {
+            after = offline(engine, again, bodies, options.maxBatch());
+        }
+        double b1 = (before.batch1PerSecond + after.batch1PerSecond) / 2;
+        double bn = (before.batchNPerSecond + after.batchNPerSecond) / 2;
+        double b1Ms = (before.batch1Millis + after.batch1Millis) / 2;
+        out.printf(Locale.ROOT, "%s · engine %s · %d threads · %d images (%s) · max batch %d, max delay %d ms%n", name,
+                options.engine(), Runtime.getRuntime().availableProcessors(), bodies.size(),
+                images == null ? "shapes PNG" : images.toString(), options.maxBatch(), options.maxDelayMillis());
+        out.printf(Locale.ROOT, "offline engine (preprocessed input; mean of a pass before and after): batch 1 %.1f images/s "
+                + "(%.2f ms per image; %.1f / %.1f), batch %d %.1f images/s (%.1f / %.1f)%n", b1, b1Ms,
+                before.batch1PerSecond, after.batch1PerSecond, options.maxBatch(), bn, before.batchNPerSecond,
+                after.batchNPerSecond);
+        out.println("served over loopback (decode + preprocess + HTTP included; clients in this process):");
+        out.printf(Locale.ROOT, "%11s %10s %8s %8s %8s %11s %14s%n", "concurrency", "images/s", "p50 ms", "p90 ms", "p99 ms",
+                "mean batch", "vs offline b" + options.maxBatch());
+        for (Level l : levels) {
+            out.printf(Locale.ROOT, "%11d %10.1f %8.2f %8.2f %8.2f %11.2f %13.0f%%%n", l.concurrency, l.perSecond,
+                    BenchCommand.percentile(l.latencies, 0.5) / 1e6, BenchCommand.percentile(l.latencies, 0.9) / 1e6,
+                    BenchCommand.percentile(l.latencies, 0.99) / 1e6, l.meanBatch, 100 * l.perSecond / bn);
+        }
+        out.printf(Locale.ROOT, "concurrency 1: p50 − offline batch-1 latency = %+.2f ms%n",
+                levels.stream().filter(l -> l.concurrency == 1).findFirst()
+                        .map(l -> BenchCommand.percentile(l.latencies, 0.5) / 1e6 - b1Ms).orElse(Double.NaN));
+        out.flush();
+        return 0;
+    }
+
+    private record Level(int concurrency, double perSecond, long[] latencies, double meanBatch) {
+    }
+
+    private record Offline(double batch1PerSecond, double batch1Millis, double batchNPerSecond) {
+    }
+
+    /** The engine alone on the images preprocessed: median batch time at batch 1 and batch {@code n}. */
+    private Offline offline(InferenceEngine engine, LoadedModel model, List<byte[]> bodies, int n) {
+        DataConfig d = model.model().config().resolvedDataConfig();
+        EvalTransform t = new EvalTransform(d);
+        int per = d.channels() * d.height() * d.width();
+        float[] all = new float[per * n];
+        for (int i = 0; i < n; i++) {
+            System.arraycopy(t.apply(ImageDecoder.read(bodies.get(i % bodies.size()), "image " + i)), 0, all, i * per, per);
+        }
+        double one = medianNanos(engine, java.util.Arrays.copyOf(all, per), new long[] {1, d.channels(), d.height(), d.width()});
+        double many = medianNanos(engine, all, new long[] {n, d.channels(), d.height(), d.width()});
+        return new Offline(1e9 / one, one / 1e6, n * 1e9 / many);
+    }
+
+    private double medianNanos(InferenceEngine engine, float[] input, long[] shape) {
+        for (int i = 0; i < 5; i++) {
+            engine.run(input, shape, false);
+        }
+        long[] t = new long[offlineBatches];
+        for (int i = 0; i < t.length; i++) {
+            long s = System.nanoTime();
+            engine.run(input, shape, false);
+            t[i] = System.nanoTime() - s;
+        }
+        return BenchCommand.percentile(t, 0.5);
+    }
+
+    private static long drive(HttpClient client, String url, String name, List<byte[]> bodies, int clients, int total)
+            throws Exception {
+        return drive(client, url, name, bodies, clients, total, new long[total]);
+    }
+
+    /** {@code clients} threads send back to back until {@code total} answers; returns the wall time in ns. */
+    private static long drive(HttpClient client, String url, String name, List<byte[]> bodies, int clients, int total,
+            long[] latencies) throws Exception {
+        URI target = URI.create(url + "/v1/models/" + name + "/predict");
+        AtomicInteger next = new AtomicInteger();
+        ExecutorService pool = Executors.newFixedThreadPool(clients);
+        long start = System.nanoTime();
+        try {
+            List<Future<?>> running = new ArrayList<>();
+            for (int c = 0; c < clients; c++) {
+                running.add(pool.submit(() -> {
+                    for (int i = next.getAndIncrement(); i < total; i = next.getAndIncrement()) {
+                        HttpRequest r = HttpRequest.newBuilder(target).timeout(Duration.ofMinutes(1))
+                                .POST(HttpRequest.BodyPublishers.ofByteArray(bodies.get(i % bodies.size()))).build();
+                        long s = System.nanoTime();
+                        HttpResponse<byte[]> response = client.send(r, HttpResponse.BodyHandlers.ofByteArray());
+                        latencies[i] = System.nanoTime() - s;
+                        if (response.statusCode() != 200) {
+                            throw new Vit4jException("the server answered " + response.statusCode() + ": "
+                                    + new String(response.body(), java.nio.charset.StandardCharsets.UTF_8));
+                        }
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> f : running) {
+                try {
+                    f.get();
+                } catch (java.util.concurrent.ExecutionException e) {
+                    throw e.getCause() instanceof Exception x ? x : e;
+                }
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        return System.nanoTime() - start;
+    }
+
+    /** vit4j_batch_size's sum and count, from the server's metrics. */
+    private static double[] batchSum(HttpClient client, String url) throws IOException, InterruptedException {
+        String text = client.send(HttpRequest.newBuilder(URI.create(url + "/metrics")).build(),
+                HttpResponse.BodyHandlers.ofString()).body();
+        double[] out = new double[2];
+        for (String line : text.split("\n")) {
+            if (line.startsWith("vit4j_batch_size_sum") || line.startsWith("vit4j_batch_size_count")) {
+                out[line.startsWith("vit4j_batch_size_sum") ? 0 : 1] += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+            }
+        }
+        return out;
+    }
+
+    private static List<byte[]> shapes(DataConfig d) {
+        ShapesDataset set = new ShapesDataset(Math.max(d.height(), d.width()), 32, 11, "loadtest");
+        List<byte[]> out = new ArrayList<>();
+        for (int i = 0; i < set.size(); i++) {
+            out.add(Png.encode(set.get(i).toImage()));
+        }
+        return out;
+    }
+
+    private static List<byte[]> files(Path dir) throws IOException {
+        List<byte[]> out = new ArrayList<>();
+        try (Stream<Path> s = Files.list(dir)) {
+            for (Path p : s.sorted().toList()) {
+                String n = p.getFileName().toString().toLowerCase(Locale.ROOT);
+                if (Files.isRegularFile(p) && n.matches(".*\\.(png|jpe?g|bmp|gif|webp|tiff?)")) {
+                    ImageDecoder.read(p); // a bad file is named now, not as a 400 in the middle of a level
+                    out.add(Files.readAllBytes(p));
+                }
+            }
+        }
+        if (out.isEmpty()) {
+            throw new Vit4jException("no images in " + dir);
+        }
+        return out;
+    }
+}

@@ -1,0 +1,69 @@
+package dev.vit4j.cli;
+
+import dev.vit4j.inference.LoadedModel;
+import dev.vit4j.serve.ServeOptions;
+import dev.vit4j.serve.VitServer;
+import java.io.PrintWriter;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.function.Supplier;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+@Command(name = "serve", description = {
+        "An HTTP inference service: POST /v1/models/NAME/predict|embed|attention, GET /v1/models, /health/live,",
+        "/health/ready, /metrics (Prometheus), /openapi.json, and the attention explorer page at /.",
+        "Requests for a model are batched (--max-batch, --max-delay-ms); a full queue answers 503, a deadline 504.",
+        "SIGTERM or Ctrl-C: stop taking requests, answer everything queued, exit 0."})
+final class ServeCommand implements Callable<Integer> {
+    @Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @picocli.CommandLine.Mixin
+    ServedModelOptions modelOptions = new ServedModelOptions();
+
+    @Option(names = "--host", defaultValue = "127.0.0.1", description = "Address to bind (default: loopback only).")
+    String host;
+
+    @Option(names = "--port", defaultValue = "8080", description = "Port (0: any free one). Default: 8080.")
+    int port;
+
+    @picocli.CommandLine.Mixin
+    BatchingOptions batching = new BatchingOptions();
+
+    @Option(names = "--api-key", defaultValue = "${env:VIT4J_API_KEY}", description = "Require 'Authorization: Bearer KEY' "
+            + "on every route but health and the page (default: $VIT4J_API_KEY; none if unset).")
+    String apiKey;
+
+    @picocli.CommandLine.Mixin
+    EngineOptions engineOptions = new EngineOptions();
+
+    @Override
+    public Integer call() throws InterruptedException {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        ServeOptions options = batching.options(host, port, apiKey, engineOptions);
+        Map<String, Supplier<LoadedModel>> sources = modelOptions.sources(err);
+        try (StopOnSignal signal = new StopOnSignal(); VitServer server = VitServer.start(sources, options)) {
+            String url = "http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + server.port();
+            out.println("vit4j serve: listening on " + url + ", loading " + String.join(", ", sources.keySet()));
+            out.flush();
+            while (!server.awaitReady(100)) {
+                if (signal.requested()) {
+                    return 0; // stopped while loading: nothing was served
+                }
+            }
+            out.println("ready: " + url + "/ (explorer), " + url + "/openapi.json, " + url + "/metrics");
+            out.flush();
+            while (!signal.requested()) {
+                Thread.sleep(100);
+            }
+            out.println("vit4j serve: stopping: answering what is queued, taking nothing new");
+            out.flush();
+        }
+        out.println("vit4j serve: stopped");
+        out.flush();
+        return 0;
+    }
+}

@@ -1,0 +1,62 @@
+package dev.vit4j.cli;
+
+import dev.vit4j.Vit4jException;
+import dev.vit4j.hub.HubModels;
+import dev.vit4j.inference.LoadedModel;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
+import picocli.CommandLine.Option;
+
+/** {@code -m [NAME=]MODEL} (repeatable) and {@code -w NAME=FILE}: the named models of {@code serve} and {@code loadtest}. */
+final class ServedModelOptions {
+    @Option(names = {"-m", "--model"}, required = true, paramLabel = "[NAME=]MODEL", description = "A model to serve "
+            + "(repeatable): a Hub name (timm/NAME.TAG, a transformers repo), an architecture with pretrained weights "
+            + "(or with -w), or a model directory (a `vit4j train` run, a directory with config.json). NAME defaults to "
+            + "its last part.")
+    List<String> models;
+
+    @Option(names = {"-w", "--weights"}, paramLabel = "NAME=FILE", description = "Weights for the model NAME when -m gives "
+            + "an architecture: .safetensors, .pth/.bin or .npz (repeatable).")
+    Map<String, Path> weights = new LinkedHashMap<>();
+
+    /** Each model by name, loaded when called (the server loads in the background and reports failures). */
+    Map<String, Supplier<LoadedModel>> sources(PrintWriter err) {
+        Map<String, Supplier<LoadedModel>> sources = new LinkedHashMap<>();
+        for (String spec : models) {
+            int eq = spec.indexOf('=');
+            String model = eq > 0 ? spec.substring(eq + 1) : spec;
+            String name = eq > 0 ? spec.substring(0, eq) : defaultName(model);
+            Path file = weights.get(name);
+            Supplier<LoadedModel> load = file != null ? () -> LoadedModel.load(model, file)
+                    : () -> HubModels.open(model, ModelOptions.hubClient(err));
+            if (sources.put(name, load) != null) {
+                throw new Vit4jException("two models named '" + name + "': name them, -m NAME=MODEL");
+            }
+        }
+        for (String name : weights.keySet()) {
+            if (!sources.containsKey(name)) {
+                throw new Vit4jException("-w " + name + "=...: no model named '" + name + "' (have "
+                        + String.join(", ", sources.keySet()) + ")");
+            }
+        }
+        return sources;
+    }
+
+    /** {@code timm/deit_tiny_patch16_224.fb_in1k} → {@code deit_tiny_patch16_224.fb_in1k}; {@code runs/shapes/best} → {@code shapes}. */
+    static String defaultName(String model) {
+        String m = model.replaceAll("[/\\\\]+$", "");
+        int at = m.indexOf('@');
+        if (at > 0) {
+            m = m.substring(0, at);
+        }
+        String last = m.substring(Math.max(m.lastIndexOf('/'), m.lastIndexOf(':')) + 1);
+        if ((last.equals("best") || last.equals("last")) && m.lastIndexOf('/') > 0) {
+            return defaultName(m.substring(0, m.lastIndexOf('/')));
+        }
+        return last;
+    }
+}
