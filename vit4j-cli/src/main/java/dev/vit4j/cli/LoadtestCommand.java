@@ -62,6 +62,11 @@ final class LoadtestCommand implements Callable<Integer> {
     @Option(names = "--requests", defaultValue = "400", description = "Requests per level, after a warm-up. Default: 400.")
     int requests;
 
+    @Option(names = "--warmup", defaultValue = "600",
+            description = "Requests sent first, at the highest concurrency, so the JIT has compiled decoding and "
+                    + "preprocessing before anything is timed. Default: 600.")
+    int warmup;
+
     @Option(names = "--images", description = "A folder of images to send (default: 32 shapes images at the model's input size, PNG).")
     Path images;
 
@@ -72,8 +77,8 @@ final class LoadtestCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        if (requests < 1 || offlineBatches < 1 || concurrency.stream().anyMatch(c -> c < 1)) {
-            throw new Vit4jException("--requests, --offline-batches and --concurrency must be positive");
+        if (requests < 1 || offlineBatches < 1 || warmup < 0 || concurrency.stream().anyMatch(c -> c < 1)) {
+            throw new Vit4jException("--requests, --offline-batches and --concurrency must be positive, --warmup not negative");
         }
         Map<String, Supplier<LoadedModel>> sources = modelOptions.sources(err);
         if (sources.size() != 1) {
@@ -93,13 +98,18 @@ final class LoadtestCommand implements Callable<Integer> {
             server.awaitReady();
             HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
             String url = "http://127.0.0.1:" + server.port();
+            if (warmup > 0) {
+                drive(client, url, name, bodies, concurrency.stream().mapToInt(Integer::intValue).max().orElse(1), warmup);
+            }
             for (int c : concurrency) {
                 drive(client, url, name, bodies, c, Math.max(2 * c, requests / 10)); // warm-up at this level
-                double[] batch0 = batchSum(client, url);
+                String start = scrape(client, url);
                 long[] latencies = new long[requests];
                 long wall = drive(client, url, name, bodies, c, requests, latencies);
-                double[] batch1 = batchSum(client, url);
-                levels.add(new Level(c, requests * 1e9 / wall, latencies, (batch1[0] - batch0[0]) / (batch1[1] - batch0[1])));
+                String end = scrape(client, url);
+                levels.add(new Level(c, requests * 1e9 / wall, latencies, mean(start, end, "vit4j_batch_size"),
+                        1e3 * mean(start, end, "vit4j_prepare_seconds"), 1e3 * mean(start, end, "vit4j_queue_wait_seconds"),
+                        1e3 * mean(start, end, "vit4j_inference_seconds")));
             }
         }
         Offline after;
@@ -117,12 +127,14 @@ final class LoadtestCommand implements Callable<Integer> {
                 before.batch1PerSecond, after.batch1PerSecond, options.maxBatch(), bn, before.batchNPerSecond,
                 after.batchNPerSecond);
         out.println("served over loopback (decode + preprocess + HTTP included; clients in this process):");
-        out.printf(Locale.ROOT, "%11s %10s %8s %8s %8s %11s %14s%n", "concurrency", "images/s", "p50 ms", "p90 ms", "p99 ms",
-                "mean batch", "vs offline b" + options.maxBatch());
+        out.printf(Locale.ROOT, "%11s %10s %8s %8s %8s %11s %14s  %s%n", "concurrency", "images/s", "p50 ms", "p90 ms",
+                "p99 ms", "mean batch", "vs offline b" + options.maxBatch(),
+                "mean ms: prepare/image, queued/image, engine/batch");
         for (Level l : levels) {
-            out.printf(Locale.ROOT, "%11d %10.1f %8.2f %8.2f %8.2f %11.2f %13.0f%%%n", l.concurrency, l.perSecond,
-                    BenchCommand.percentile(l.latencies, 0.5) / 1e6, BenchCommand.percentile(l.latencies, 0.9) / 1e6,
-                    BenchCommand.percentile(l.latencies, 0.99) / 1e6, l.meanBatch, 100 * l.perSecond / bn);
+            out.printf(Locale.ROOT, "%11d %10.1f %8.2f %8.2f %8.2f %11.2f %13.0f%%  %.2f, %.2f, %.2f%n", l.concurrency,
+                    l.perSecond, BenchCommand.percentile(l.latencies, 0.5) / 1e6,
+                    BenchCommand.percentile(l.latencies, 0.9) / 1e6, BenchCommand.percentile(l.latencies, 0.99) / 1e6,
+                    l.meanBatch, 100 * l.perSecond / bn, l.prepareMs, l.queuedMs, l.engineMs);
         }
         out.printf(Locale.ROOT, "concurrency 1: p50 − offline batch-1 latency = %+.2f ms%n",
                 levels.stream().filter(l -> l.concurrency == 1).findFirst()
@@ -131,7 +143,8 @@ final class LoadtestCommand implements Callable<Integer> {
         return 0;
     }
 
-    private record Level(int concurrency, double perSecond, long[] latencies, double meanBatch) {
+    private record Level(int concurrency, double perSecond, long[] latencies, double meanBatch, double prepareMs,
+            double queuedMs, double engineMs) {
     }
 
     private record Offline(double batch1PerSecond, double batch1Millis, double batchNPerSecond) {
@@ -207,14 +220,24 @@ final class LoadtestCommand implements Callable<Integer> {
         return System.nanoTime() - start;
     }
 
-    /** vit4j_batch_size's sum and count, from the server's metrics. */
-    private static double[] batchSum(HttpClient client, String url) throws IOException, InterruptedException {
-        String text = client.send(HttpRequest.newBuilder(URI.create(url + "/metrics")).build(),
-                HttpResponse.BodyHandlers.ofString()).body();
+    private static String scrape(HttpClient client, String url) throws IOException, InterruptedException {
+        return client.send(HttpRequest.newBuilder(URI.create(url + "/metrics")).build(), HttpResponse.BodyHandlers.ofString())
+                .body();
+    }
+
+    /** The mean of a Prometheus summary or histogram between two scrapes: Δsum / Δcount. */
+    static double mean(String before, String after, String metric) {
+        double[] b = sumAndCount(before, metric);
+        double[] a = sumAndCount(after, metric);
+        return a[1] == b[1] ? Double.NaN : (a[0] - b[0]) / (a[1] - b[1]);
+    }
+
+    private static double[] sumAndCount(String text, String metric) {
         double[] out = new double[2];
         for (String line : text.split("\n")) {
-            if (line.startsWith("vit4j_batch_size_sum") || line.startsWith("vit4j_batch_size_count")) {
-                out[line.startsWith("vit4j_batch_size_sum") ? 0 : 1] += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+            boolean sum = line.startsWith(metric + "_sum");
+            if (sum || line.startsWith(metric + "_count")) {
+                out[sum ? 0 : 1] += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
             }
         }
         return out;

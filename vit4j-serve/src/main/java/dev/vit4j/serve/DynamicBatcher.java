@@ -7,7 +7,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.IntConsumer;
 import java.util.function.Supplier;
 
 /**
@@ -27,6 +26,11 @@ public final class DynamicBatcher<I, O> implements AutoCloseable {
         List<O> run(List<I> inputs);
     }
 
+    /** Told of every batch run: its size, how long each input waited in the queue, how long the run took. */
+    public interface BatchListener {
+        void ran(int size, long[] queuedNanos, long runNanos);
+    }
+
     private record Job<I, O>(I input, CompletableFuture<O> result, long enqueuedNanos, long deadlineNanos) {
     }
 
@@ -38,19 +42,19 @@ public final class DynamicBatcher<I, O> implements AutoCloseable {
     private final long maxDelayNanos;
     private final ArrayBlockingQueue<Job<I, O>> queue;
     private final BatchFunction<I, O> function;
-    private final IntConsumer batchSizes;
+    private final BatchListener listener;
     private final AtomicInteger arriving = new AtomicInteger();
     private final Thread worker;
     private volatile boolean closing;
 
     public DynamicBatcher(String name, int maxBatch, long maxDelayMillis, int capacity, BatchFunction<I, O> function,
-            IntConsumer batchSizes) {
+            BatchListener listener) {
         this.name = name;
         this.maxBatch = maxBatch;
         this.maxDelayNanos = TimeUnit.MILLISECONDS.toNanos(maxDelayMillis);
         this.queue = new ArrayBlockingQueue<>(capacity);
         this.function = function;
-        this.batchSizes = batchSizes;
+        this.listener = listener;
         this.worker = new Thread(this::loop, "vit4j-batcher-" + name);
         worker.setDaemon(true);
         worker.start();
@@ -140,13 +144,16 @@ public final class DynamicBatcher<I, O> implements AutoCloseable {
         if (live.isEmpty()) {
             return;
         }
-        batchSizes.accept(live.size());
         try {
             List<I> inputs = new ArrayList<>(live.size());
-            for (Job<I, O> job : live) {
-                inputs.add(job.input());
+            long[] queued = new long[live.size()];
+            for (int i = 0; i < live.size(); i++) {
+                inputs.add(live.get(i).input());
+                queued[i] = now - live.get(i).enqueuedNanos();
             }
+            long start = System.nanoTime();
             List<O> outputs = function.run(inputs);
+            listener.ran(live.size(), queued, System.nanoTime() - start);
             for (int i = 0; i < live.size(); i++) {
                 live.get(i).result().complete(outputs.get(i));
             }

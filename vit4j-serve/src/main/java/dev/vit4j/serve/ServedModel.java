@@ -41,6 +41,7 @@ public final class ServedModel implements AutoCloseable {
     private final DataConfig data;
     private final EvalTransform transform;
     private final ServeOptions options;
+    private final ServerMetrics metrics;
     private final DynamicBatcher<Prepared, Result> plain;
     private final DynamicBatcher<Prepared, Result> probing;
 
@@ -56,10 +57,12 @@ public final class ServedModel implements AutoCloseable {
         }
         this.data = model.model().config().resolvedDataConfig();
         this.transform = new EvalTransform(data);
+        this.metrics = metrics;
         this.plain = new DynamicBatcher<>(name, options.maxBatch(), options.maxDelayMillis(), options.queueCapacity(),
-                batch -> run(batch, false), size -> metrics.batchRun(name, size));
+                batch -> run(batch, false), (size, queued, nanos) -> metrics.batchRun(name, size, queued, nanos));
         this.probing = new DynamicBatcher<>(name + "-attention", options.maxBatch(), options.maxDelayMillis(),
-                options.queueCapacity(), batch -> run(batch, true), size -> metrics.batchRun(name, size));
+                options.queueCapacity(), batch -> run(batch, true), (size, queued, nanos) -> metrics.batchRun(name, size, queued,
+                nanos));
         metrics.queue(name, () -> plain.depth() + probing.depth());
     }
 
@@ -128,8 +131,11 @@ public final class ServedModel implements AutoCloseable {
     }
 
     private Prepared prepare(byte[] image) {
+        long start = System.nanoTime();
         RgbImage crop = transform.resizeAndCrop(ImageDecoder.read(image, "the uploaded image", options.maxPixels()));
-        return new Prepared(crop, transform.normalize(crop));
+        Prepared p = new Prepared(crop, transform.normalize(crop));
+        metrics.prepared(name, System.nanoTime() - start);
+        return p;
     }
 
     private List<Result> run(List<Prepared> batch, boolean attention) {

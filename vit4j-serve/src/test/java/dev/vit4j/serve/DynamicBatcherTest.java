@@ -31,7 +31,7 @@ class DynamicBatcherTest {
         try (DynamicBatcher<Integer, Integer> b = new DynamicBatcher<>("t", 8, 50, 1000, in -> {
             sleep(20); // a batch takes a while, so the next requests pile up
             return in.stream().map(x -> x * 2).toList();
-        }, sizes::add)) {
+        }, (s, q, n) -> sizes.add(s))) {
             ExecutorService pool = Executors.newFixedThreadPool(32);
             List<Future<Integer>> results = new ArrayList<>();
             for (int i = 0; i < 256; i++) {
@@ -51,7 +51,7 @@ class DynamicBatcherTest {
     @Test
     void aLoneInputDoesNotWaitForTheDelay() throws Exception {
         // A delay of ten minutes that a lone input must not pay: nothing else is on its way.
-        try (DynamicBatcher<Integer, Integer> b = new DynamicBatcher<>("t", 8, 600_000, 10, in -> in, s -> { })) {
+        try (DynamicBatcher<Integer, Integer> b = new DynamicBatcher<>("t", 8, 600_000, 10, in -> in, (s, q, n) -> { })) {
             assertEquals(7, b.submit(() -> 7, deadline()).get(1, TimeUnit.MINUTES));
         }
     }
@@ -64,7 +64,7 @@ class DynamicBatcherTest {
             running.countDown();
             await(release);
             return in;
-        }, s -> { })) {
+        }, (s, q, n) -> { })) {
             CompletableFuture<Integer> first = b.submit(() -> 1, deadline());
             running.await(1, TimeUnit.MINUTES); // the worker holds it; the queue is empty again
             CompletableFuture<Integer> second = b.submit(() -> 2, deadline());
@@ -87,7 +87,7 @@ class DynamicBatcherTest {
             await(release);
             ran.addAll(in);
             return in;
-        }, s -> { })) {
+        }, (s, q, n) -> { })) {
             CompletableFuture<Integer> blocker = b.submit(() -> 1, deadline());
             CompletableFuture<Integer> late = b.submit(() -> 2, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(1));
             sleep(20);
@@ -106,7 +106,7 @@ class DynamicBatcherTest {
                 throw new IllegalStateException("unlucky");
             }
             return in;
-        }, s -> { })) {
+        }, (s, q, n) -> { })) {
             assertThrows(IllegalArgumentException.class, () -> b.submit(() -> {
                 throw new IllegalArgumentException("not an image");
             }, deadline()));
@@ -123,7 +123,7 @@ class DynamicBatcherTest {
         DynamicBatcher<Integer, Integer> b = new DynamicBatcher<>("t", 4, 0, 100, in -> {
             await(release);
             return in;
-        }, s -> { });
+        }, (s, q, n) -> { });
         List<CompletableFuture<Integer>> queued = new ArrayList<>();
         for (int i = 0; i < 20; i++) {
             queued.add(b.submit(() -> 1, deadline()));

@@ -33,6 +33,9 @@ import org.openqa.selenium.chrome.ChromeOptions;
 class ExplorerBrowserTest {
     private static final Path CHROMIUM = Path.of("/usr/bin/chromium");
     private static final Path DRIVER = Path.of("/usr/bin/chromedriver");
+    /** Selenium warns that it has no DevTools bindings for this chromium; the test needs none. Held: loggers are weak. */
+    private static final java.util.logging.Logger SELENIUM_DEVTOOLS_LOG =
+            java.util.logging.Logger.getLogger("org.openqa.selenium.devtools");
 
     @TempDir
     Path dir;
@@ -52,8 +55,7 @@ class ExplorerBrowserTest {
         Map<String, Supplier<LoadedModel>> models = new LinkedHashMap<>();
         models.put("shapes", () -> LoadedModel.load((String) null, shapes));
         models.put("vit", () -> LoadedModel.load((String) null, vit));
-        // Selenium warns that it has no DevTools bindings for this chromium; the test needs none.
-        java.util.logging.Logger.getLogger("org.openqa.selenium.devtools").setLevel(java.util.logging.Level.SEVERE);
+        SELENIUM_DEVTOOLS_LOG.setLevel(java.util.logging.Level.SEVERE);
         ChromeOptions options = new ChromeOptions().setBinary(CHROMIUM.toFile())
                 .addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                         "--window-size=1100,1000", "--user-data-dir=" + dir.resolve("profile"));

@@ -2,7 +2,6 @@ package dev.vit4j.serve;
 
 import dev.vit4j.data.ShapesDataset;
 import dev.vit4j.viz.Png;
-import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -49,10 +48,6 @@ final class ServeFixtures {
     /** A shapes image as PNG bytes. */
     static byte[] shapePng(int index) {
         return Png.encode(SHAPES.get(index).toImage());
-    }
-
-    static byte[] png(BufferedImage img) {
-        return Png.encode(img);
     }
 
     static int shapeLabel(int index) {

@@ -1,6 +1,5 @@
 package dev.vit4j.serve;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -13,6 +12,7 @@ import dev.vit4j.inference.LoadedModel;
 import dev.vit4j.inference.Prediction;
 import dev.vit4j.probing.AttentionProbe;
 import dev.vit4j.probing.ClassTokenAttention;
+import dev.vit4j.viz.Png;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -207,7 +207,7 @@ class VitServerTest {
             assertEquals(200, anonymous.get("/health/ready").status());
             assertEquals(200, keyed.post("/v1/models/shapes/predict", good).status());
             assertError(keyed.post("/v1/models/shapes/predict", new byte[200_000]), 413, "above the limit of 100000 bytes");
-            byte[] big = ServeFixtures.png(new BufferedImage(100, 100, BufferedImage.TYPE_INT_RGB));
+            byte[] big = Png.encode(new BufferedImage(100, 100, BufferedImage.TYPE_INT_RGB));
             assertError(keyed.post("/v1/models/shapes/predict", big), 413, "100×100 pixels, above this limit of 5000");
             assertEquals(200, keyed.post("/v1/models/shapes/predict", good).status());
         }
@@ -219,10 +219,5 @@ class VitServerTest {
         assertNotNull(e, r.text());
         assertTrue(e.asText().contains(part), e.asText());
         assertFalse(e.asText().contains("\n"));
-    }
-
-    static void assertSamePredictions(List<Prediction> want, JsonNode got) {
-        assertArrayEquals(want.stream().mapToInt(Prediction::index).toArray(),
-                java.util.stream.StreamSupport.stream(got.spliterator(), false).mapToInt(p -> p.get("index").asInt()).toArray());
     }
 }
