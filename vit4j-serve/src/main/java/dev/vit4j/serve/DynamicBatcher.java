@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -12,15 +13,24 @@ import java.util.function.Supplier;
 /**
  * Gathers single inputs from many request threads into batches for one worker thread, as TorchServe's and
  * Triton's dynamic batchers do: a batch runs once {@code maxBatch} inputs are queued, or once the oldest has waited
- * {@code maxDelay} — but only waits while more inputs are actually on their way (being decoded by other request
- * threads), so a lone request runs at once instead of paying the delay. The queue is bounded: a full queue refuses at
- * once ({@link QueueFullException}); inputs whose deadline passed before their batch ran are dropped with a
- * {@link TimeoutException}. Closing finishes what is queued.
+ * {@code maxDelay} — but only waits while more inputs are actually on their way, so a lone request runs at once
+ * instead of paying the delay. Each input is prepared (decoded, preprocessed) by the worker just before its batch
+ * runs, on the {@code preparers} pool, in parallel, never while the engine runs: on a machine whose cores the engine
+ * uses, preparing on the request threads instead preempted the engine's threads mid-operation and slowed every batch.
+ * Inputs that arrive while a batch is being prepared join it. An input whose preparation fails fails alone. The queue
+ * is bounded: a full queue refuses at once ({@link QueueFullException}); inputs whose deadline passed before their
+ * batch ran are dropped with a {@link TimeoutException}. Closing finishes what is queued.
  *
- * @param <I> one input (a preprocessed image)
+ * @param <R> one input as it arrives (an encoded image)
+ * @param <I> one prepared input (a preprocessed image)
  * @param <O> its output
  */
-public final class DynamicBatcher<I, O> implements AutoCloseable {
+public final class DynamicBatcher<R, I, O> implements AutoCloseable {
+    /** Prepares one input; throws (a bad image) to fail it alone. */
+    public interface Preparation<R, I> {
+        I prepare(R raw);
+    }
+
     /** Runs one batch; returns one output per input, in order. */
     public interface BatchFunction<I, O> {
         List<O> run(List<I> inputs);
@@ -31,7 +41,18 @@ public final class DynamicBatcher<I, O> implements AutoCloseable {
         void ran(int size, long[] queuedNanos, long runNanos);
     }
 
-    private record Job<I, O>(I input, CompletableFuture<O> result, long enqueuedNanos, long deadlineNanos) {
+    private static final class Job<R, I, O> {
+        final R raw;
+        final CompletableFuture<O> result = new CompletableFuture<>();
+        final long enqueuedNanos;
+        final long deadlineNanos;
+        I input;
+
+        Job(R raw, long enqueuedNanos, long deadlineNanos) {
+            this.raw = raw;
+            this.enqueuedNanos = enqueuedNanos;
+            this.deadlineNanos = deadlineNanos;
+        }
     }
 
     /** How often the worker looks again while it waits for a batch to fill (and at the closing flag). */
@@ -40,19 +61,23 @@ public final class DynamicBatcher<I, O> implements AutoCloseable {
     private final String name;
     private final int maxBatch;
     private final long maxDelayNanos;
-    private final ArrayBlockingQueue<Job<I, O>> queue;
+    private final ArrayBlockingQueue<Job<R, I, O>> queue;
+    private final Preparation<R, I> preparation;
+    private final Executor preparers;
     private final BatchFunction<I, O> function;
     private final BatchListener listener;
     private final AtomicInteger arriving = new AtomicInteger();
     private final Thread worker;
     private volatile boolean closing;
 
-    public DynamicBatcher(String name, int maxBatch, long maxDelayMillis, int capacity, BatchFunction<I, O> function,
-            BatchListener listener) {
+    public DynamicBatcher(String name, int maxBatch, long maxDelayMillis, int capacity, Preparation<R, I> preparation,
+            Executor preparers, BatchFunction<I, O> function, BatchListener listener) {
         this.name = name;
         this.maxBatch = maxBatch;
         this.maxDelayNanos = TimeUnit.MILLISECONDS.toNanos(maxDelayMillis);
         this.queue = new ArrayBlockingQueue<>(capacity);
+        this.preparation = preparation;
+        this.preparers = preparers;
         this.function = function;
         this.listener = listener;
         this.worker = new Thread(this::loop, "vit4j-batcher-" + name);
@@ -61,26 +86,26 @@ public final class DynamicBatcher<I, O> implements AutoCloseable {
     }
 
     /**
-     * Prepares the input on the caller's thread (decoding, preprocessing: a bad image fails here, alone) and queues
-     * it. While it is being prepared the worker knows one more input is coming and may wait for it.
+     * Queues an input; {@code arrive} runs first on the caller's thread (reading the upload), and while it does the
+     * worker knows one more input is coming and may wait for it.
      */
-    public CompletableFuture<O> submit(Supplier<I> prepare, long deadlineNanos) {
+    public CompletableFuture<O> submit(Supplier<R> arrive, long deadlineNanos) {
         if (closing) {
             throw new QueueFullException(name + ": the server is shutting down");
         }
-        I input;
+        R raw;
         arriving.incrementAndGet();
         try {
-            input = prepare.get();
+            raw = arrive.get();
         } finally {
             arriving.decrementAndGet();
         }
-        Job<I, O> job = new Job<>(input, new CompletableFuture<>(), System.nanoTime(), deadlineNanos);
+        Job<R, I, O> job = new Job<>(raw, System.nanoTime(), deadlineNanos);
         if (!queue.offer(job)) {
             throw new QueueFullException(name + ": " + (queue.size() + queue.remainingCapacity())
                     + " images already queued; retry shortly");
         }
-        return job.result();
+        return job.result;
     }
 
     /** Inputs waiting for a batch. */
@@ -89,9 +114,9 @@ public final class DynamicBatcher<I, O> implements AutoCloseable {
     }
 
     private void loop() {
-        List<Job<I, O>> batch = new ArrayList<>(maxBatch);
+        List<Job<R, I, O>> batch = new ArrayList<>(maxBatch);
         while (true) {
-            Job<I, O> first;
+            Job<R, I, O> first;
             try {
                 first = queue.poll(POLL_NANOS * 50, TimeUnit.NANOSECONDS);
             } catch (InterruptedException e) {
@@ -104,13 +129,14 @@ public final class DynamicBatcher<I, O> implements AutoCloseable {
                 continue;
             }
             batch.add(first);
-            fill(batch, first.enqueuedNanos() + maxDelayNanos);
+            fill(batch, first.enqueuedNanos + maxDelayNanos);
+            prepare(batch);
             run(batch);
             batch.clear();
         }
     }
 
-    private void fill(List<Job<I, O>> batch, long until) {
+    private void fill(List<Job<R, I, O>> batch, long until) {
         while (batch.size() < maxBatch) {
             queue.drainTo(batch, maxBatch - batch.size());
             long left = until - System.nanoTime();
@@ -118,7 +144,7 @@ public final class DynamicBatcher<I, O> implements AutoCloseable {
                 return;
             }
             try {
-                Job<I, O> next = queue.poll(Math.min(left, POLL_NANOS), TimeUnit.NANOSECONDS);
+                Job<R, I, O> next = queue.poll(Math.min(left, POLL_NANOS), TimeUnit.NANOSECONDS);
                 if (next != null) {
                     batch.add(next);
                 }
@@ -128,18 +154,49 @@ public final class DynamicBatcher<I, O> implements AutoCloseable {
         }
     }
 
-    private void run(List<Job<I, O>> batch) {
+    /**
+     * Prepares the batch's live inputs in parallel, then takes in whatever arrived meanwhile (up to {@code maxBatch})
+     * and prepares that too, until nothing more came. Inputs that failed are completed with their error and removed.
+     */
+    private void prepare(List<Job<R, I, O>> batch) {
+        int from = 0;
+        while (from < batch.size()) {
+            long now = System.nanoTime();
+            List<CompletableFuture<Void>> pending = new ArrayList<>();
+            for (Job<R, I, O> job : batch.subList(from, batch.size())) {
+                if (expired(job, now)) {
+                    continue;
+                }
+                pending.add(CompletableFuture.runAsync(() -> {
+                    try {
+                        job.input = preparation.prepare(job.raw);
+                    } catch (RuntimeException e) {
+                        job.result.completeExceptionally(e);
+                    }
+                }, preparers));
+            }
+            CompletableFuture.allOf(pending.toArray(CompletableFuture[]::new)).join();
+            from = batch.size();
+            queue.drainTo(batch, maxBatch - batch.size());
+        }
+        batch.removeIf(job -> job.result.isDone());
+    }
+
+    /** Completes a job whose client gave up or whose deadline passed; true if it needs no work. */
+    private boolean expired(Job<R, I, O> job, long now) {
+        if (!job.result.isDone() && now - job.deadlineNanos > 0) {
+            job.result.completeExceptionally(new TimeoutException("deadline passed while queued"));
+        }
+        return job.result.isDone(); // also when the client timed out or went away: nothing to compute for it
+    }
+
+    private void run(List<Job<R, I, O>> batch) {
         long now = System.nanoTime();
-        List<Job<I, O>> live = new ArrayList<>(batch.size());
-        for (Job<I, O> job : batch) {
-            if (job.result().isDone()) {
-                continue; // the client gave up (timed out or went away): nothing to compute for it
+        List<Job<R, I, O>> live = new ArrayList<>(batch.size());
+        for (Job<R, I, O> job : batch) {
+            if (!expired(job, now)) {
+                live.add(job);
             }
-            if (now - job.deadlineNanos() > 0) {
-                job.result().completeExceptionally(new TimeoutException("deadline passed while queued"));
-                continue;
-            }
-            live.add(job);
         }
         if (live.isEmpty()) {
             return;
@@ -148,18 +205,18 @@ public final class DynamicBatcher<I, O> implements AutoCloseable {
             List<I> inputs = new ArrayList<>(live.size());
             long[] queued = new long[live.size()];
             for (int i = 0; i < live.size(); i++) {
-                inputs.add(live.get(i).input());
-                queued[i] = now - live.get(i).enqueuedNanos();
+                inputs.add(live.get(i).input);
+                queued[i] = now - live.get(i).enqueuedNanos;
             }
             long start = System.nanoTime();
             List<O> outputs = function.run(inputs);
             listener.ran(live.size(), queued, System.nanoTime() - start);
             for (int i = 0; i < live.size(); i++) {
-                live.get(i).result().complete(outputs.get(i));
+                live.get(i).result.complete(outputs.get(i));
             }
         } catch (RuntimeException | Error e) {
-            for (Job<I, O> job : live) {
-                job.result().completeExceptionally(e);
+            for (Job<R, I, O> job : live) {
+                job.result.completeExceptionally(e);
             }
         }
     }

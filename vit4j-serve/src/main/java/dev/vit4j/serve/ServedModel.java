@@ -18,13 +18,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
- * One model behind the server: images are decoded and preprocessed on the request's thread (so a bad one fails
- * alone, with 400), then queued for the model's batcher, which runs them together on the engine. Attention requests
- * have their own batcher, since they run the graph that also outputs attention.
+ * One model behind the server: uploads are queued for the model's batcher, which decodes and preprocesses them
+ * (in parallel, between engine runs; a bad image fails alone, with 400) and runs them together on the engine.
+ * Attention requests have their own batcher, since they run the graph that also outputs attention.
  */
 public final class ServedModel implements AutoCloseable {
     /** What the model saw (the resized, cropped image) and its normalized tensor. */
@@ -42,10 +43,10 @@ public final class ServedModel implements AutoCloseable {
     private final EvalTransform transform;
     private final ServeOptions options;
     private final ServerMetrics metrics;
-    private final DynamicBatcher<Prepared, Result> plain;
-    private final DynamicBatcher<Prepared, Result> probing;
+    private final DynamicBatcher<byte[], Prepared, Result> plain;
+    private final DynamicBatcher<byte[], Prepared, Result> probing;
 
-    ServedModel(String name, LoadedModel model, ServeOptions options, ServerMetrics metrics) {
+    ServedModel(String name, LoadedModel model, ServeOptions options, ServerMetrics metrics, Executor preparers) {
         this.name = name;
         this.model = model;
         this.options = options;
@@ -58,11 +59,11 @@ public final class ServedModel implements AutoCloseable {
         this.data = model.model().config().resolvedDataConfig();
         this.transform = new EvalTransform(data);
         this.metrics = metrics;
+        DynamicBatcher.BatchListener listener = (size, queued, nanos) -> metrics.batchRun(name, size, queued, nanos);
         this.plain = new DynamicBatcher<>(name, options.maxBatch(), options.maxDelayMillis(), options.queueCapacity(),
-                batch -> run(batch, false), (size, queued, nanos) -> metrics.batchRun(name, size, queued, nanos));
+                this::prepare, preparers, batch -> run(batch, false), listener);
         this.probing = new DynamicBatcher<>(name + "-attention", options.maxBatch(), options.maxDelayMillis(),
-                options.queueCapacity(), batch -> run(batch, true), (size, queued, nanos) -> metrics.batchRun(name, size, queued,
-                nanos));
+                options.queueCapacity(), this::prepare, preparers, batch -> run(batch, true), listener);
         metrics.queue(name, () -> plain.depth() + probing.depth());
     }
 
@@ -95,11 +96,11 @@ public final class ServedModel implements AutoCloseable {
     }
 
     /**
-     * Decodes and preprocesses {@code image} here (a bad image throws {@link Vit4jException} at once, touching no
-     * batch) and queues it; {@code attention} also records the attention tensors.
+     * Queues an encoded image; {@code attention} also records the attention tensors. A bad image fails its own
+     * {@link #await} with a {@link Vit4jException}, touching no other image of its batch.
      */
     public Pending submit(byte[] image, boolean attention, long deadlineNanos) {
-        return new Pending((attention ? probing : plain).submit(() -> prepare(image), deadlineNanos), deadlineNanos);
+        return new Pending((attention ? probing : plain).submit(() -> image, deadlineNanos), deadlineNanos);
     }
 
     /** The result, or a {@link TimeoutException} once the deadline passed (the image is then dropped if not yet run). */

@@ -13,8 +13,9 @@ import java.util.function.IntSupplier;
  * The server's Prometheus metrics (Micrometer): {@code vit4j_http_requests_seconds} (a latency histogram by route,
  * method and status), {@code vit4j_batch_size} (a histogram per model), {@code vit4j_queue_depth} (per model),
  * {@code vit4j_images_total} (per model; images/s is its {@code rate()}), and where a request's time goes, per
- * model: {@code vit4j_prepare_seconds} (decoding and preprocessing, per image, on the request's thread),
- * {@code vit4j_queue_wait_seconds} (per image) and {@code vit4j_inference_seconds} (per batch, on the engine).
+ * model: {@code vit4j_prepare_seconds} (decoding and preprocessing, per image), {@code vit4j_queue_wait_seconds}
+ * (per image, from arrival to its batch's start on the engine: queueing and preparation) and
+ * {@code vit4j_inference_seconds} (per batch, on the engine).
  */
 final class ServerMetrics {
     private static final double[] BATCH_BUCKETS = {1, 2, 4, 8, 16, 32, 64, 128};
@@ -37,7 +38,7 @@ final class ServerMetrics {
     void batchRun(String model, int size, long[] queuedNanos, long runNanos) {
         Timer.builder("vit4j.inference").description("Engine time per batch").tag("model", model).register(registry)
                 .record(Duration.ofNanos(runNanos));
-        Timer wait = Timer.builder("vit4j.queue.wait").description("Time an image waited for its batch")
+        Timer wait = Timer.builder("vit4j.queue.wait").description("From arrival to the engine: queueing and preparation")
                 .tag("model", model).register(registry);
         for (long q : queuedNanos) {
             wait.record(Duration.ofNanos(q));

@@ -23,6 +23,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -47,6 +49,13 @@ public final class VitServer implements AutoCloseable {
     private final List<String> names;
     private final CompletableFuture<Void> loaded = new CompletableFuture<>();
     private final AtomicInteger inFlight = new AtomicInteger();
+    /** Decodes and preprocesses uploads for every model's batcher: one thread per core, as the engine's pool. */
+    private final ExecutorService preparers = Executors.newFixedThreadPool(Runtime.getRuntime().availableProcessors(),
+            r -> {
+                Thread t = new Thread(r, "vit4j-prepare");
+                t.setDaemon(true);
+                return t;
+            });
     private final Javalin app;
     private volatile boolean stopping;
 
@@ -133,7 +142,7 @@ public final class VitServer implements AutoCloseable {
     private void load(Map<String, Supplier<LoadedModel>> sources) {
         try {
             for (Map.Entry<String, Supplier<LoadedModel>> e : sources.entrySet()) {
-                ServedModel m = new ServedModel(e.getKey(), e.getValue().get(), options, metrics);
+                ServedModel m = new ServedModel(e.getKey(), e.getValue().get(), options, metrics, preparers);
                 models.put(e.getKey(), m);
                 m.warm();
             }
@@ -307,21 +316,16 @@ public final class VitServer implements AutoCloseable {
             send(ctx, answer.of(uploads.get(0), m.await(m.submit(uploads.get(0).bytes(), attention, deadline))));
             return;
         }
-        List<Object> pending = new ArrayList<>();
+        List<ServedModel.Pending> pending = new ArrayList<>();
         for (Upload u : uploads) {
-            try {
-                pending.add(m.submit(u.bytes(), attention, deadline));
-            } catch (Vit4jException e) {
-                pending.add(e);
-            }
+            pending.add(m.submit(u.bytes(), attention, deadline));
         }
         ArrayNode out = json.createArrayNode();
         for (int i = 0; i < uploads.size(); i++) {
-            Object p = pending.get(i);
-            if (p instanceof ServedModel.Pending q) {
-                out.add(answer.of(uploads.get(i), m.await(q)));
-            } else {
-                out.addObject().put("image", uploads.get(i).name()).put("error", ((Exception) p).getMessage());
+            try {
+                out.add(answer.of(uploads.get(i), m.await(pending.get(i))));
+            } catch (Vit4jException e) {
+                out.addObject().put("image", uploads.get(i).name()).put("error", e.getMessage());
             }
         }
         send(ctx, out);
@@ -440,6 +444,7 @@ public final class VitServer implements AutoCloseable {
             }
         }
         app.stop();
+        preparers.shutdown();
         metrics.close();
     }
 }

@@ -28,7 +28,7 @@ class DynamicBatcherTest {
     @Test
     void concurrentInputsShareBatchesOfAtMostMaxBatch() throws Exception {
         List<Integer> sizes = new CopyOnWriteArrayList<>();
-        try (DynamicBatcher<Integer, Integer> b = new DynamicBatcher<>("t", 8, 50, 1000, in -> {
+        try (DynamicBatcher<Integer, Integer, Integer> b = new DynamicBatcher<>("t", 8, 50, 1000, x -> x, Runnable::run, in -> {
             sleep(20); // a batch takes a while, so the next requests pile up
             return in.stream().map(x -> x * 2).toList();
         }, (s, q, n) -> sizes.add(s))) {
@@ -51,7 +51,7 @@ class DynamicBatcherTest {
     @Test
     void aLoneInputDoesNotWaitForTheDelay() throws Exception {
         // A delay of ten minutes that a lone input must not pay: nothing else is on its way.
-        try (DynamicBatcher<Integer, Integer> b = new DynamicBatcher<>("t", 8, 600_000, 10, in -> in, (s, q, n) -> { })) {
+        try (DynamicBatcher<Integer, Integer, Integer> b = new DynamicBatcher<>("t", 8, 600_000, 10, x -> x, Runnable::run, in -> in, (s, q, n) -> { })) {
             assertEquals(7, b.submit(() -> 7, deadline()).get(1, TimeUnit.MINUTES));
         }
     }
@@ -60,7 +60,7 @@ class DynamicBatcherTest {
     void aFullQueueRefusesAtOnceAndRecovers() throws Exception {
         CountDownLatch release = new CountDownLatch(1);
         CountDownLatch running = new CountDownLatch(1);
-        try (DynamicBatcher<Integer, Integer> b = new DynamicBatcher<>("t", 1, 0, 2, in -> {
+        try (DynamicBatcher<Integer, Integer, Integer> b = new DynamicBatcher<>("t", 1, 0, 2, x -> x, Runnable::run, in -> {
             running.countDown();
             await(release);
             return in;
@@ -83,7 +83,7 @@ class DynamicBatcherTest {
     void anInputPastItsDeadlineIsDroppedWithATimeout() throws Exception {
         CountDownLatch release = new CountDownLatch(1);
         List<Integer> ran = new CopyOnWriteArrayList<>();
-        try (DynamicBatcher<Integer, Integer> b = new DynamicBatcher<>("t", 1, 0, 10, in -> {
+        try (DynamicBatcher<Integer, Integer, Integer> b = new DynamicBatcher<>("t", 1, 0, 10, x -> x, Runnable::run, in -> {
             await(release);
             ran.addAll(in);
             return in;
@@ -100,16 +100,37 @@ class DynamicBatcherTest {
     }
 
     @Test
-    void aFailingBatchFailsOnlyItsOwnInputsAndAPreparationErrorNone() throws Exception {
-        try (DynamicBatcher<Integer, Integer> b = new DynamicBatcher<>("t", 1, 0, 10, in -> {
+    void aFailingBatchFailsOnlyItsOwnInputsAndAFailedPreparationOnlyItsInput() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        CountDownLatch running = new CountDownLatch(1);
+        List<List<Integer>> batches = new CopyOnWriteArrayList<>();
+        try (DynamicBatcher<Integer, Integer, Integer> b = new DynamicBatcher<>("t", 4, 0, 10, x -> {
+            if (x < 0) {
+                throw new IllegalArgumentException("not an image");
+            }
+            return x;
+        }, Runnable::run, in -> {
+            running.countDown();
+            await(release);
+            batches.add(in);
             if (in.contains(13)) {
                 throw new IllegalStateException("unlucky");
             }
             return in;
         }, (s, q, n) -> { })) {
-            assertThrows(IllegalArgumentException.class, () -> b.submit(() -> {
-                throw new IllegalArgumentException("not an image");
-            }, deadline()));
+            CompletableFuture<Integer> blocker = b.submit(() -> 1, deadline());
+            running.await(1, TimeUnit.MINUTES);
+            // Queued together behind the blocker: one bad input among good ones.
+            CompletableFuture<Integer> good = b.submit(() -> 2, deadline());
+            CompletableFuture<Integer> bad = b.submit(() -> -1, deadline());
+            CompletableFuture<Integer> alsoGood = b.submit(() -> 3, deadline());
+            release.countDown();
+            assertEquals(1, blocker.get(1, TimeUnit.MINUTES));
+            assertEquals(2, good.get(1, TimeUnit.MINUTES));
+            assertEquals(3, alsoGood.get(1, TimeUnit.MINUTES));
+            ExecutionException notImage = assertThrows(ExecutionException.class, () -> bad.get(1, TimeUnit.MINUTES));
+            assertEquals("not an image", notImage.getCause().getMessage());
+            assertEquals(List.of(List.of(1), List.of(2, 3)), batches);
             ExecutionException e = assertThrows(ExecutionException.class,
                     () -> b.submit(() -> 13, deadline()).get(1, TimeUnit.MINUTES));
             assertEquals("unlucky", e.getCause().getMessage());
@@ -120,7 +141,7 @@ class DynamicBatcherTest {
     @Test
     void closingRunsEverythingQueuedThenRefuses() throws Exception {
         CountDownLatch release = new CountDownLatch(1);
-        DynamicBatcher<Integer, Integer> b = new DynamicBatcher<>("t", 4, 0, 100, in -> {
+        DynamicBatcher<Integer, Integer, Integer> b = new DynamicBatcher<>("t", 4, 0, 100, x -> x, Runnable::run, in -> {
             await(release);
             return in;
         }, (s, q, n) -> { });
