@@ -20,6 +20,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -70,6 +71,10 @@ final class LoadtestCommand implements Callable<Integer> {
     @Option(names = "--images", description = "A folder of images to send (default: 32 shapes images at the model's input size, PNG).")
     Path images;
 
+    @Option(names = "--rounds", defaultValue = "3", description = "Rounds, each the offline engine then every level; "
+            + "medians are reported (this machine is noisy). Default: 3.")
+    int rounds;
+
     @Option(names = "--offline-batches", defaultValue = "40", description = "Offline batches timed per size and pass. Default: 40.")
     int offlineBatches;
 
@@ -77,77 +82,87 @@ final class LoadtestCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        if (requests < 1 || offlineBatches < 1 || warmup < 0 || concurrency.stream().anyMatch(c -> c < 1)) {
-            throw new Vit4jException("--requests, --offline-batches and --concurrency must be positive, --warmup not negative");
+        if (requests < 1 || offlineBatches < 1 || rounds < 1 || warmup < 0 || concurrency.stream().anyMatch(c -> c < 1)) {
+            throw new Vit4jException("--requests, --rounds, --offline-batches and --concurrency must be positive, --warmup not negative");
         }
         Map<String, Supplier<LoadedModel>> sources = modelOptions.sources(err);
         if (sources.size() != 1) {
             throw new Vit4jException("loadtest measures one model: give one -m");
         }
         String name = sources.keySet().iterator().next();
-        LoadedModel model = sources.get(name).get();
         ServeOptions options = batching.options("127.0.0.1", 0, null, engineOptions);
+        int n = options.maxBatch();
+        List<Offline> offline = new ArrayList<>();
+        Map<Integer, List<Level>> levels = new LinkedHashMap<>();
         List<byte[]> bodies;
-        Offline before;
-        try (InferenceEngine engine = engineOptions.open(model)) {
-            bodies = images == null ? shapes(model.model().config().resolvedDataConfig()) : files(images);
-            before = offline(engine, model, bodies, options.maxBatch());
-        }
-        List<Level> levels = new ArrayList<>();
-        try (VitServer server = VitServer.start(Map.of(name, () -> model), options)) {
+        // The offline engine runs on its own copy of the model, in the same process, between the server's levels.
+        try (LoadedModel own = sources.get(name).get(); InferenceEngine engine = engineOptions.open(own);
+                VitServer server = VitServer.start(Map.of(name, sources.get(name)), options)) {
+            bodies = images == null ? shapes(own.model().config().resolvedDataConfig()) : files(images);
             server.awaitReady();
             HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
             String url = "http://127.0.0.1:" + server.port();
             if (warmup > 0) {
                 drive(client, url, name, bodies, concurrency.stream().mapToInt(Integer::intValue).max().orElse(1), warmup);
             }
-            for (int c : concurrency) {
-                drive(client, url, name, bodies, c, Math.max(2 * c, requests / 10)); // warm-up at this level
-                String start = scrape(client, url);
-                long[] latencies = new long[requests];
-                long wall = drive(client, url, name, bodies, c, requests, latencies);
-                String end = scrape(client, url);
-                levels.add(new Level(c, requests * 1e9 / wall, latencies, mean(start, end, "vit4j_batch_size"),
-                        1e3 * mean(start, end, "vit4j_prepare_seconds"), 1e3 * mean(start, end, "vit4j_queue_wait_seconds"),
-                        1e3 * mean(start, end, "vit4j_inference_seconds")));
+            for (int round = 0; round < rounds; round++) {
+                offline.add(offline(engine, own, bodies, n));
+                for (int c : concurrency) {
+                    drive(client, url, name, bodies, c, Math.max(2 * c, requests / 10)); // settle at this level
+                    String start = scrape(client, url);
+                    long[] latencies = new long[requests];
+                    long wall = drive(client, url, name, bodies, c, requests, latencies);
+                    String end = scrape(client, url);
+                    levels.computeIfAbsent(c, k -> new ArrayList<>()).add(new Level(requests * 1e9 / wall, latencies,
+                            mean(start, end, "vit4j_batch_size"), 1e3 * mean(start, end, "vit4j_prepare_seconds"),
+                            1e3 * mean(start, end, "vit4j_queue_wait_seconds"), 1e3 * mean(start, end, "vit4j_inference_seconds")));
+                }
             }
         }
-        Offline after;
-        try (LoadedModel again = sources.get(name).get(); InferenceEngine engine = engineOptions.open(again)) {
-            after = offline(engine, again, bodies, options.maxBatch());
-        }
-        double b1 = (before.batch1PerSecond + after.batch1PerSecond) / 2;
-        double bn = (before.batchNPerSecond + after.batchNPerSecond) / 2;
-        double b1Ms = (before.batch1Millis + after.batch1Millis) / 2;
-        out.printf(Locale.ROOT, "%s · engine %s · %d threads · %d images (%s) · max batch %d, max delay %d ms%n", name,
-                options.engine(), Runtime.getRuntime().availableProcessors(), bodies.size(),
-                images == null ? "shapes PNG" : images.toString(), options.maxBatch(), options.maxDelayMillis());
-        out.printf(Locale.ROOT, "offline engine (preprocessed input; mean of a pass before and after): batch 1 %.1f images/s "
-                + "(%.2f ms per image; %.1f / %.1f), batch %d %.1f images/s (%.1f / %.1f)%n", b1, b1Ms,
-                before.batch1PerSecond, after.batch1PerSecond, options.maxBatch(), bn, before.batchNPerSecond,
-                after.batchNPerSecond);
-        out.println("served over loopback (decode + preprocess + HTTP included; clients in this process):");
+        double b1Ms = median(offline.stream().mapToDouble(Offline::batch1Millis));
+        double bn = median(offline.stream().mapToDouble(Offline::batchNPerSecond));
+        out.printf(Locale.ROOT, "%s · engine %s · %d cores · %d images (%s) · max batch %d, max delay %d ms · %d rounds%n",
+                name, options.engine(), Runtime.getRuntime().availableProcessors(), bodies.size(),
+                images == null ? "shapes PNG" : images.toString(), n, options.maxDelayMillis(), rounds);
+        out.printf(Locale.ROOT, "offline engine (preprocessed input, medians over rounds): batch 1 %.1f images/s (%.2f ms), "
+                + "batch %d %.1f images/s%n", 1e3 / b1Ms, b1Ms, n, bn);
+        out.println("served over loopback (decode + preprocess + HTTP included; clients in this process); latency "
+                + "percentiles over all rounds, other figures medians over rounds, the ratio paired per round:");
         out.printf(Locale.ROOT, "%11s %10s %8s %8s %8s %11s %14s  %s%n", "concurrency", "images/s", "p50 ms", "p90 ms",
-                "p99 ms", "mean batch", "vs offline b" + options.maxBatch(),
-                "mean ms: prepare/image, queued/image, engine/batch");
-        for (Level l : levels) {
-            out.printf(Locale.ROOT, "%11d %10.1f %8.2f %8.2f %8.2f %11.2f %13.0f%%  %.2f, %.2f, %.2f%n", l.concurrency,
-                    l.perSecond, BenchCommand.percentile(l.latencies, 0.5) / 1e6,
-                    BenchCommand.percentile(l.latencies, 0.9) / 1e6, BenchCommand.percentile(l.latencies, 0.99) / 1e6,
-                    l.meanBatch, 100 * l.perSecond / bn, l.prepareMs, l.queuedMs, l.engineMs);
+                "p99 ms", "mean batch", "vs offline b" + n, "mean ms: prepare/image, to engine/image, engine/batch");
+        double p50AtOne = Double.NaN;
+        for (Map.Entry<Integer, List<Level>> e : levels.entrySet()) {
+            List<Level> ls = e.getValue();
+            long[] all = ls.stream().flatMapToLong(l -> java.util.Arrays.stream(l.latencies)).toArray();
+            double ratio = median(java.util.stream.IntStream.range(0, ls.size())
+                    .mapToDouble(r -> ls.get(r).perSecond / offline.get(r).batchNPerSecond));
+            double p50 = BenchCommand.percentile(all, 0.5) / 1e6;
+            if (e.getKey() == 1) {
+                p50AtOne = p50;
+            }
+            out.printf(Locale.ROOT, "%11d %10.1f %8.2f %8.2f %8.2f %11.2f %13.0f%%  %.2f, %.2f, %.2f%n", e.getKey(),
+                    median(ls.stream().mapToDouble(Level::perSecond)), p50, BenchCommand.percentile(all, 0.9) / 1e6,
+                    BenchCommand.percentile(all, 0.99) / 1e6, median(ls.stream().mapToDouble(Level::meanBatch)),
+                    100 * ratio, median(ls.stream().mapToDouble(Level::prepareMs)),
+                    median(ls.stream().mapToDouble(Level::queuedMs)), median(ls.stream().mapToDouble(Level::engineMs)));
         }
-        out.printf(Locale.ROOT, "concurrency 1: p50 − offline batch-1 latency = %+.2f ms%n",
-                levels.stream().filter(l -> l.concurrency == 1).findFirst()
-                        .map(l -> BenchCommand.percentile(l.latencies, 0.5) / 1e6 - b1Ms).orElse(Double.NaN));
+        if (!Double.isNaN(p50AtOne)) {
+            out.printf(Locale.ROOT, "concurrency 1: p50 − offline batch-1 latency = %+.2f ms%n", p50AtOne - b1Ms);
+        }
         out.flush();
         return 0;
     }
 
-    private record Level(int concurrency, double perSecond, long[] latencies, double meanBatch, double prepareMs,
-            double queuedMs, double engineMs) {
+    private static double median(java.util.stream.DoubleStream values) {
+        double[] v = values.sorted().toArray();
+        return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
     }
 
-    private record Offline(double batch1PerSecond, double batch1Millis, double batchNPerSecond) {
+    private record Level(double perSecond, long[] latencies, double meanBatch, double prepareMs, double queuedMs,
+            double engineMs) {
+    }
+
+    private record Offline(double batch1Millis, double batchNPerSecond) {
     }
 
     /** The engine alone on the images preprocessed: median batch time at batch 1 and batch {@code n}. */
@@ -161,7 +176,7 @@ final class LoadtestCommand implements Callable<Integer> {
         }
         double one = medianNanos(engine, java.util.Arrays.copyOf(all, per), new long[] {1, d.channels(), d.height(), d.width()});
         double many = medianNanos(engine, all, new long[] {n, d.channels(), d.height(), d.width()});
-        return new Offline(1e9 / one, one / 1e6, n * 1e9 / many);
+        return new Offline(one / 1e6, n * 1e9 / many);
     }
 
     private double medianNanos(InferenceEngine engine, float[] input, long[] shape) {

@@ -98,7 +98,7 @@ class ServeCommandTest {
     @Test
     void loadtestPrintsTheTable() {
         CliTest.Result r = CliTest.run("loadtest", "-m", SHAPES, "--concurrency", "1,4", "--requests", "24",
-                "--offline-batches", "3", "--warmup", "8", "--threads", "1");
+                "--offline-batches", "3", "--warmup", "8", "--rounds", "1", "--threads", "1");
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("offline engine"), r.out());
         assertTrue(Pattern.compile("(?m)^\\s+4\\s+[0-9.]+\\s+[0-9.]+").matcher(r.out()).find(), r.out());
