@@ -83,7 +83,7 @@ class ServeCommandTest {
     }
 
     @Test
-    void badModelsAndHelp() {
+    void badModelsABusyPortAndHelp() throws Exception {
         CliTest.Result help = CliTest.run("serve", "--help");
         assertEquals(0, help.code());
         assertTrue(help.out().contains("--max-delay-ms"), help.out());
@@ -93,6 +93,10 @@ class ServeCommandTest {
                 "two models named 'a'");
         CliTest.assertBadInput(CliTest.run("serve", "-m", SHAPES, "-w", "other=x.safetensors", "--port", "0"),
                 "no model named 'other'");
+        try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            CliTest.assertBadInput(CliTest.run("serve", "-m", SHAPES, "--port", Integer.toString(taken.getLocalPort())),
+                    "cannot listen on 127.0.0.1:" + taken.getLocalPort());
+        }
     }
 
     @Test

@@ -40,6 +40,8 @@ public final class VitServer implements AutoCloseable {
     private static final String EXPLORER = "/dev/vit4j/serve/explorer";
     private static final int MAX_K = 1000;
     private static final String CLIENT_GONE = "vit4j.clientGone";
+    /** Set on model requests, which close() waits for. */
+    private static final String COUNTED = "vit4j.inFlight";
     private static final int CLIENT_CLOSED_REQUEST = 499;
 
     private final ServeOptions options;
@@ -80,7 +82,7 @@ public final class VitServer implements AutoCloseable {
         });
         app.before(this::admit);
         app.after(ctx -> {
-            if (ctx.attribute("counted") != null) {
+            if (ctx.attribute(COUNTED) != null) {
                 inFlight.decrementAndGet();
             }
         });
@@ -94,7 +96,11 @@ public final class VitServer implements AutoCloseable {
         app.post("/v1/models/{name}/attention", this::attention);
         app.exception(HttpResponseException.class, this::fail); // else Javalin answers these in plain text
         app.exception(Exception.class, this::fail);
-        app.start(options.host(), options.port());
+        try {
+            app.start(options.host(), options.port());
+        } catch (io.javalin.util.JavalinBindException e) {
+            throw new Vit4jException("cannot listen on " + options.host() + ":" + options.port() + ": " + e.getMessage());
+        }
         Thread loader = new Thread(() -> load(sources), "vit4j-model-loader");
         loader.setDaemon(true);
         loader.start();
@@ -164,7 +170,7 @@ public final class VitServer implements AutoCloseable {
                 throw new QueueFullException("the server is shutting down");
             }
             inFlight.incrementAndGet();
-            ctx.attribute("counted", true);
+            ctx.attribute(COUNTED, true);
         }
     }
 
