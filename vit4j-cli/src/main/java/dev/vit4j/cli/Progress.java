@@ -58,9 +58,11 @@ final class Progress implements AutoCloseable {
 
     /**
      * The library renders when a bar starts (before any progress) and twice when it closes; a log gets neither
-     * the empty start nor the repeat.
+     * the empty start nor the repeat. The start render runs on the library's thread and can come after the first
+     * steps, so it is recognised by the 0 % it shows, not by the bar's progress when it arrives.
      */
     private static final class LogLines implements java.util.function.Consumer<String> {
+        private static final java.util.regex.Pattern NO_PROGRESS = java.util.regex.Pattern.compile("\\s0% ");
         private final PrintWriter err;
         volatile ProgressBar bar;
         private String last;
@@ -73,7 +75,7 @@ final class Progress implements AutoCloseable {
         public synchronized void accept(String line) {
             String text = line.stripTrailing();
             ProgressBar b = bar;
-            if (b != null && b.getCurrent() > 0 && !text.equals(last)) {
+            if (b != null && b.getCurrent() > 0 && !text.equals(last) && !NO_PROGRESS.matcher(text).find()) {
                 err.println(text);
                 err.flush();
                 last = text;
