@@ -1,5 +1,7 @@
 package dev.vit4j.data;
 
+import java.awt.image.BufferedImage;
+
 /**
  * One labelled image: 8-bit samples, channels × height × width (planar), and where known the bounding
  * box of its object in pixels (the {@code shapes} set knows it; other sets give null).
@@ -11,10 +13,10 @@ public record Example(int channels, int height, int width, byte[] pixels, int la
         }
     }
 
-    /** The image as a {@link java.awt.image.BufferedImage} (RGB, or gray for one channel): to encode it, to show it. */
-    public java.awt.image.BufferedImage toImage() {
-        java.awt.image.BufferedImage img = new java.awt.image.BufferedImage(width, height,
-                channels == 1 ? java.awt.image.BufferedImage.TYPE_BYTE_GRAY : java.awt.image.BufferedImage.TYPE_INT_RGB);
+    /** The image as a {@link BufferedImage} (RGB, or gray for one channel): to encode it, to show it. */
+    public BufferedImage toImage() {
+        BufferedImage img = new BufferedImage(width, height,
+                channels == 1 ? BufferedImage.TYPE_BYTE_GRAY : BufferedImage.TYPE_INT_RGB);
         int plane = width * height;
         for (int p = 0; p < plane; p++) {
             int v = pixels[p] & 0xff;
