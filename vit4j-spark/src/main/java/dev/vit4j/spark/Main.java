@@ -1,0 +1,105 @@
+package dev.vit4j.spark;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SaveMode;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.functions;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code spark-submit --class dev.vit4j.spark.Main vit4j-spark.jar predict|embed …}: vit4j over a folder of images on
+ * a Spark cluster, read with the {@code binaryFile} source, written as Parquet (path, outputs, error). Parquet is
+ * written through Spark's commit protocol, so a task that fails and is retried leaves no partial output behind.
+ */
+@Command(name = "vit4j-spark", mixinStandardHelpOptions = true, subcommands = {Main.Predict.class, Main.Embed.class},
+        description = "vit4j on Apache Spark: predict and embed images at scale.")
+public final class Main implements Runnable {
+    @Override
+    public void run() {
+        CommandLine.usage(this, System.out);
+    }
+
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new Main()).execute(args));
+    }
+
+    /** Options every job shares. */
+    static class JobOptions {
+        @Option(names = {"-m", "--model"}, required = true, description = "A Hub name (timm/NAME.TAG), an architecture "
+                + "with pretrained weights, or a model directory (shipped to the executors).")
+        String model;
+
+        @Option(names = {"-i", "--input"}, required = true, description = "Images: a folder (read recursively) or a glob.")
+        String input;
+
+        @Option(names = {"-o", "--output"}, required = true, description = "Parquet output directory (replaced).")
+        String output;
+
+        @Option(names = "--batch", defaultValue = "16", description = "Images per engine run within a partition.")
+        int batch;
+
+        @Option(names = "--partitions", defaultValue = "0", description = "Repartition the images first (0: as read).")
+        int partitions;
+
+        @Option(names = "--engine", defaultValue = "onnx", description = "onnx, onnx-int8 or torch.")
+        String engine;
+
+        @Option(names = "--fail-on-error", description = "Fail the job on an unreadable image (default: an error row).")
+        boolean failOnError;
+
+        Dataset<Row> images(SparkSession spark) {
+            Dataset<Row> files = spark.read().format("binaryFile").option("recursiveFileLookup", "true").load(input);
+            return partitions > 0 ? files.repartition(partitions) : files;
+        }
+
+        VitPredictor predictor() {
+            return new VitPredictor().setModel(model).setBatchSize(batch).setEngine(engine).setFailOnError(failOnError);
+        }
+
+        void write(Dataset<Row> out, List<String> outputs) {
+            List<Column> columns = new ArrayList<>(List.of(functions.col("path")));
+            for (String o : outputs) {
+                columns.add(functions.col(o));
+            }
+            columns.add(functions.col(VitPredictor.ERROR));
+            out.select(columns.toArray(Column[]::new)).write().mode(SaveMode.Overwrite).parquet(output);
+        }
+    }
+
+    @Command(name = "predict", mixinStandardHelpOptions = true, description = "Top-k classes per image (+ logits, "
+            + "embedding, saliency on request) → Parquet.")
+    static final class Predict extends JobOptions implements Callable<Integer> {
+        @Option(names = {"-k", "--top-k"}, defaultValue = "5", description = "Classes per image.")
+        int k;
+
+        @Option(names = "--with", split = ",", description = "Extra outputs: logits, embedding, saliency.")
+        List<String> extra = new ArrayList<>();
+
+        @Override
+        public Integer call() {
+            SparkSession spark = SparkSession.builder().appName("vit4j predict").getOrCreate();
+            List<String> outputs = new ArrayList<>(List.of(VitPredictor.TOP_INDICES, VitPredictor.TOP_LABELS,
+                    VitPredictor.TOP_PROBABILITIES));
+            outputs.addAll(extra);
+            write(predictor().setTopK(k).setOutputCols(outputs.toArray(String[]::new)).transform(images(spark)), outputs);
+            return 0;
+        }
+    }
+
+    @Command(name = "embed", mixinStandardHelpOptions = true, description = "timm's pre-logits features per image → Parquet.")
+    static final class Embed extends JobOptions implements Callable<Integer> {
+        @Override
+        public Integer call() {
+            SparkSession spark = SparkSession.builder().appName("vit4j embed").getOrCreate();
+            write(predictor().setOutputCols(VitPredictor.EMBEDDING).transform(images(spark)), List.of(VitPredictor.EMBEDDING));
+            return 0;
+        }
+    }
+}

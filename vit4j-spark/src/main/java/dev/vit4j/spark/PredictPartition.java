@@ -1,0 +1,157 @@
+package dev.vit4j.spark;
+
+import dev.vit4j.Vit4jException;
+import dev.vit4j.image.EvalTransform;
+import dev.vit4j.image.ImageDecoder;
+import dev.vit4j.inference.ModelOutputs;
+import dev.vit4j.inference.Prediction;
+import dev.vit4j.inference.Predictor;
+import dev.vit4j.models.DataConfig;
+import dev.vit4j.models.ModelConfig;
+import dev.vit4j.probing.ClassTokenAttention;
+import dev.vit4j.probing.CrossAttentionMaps;
+import dev.vit4j.viz.AttentionReport;
+import dev.vit4j.weights.FloatTensor;
+import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.NoSuchElementException;
+import org.apache.spark.SparkEnv;
+import org.apache.spark.api.java.function.MapPartitionsFunction;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+
+/**
+ * The executor side of {@link VitPredictor}: a partition's rows in batches through the executor's shared model. Each
+ * image is decoded by vit4j's PIL-exact decoder; one that cannot be read gives its row an error and nulls (or fails
+ * the task with {@code failOnError}), and the rest of its batch runs.
+ */
+final class PredictPartition implements MapPartitionsFunction<Row, Row> {
+    /** Everything a task needs, shipped with the closure. */
+    record Settings(String model, String shippedModel, String engine, int threads, int inputIndex, int pathIndex, int topK,
+            int batchSize, List<String> outputs, boolean failOnError) implements Serializable {
+    }
+
+    private final Settings s;
+
+    PredictPartition(Settings settings) {
+        this.s = settings;
+    }
+
+    @Override
+    public Iterator<Row> call(Iterator<Row> rows) {
+        ExecutorModels.Loaded loaded = ExecutorModels.get(new ExecutorModels.Key(VitPredictor.localModel(s), s.engine(),
+                s.threads() > 0 ? s.threads() : taskCpus()));
+        return new Iterator<>() {
+            private final List<Row> ready = new ArrayList<>();
+            private int next;
+
+            @Override
+            public boolean hasNext() {
+                if (next < ready.size()) {
+                    return true;
+                }
+                ready.clear();
+                next = 0;
+                List<Row> batch = new ArrayList<>(s.batchSize());
+                while (batch.size() < s.batchSize() && rows.hasNext()) {
+                    batch.add(rows.next());
+                }
+                if (!batch.isEmpty()) {
+                    ready.addAll(run(loaded, batch));
+                }
+                return !ready.isEmpty();
+            }
+
+            @Override
+            public Row next() {
+                if (!hasNext()) {
+                    throw new NoSuchElementException();
+                }
+                return ready.get(next++);
+            }
+        };
+    }
+
+    private static int taskCpus() {
+        SparkEnv env = SparkEnv.get();
+        return env == null ? 1 : env.conf().getInt("spark.task.cpus", 1);
+    }
+
+    private List<Row> run(ExecutorModels.Loaded loaded, List<Row> batch) {
+        ModelConfig c = loaded.model().model().config();
+        DataConfig d = c.resolvedDataConfig();
+        EvalTransform transform = new EvalTransform(d);
+        int per = d.channels() * d.height() * d.width();
+        String[] errors = new String[batch.size()];
+        List<Integer> good = new ArrayList<>();
+        float[] input = new float[per * batch.size()];
+        for (int i = 0; i < batch.size(); i++) {
+            Row row = batch.get(i);
+            String name = s.pathIndex() >= 0 ? String.valueOf(row.get(s.pathIndex())) : "row " + i;
+            try {
+                byte[] bytes = (byte[]) row.get(s.inputIndex());
+                if (bytes == null) {
+                    throw new Vit4jException("no image bytes in " + name);
+                }
+                System.arraycopy(transform.apply(ImageDecoder.read(bytes, name)), 0, input, good.size() * per, per);
+                good.add(i);
+            } catch (Vit4jException e) {
+                if (s.failOnError()) {
+                    throw e;
+                }
+                errors[i] = e.getMessage();
+            }
+        }
+        boolean saliency = s.outputs().contains(VitPredictor.SALIENCY);
+        ModelOutputs out = good.isEmpty() ? null : loaded.engine().run(java.util.Arrays.copyOf(input, good.size() * per),
+                new long[] {good.size(), d.channels(), d.height(), d.width()}, saliency);
+        List<Row> result = new ArrayList<>(batch.size());
+        for (int i = 0, g = 0; i < batch.size(); i++) {
+            Row row = batch.get(i);
+            Object[] values = new Object[row.length() + s.outputs().size() + 1];
+            for (int j = 0; j < row.length(); j++) {
+                values[j] = row.get(j);
+            }
+            if (errors[i] == null) {
+                fill(values, row.length(), out, g++, loaded, c);
+            } else {
+                values[values.length - 1] = errors[i];
+            }
+            result.add(RowFactory.create(values));
+        }
+        return result;
+    }
+
+    private void fill(Object[] values, int at, ModelOutputs out, int g, ExecutorModels.Loaded loaded, ModelConfig c) {
+        List<Prediction> top = c.numClasses == 0 ? List.of() : Predictor.topK(out.logits()[g], s.topK(), loaded.model().labels());
+        for (String o : s.outputs()) {
+            values[at++] = switch (o) {
+                case VitPredictor.TOP_INDICES -> top.stream().map(Prediction::index).toArray(Integer[]::new);
+                case VitPredictor.TOP_LABELS -> top.stream().map(Prediction::label).toArray(String[]::new);
+                case VitPredictor.TOP_PROBABILITIES -> top.stream().map(Prediction::probability).toArray(Double[]::new);
+                case VitPredictor.LOGITS -> boxed(out.logits()[g]);
+                case VitPredictor.EMBEDDING -> boxed(out.preLogits()[g]);
+                case VitPredictor.SALIENCY -> boxed(saliency(out, g, c));
+                default -> throw new IllegalStateException(o);
+            };
+        }
+    }
+
+    /** The class-token saliency over the patch grid (mean over heads, min-max scaled) of the model's first default block. */
+    private static float[] saliency(ModelOutputs out, int g, ModelConfig c) {
+        String block = AttentionReport.defaultBlocks(c).get(0);
+        FloatTensor t = out.attention().get("attention." + block).select(g);
+        return block.startsWith("cross_attention.") ? ClassTokenAttention.minMax(CrossAttentionMaps.meanOverLatents(t))
+                : ClassTokenAttention.saliency(ClassTokenAttention.perHead(t, c.gridHeight(), c.gridWidth()));
+    }
+
+    private static Float[] boxed(float[] v) {
+        Float[] out = new Float[v.length];
+        for (int i = 0; i < v.length; i++) {
+            out[i] = v[i];
+        }
+        return out;
+    }
+}

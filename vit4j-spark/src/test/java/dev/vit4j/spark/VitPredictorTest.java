@@ -1,0 +1,136 @@
+package dev.vit4j.spark;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.vit4j.Vit4j;
+import dev.vit4j.data.ShapesDataset;
+import dev.vit4j.inference.Prediction;
+import dev.vit4j.viz.Png;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The transformer in a local[2] session over the binaryFile source, against the library on the same bytes. */
+class VitPredictorTest {
+    @TempDir
+    static Path dir;
+    static Path model;
+    static Path images;
+    static SparkSession spark;
+
+    @BeforeAll
+    static void start() throws IOException {
+        model = Files.createDirectories(dir.resolve("cait_shapes_demo"));
+        for (String f : new String[] {"config.json", "model.safetensors"}) {
+            try (InputStream in = VitPredictorTest.class.getResourceAsStream("/trained/cait_shapes_demo/" + f)) {
+                Files.copy(in, model.resolve(f));
+            }
+        }
+        images = Files.createDirectories(dir.resolve("images"));
+        ShapesDataset shapes = new ShapesDataset(32, 100, 5, "spark-test");
+        for (int i = 0; i < 10; i++) {
+            Files.write(images.resolve(String.format("shape_%02d.png", i)), Png.encode(shapes.get(i).toImage()));
+        }
+        Files.writeString(images.resolve("broken.png"), "not an image");
+        spark = SparkSession.builder().master("local[2]").appName("vit4j-test").config("spark.ui.enabled", "false")
+                .config("spark.driver.host", "127.0.0.1").config("spark.driver.bindAddress", "127.0.0.1")
+                .config("spark.sql.shuffle.partitions", "2").getOrCreate();
+    }
+
+    @AfterAll
+    static void stop() {
+        spark.stop();
+    }
+
+    @Test
+    void predictionsEqualTheLibraryAndABadImageIsAnErrorRow() throws IOException {
+        Dataset<Row> files = spark.read().format("binaryFile").load(images.toString()).repartition(2);
+        List<Row> rows = new VitPredictor().setModel(model.toString()).setTopK(3).setBatchSize(4)
+                .setOutputCols(VitPredictor.TOP_INDICES, VitPredictor.TOP_LABELS, VitPredictor.TOP_PROBABILITIES,
+                        VitPredictor.EMBEDDING, VitPredictor.SALIENCY)
+                .transform(files).collectAsList();
+        assertEquals(11, rows.size());
+        int checked = 0;
+        try (Vit4j library = Vit4j.load(model.toString(), Vit4j.Options.defaults().withThreads(1))) {
+            for (Row r : rows) {
+                String path = r.getAs("path");
+                if (path.endsWith("broken.png")) {
+                    assertTrue(((String) r.getAs(VitPredictor.ERROR)).contains("not a recognised image"), path);
+                    assertNull(r.getAs(VitPredictor.TOP_INDICES));
+                    continue;
+                }
+                assertNull(r.getAs(VitPredictor.ERROR), path);
+                byte[] bytes = Files.readAllBytes(Path.of(java.net.URI.create(path)));
+                List<Prediction> want = library.predict(bytes, 3);
+                List<Integer> indices = r.getList(r.fieldIndex(VitPredictor.TOP_INDICES));
+                List<String> labels = r.getList(r.fieldIndex(VitPredictor.TOP_LABELS));
+                List<Double> probabilities = r.getList(r.fieldIndex(VitPredictor.TOP_PROBABILITIES));
+                for (int i = 0; i < 3; i++) {
+                    assertEquals(want.get(i).index(), indices.get(i), path);
+                    assertEquals(want.get(i).label(), labels.get(i));
+                    assertEquals(want.get(i).probability(), probabilities.get(i), 1e-6);
+                }
+                float[] embedding = library.embed(bytes);
+                List<Float> got = r.getList(r.fieldIndex(VitPredictor.EMBEDDING));
+                for (int i = 0; i < embedding.length; i++) {
+                    assertEquals(embedding[i], got.get(i), 1e-5);
+                }
+                assertEquals(64, r.getList(r.fieldIndex(VitPredictor.SALIENCY)).size(), "an 8 × 8 grid");
+                checked++;
+            }
+        }
+        assertEquals(10, checked);
+    }
+
+    @Test
+    void failOnErrorFailsTheJobAndBadSettingsAreRefused() {
+        Dataset<Row> files = spark.read().format("binaryFile").load(images.toString());
+        Exception e = assertThrows(Exception.class, () -> new VitPredictor().setModel(model.toString())
+                .setFailOnError(true).transform(files).collectAsList());
+        assertTrue(String.valueOf(e.getMessage()).contains("not a recognised image"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> new VitPredictor().transform(files));
+        assertThrows(IllegalArgumentException.class, () -> new VitPredictor().setModel(model.toString())
+                .setInputCol("path").transform(files));
+        assertThrows(IllegalArgumentException.class, () -> new VitPredictor().setModel(model.toString())
+                .setOutputCols("everything").transform(files));
+        assertNotNull(new VitPredictor().setModel("x").copy(new org.apache.spark.ml.param.ParamMap()).uid());
+    }
+
+    @Test
+    void thePredictAndEmbedJobsWriteParquetThatEqualsTheTransformer() {
+        Path out = dir.resolve("predictions.parquet");
+        assertEquals(0, new picocli.CommandLine(new Main()).execute("predict", "-m", model.toString(), "-i",
+                images.toString(), "-o", out.toString(), "-k", "2", "--with", "embedding", "--partitions", "3"));
+        List<Row> rows = spark.read().parquet(out.toString()).orderBy("path").collectAsList();
+        List<Row> direct = new VitPredictor().setModel(model.toString()).setTopK(2)
+                .transform(spark.read().format("binaryFile").load(images.toString())).orderBy("path").collectAsList();
+        assertEquals(11, rows.size());
+        assertEquals(List.of("path", "top_indices", "top_labels", "top_probabilities", "embedding", "error"),
+                List.of(rows.get(0).schema().fieldNames()));
+        for (int i = 0; i < rows.size(); i++) {
+            assertEquals(direct.get(i).<String>getAs("path"), rows.get(i).<String>getAs("path"));
+            assertEquals(String.valueOf((Object) direct.get(i).getAs(VitPredictor.TOP_INDICES)),
+                    String.valueOf((Object) rows.get(i).getAs(VitPredictor.TOP_INDICES)));
+            assertEquals((Object) direct.get(i).getAs(VitPredictor.ERROR), rows.get(i).getAs(VitPredictor.ERROR));
+        }
+        // Run again into the same place: replaced, not appended.
+        assertEquals(0, new picocli.CommandLine(new Main()).execute("embed", "-m", model.toString(), "-i",
+                images.toString(), "-o", out.toString()));
+        Dataset<Row> embedded = spark.read().parquet(out.toString());
+        assertEquals(11, embedded.count());
+        assertEquals(List.of("path", "embedding", "error"), List.of(embedded.schema().fieldNames()));
+    }
+}
