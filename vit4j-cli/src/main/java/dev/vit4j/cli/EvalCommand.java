@@ -43,7 +43,8 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = {"-b", "--batch-size"}, defaultValue = "64")
     int batchSize;
 
-    @Option(names = {"-o", "--output"}, description = "Where confusion_matrix.png and eval.json go (default: none).")
+    @Option(names = {"-o", "--output"}, description = "Where confusion_matrix.png, confusion_matrix.csv and eval.json go "
+            + "(default: none).")
     Path output;
 
     @Option(names = "--json", description = "One JSON object instead of the table.")
@@ -88,20 +89,15 @@ final class EvalCommand implements Callable<Integer> {
                 }
             }
             ObjectMapper mapper = new ObjectMapper();
-            ObjectNode o = mapper.createObjectNode();
-            o.put("model", c.name).put("data", d.describe()).put("images", e.count()).put("top1", e.top1())
-                    .put("top5", e.top5()).put("loss", e.loss());
+            ObjectNode o = e.report(c.name, d.describe());
             if (saliencyBox) {
                 o.put("saliency_peak_in_box", SaliencyInBox.score(loaded, engine, d, null, batchSize));
             }
-            ObjectNode perClass = o.putObject("per_class_accuracy");
             double[] acc = e.perClassAccuracy();
-            for (int i = 0; i < acc.length; i++) {
-                perClass.put(e.classes().get(i), acc[i]);
-            }
             if (output != null) {
                 TrainingPlots.confusionMatrix(c.name + " on " + d.describe(), e.classes(), e.confusion(),
                         output.resolve("confusion_matrix.png"));
+                e.writeConfusionCsv(output.resolve("confusion_matrix.csv"));
                 dev.vit4j.io.AtomicFiles.writeString(output.resolve("eval.json"),
                         mapper.writerWithDefaultPrettyPrinter().writeValueAsString(o));
             }
@@ -120,7 +116,8 @@ final class EvalCommand implements Callable<Integer> {
                     }
                 }
                 if (output != null) {
-                    out.println("confusion matrix: " + output.resolve("confusion_matrix.png"));
+                    out.println("confusion matrix: " + output.resolve("confusion_matrix.png") + ", "
+                            + output.resolve("confusion_matrix.csv"));
                 }
             }
         }

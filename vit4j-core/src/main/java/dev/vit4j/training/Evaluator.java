@@ -28,15 +28,7 @@ public final class Evaluator {
             for (int i = 0; i < batch.size(); i++) {
                 float[] row = out.logits()[i];
                 System.arraycopy(row, 0, flat, i * classes, classes);
-                double max = Double.NEGATIVE_INFINITY;
-                for (float v : row) {
-                    max = Math.max(max, v);
-                }
-                double sum = 0;
-                for (float v : row) {
-                    sum += Math.exp(v - max);
-                }
-                loss += Math.log(sum) + max - row[batch.labels()[i]];
+                loss += ExampleScore.of(row, batch.labels()[i]).loss();
             }
             metrics.add(flat, batch.labels(), loss / batch.size());
             progress.accept(metrics.count());

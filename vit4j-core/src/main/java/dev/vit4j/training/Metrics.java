@@ -17,26 +17,11 @@ final class Metrics {
         int b = labels.length;
         int k = logits.length / b;
         for (int i = 0; i < b; i++) {
-            float target = logits[i * k + labels[i]];
-            int higher = 0;
-            int argmax = 0;
-            for (int j = 0; j < k; j++) {
-                float v = logits[i * k + j];
-                if (v > target || (v == target && j < labels[i])) {
-                    higher++;
-                }
-                if (v > logits[i * k + argmax]) {
-                    argmax = j;
-                }
-            }
-            if (higher == 0) {
-                top1++;
-            }
-            if (higher < 5) {
-                top5++;
-            }
+            ExampleScore s = ExampleScore.of(logits, i * k, k, labels[i]);
+            top1 += s.top1() ? 1 : 0;
+            top5 += s.top5() ? 1 : 0;
             if (confusion != null) {
-                confusion[labels[i]][argmax]++;
+                confusion[labels[i]][s.argmax()]++;
             }
         }
         lossSum += loss * b;

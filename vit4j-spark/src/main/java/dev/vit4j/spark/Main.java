@@ -14,12 +14,12 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code spark-submit --class dev.vit4j.spark.Main vit4j-spark.jar predict|embed …}: vit4j over a folder of images on
+ * {@code spark-submit --class dev.vit4j.spark.Main vit4j-spark.jar predict|embed|eval …}: vit4j over a folder of images on
  * a Spark cluster, read with the {@code binaryFile} source, written as Parquet (path, outputs, error). Parquet is
  * written through Spark's commit protocol, so a task that fails and is retried leaves no partial output behind.
  */
-@Command(name = "vit4j-spark", mixinStandardHelpOptions = true, subcommands = {Main.Predict.class, Main.Embed.class},
-        description = "vit4j on Apache Spark: predict and embed images at scale.")
+@Command(name = "vit4j-spark", mixinStandardHelpOptions = true, subcommands = {Main.Predict.class, Main.Embed.class, Main.Eval.class},
+        description = "vit4j on Apache Spark: predict, embed and evaluate images at scale.")
 public final class Main implements Runnable {
     @Override
     public void run() {
@@ -99,6 +99,24 @@ public final class Main implements Runnable {
         public Integer call() {
             SparkSession spark = SparkSession.builder().appName("vit4j embed").getOrCreate();
             write(predictor().setOutputCols(VitPredictor.EMBEDDING).transform(images(spark)), List.of(VitPredictor.EMBEDDING));
+            return 0;
+        }
+    }
+
+    @Command(name = "eval", mixinStandardHelpOptions = true, description = {
+            "What `vit4j eval` gives (top-1, top-5, loss, per-class accuracy, confusion matrix CSV and PNG) over a folder",
+            "with a sub-folder per class, summed by Spark; the per-image scores go to --output as Parquet."})
+    static final class Eval extends JobOptions implements Callable<Integer> {
+        @Option(names = "--report", required = true, description = "Local directory for eval.json, confusion_matrix.csv "
+                + "and confusion_matrix.png.")
+        java.nio.file.Path report;
+
+        @Override
+        public Integer call() throws java.io.IOException {
+            SparkSession spark = SparkSession.builder().appName("vit4j eval").getOrCreate();
+            DistributedEvaluation e = DistributedEvaluation.run(spark, predictor(), images(spark), input, output);
+            e.writeReport(report, model);
+            System.out.println(e.summary(model));
             return 0;
         }
     }

@@ -20,7 +20,8 @@ import java.util.NoSuchElementException;
 import org.apache.spark.SparkEnv;
 import org.apache.spark.api.java.function.MapPartitionsFunction;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.catalyst.expressions.GenericRowWithSchema;
+import org.apache.spark.sql.types.StructType;
 
 /**
  * The executor side of {@link VitPredictor}: a partition's rows in batches through the executor's shared model. Each
@@ -30,7 +31,7 @@ import org.apache.spark.sql.RowFactory;
 final class PredictPartition implements MapPartitionsFunction<Row, Row> {
     /** Everything a task needs, shipped with the closure. */
     record Settings(String model, String shippedModel, String engine, int threads, int inputIndex, int pathIndex, int topK,
-            int batchSize, List<String> outputs, boolean failOnError) implements Serializable {
+            int batchSize, List<String> outputs, boolean failOnError, StructType schema) implements Serializable {
     }
 
     private final Settings s;
@@ -119,7 +120,8 @@ final class PredictPartition implements MapPartitionsFunction<Row, Row> {
             } else {
                 values[values.length - 1] = errors[i];
             }
-            result.add(RowFactory.create(values));
+            // Rows as Spark makes them (arrays as Seq, the schema attached): later steps may read them as they are.
+            result.add(new GenericRowWithSchema(values, s.schema()));
         }
         return result;
     }
@@ -128,12 +130,12 @@ final class PredictPartition implements MapPartitionsFunction<Row, Row> {
         List<Prediction> top = c.numClasses == 0 ? List.of() : Predictor.topK(out.logits()[g], s.topK(), loaded.model().labels());
         for (String o : s.outputs()) {
             values[at++] = switch (o) {
-                case VitPredictor.TOP_INDICES -> top.stream().map(Prediction::index).toArray(Integer[]::new);
-                case VitPredictor.TOP_LABELS -> top.stream().map(Prediction::label).toArray(String[]::new);
-                case VitPredictor.TOP_PROBABILITIES -> top.stream().map(Prediction::probability).toArray(Double[]::new);
-                case VitPredictor.LOGITS -> boxed(out.logits()[g]);
-                case VitPredictor.EMBEDDING -> boxed(out.preLogits()[g]);
-                case VitPredictor.SALIENCY -> boxed(saliency(out, g, c));
+                case VitPredictor.TOP_INDICES -> seq(top.stream().map(Prediction::index).toList());
+                case VitPredictor.TOP_LABELS -> seq(top.stream().map(Prediction::label).toList());
+                case VitPredictor.TOP_PROBABILITIES -> seq(top.stream().map(Prediction::probability).toList());
+                case VitPredictor.LOGITS -> seq(out.logits()[g]);
+                case VitPredictor.EMBEDDING -> seq(out.preLogits()[g]);
+                case VitPredictor.SALIENCY -> seq(saliency(out, g, c));
                 default -> throw new IllegalStateException(o);
             };
         }
@@ -147,11 +149,15 @@ final class PredictPartition implements MapPartitionsFunction<Row, Row> {
                 : ClassTokenAttention.saliency(ClassTokenAttention.perHead(t, c.gridHeight(), c.gridWidth()));
     }
 
-    private static Float[] boxed(float[] v) {
-        Float[] out = new Float[v.length];
-        for (int i = 0; i < v.length; i++) {
-            out[i] = v[i];
+    private static scala.collection.Seq<Float> seq(float[] v) {
+        List<Float> out = new ArrayList<>(v.length);
+        for (float f : v) {
+            out.add(f);
         }
-        return out;
+        return seq(out);
+    }
+
+    private static <T> scala.collection.Seq<T> seq(List<T> values) {
+        return scala.jdk.javaapi.CollectionConverters.asScala(values).toSeq();
     }
 }

@@ -178,7 +178,7 @@ public final class VitPredictor extends Transformer {
         StructType in = dataset.schema();
         PredictPartition.Settings settings = new PredictPartition.Settings(m, shipped, $(engine), (Integer) $(threads),
                 in.fieldIndex($(inputCol)), Arrays.asList(in.fieldNames()).indexOf($(pathCol)), (Integer) $(topK),
-                (Integer) $(batchSize), List.of((String[]) $(outputCols)), (Boolean) $(failOnError));
+                (Integer) $(batchSize), List.of((String[]) $(outputCols)), (Boolean) $(failOnError), out);
         return dataset.toDF().mapPartitions(new PredictPartition(settings), Encoders.row(out));
     }
 

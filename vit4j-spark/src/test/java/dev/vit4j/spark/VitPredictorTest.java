@@ -133,4 +133,45 @@ class VitPredictorTest {
         assertEquals(11, embedded.count());
         assertEquals(List.of("path", "embedding", "error"), List.of(embedded.schema().fieldNames()));
     }
+
+    @Test
+    void evalOnSparkEqualsVit4jEval() throws IOException {
+        Path root = dir.resolve("folder");
+        ShapesDataset shapes = new ShapesDataset(32, 200, 9, "spark-eval");
+        for (int i = 0; i < 60; i++) {
+            var e = shapes.get(i);
+            Path classDir = Files.createDirectories(root.resolve("val").resolve(ShapesDataset.CLASSES.get(e.label())));
+            Files.write(classDir.resolve("img_" + i + ".png"), Png.encode(e.toImage()));
+            Files.createDirectories(root.resolve("train").resolve(ShapesDataset.CLASSES.get(e.label())));
+        }
+        Files.writeString(root.resolve("val/circle/broken.png"), "not an image");
+        dev.vit4j.training.Evaluation want;
+        try (var loaded = dev.vit4j.inference.LoadedModel.load((String) null, model);
+                var engine = dev.vit4j.inference.InferenceEngine.create("onnx", loaded, 1)) {
+            var c = loaded.model().config();
+            var d = dev.vit4j.data.DatasetSpec.open("folder:" + root, dev.vit4j.data.DatasetSpec.Split.TEST);
+            try (var loader = new dev.vit4j.data.BatchLoader(d, dev.vit4j.data.Pipelines.eval(c, c.resolvedDataConfig()), 8,
+                    c.inChans * c.height() * c.width(), 1, msg -> { })) {
+                want = dev.vit4j.training.Evaluator.evaluate(engine, loader, d, true);
+            }
+        }
+        Path report = dir.resolve("report");
+        assertEquals(0, new picocli.CommandLine(new Main()).execute("eval", "-m", model.toString(), "-i",
+                root.resolve("val").toString(), "-o", dir.resolve("scores.parquet").toString(), "--report",
+                report.toString(), "--partitions", "3"));
+        var got = com.fasterxml.jackson.databind.json.JsonMapper.builder().build().readTree(report.resolve("eval.json").toFile());
+        assertEquals(want.count(), got.get("images").asInt());
+        assertEquals(1, got.get("unreadable_images").asInt());
+        assertEquals(want.top1(), got.get("top1").asDouble(), 0);
+        assertEquals(want.top5(), got.get("top5").asDouble(), 0);
+        assertEquals(want.loss(), got.get("loss").asDouble(), 1e-9);
+        double[] perClass = want.perClassAccuracy();
+        for (int c = 0; c < perClass.length; c++) {
+            assertEquals(perClass[c], got.get("per_class_accuracy").get(want.classes().get(c)).asDouble(), 0);
+        }
+        Path csv = dir.resolve("want.csv");
+        want.writeConfusionCsv(csv);
+        assertEquals(Files.readString(csv), Files.readString(report.resolve("confusion_matrix.csv")));
+        assertTrue(Files.size(report.resolve("confusion_matrix.png")) > 0);
+    }
 }
