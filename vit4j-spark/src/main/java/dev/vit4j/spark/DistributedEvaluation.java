@@ -115,14 +115,6 @@ final class DistributedEvaluation {
         return RowFactory.create(path, label, s.argmax(), s.top1() ? 1 : 0, s.top5() ? 1 : 0, s.loss(), null);
     }
 
-    Evaluation evaluation() {
-        return evaluation;
-    }
-
-    long unreadable() {
-        return unreadable;
-    }
-
     void writeReport(java.nio.file.Path dir, String model) throws IOException {
         Files.createDirectories(dir);
         dev.vit4j.io.AtomicFiles.writeString(dir.resolve("eval.json"),
