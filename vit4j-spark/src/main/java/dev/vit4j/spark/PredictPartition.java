@@ -42,7 +42,7 @@ final class PredictPartition implements MapPartitionsFunction<Row, Row> {
 
     @Override
     public Iterator<Row> call(Iterator<Row> rows) {
-        ExecutorModels.Loaded loaded = ExecutorModels.get(new ExecutorModels.Key(VitPredictor.localModel(s), s.engine(),
+        ExecutorModels.Loaded loaded = ExecutorModels.get(new ExecutorModels.Key(ModelShipping.local(s.model(), s.shippedModel()), s.engine(),
                 s.threads() > 0 ? s.threads() : taskCpus()));
         return new Iterator<>() {
             private final List<Row> ready = new ArrayList<>();

@@ -5,7 +5,6 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.UUID;
-import org.apache.spark.SparkFiles;
 import org.apache.spark.ml.Transformer;
 import org.apache.spark.ml.param.BooleanParam;
 import org.apache.spark.ml.param.IntParam;
@@ -37,7 +36,7 @@ import org.apache.spark.sql.types.StructType;
  * outputs then null; with {@code failOnError} the job fails instead). One model per executor JVM, shared by its tasks;
  * rows are batched within a partition ({@code batchSize}); ONNX Runtime runs each batch on {@code spark.task.cpus}
  * threads unless {@code threads} says otherwise. A model given as a local directory is shipped to the executors
- * with {@code SparkContext.addFile}; a Hub name is fetched into each machine's Hub cache.
+ * once ({@link ModelShipping}); a Hub name is fetched into each machine's Hub cache.
  */
 public final class VitPredictor extends Transformer {
     public static final String TOP_INDICES = "top_indices";
@@ -169,28 +168,12 @@ public final class VitPredictor extends Transformer {
     public Dataset<Row> transform(Dataset<?> dataset) {
         StructType out = transformSchema(dataset.schema());
         String m = $(model);
-        String shipped = null;
-        Path local = Path.of(m);
-        if (Files.isDirectory(local)) {
-            SparkSession.active().sparkContext().addFile(local.toAbsolutePath().toString(), true);
-            shipped = local.toAbsolutePath().getFileName().toString();
-        }
+        String shipped = ModelShipping.ship(SparkSession.active().sparkContext(), m);
         StructType in = dataset.schema();
         PredictPartition.Settings settings = new PredictPartition.Settings(m, shipped, $(engine), (Integer) $(threads),
                 in.fieldIndex($(inputCol)), Arrays.asList(in.fieldNames()).indexOf($(pathCol)), (Integer) $(topK),
                 (Integer) $(batchSize), List.of((String[]) $(outputCols)), (Boolean) $(failOnError), out);
         return dataset.toDF().mapPartitions(new PredictPartition(settings), Encoders.row(out));
-    }
-
-    /** On an executor: the shipped copy of a model directory where there is one, else the model as given. */
-    static String localModel(PredictPartition.Settings s) {
-        if (s.shippedModel() != null) {
-            Path shipped = Path.of(SparkFiles.get(s.shippedModel()));
-            if (Files.isDirectory(shipped)) {
-                return shipped.toString();
-            }
-        }
-        return s.model();
     }
 
     @Override
