@@ -39,14 +39,15 @@ printf 'rootLogger.level = warn\nrootLogger.appenderRef.stderr.ref = console\nap
 # What Spark's launcher (used by the workers to start executors) looks for in a distribution.
 echo "Spark $(ls "$SPARK_HOME/jars" | sed -n 's/^spark-core_2.13-\(.*\)\.jar$/\1/p') from Maven" > "$SPARK_HOME/RELEASE"
 export SPARK_LOCAL_IP=127.0.0.1 SPARK_CONF_DIR="$SPARK_HOME/conf" SPARK_SCALA_VERSION=2.13
-spark() { java $opens -Dlog4j2.configurationFile="$SPARK_HOME/conf/log4j2.properties" -cp "$SPARK_HOME/jars/*" "$@"; }
+# shellcheck disable=SC2206 # $opens is split into its options on purpose
+spark=(java $opens -Dlog4j2.configurationFile="$SPARK_HOME/conf/log4j2.properties" -cp "$SPARK_HOME/jars/*")
 
 echo "== $count shapes images"
 core_cp="$root/vit4j-cli/target/vit4j.jar"
 java -cp "$core_cp" "$root/tools/ShapesFolder.java" "$work/shapes" "$count" 32
 
 echo "== master and two workers on 127.0.0.1"
-spark org.apache.spark.deploy.master.Master --host 127.0.0.1 --port 0 --webui-port 0 > "$work/master.log" 2>&1 &
+"${spark[@]}" org.apache.spark.deploy.master.Master --host 127.0.0.1 --port 0 --webui-port 0 > "$work/master.log" 2>&1 &
 pids+=($!)
 master=""
 for _ in $(seq 1 120); do
@@ -57,7 +58,7 @@ done
 [ -n "$master" ] || { cat "$work/master.log" >&2; echo "the master did not start" >&2; exit 1; }
 echo "master $master"
 for w in 1 2; do
-    spark org.apache.spark.deploy.worker.Worker --host 127.0.0.1 --cores 1 --memory 2g --webui-port 0 \
+    "${spark[@]}" org.apache.spark.deploy.worker.Worker --host 127.0.0.1 --cores 1 --memory 2g --webui-port 0 \
         --work-dir "$work/worker$w" "$master" > "$work/worker$w.log" 2>&1 &
     pids+=($!)
 done
@@ -69,7 +70,7 @@ grep 'Registering worker' "$work/master.log" | sed 's/^/  /'
 
 echo "== spark-submit eval (2 executors × 1 core)"
 start=$(date +%s.%N)
-spark org.apache.spark.deploy.SparkSubmit --master "$master" --deploy-mode client --class dev.vit4j.spark.Main \
+"${spark[@]}" org.apache.spark.deploy.SparkSubmit --master "$master" --deploy-mode client --class dev.vit4j.spark.Main \
     --conf spark.driver.host=127.0.0.1 --conf spark.executor.cores=1 --conf spark.cores.max=2 \
     --conf spark.executor.memory=1536m --conf "spark.executor.extraJavaOptions=$opens" \
     "$jar" eval -m "$model" -i "$work/shapes/val" -o "$work/scores.parquet" --report "$work/spark-report" --partitions 8
