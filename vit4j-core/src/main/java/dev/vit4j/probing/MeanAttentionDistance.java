@@ -25,6 +25,13 @@ public final class MeanAttentionDistance {
         this.distance = distanceMatrix(gridH, gridW, patchSize);
     }
 
+    /** For reporting per-head sums gathered elsewhere ({@link #addSums}): no grid, nothing to compute. */
+    public static MeanAttentionDistance ofSums(Map<String, double[]> blockSums, int images) {
+        MeanAttentionDistance mad = new MeanAttentionDistance(0, 0, 0);
+        mad.addSums(blockSums, images);
+        return mad;
+    }
+
     /** Pixel distance between patch centres i and j (row-major), patch_size · ‖(Δrow, Δcol)‖. */
     public static double[] distanceMatrix(int gridH, int gridW, int patchSize) {
         int n = gridH * gridW;
@@ -87,14 +94,28 @@ public final class MeanAttentionDistance {
 
     /** Adds one image's recorded attention (batch axis dropped) to the running means. */
     public void add(Map<String, FloatTensor> recorded) {
-        for (Map.Entry<String, FloatTensor> e : sources(recorded).entrySet()) {
-            double[] mad = perHead(e.getValue());
-            double[] sum = sums.computeIfAbsent(e.getKey(), k -> new double[mad.length]);
-            for (int h = 0; h < mad.length; h++) {
-                sum[h] += mad[h];
+        addSums(perImage(recorded), 1);
+    }
+
+    /**
+     * Sums gathered elsewhere (a distributed job): per block, each head's MAD summed over {@code images} images. Blocks
+     * are reported in the order first added.
+     */
+    public void addSums(Map<String, double[]> blockSums, int images) {
+        blockSums.forEach((block, s) -> {
+            double[] sum = sums.computeIfAbsent(block, k -> new double[s.length]);
+            for (int h = 0; h < s.length; h++) {
+                sum[h] += s[h];
             }
-        }
-        images++;
+        });
+        this.images += images;
+    }
+
+    /** One image's MAD per self-attention block and head (what {@link #add} sums). */
+    public Map<String, double[]> perImage(Map<String, FloatTensor> recorded) {
+        Map<String, double[]> out = new LinkedHashMap<>();
+        sources(recorded).forEach((block, t) -> out.put(block, perHead(t)));
+        return out;
     }
 
     public int images() {

@@ -14,11 +14,11 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code spark-submit --class dev.vit4j.spark.Main vit4j-spark.jar predict|embed|eval …}: vit4j over a folder of images on
+ * {@code spark-submit --class dev.vit4j.spark.Main vit4j-spark.jar predict|embed|eval|mad …}: vit4j over a folder of images on
  * a Spark cluster, read with the {@code binaryFile} source, written as Parquet (path, outputs, error). Parquet is
  * written through Spark's commit protocol, so a task that fails and is retried leaves no partial output behind.
  */
-@Command(name = "vit4j-spark", mixinStandardHelpOptions = true, subcommands = {Main.Predict.class, Main.Embed.class, Main.Eval.class},
+@Command(name = "vit4j-spark", mixinStandardHelpOptions = true, subcommands = {Main.Predict.class, Main.Embed.class, Main.Eval.class, Main.Mad.class},
         description = "vit4j on Apache Spark: predict, embed and evaluate images at scale.")
 public final class Main implements Runnable {
     @Override
@@ -117,6 +117,23 @@ public final class Main implements Runnable {
             DistributedEvaluation e = DistributedEvaluation.run(spark, predictor(), images(spark), input, output);
             e.writeReport(report, model);
             System.out.println(e.summary(model));
+            return 0;
+        }
+    }
+
+    @Command(name = "mad", mixinStandardHelpOptions = true, description = {
+            "Mean attention distance per block and head over every image, as `vit4j mad`: each image's distances on",
+            "the executors, summed by Spark; -o is a local directory for mad.csv and mad.png."})
+    static final class Mad extends JobOptions implements Callable<Integer> {
+        @Override
+        public Integer call() throws java.io.IOException {
+            SparkSession spark = SparkSession.builder().appName("vit4j mad").getOrCreate();
+            var mad = DistributedMad.run(predictor(), images(spark));
+            java.nio.file.Path dir = java.nio.file.Path.of(output);
+            java.nio.file.Files.createDirectories(dir);
+            dev.vit4j.viz.MadPlot.writeReport(dir, model, mad);
+            System.out.println("mean attention distance of " + mad.means().size() + " blocks over " + mad.images()
+                    + " image(s): " + dir.resolve("mad.csv") + ", " + dir.resolve("mad.png"));
             return 0;
         }
     }

@@ -10,6 +10,7 @@ import dev.vit4j.models.DataConfig;
 import dev.vit4j.models.ModelConfig;
 import dev.vit4j.probing.ClassTokenAttention;
 import dev.vit4j.probing.CrossAttentionMaps;
+import dev.vit4j.probing.MeanAttentionDistance;
 import dev.vit4j.viz.AttentionReport;
 import dev.vit4j.weights.FloatTensor;
 import java.io.Serializable;
@@ -105,9 +106,11 @@ final class PredictPartition implements MapPartitionsFunction<Row, Row> {
                 errors[i] = e.getMessage();
             }
         }
-        boolean saliency = s.outputs().contains(VitPredictor.SALIENCY);
+        boolean attention = s.outputs().contains(VitPredictor.SALIENCY) || s.outputs().contains(VitPredictor.MAD);
         ModelOutputs out = good.isEmpty() ? null : loaded.engine().run(java.util.Arrays.copyOf(input, good.size() * per),
-                new long[] {good.size(), d.channels(), d.height(), d.width()}, saliency);
+                new long[] {good.size(), d.channels(), d.height(), d.width()}, attention);
+        MeanAttentionDistance mad = s.outputs().contains(VitPredictor.MAD)
+                ? new MeanAttentionDistance(c.gridHeight(), c.gridWidth(), c.patchSize) : null;
         List<Row> result = new ArrayList<>(batch.size());
         for (int i = 0, g = 0; i < batch.size(); i++) {
             Row row = batch.get(i);
@@ -116,7 +119,7 @@ final class PredictPartition implements MapPartitionsFunction<Row, Row> {
                 values[j] = row.get(j);
             }
             if (errors[i] == null) {
-                fill(values, row.length(), out, g++, loaded, c);
+                fill(values, row.length(), out, g++, loaded, c, mad);
             } else {
                 values[values.length - 1] = errors[i];
             }
@@ -126,7 +129,8 @@ final class PredictPartition implements MapPartitionsFunction<Row, Row> {
         return result;
     }
 
-    private void fill(Object[] values, int at, ModelOutputs out, int g, ExecutorModels.Loaded loaded, ModelConfig c) {
+    private void fill(Object[] values, int at, ModelOutputs out, int g, ExecutorModels.Loaded loaded, ModelConfig c,
+            MeanAttentionDistance mad) {
         List<Prediction> top = c.numClasses == 0 ? List.of() : Predictor.topK(out.logits()[g], s.topK(), loaded.model().labels());
         for (String o : s.outputs()) {
             values[at++] = switch (o) {
@@ -136,6 +140,7 @@ final class PredictPartition implements MapPartitionsFunction<Row, Row> {
                 case VitPredictor.LOGITS -> seq(out.logits()[g]);
                 case VitPredictor.EMBEDDING -> seq(out.preLogits()[g]);
                 case VitPredictor.SALIENCY -> seq(saliency(out, g, c));
+                case VitPredictor.MAD -> madPerBlock(mad, out, g);
                 default -> throw new IllegalStateException(o);
             };
         }
@@ -147,6 +152,15 @@ final class PredictPartition implements MapPartitionsFunction<Row, Row> {
         FloatTensor t = out.attention().get("attention." + block).select(g);
         return block.startsWith("cross_attention.") ? ClassTokenAttention.minMax(CrossAttentionMaps.meanOverLatents(t))
                 : ClassTokenAttention.saliency(ClassTokenAttention.perHead(t, c.gridHeight(), c.gridWidth()));
+    }
+
+    private static scala.collection.Map<String, scala.collection.Seq<Double>> madPerBlock(MeanAttentionDistance mad,
+            ModelOutputs out, int g) {
+        java.util.Map<String, FloatTensor> mine = new java.util.LinkedHashMap<>();
+        out.attention().forEach((key, t) -> mine.put(key, t.select(g)));
+        java.util.Map<String, scala.collection.Seq<Double>> perBlock = new java.util.LinkedHashMap<>();
+        mad.perImage(mine).forEach((block, heads) -> perBlock.put(block, seq(java.util.Arrays.stream(heads).boxed().toList())));
+        return scala.jdk.javaapi.CollectionConverters.asScala(perBlock);
     }
 
     private static scala.collection.Seq<Float> seq(float[] v) {

@@ -32,7 +32,8 @@ import org.apache.spark.sql.types.StructType;
  * }</pre>
  * Output columns, after the input's: those of {@code outputCols} ({@value #TOP_INDICES}, {@value #TOP_LABELS},
  * {@value #TOP_PROBABILITIES}, {@value #LOGITS}, {@value #EMBEDDING}: timm's pre-logits, {@value #SALIENCY}: the
- * class-token saliency over the patch grid), then {@code error}: null, or why the row's image could not be read (its
+ * class-token saliency over the patch grid, {@value #MAD}: the image's mean attention distance per self-attention block
+ * and head), then {@code error}: null, or why the row's image could not be read (its
  * outputs then null; with {@code failOnError} the job fails instead). One model per executor JVM, shared by its tasks;
  * rows are batched within a partition ({@code batchSize}); ONNX Runtime runs each batch on {@code spark.task.cpus}
  * threads unless {@code threads} says otherwise. A model given as a local directory is shipped to the executors
@@ -45,9 +46,10 @@ public final class VitPredictor extends Transformer {
     public static final String LOGITS = "logits";
     public static final String EMBEDDING = "embedding";
     public static final String SALIENCY = "saliency";
+    public static final String MAD = "mad";
     public static final String ERROR = "error";
     private static final List<String> OUTPUTS = List.of(TOP_INDICES, TOP_LABELS, TOP_PROBABILITIES, LOGITS, EMBEDDING,
-            SALIENCY);
+            SALIENCY, MAD);
 
     private final String uid;
     private final Param<String> model;
@@ -202,6 +204,8 @@ public final class VitPredictor extends Transformer {
             case TOP_INDICES -> DataTypes.createArrayType(DataTypes.IntegerType, false);
             case TOP_LABELS -> DataTypes.createArrayType(DataTypes.StringType, false);
             case TOP_PROBABILITIES -> DataTypes.createArrayType(DataTypes.DoubleType, false);
+            case MAD -> DataTypes.createMapType(DataTypes.StringType, DataTypes.createArrayType(DataTypes.DoubleType, false),
+                    false);
             default -> DataTypes.createArrayType(DataTypes.FloatType, false);
         };
     }

@@ -174,4 +174,38 @@ class VitPredictorTest {
         assertEquals(Files.readString(csv), Files.readString(report.resolve("confusion_matrix.csv")));
         assertTrue(Files.size(report.resolve("confusion_matrix.png")) > 0);
     }
+
+    @Test
+    void madOnSparkEqualsVit4jMad() throws IOException {
+        Path good = Files.createDirectories(dir.resolve("good"));
+        List<Path> files = new java.util.ArrayList<>();
+        ShapesDataset shapes = new ShapesDataset(32, 100, 5, "spark-test");
+        for (int i = 0; i < 10; i++) {
+            files.add(Files.write(good.resolve("s" + i + ".png"), Png.encode(shapes.get(i).toImage())));
+        }
+        dev.vit4j.probing.MeanAttentionDistance want;
+        try (var loaded = dev.vit4j.inference.LoadedModel.load((String) null, model);
+                var engine = dev.vit4j.inference.InferenceEngine.create("onnx", loaded, 1)) {
+            var c = loaded.model().config();
+            want = new dev.vit4j.probing.MeanAttentionDistance(c.gridHeight(), c.gridWidth(), c.patchSize);
+            for (var r : dev.vit4j.probing.AttentionProbe.run(loaded, engine, files)) {
+                want.add(r.attention());
+            }
+        }
+        Path report = dir.resolve("mad-report");
+        assertEquals(0, new picocli.CommandLine(new Main()).execute("mad", "-m", model.toString(), "-i", good.toString(),
+                "-o", report.toString(), "--partitions", "3"));
+        List<String> lines = Files.readAllLines(report.resolve("mad.csv"));
+        List<String> expected = want.csv().lines().toList();
+        assertEquals(expected.size(), lines.size());
+        assertEquals(expected.get(0), lines.get(0));
+        for (int i = 1; i < lines.size(); i++) {
+            String[] w = expected.get(i).split(",");
+            String[] g = lines.get(i).split(",");
+            assertEquals(w[0] + "," + w[1], g[0] + "," + g[1], "same block and head order");
+            assertEquals(Double.parseDouble(w[2]), Double.parseDouble(g[2]), 1.01e-6);
+        }
+        double[] first = want.means().values().iterator().next();
+        assertTrue(first.length > 0 && Files.size(report.resolve("mad.png")) > 0);
+    }
 }
