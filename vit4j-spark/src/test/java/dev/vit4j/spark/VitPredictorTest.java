@@ -45,7 +45,8 @@ class VitPredictorTest {
             Files.write(images.resolve(String.format("shape_%02d.png", i)), Png.encode(shapes.get(i).toImage()));
         }
         Files.writeString(images.resolve("broken.png"), "not an image");
-        spark = SparkSession.builder().master("local[2]").appName("vit4j-test").config("spark.ui.enabled", "false")
+        // local[2, 3]: two threads, and up to 3 attempts per task, as a cluster retries a failed one.
+        spark = SparkSession.builder().master("local[2,3]").appName("vit4j-test").config("spark.ui.enabled", "false")
                 .config("spark.driver.host", "127.0.0.1").config("spark.driver.bindAddress", "127.0.0.1")
                 .config("spark.sql.shuffle.partitions", "2").getOrCreate();
     }
@@ -207,5 +208,57 @@ class VitPredictorTest {
         }
         double[] first = want.means().values().iterator().next();
         assertTrue(first.length > 0 && Files.size(report.resolve("mad.png")) > 0);
+    }
+
+    @Test
+    void aTaskThatDiesOnceIsRetriedAndTheParquetIsTheSame() throws IOException {
+        Dataset<Row> predicted = new VitPredictor().setModel(model.toString()).setTopK(3)
+                .transform(spark.read().format("binaryFile").load(images.toString()).repartition(3));
+        List<String> outputs = List.of(VitPredictor.TOP_INDICES, VitPredictor.TOP_LABELS, VitPredictor.TOP_PROBABILITIES);
+        Main.JobOptions job = new Main.JobOptions();
+        job.output = dir.resolve("clean.parquet").toString();
+        job.write(predicted, outputs);
+        Dataset<Row> flaky = predicted.mapPartitions(new DiesOnce(), org.apache.spark.sql.Encoders.row(predicted.schema()));
+        job.output = dir.resolve("retried.parquet").toString();
+        job.write(flaky, outputs);
+        List<String> clean = spark.read().parquet(dir.resolve("clean.parquet").toString()).orderBy("path").collectAsList()
+                .stream().map(Row::toString).toList();
+        List<String> retried = spark.read().parquet(job.output).orderBy("path").collectAsList().stream()
+                .map(Row::toString).toList();
+        assertEquals(11, clean.size());
+        assertEquals(clean, retried);
+        try (var left = Files.list(Path.of(job.output))) {
+            assertTrue(left.map(p -> p.getFileName().toString()).allMatch(n -> n.startsWith("part-") || n.startsWith(".part-")
+                    || n.equals("_SUCCESS") || n.equals("._SUCCESS.crc")), "only committed files");
+        }
+    }
+
+    /** The first attempt of partition 1 dies after its first row has gone on to the Parquet writer. */
+    static final class DiesOnce implements org.apache.spark.api.java.function.MapPartitionsFunction<Row, Row> {
+        @Override
+        public java.util.Iterator<Row> call(java.util.Iterator<Row> rows) {
+            org.apache.spark.TaskContext t = org.apache.spark.TaskContext.get();
+            if (t.partitionId() != 1 || t.attemptNumber() > 0) {
+                return rows;
+            }
+            Row first = rows.next();
+            return new java.util.Iterator<>() {
+                private boolean given;
+
+                @Override
+                public boolean hasNext() {
+                    return true;
+                }
+
+                @Override
+                public Row next() {
+                    if (!given) {
+                        given = true;
+                        return first;
+                    }
+                    throw new IllegalStateException("injected executor failure");
+                }
+            };
+        }
     }
 }
