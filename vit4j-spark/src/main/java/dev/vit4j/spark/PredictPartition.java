@@ -43,7 +43,8 @@ final class PredictPartition implements MapPartitionsFunction<Row, Row> {
 
     @Override
     public Iterator<Row> call(Iterator<Row> rows) {
-        ExecutorModels.Loaded loaded = ExecutorModels.get(new ExecutorModels.Key(ModelShipping.local(s.model(), s.shippedModel()), s.engine(),
+        String model = ModelShipping.local(s.model(), s.shippedModel());
+        ExecutorModels.Loaded loaded = ExecutorModels.get(new ExecutorModels.Key(model, s.engine(),
                 s.threads() > 0 ? s.threads() : taskCpus()));
         return new Iterator<>() {
             private final List<Row> ready = new ArrayList<>();
