@@ -3,6 +3,9 @@
 # Spark jars Maven resolved for vit4j-spark (no Spark download), then `spark-submit` of vit4j-spark's eval over
 # COUNT shapes images, checked against `vit4j eval` on the same folder. Stops everything it started.
 #   tools/spark-standalone.sh [COUNT=3000] [MODEL_DIR=the shapes CaiT in the test resources]
+# BENCH=1 then also measures predict's images/s in one JVM (`vit4j predict`), in Spark local[2] and on this cluster,
+# on 2 000 shapes (the shapes CaiT) and, with ../shared/anchors, 2 000 copies of the fixture photos (DeiT-Ti at 224):
+# each as (T(2000) - T(16)) / 1984, so JVM, Spark and model start-up cancel out.
 # Needs: mvn -B install (vit4j-spark/target/vit4j-spark.jar, vit4j-cli/target/vit4j.jar).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -92,4 +95,44 @@ print("  per-class accuracy", "equal" if s["per_class_accuracy"] == c["per_class
 sys.exit(0 if ok else 1)
 PY
 cmp "$work/spark-report/confusion_matrix.csv" "$work/cli-report/confusion_matrix.csv" && echo "  confusion_matrix.csv identical"
+if [ "${BENCH:-0}" = 1 ]; then
+    echo "== benchmark: predict, images/s = 1984 / (T(2000 images) - T(16 images)), each run once"
+    timed() { local s e; s=$(date +%s.%N); "$@" > "$work/timed.log" 2>&1 || { cat "$work/timed.log" >&2; exit 1; }
+        e=$(date +%s.%N); echo "$e - $s" | bc; }
+    submit() { "${spark[@]}" org.apache.spark.deploy.SparkSubmit --deploy-mode client --class dev.vit4j.spark.Main \
+        --conf spark.driver.host=127.0.0.1 --conf spark.executor.cores=1 --conf spark.cores.max=2 \
+        --conf spark.executor.memory=1536m --conf "spark.executor.extraJavaOptions=$opens" "$@"; }
+    bench_set() { # NAME MODEL_DIR IMAGES_2000_DIR
+        local name=$1 dir=$2 big=$3 small="$work/$1-16"
+        mkdir -p "$small"
+        mapfile -t all < <(find "$big" -type f | sort)
+        cp "${all[@]:0:16}" "$small/"
+        for n in 16 2000; do
+            local d; d=$([ $n = 16 ] && echo "$small" || echo "$big")
+            mapfile -t files < <(find "$d" -type f | sort)
+            t_jvm[$n]=$(timed "$root/vit4j" predict -w "$dir" --threads 2 --batch-size 16 --json "${files[@]}")
+            t_local[$n]=$(timed submit --master "local[2]" "$jar" predict -m "$dir" -i "$d" -o "$work/p.parquet" --batch 16 --partitions 2)
+            t_cluster[$n]=$(timed submit --master "$master" "$jar" predict -m "$dir" -i "$d" -o "$work/p.parquet" --batch 16 --partitions 2)
+        done
+        for k in jvm local cluster; do
+            local -n t="t_$k"
+            printf '  %-8s %-22s T16 %6.1f s  T2000 %6.1f s  %7.1f images/s\n' "$name" "$k" "${t[16]}" "${t[2000]}" \
+                "$(echo "1984 / (${t[2000]} - ${t[16]})" | bc -l)"
+        done
+    }
+    declare -A t_jvm t_local t_cluster
+    java -cp "$core_cp" "$root/tools/ShapesFolder.java" "$work/bshapes" 2000 32 7 > /dev/null
+    bench_set shapes "$model" "$work/bshapes/val"
+    anchors="$root/../shared/anchors"
+    if [ -f "$anchors/deit_tiny_patch16_224.safetensors" ]; then
+        java -cp "$core_cp" "$root/tools/ModelDirectory.java" deit_tiny_patch16_224 \
+            "$anchors/deit_tiny_patch16_224.safetensors" "$work/deit"
+        mkdir -p "$work/photos"
+        mapfile -t photos < <(find "$root/vit4j-core/src/test/resources/fixtures/images" -name '*.png' -o -name '*.jpg' | sort)
+        for i in $(seq 0 1999); do p="${photos[$((i % ${#photos[@]}))]}"; cp "$p" "$work/photos/$i.${p##*.}"; done
+        bench_set deit-photos "$work/deit" "$work/photos"
+    else
+        echo "  (no ../shared/anchors: the DeiT-Ti photo set is skipped)"
+    fi
+fi
 echo "== done: everything started here is stopped on exit"
