@@ -54,20 +54,44 @@ public final class AttentionReport {
     }
 
     /**
-     * The saliency map (input resolution, [0, 1]) of a block: mean over heads of the class token's attention;
-     * for a Perceiver's cross-attention, the mean over heads and latents.
+     * The saliency map (input resolution, [0, 1]) of a block: {@link #gridSaliency} upsampled to the image.
      */
     public static float[] saliency(Map<String, FloatTensor> attention, String block, ModelConfig c, int height,
             int width) {
+        float[] s = gridSaliency(attention, block, c);
+        return ClassTokenAttention.minMax(ClassTokenAttention.upsample(s, c.gridHeight(), c.gridWidth(), height, width));
+    }
+
+    /**
+     * The saliency of a block over the patch grid ([0, 1]): mean over heads of the class token's attention; for a
+     * Perceiver's cross-attention, the mean over heads and latents. {@code attention}: one image's recorded tensors.
+     */
+    public static float[] gridSaliency(Map<String, FloatTensor> attention, String block, ModelConfig c) {
+        FloatTensor t = tensor(attention, block);
+        return block.startsWith(CROSS_ATTENTION) ? ClassTokenAttention.minMax(CrossAttentionMaps.meanOverLatents(t))
+                : ClassTokenAttention.saliency(ClassTokenAttention.perHead(t, c.gridHeight(), c.gridWidth()));
+    }
+
+    /** A ViT's attention rollout over every block, the class token's row over the patch grid (not rescaled). */
+    public static float[] rolloutGrid(Map<String, FloatTensor> attention, ModelConfig c, AttentionRollout.HeadFusion fusion,
+            double discardRatio) {
+        List<FloatTensor> all = new ArrayList<>();
+        for (int i = 0; i < c.depth; i++) {
+            all.add(tensor(attention, "blocks." + i));
+        }
+        return AttentionRollout.classTokenMask(AttentionRollout.rollout(all, fusion, discardRatio), all.get(0).dim(-1),
+                c.gridHeight(), c.gridWidth());
+    }
+
+    /** A block's recorded attention; a block that was not recorded is named with those that were. */
+    public static FloatTensor tensor(Map<String, FloatTensor> attention, String block) {
         FloatTensor t = attention.get("attention." + block);
         if (t == null) {
             List<String> have = attention.keySet().stream().filter(k -> k.startsWith("attention."))
                     .map(k -> k.substring("attention.".length())).toList();
             throw new Vit4jException("no block '" + block + "'; have " + String.join(", ", have));
         }
-        float[] s = block.startsWith(CROSS_ATTENTION) ? ClassTokenAttention.minMax(CrossAttentionMaps.meanOverLatents(t))
-                : ClassTokenAttention.saliency(ClassTokenAttention.perHead(t, c.gridHeight(), c.gridWidth()));
-        return ClassTokenAttention.minMax(ClassTokenAttention.upsample(s, c.gridHeight(), c.gridWidth(), height, width));
+        return t;
     }
 
     /** Nearest-neighbour enlargement by an integer factor. */
@@ -116,13 +140,7 @@ public final class AttentionReport {
                     gw, h, w, o.colormap()), dir.resolve("heads_" + block + ".png"));
         }
         if (o.rollout()) {
-            List<FloatTensor> all = new ArrayList<>();
-            for (int i = 0; i < c.depth; i++) {
-                all.add(attention.get("attention.blocks." + i));
-            }
-            int n = all.get(0).dim(-1);
-            float[] mask = AttentionRollout.classTokenMask(AttentionRollout.rollout(all, o.fusion(), o.discardRatio()), n,
-                    gh, gw);
+            float[] mask = rolloutGrid(attention, c, o.fusion(), o.discardRatio());
             float[] up = ClassTokenAttention.minMax(ClassTokenAttention.upsample(mask, gh, gw, h, w));
             Png.write(AttentionFigures.colorize(up, h, w, o.colormap()), dir.resolve("rollout.png"));
             Png.write(AttentionFigures.overlay(input, up, o.colormap(), o.alpha()), dir.resolve("rollout_overlay.png"));

@@ -1,16 +1,13 @@
 package dev.vit4j.serve;
 
-import dev.vit4j.Vit4jException;
 import dev.vit4j.inference.Prediction;
 import dev.vit4j.models.ModelConfig;
 import dev.vit4j.probing.AttentionRollout;
 import dev.vit4j.probing.ClassTokenAttention;
-import dev.vit4j.probing.CrossAttentionMaps;
 import dev.vit4j.viz.AttentionFigures;
 import dev.vit4j.viz.AttentionReport;
 import dev.vit4j.viz.Colormap;
 import dev.vit4j.viz.Png;
-import dev.vit4j.weights.FloatTensor;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -37,23 +34,15 @@ public record AttentionView(String model, int[] grid, int[] input, List<Predicti
         List<String> names = requested == null || requested.isEmpty() ? AttentionReport.defaultBlocks(c) : requested;
         List<BlockMaps> blocks = new ArrayList<>();
         for (String block : names) {
-            FloatTensor t = tensor(r, block);
-            if (block.startsWith("cross_attention.")) {
-                blocks.add(new BlockMaps(block, null, ClassTokenAttention.minMax(CrossAttentionMaps.meanOverLatents(t))));
-            } else {
-                float[][] heads = ClassTokenAttention.perHead(t, c.gridHeight(), c.gridWidth());
-                blocks.add(new BlockMaps(block, heads, ClassTokenAttention.saliency(heads)));
-            }
+            float[][] heads = block.startsWith("cross_attention.") ? null
+                    : ClassTokenAttention.perHead(AttentionReport.tensor(r.attention(), block), c.gridHeight(), c.gridWidth());
+            blocks.add(new BlockMaps(block, heads, heads == null ? AttentionReport.gridSaliency(r.attention(), block, c)
+                    : ClassTokenAttention.saliency(heads)));
         }
         float[] rollout = null;
         if ("vit".equals(c.arch)) {
-            List<FloatTensor> all = new ArrayList<>();
-            for (int i = 0; i < c.depth; i++) {
-                all.add(tensor(r, "blocks." + i));
-            }
-            rollout = ClassTokenAttention.minMax(AttentionRollout.classTokenMask(
-                    AttentionRollout.rollout(all, AttentionRollout.HeadFusion.MEAN, 0.9), all.get(0).dim(-1),
-                    c.gridHeight(), c.gridWidth()));
+            rollout = ClassTokenAttention.minMax(AttentionReport.rolloutGrid(r.attention(), c,
+                    AttentionRollout.HeadFusion.MEAN, 0.9));
         }
         List<Prediction> top = c.numClasses == 0 ? List.of() : model.topK(r.logits(), k);
         return new AttentionView(model.name(), new int[] {c.gridHeight(), c.gridWidth()},
@@ -64,18 +53,7 @@ public record AttentionView(String model, int[] grid, int[] input, List<Predicti
     static byte[] overlayPng(ServedModel model, ServedModel.Result r, List<String> requested) {
         ModelConfig c = model.config();
         String block = requested == null || requested.isEmpty() ? AttentionReport.defaultBlocks(c).get(0) : requested.get(0);
-        tensor(r, block);
         float[] map = AttentionReport.saliency(r.attention(), block, c, r.crop().height(), r.crop().width());
         return Png.encode(AttentionFigures.overlay(r.crop(), map, Colormap.named("cividis"), OVERLAY_ALPHA));
-    }
-
-    private static FloatTensor tensor(ServedModel.Result r, String block) {
-        FloatTensor t = r.attention().get("attention." + block);
-        if (t == null) {
-            List<String> have = r.attention().keySet().stream().filter(key -> key.startsWith("attention."))
-                    .map(key -> key.substring("attention.".length())).toList();
-            throw new Vit4jException("no block '" + block + "'; have " + String.join(", ", have));
-        }
-        return t;
     }
 }

@@ -8,8 +8,6 @@ import dev.vit4j.inference.Prediction;
 import dev.vit4j.inference.Predictor;
 import dev.vit4j.models.DataConfig;
 import dev.vit4j.models.ModelConfig;
-import dev.vit4j.probing.ClassTokenAttention;
-import dev.vit4j.probing.CrossAttentionMaps;
 import dev.vit4j.probing.MeanAttentionDistance;
 import dev.vit4j.viz.AttentionReport;
 import dev.vit4j.weights.FloatTensor;
@@ -46,6 +44,7 @@ final class PredictPartition implements MapPartitionsFunction<Row, Row> {
         String model = ModelShipping.local(s.model(), s.shippedModel());
         ExecutorModels.Loaded loaded = ExecutorModels.get(new ExecutorModels.Key(model, s.engine(),
                 s.threads() > 0 ? s.threads() : taskCpus()));
+        EvalTransform transform = new EvalTransform(loaded.model().model().config().resolvedDataConfig());
         return new Iterator<>() {
             private final List<Row> ready = new ArrayList<>();
             private int next;
@@ -62,7 +61,7 @@ final class PredictPartition implements MapPartitionsFunction<Row, Row> {
                     batch.add(rows.next());
                 }
                 if (!batch.isEmpty()) {
-                    ready.addAll(run(loaded, batch));
+                    ready.addAll(run(loaded, transform, batch));
                 }
                 return !ready.isEmpty();
             }
@@ -82,10 +81,9 @@ final class PredictPartition implements MapPartitionsFunction<Row, Row> {
         return env == null ? 1 : env.conf().getInt("spark.task.cpus", 1);
     }
 
-    private List<Row> run(ExecutorModels.Loaded loaded, List<Row> batch) {
+    private List<Row> run(ExecutorModels.Loaded loaded, EvalTransform transform, List<Row> batch) {
         ModelConfig c = loaded.model().model().config();
         DataConfig d = c.resolvedDataConfig();
-        EvalTransform transform = new EvalTransform(d);
         int per = d.channels() * d.height() * d.width();
         String[] errors = new String[batch.size()];
         List<Integer> good = new ArrayList<>();
@@ -140,28 +138,26 @@ final class PredictPartition implements MapPartitionsFunction<Row, Row> {
                 case VitPredictor.TOP_PROBABILITIES -> seq(top.stream().map(Prediction::probability).toList());
                 case VitPredictor.LOGITS -> seq(out.logits()[g]);
                 case VitPredictor.EMBEDDING -> seq(out.preLogits()[g]);
-                case VitPredictor.SALIENCY -> seq(saliency(out, g, c));
+                case VitPredictor.SALIENCY -> seq(AttentionReport.gridSaliency(attentionOf(out, g),
+                        AttentionReport.defaultBlocks(c).get(0), c));
                 case VitPredictor.MAD -> madPerBlock(mad, out, g);
                 default -> throw new IllegalStateException(o);
             };
         }
     }
 
-    /** The class-token saliency over the patch grid (mean over heads, min-max scaled) of the model's first default block. */
-    private static float[] saliency(ModelOutputs out, int g, ModelConfig c) {
-        String block = AttentionReport.defaultBlocks(c).get(0);
-        FloatTensor t = out.attention().get("attention." + block).select(g);
-        return block.startsWith("cross_attention.") ? ClassTokenAttention.minMax(CrossAttentionMaps.meanOverLatents(t))
-                : ClassTokenAttention.saliency(ClassTokenAttention.perHead(t, c.gridHeight(), c.gridWidth()));
-    }
-
     private static scala.collection.Map<String, scala.collection.Seq<Double>> madPerBlock(MeanAttentionDistance mad,
             ModelOutputs out, int g) {
+        java.util.Map<String, scala.collection.Seq<Double>> perBlock = new java.util.LinkedHashMap<>();
+        mad.perImage(attentionOf(out, g)).forEach((block, heads) -> perBlock.put(block, seq(java.util.Arrays.stream(heads).boxed().toList())));
+        return scala.jdk.javaapi.CollectionConverters.asScala(perBlock);
+    }
+
+    /** Image {@code g}'s attention tensors, batch axis dropped. */
+    private static java.util.Map<String, FloatTensor> attentionOf(ModelOutputs out, int g) {
         java.util.Map<String, FloatTensor> mine = new java.util.LinkedHashMap<>();
         out.attention().forEach((key, t) -> mine.put(key, t.select(g)));
-        java.util.Map<String, scala.collection.Seq<Double>> perBlock = new java.util.LinkedHashMap<>();
-        mad.perImage(mine).forEach((block, heads) -> perBlock.put(block, seq(java.util.Arrays.stream(heads).boxed().toList())));
-        return scala.jdk.javaapi.CollectionConverters.asScala(perBlock);
+        return mine;
     }
 
     private static scala.collection.Seq<Float> seq(float[] v) {
