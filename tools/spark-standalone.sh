@@ -5,7 +5,9 @@
 #   tools/spark-standalone.sh [COUNT=3000] [MODEL_DIR=the shapes CaiT in the test resources]
 # BENCH=1 then also measures predict's images/s in one JVM (`vit4j predict`), in Spark local[2] and on this cluster,
 # on 2 000 shapes (the shapes CaiT) and, with ../shared/anchors, 2 000 copies of the fixture photos (DeiT-Ti at 224):
-# each as (T(2000) - T(16)) / 1984, so JVM, Spark and model start-up cancel out.
+# each as 1984 / (T(2000) - T(16)), so JVM, Spark and model start-up cancel out; ROUNDS (3) rounds, medians, and
+# from Spark's event logs where each Spark run's time went (task run time, CPU time, GC, deserialization);
+# BENCH_OUT=DIR keeps the timings and event logs.
 # Needs: mvn -B install (vit4j-spark/target/vit4j-spark.jar, vit4j-cli/target/vit4j.jar).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -96,31 +98,41 @@ sys.exit(0 if ok else 1)
 PY
 cmp "$work/spark-report/confusion_matrix.csv" "$work/cli-report/confusion_matrix.csv" && echo "  confusion_matrix.csv identical"
 if [ "${BENCH:-0}" = 1 ]; then
-    echo "== benchmark: predict, images/s = 1984 / (T(2000 images) - T(16 images)), each run once"
+    rounds="${ROUNDS:-3}"
+    echo "== benchmark: predict, images/s = 1984 / (T(2000 images) - T(16 images)), $rounds rounds, medians"
     timed() { local s e; s=$(date +%s.%N); "$@" > "$work/timed.log" 2>&1 || { cat "$work/timed.log" >&2; exit 1; }
         e=$(date +%s.%N); echo "$e - $s" | bc; }
-    submit() { "${spark[@]}" org.apache.spark.deploy.SparkSubmit --deploy-mode client --class dev.vit4j.spark.Main \
+    submit() { # EVENT_LOG_DIR SPARK_SUBMIT_ARGS...
+        local events=$1; shift; mkdir -p "$events"
+        "${spark[@]}" org.apache.spark.deploy.SparkSubmit --deploy-mode client --class dev.vit4j.spark.Main \
         --conf spark.driver.host=127.0.0.1 --conf spark.executor.cores=1 --conf spark.cores.max=2 \
-        --conf spark.executor.memory=1536m --conf "spark.executor.extraJavaOptions=$opens" "$@"; }
+        --conf spark.executor.memory=1536m --conf "spark.executor.extraJavaOptions=$opens" \
+        --conf spark.eventLog.enabled=true --conf "spark.eventLog.dir=$events" "$@"; }
     bench_set() { # NAME MODEL_DIR IMAGES_2000_DIR
-        local name=$1 dir=$2 big=$3 small="$work/$1-16"
+        local name=$1 dir=$2 big=$3 small="$work/$1-16" r n d
         mkdir -p "$small"
         mapfile -t all < <(find "$big" -type f | sort)
         cp "${all[@]:0:16}" "$small/"
-        for n in 16 2000; do
-            local d; d=$([ $n = 16 ] && echo "$small" || echo "$big")
-            mapfile -t files < <(find "$d" -type f | sort)
-            t_jvm[$n]=$(timed "$root/vit4j" predict -w "$dir" --threads 2 --batch-size 16 --json "${files[@]}")
-            t_local[$n]=$(timed submit --master "local[2]" "$jar" predict -m "$dir" -i "$d" -o "$work/p.parquet" --batch 16 --partitions 2)
-            t_cluster[$n]=$(timed submit --master "$master" "$jar" predict -m "$dir" -i "$d" -o "$work/p.parquet" --batch 16 --partitions 2)
-        done
-        for k in jvm local cluster; do
-            local -n t="t_$k"
-            printf '  %-8s %-22s T16 %6.1f s  T2000 %6.1f s  %7.1f images/s\n' "$name" "$k" "${t[16]}" "${t[2000]}" \
-                "$(echo "1984 / (${t[2000]} - ${t[16]})" | bc -l)"
+        for r in $(seq 1 "$rounds"); do
+            local line="  $name round $r:"
+            declare -A t=()
+            for n in 16 2000; do
+                d=$([ $n = 16 ] && echo "$small" || echo "$big")
+                mapfile -t files < <(find "$d" -type f | sort)
+                t[jvm$n]=$(timed "$root/vit4j" predict -w "$dir" --threads 2 --batch-size 16 --json "${files[@]}")
+                t[local$n]=$(timed submit "$work/events/$name/local-$n-$r" --master "local[2]" "$jar" predict \
+                    -m "$dir" -i "$d" -o "$work/p.parquet" --batch 16 --partitions 2)
+                t[cluster$n]=$(timed submit "$work/events/$name/cluster-$n-$r" --master "$master" "$jar" predict \
+                    -m "$dir" -i "$d" -o "$work/p.parquet" --batch 16 --partitions 2)
+            done
+            for k in jvm local cluster; do
+                local rate; rate=$(echo "1984 / (${t[${k}2000]} - ${t[${k}16]})" | bc -l)
+                echo "$name $k $r ${t[${k}16]} ${t[${k}2000]} $rate" >> "$work/bench.tsv"
+                line+=$(printf '  %s %.1f' "$k" "$rate")
+            done
+            echo "$line images/s"
         done
     }
-    declare -A t_jvm t_local t_cluster
     java -cp "$core_cp" "$root/tools/ShapesFolder.java" "$work/bshapes" 2000 32 7 > /dev/null
     bench_set shapes "$model" "$work/bshapes/val"
     anchors="$root/../shared/anchors"
@@ -134,5 +146,8 @@ if [ "${BENCH:-0}" = 1 ]; then
     else
         echo "  (no ../shared/anchors: the DeiT-Ti photo set is skipped)"
     fi
+    echo "== medians over $rounds rounds (T in s; images/s; Spark's = its median / one JVM's median)"
+    if [ -n "${BENCH_OUT:-}" ]; then mkdir -p "$BENCH_OUT" && cp -r "$work/bench.tsv" "$work/events" "$BENCH_OUT/"; fi
+    python3 "$root/tools/spark_bench_summary.py" "$work/bench.tsv" "$work/events"
 fi
 echo "== done: everything started here is stopped on exit"
