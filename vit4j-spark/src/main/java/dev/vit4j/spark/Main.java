@@ -45,7 +45,8 @@ public final class Main implements Runnable {
         @Option(names = "--batch", defaultValue = "16", description = "Images per engine run within a partition.")
         int batch;
 
-        @Option(names = "--partitions", defaultValue = "0", description = "Repartition the images first (0: as read).")
+        @Option(names = "--partitions", defaultValue = "0", description = "Tasks over the images (0: as read; fewer "
+                + "than read are merged without moving the bytes, more are a shuffle).")
         int partitions;
 
         @Option(names = "--engine", defaultValue = "onnx", description = "onnx, onnx-int8 or torch.")
@@ -56,7 +57,12 @@ public final class Main implements Runnable {
 
         Dataset<Row> images(SparkSession spark) {
             Dataset<Row> files = spark.read().format("binaryFile").option("recursiveFileLookup", "true").load(input);
-            return partitions > 0 ? files.repartition(partitions) : files;
+            if (partitions <= 0) {
+                return files;
+            }
+            // Merging read partitions keeps each image's bytes in the task that read them; only spreading out needs a
+            // shuffle of the bytes.
+            return partitions < files.rdd().getNumPartitions() ? files.coalesce(partitions) : files.repartition(partitions);
         }
 
         VitPredictor predictor() {

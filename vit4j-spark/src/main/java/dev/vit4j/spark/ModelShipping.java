@@ -24,8 +24,11 @@ final class ModelShipping {
     private ModelShipping() {
     }
 
-    /** The archive's name to find it by on executors, or null when nothing is shipped. */
-    static String ship(SparkContext sc, String model) {
+    /**
+     * The files that make up a model given as a local directory (for a {@code vit4j train} run, those of
+     * {@code best/}), sorted; null when the model is not a local directory (a Hub name, a remote path).
+     */
+    static List<Path> modelFiles(String model) {
         Path dir = Path.of(model);
         if (!Files.isDirectory(dir)) {
             return null;
@@ -33,11 +36,21 @@ final class ModelShipping {
         if (!Files.exists(dir.resolve("model.safetensors")) && Files.isRegularFile(dir.resolve("best/model.safetensors"))) {
             dir = dir.resolve("best");
         }
+        try (Stream<Path> s = Files.list(dir)) {
+            // Hidden files are no model's: Hadoop's .crc checksums in a saved predictor's copy, for one.
+            return s.filter(f -> Files.isRegularFile(f) && !f.getFileName().toString().startsWith(".")).sorted().toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot list the model directory " + dir, e);
+        }
+    }
+
+    /** The archive's name to find it by on executors, or null when nothing is shipped. */
+    static String ship(SparkContext sc, String model) {
+        List<Path> files = modelFiles(model);
+        if (files == null) {
+            return null;
+        }
         try {
-            List<Path> files;
-            try (Stream<Path> s = Files.list(dir)) {
-                files = s.filter(Files::isRegularFile).sorted().toList();
-            }
             CRC32 crc = new CRC32();
             for (Path f : files) {
                 crc.update(f.getFileName().toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
@@ -61,7 +74,7 @@ final class ModelShipping {
             sc.addArchive(zip.toString());
             return name;
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot ship the model directory " + dir, e);
+            throw new UncheckedIOException("cannot ship the model directory " + model, e);
         }
     }
 

@@ -12,6 +12,9 @@ import org.apache.spark.ml.param.Param;
 import org.apache.spark.ml.param.ParamMap;
 import org.apache.spark.ml.param.ParamValidators;
 import org.apache.spark.ml.param.StringArrayParam;
+import org.apache.spark.ml.util.MLReader;
+import org.apache.spark.ml.util.MLWritable;
+import org.apache.spark.ml.util.MLWriter;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
@@ -38,8 +41,13 @@ import org.apache.spark.sql.types.StructType;
  * rows are batched within a partition ({@code batchSize}); ONNX Runtime runs each batch on {@code spark.task.cpus}
  * threads unless {@code threads} says otherwise. A model given as a local directory is shipped to the executors
  * once ({@link ModelShipping}); a Hub name is fetched into each machine's Hub cache.
+ * <p>
+ * It saves and loads as Spark ML stages do ({@code write().save(path)}, {@link #load}, inside a saved
+ * {@code PipelineModel}), with a copy of a local model directory ({@link VitPredictorPersistence}). From PySpark it is
+ * used by class name through {@code pyspark.ml.wrapper.JavaTransformer} (docs/spark.md): constructed with a uid,
+ * params set by name.
  */
-public final class VitPredictor extends Transformer {
+public final class VitPredictor extends Transformer implements MLWritable {
     public static final String TOP_INDICES = "top_indices";
     public static final String TOP_LABELS = "top_labels";
     public static final String TOP_PROBABILITIES = "top_probabilities";
@@ -123,6 +131,10 @@ public final class VitPredictor extends Transformer {
 
     public BooleanParam failOnError() {
         return failOnError;
+    }
+
+    public String getModel() {
+        return $(model);
     }
 
     public VitPredictor setModel(String value) {
@@ -213,5 +225,19 @@ public final class VitPredictor extends Transformer {
     @Override
     public VitPredictor copy(ParamMap extra) {
         return (VitPredictor) defaultCopy(extra);
+    }
+
+    @Override
+    public MLWriter write() {
+        return new VitPredictorPersistence.Writer(this);
+    }
+
+    /** What {@code PipelineModel.load} and PySpark's {@code JavaMLReader} call to read a saved predictor. */
+    public static MLReader<VitPredictor> read() {
+        return new VitPredictorPersistence.Reader();
+    }
+
+    public static VitPredictor load(String path) {
+        return read().load(path);
     }
 }

@@ -11,7 +11,6 @@ import dev.vit4j.data.ShapesDataset;
 import dev.vit4j.inference.Prediction;
 import dev.vit4j.viz.Png;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -33,22 +32,9 @@ class VitPredictorTest {
 
     @BeforeAll
     static void start() throws IOException {
-        model = Files.createDirectories(dir.resolve("cait_shapes_demo"));
-        for (String f : new String[] {"config.json", "model.safetensors"}) {
-            try (InputStream in = VitPredictorTest.class.getResourceAsStream("/trained/cait_shapes_demo/" + f)) {
-                Files.copy(in, model.resolve(f));
-            }
-        }
-        images = Files.createDirectories(dir.resolve("images"));
-        ShapesDataset shapes = new ShapesDataset(32, 100, 5, "spark-test");
-        for (int i = 0; i < 10; i++) {
-            Files.write(images.resolve(String.format("shape_%02d.png", i)), Png.encode(shapes.get(i).toImage()));
-        }
-        Files.writeString(images.resolve("broken.png"), "not an image");
-        // local[2, 3]: two threads, and up to 3 attempts per task, as a cluster retries a failed one.
-        spark = SparkSession.builder().master("local[2,3]").appName("vit4j-test").config("spark.ui.enabled", "false")
-                .config("spark.driver.host", "127.0.0.1").config("spark.driver.bindAddress", "127.0.0.1")
-                .config("spark.sql.shuffle.partitions", "2").getOrCreate();
+        model = LocalSpark.shapesModel(dir, "cait_shapes_demo");
+        images = LocalSpark.shapeImages(dir);
+        spark = LocalSpark.session();
     }
 
     @AfterAll

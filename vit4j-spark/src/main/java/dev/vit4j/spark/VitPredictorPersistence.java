@@ -1,0 +1,85 @@
+package dev.vit4j.spark;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.util.List;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.ml.util.DefaultParamsReader;
+import org.apache.spark.ml.util.DefaultParamsWriter;
+import org.apache.spark.ml.util.MLReader;
+import org.apache.spark.ml.util.MLWriter;
+
+/**
+ * Saving and loading a {@link VitPredictor}, alone or as a stage of a saved {@code PipelineModel}: its params as
+ * Spark's {@code DefaultParamsWriter} writes them ({@code metadata/}), and, when its model is a local directory, a copy
+ * of the model's files in {@code model/}, so that the saved pipeline works on another cluster where that directory
+ * does not exist. A Hub name is saved as the name. Any Hadoop file system (HDFS, S3A, local) can hold it.
+ */
+final class VitPredictorPersistence {
+    private static final String MODEL_DIR = "model";
+
+    private VitPredictorPersistence() {
+    }
+
+    static final class Writer extends MLWriter {
+        private final VitPredictor instance;
+
+        Writer(VitPredictor instance) {
+            this.instance = instance;
+        }
+
+        @Override
+        public void saveImpl(String path) {
+            try {
+                new DefaultParamsWriter(instance).session(sparkSession()).save(path);
+                List<java.nio.file.Path> files = ModelShipping.modelFiles(instance.getModel());
+                if (files == null) {
+                    return;
+                }
+                Path target = new Path(path, MODEL_DIR);
+                FileSystem fs = target.getFileSystem(sc().hadoopConfiguration());
+                for (java.nio.file.Path f : files) {
+                    fs.copyFromLocalFile(false, true, new Path(f.toUri()), new Path(target, f.getFileName().toString()));
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot save the predictor to " + path, e);
+            }
+        }
+    }
+
+    static final class Reader extends MLReader<VitPredictor> {
+        @Override
+        public VitPredictor load(String path) {
+            VitPredictor predictor = new DefaultParamsReader<VitPredictor>().session(sparkSession()).load(path);
+            Path saved = new Path(path, MODEL_DIR);
+            try {
+                FileSystem fs = saved.getFileSystem(sc().hadoopConfiguration());
+                if (fs.exists(saved)) {
+                    predictor.setModel(onThisMachine(fs, saved));
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot read the saved model " + saved, e);
+            }
+            return predictor;
+        }
+
+        /** The saved model as a local directory: where it is, or a copy for this driver (which ships it on). */
+        private static String onThisMachine(FileSystem fs, Path saved) throws IOException {
+            Path qualified = fs.makeQualified(saved);
+            if ("file".equals(qualified.toUri().getScheme())) {
+                return java.nio.file.Path.of(qualified.toUri()).toString();
+            }
+            java.nio.file.Path local = Files.createTempDirectory("vit4j-saved-model");
+            fs.copyToLocalFile(false, saved, new Path(local.toUri()), true);
+            java.nio.file.Path copy = local.resolve(saved.getName());
+            local.toFile().deleteOnExit();
+            copy.toFile().deleteOnExit();
+            try (var s = Files.list(copy)) {
+                s.forEach(f -> f.toFile().deleteOnExit());
+            }
+            return copy.toString();
+        }
+    }
+}
