@@ -4,8 +4,9 @@
 # COUNT shapes images, checked against `vit4j eval` on the same folder. Stops everything it started.
 #   tools/spark-standalone.sh [COUNT=3000] [MODEL_DIR=the shapes CaiT in the test resources]
 # BENCH=1 then also measures predict's images/s in one JVM (`vit4j predict`), in Spark local[2] and on this cluster,
-# on 2 000 shapes (the shapes CaiT) and, with ../shared/anchors, 2 000 copies of the fixture photos (DeiT-Ti at 224):
-# each as 1984 / (T(2000) - T(16)), so JVM, Spark and model start-up cancel out; ROUNDS (3) rounds, medians, and
+# on SHAPES_IMAGES (20 000: 2 000 take ~2 s, below the start-up noise) shapes (the shapes CaiT) and, with
+# ../shared/anchors, 2 000 copies of the fixture photos (DeiT-Ti at 224): each as (N - 16) / (T(N) - T(16)), so JVM,
+# Spark and model start-up cancel out; ROUNDS (3) rounds, medians, and
 # from Spark's event logs where each Spark run's time went (task run time, CPU time, GC, deserialization);
 # BENCH_OUT=DIR keeps the timings and event logs.
 # Needs: mvn -B install (vit4j-spark/target/vit4j-spark.jar, vit4j-cli/target/vit4j.jar).
@@ -99,7 +100,8 @@ PY
 cmp "$work/spark-report/confusion_matrix.csv" "$work/cli-report/confusion_matrix.csv" && echo "  confusion_matrix.csv identical"
 if [ "${BENCH:-0}" = 1 ]; then
     rounds="${ROUNDS:-3}"
-    echo "== benchmark: predict, images/s = 1984 / (T(2000 images) - T(16 images)), $rounds rounds, medians"
+    shapes_n="${SHAPES_IMAGES:-20000}"
+    echo "== benchmark: predict, images/s = (N - 16) / (T(N images) - T(16 images)), $rounds rounds, medians"
     timed() { local s e; s=$(date +%s.%N); "$@" > "$work/timed.log" 2>&1 || { cat "$work/timed.log" >&2; exit 1; }
         e=$(date +%s.%N); echo "$e - $s" | bc; }
     submit() { # EVENT_LOG_DIR SPARK_SUBMIT_ARGS...
@@ -108,32 +110,33 @@ if [ "${BENCH:-0}" = 1 ]; then
         --conf spark.driver.host=127.0.0.1 --conf spark.executor.cores=1 --conf spark.cores.max=2 \
         --conf spark.executor.memory=1536m --conf "spark.executor.extraJavaOptions=$opens" \
         --conf spark.eventLog.enabled=true --conf "spark.eventLog.dir=$events" "$@"; }
-    bench_set() { # NAME MODEL_DIR IMAGES_2000_DIR
-        local name=$1 dir=$2 big=$3 small="$work/$1-16" r n d
+    bench_set() { # NAME MODEL_DIR DIR_OF_N_IMAGES
+        local name=$1 dir=$2 big=$3 small="$work/$1-16" r n d total
         mkdir -p "$small"
         mapfile -t all < <(find "$big" -type f | sort)
         cp "${all[@]:0:16}" "$small/"
+        total=${#all[@]}
         for r in $(seq 1 "$rounds"); do
             local line="  $name round $r:"
             declare -A t=()
-            for n in 16 2000; do
-                d=$([ $n = 16 ] && echo "$small" || echo "$big")
-                mapfile -t files < <(find "$d" -type f | sort)
-                t[jvm$n]=$(timed "$root/vit4j" predict -w "$dir" --threads 2 --batch-size 16 --json "${files[@]}")
+            for n in 16 "$total"; do
+                d=$([ "$n" = 16 ] && echo "$small" || echo "$big")
+                find "$d" -type f | sort > "$work/files.args" # a picocli @-file: 20 000 paths overflow a command line
+                t[jvm$n]=$(timed "$root/vit4j" predict -w "$dir" --threads 2 --batch-size 16 --json "@$work/files.args")
                 t[local$n]=$(timed submit "$work/events/$name/local-$n-$r" --master "local[2]" "$jar" predict \
                     -m "$dir" -i "$d" -o "$work/p.parquet" --batch 16 --partitions 2)
                 t[cluster$n]=$(timed submit "$work/events/$name/cluster-$n-$r" --master "$master" "$jar" predict \
                     -m "$dir" -i "$d" -o "$work/p.parquet" --batch 16 --partitions 2)
             done
             for k in jvm local cluster; do
-                local rate; rate=$(echo "1984 / (${t[${k}2000]} - ${t[${k}16]})" | bc -l)
-                echo "$name $k $r ${t[${k}16]} ${t[${k}2000]} $rate" >> "$work/bench.tsv"
+                local rate; rate=$(echo "($total - 16) / (${t[$k$total]} - ${t[${k}16]})" | bc -l)
+                echo "$name $k $r $total ${t[${k}16]} ${t[$k$total]} $rate" >> "$work/bench.tsv"
                 line+=$(printf '  %s %.1f' "$k" "$rate")
             done
             echo "$line images/s"
         done
     }
-    java -cp "$core_cp" "$root/tools/ShapesFolder.java" "$work/bshapes" 2000 32 7 > /dev/null
+    java -cp "$core_cp" "$root/tools/ShapesFolder.java" "$work/bshapes" "$shapes_n" 32 7 > /dev/null
     bench_set shapes "$model" "$work/bshapes/val"
     anchors="$root/../shared/anchors"
     if [ -f "$anchors/deit_tiny_patch16_224.safetensors" ]; then
