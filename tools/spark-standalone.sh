@@ -37,7 +37,7 @@ opens="-XX:+IgnoreUnrecognizedVMOptions --add-opens=java.base/java.lang=ALL-UNNA
 echo "== Spark home from Maven's jars"
 export SPARK_HOME="$work/spark-home"
 mkdir -p "$SPARK_HOME/jars" "$SPARK_HOME/conf"
-(cd "$root" && mvn -B -q -o dependency:build-classpath -pl vit4j-spark -Dmdep.includeScope=provided \
+(cd "$root" && mvn -B -q -o -Dstyle.color=never dependency:build-classpath -pl vit4j-spark -Dmdep.includeScope=provided \
     -Dmdep.outputFile="$work/spark.classpath")
 tr ':' '\n' < "$work/spark.classpath" | while read -r j; do ln -sf "$j" "$SPARK_HOME/jars/"; done
 printf 'rootLogger.level = warn\nrootLogger.appenderRef.stderr.ref = console\nappender.console.type = Console\nappender.console.name = console\nappender.console.target = SYSTEM_ERR\nappender.console.layout.type = PatternLayout\nappender.console.layout.pattern = %%d{HH:mm:ss} %%p %%c{1}: %%m%%n\nlogger.deploy.name = org.apache.spark.deploy\nlogger.deploy.level = info\n' \

@@ -19,6 +19,7 @@ import org.apache.spark.ml.util.MLWriter;
  */
 final class VitPredictorPersistence {
     private static final String MODEL_DIR = "model";
+    private static final String METADATA_DIR = "metadata";
 
     private VitPredictorPersistence() {
     }
@@ -30,19 +31,25 @@ final class VitPredictorPersistence {
             this.instance = instance;
         }
 
+        /** The model's copy first, the metadata last: a save cut short has no metadata and cannot be loaded. */
         @Override
         public void saveImpl(String path) {
             try {
-                new DefaultParamsWriter(instance).session(sparkSession()).save(path);
+                Path root = new Path(path);
+                FileSystem fs = root.getFileSystem(sc().hadoopConfiguration());
                 List<java.nio.file.Path> files = ModelShipping.modelFiles(instance.getModel());
-                if (files == null) {
-                    return;
+                if (files != null) {
+                    for (java.nio.file.Path f : files) {
+                        fs.copyFromLocalFile(false, true, new Path(f.toUri()),
+                                new Path(new Path(root, MODEL_DIR), f.getFileName().toString()));
+                    }
                 }
-                Path target = new Path(path, MODEL_DIR);
-                FileSystem fs = target.getFileSystem(sc().hadoopConfiguration());
-                for (java.nio.file.Path f : files) {
-                    fs.copyFromLocalFile(false, true, new Path(f.toUri()), new Path(target, f.getFileName().toString()));
+                Path staging = new Path(root, "_metadata-staging");
+                new DefaultParamsWriter(instance).session(sparkSession()).save(staging.toString());
+                if (!fs.rename(new Path(staging, METADATA_DIR), new Path(root, METADATA_DIR))) {
+                    throw new IOException("cannot move " + staging + "/" + METADATA_DIR + " into " + root);
                 }
+                fs.delete(staging, true);
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot save the predictor to " + path, e);
             }

@@ -65,6 +65,7 @@ class VitPredictorPersistenceTest {
         assertNotEquals(model.toString(), stage.getModel(), "the saved copy, not the deleted original");
         assertEquals(11, want.size());
         assertEquals(want, outputs(loaded.transform(files)));
+        assertEquals(List.of("metadata", "model"), entries(Path.of(saved, "stages", "0_" + predictor.uid())));
     }
 
     @Test
@@ -72,7 +73,7 @@ class VitPredictorPersistenceTest {
         VitPredictor predictor = new VitPredictor().setModel("timm/deit_tiny_patch16_224.fb_in1k").setEngine("onnx-int8");
         Path saved = dir.resolve("hub-predictor");
         predictor.save(saved.toString());
-        assertFalse(Files.exists(saved.resolve("model")), "nothing to copy for a Hub name");
+        assertEquals(List.of("metadata"), entries(saved), "nothing to copy for a Hub name");
         VitPredictor back = VitPredictor.load(saved.toString());
         assertEquals("timm/deit_tiny_patch16_224.fb_in1k", back.getModel());
         assertEquals("onnx-int8", back.getOrDefault(back.engine()));
@@ -80,6 +81,13 @@ class VitPredictorPersistenceTest {
         assertThrows(IOException.class, () -> predictor.save(saved.toString()));
         predictor.write().overwrite().save(saved.toString());
         assertTrue(Files.isDirectory(saved.resolve("metadata")));
+    }
+
+    /** What a saved directory holds (no staging left behind), Hadoop's checksum files aside. */
+    private static List<String> entries(Path saved) throws IOException {
+        try (Stream<Path> s = Files.list(saved)) {
+            return s.map(p -> p.getFileName().toString()).filter(n -> !n.startsWith(".")).sorted().toList();
+        }
     }
 
     /** Each row's path and outputs (not the image bytes), in path order. */
