@@ -18,11 +18,7 @@ import java.util.regex.Pattern;
 import org.apache.spark.ml.param.ParamMap;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.SparkSession;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import py4j.reflection.MethodInvoker;
 import py4j.reflection.ReflectionEngine;
 
@@ -35,27 +31,9 @@ import py4j.reflection.ReflectionEngine;
  * this machine has no pyspark and cannot download it. The wrapper class shipped in the jar
  * ({@code dev/vit4j/spark/__init__.py}) is checked against the JVM class: the same params, each with its type.
  */
-class PySparkProtocolTest {
+class PySparkProtocolTest extends LocalSparkTest {
     private static final String CLASS = "dev.vit4j.spark.VitPredictor";
     private final ReflectionEngine py4j = new ReflectionEngine();
-
-    @TempDir
-    static Path dir;
-    static Path model;
-    static Path images;
-    static SparkSession spark;
-
-    @BeforeAll
-    static void start() throws IOException {
-        model = LocalSpark.shapesModel(dir, "model");
-        images = LocalSpark.shapeImages(dir);
-        spark = LocalSpark.session();
-    }
-
-    @AfterAll
-    static void stop() {
-        spark.stop();
-    }
 
     @Test
     void theCallsOfPySparksJavaTransformerWork() {

@@ -18,41 +18,21 @@ import org.apache.spark.ml.PipelineModel;
 import org.apache.spark.ml.PipelineStage;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.SparkSession;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** A predictor saved alone or inside a PipelineModel, and loaded back, as Spark ML's own stages are. */
-class VitPredictorPersistenceTest {
-    @TempDir
-    static Path dir;
-    static Path images;
-    static SparkSession spark;
-
-    @BeforeAll
-    static void start() throws IOException {
-        images = LocalSpark.shapeImages(dir);
-        spark = LocalSpark.session();
-    }
-
-    @AfterAll
-    static void stop() {
-        spark.stop();
-    }
-
+class VitPredictorPersistenceTest extends LocalSparkTest {
     @Test
     void aSavedPipelineCarriesItsModelAndPredictsTheSameWithoutTheOriginal() throws IOException {
-        Path model = LocalSpark.shapesModel(dir, "trained-here");
+        Path original = shapesModel("trained-here");
         Dataset<Row> files = spark.read().format("binaryFile").load(images.toString());
-        VitPredictor predictor = new VitPredictor().setModel(model.toString()).setTopK(2).setBatchSize(3)
+        VitPredictor predictor = new VitPredictor().setModel(original.toString()).setTopK(2).setBatchSize(3)
                 .setOutputCols(VitPredictor.TOP_INDICES, VitPredictor.TOP_PROBABILITIES, VitPredictor.EMBEDDING);
         PipelineModel pipeline = new Pipeline().setStages(new PipelineStage[] {predictor}).fit(files);
         List<String> want = outputs(pipeline.transform(files));
         String saved = dir.resolve("pipeline").toString();
         pipeline.write().overwrite().save(saved);
-        try (Stream<Path> s = Files.walk(model)) {
+        try (Stream<Path> s = Files.walk(original)) {
             s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
         }
 
@@ -62,7 +42,7 @@ class VitPredictorPersistenceTest {
         assertEquals(2, stage.getOrDefault(stage.topK()));
         assertEquals(3, stage.getOrDefault(stage.batchSize()));
         assertArrayEquals(predictor.getOrDefault(predictor.outputCols()), stage.getOrDefault(stage.outputCols()));
-        assertNotEquals(model.toString(), stage.getModel(), "the saved copy, not the deleted original");
+        assertNotEquals(original.toString(), stage.getModel(), "the saved copy, not the deleted original");
         assertEquals(11, want.size());
         assertEquals(want, outputs(loaded.transform(files)));
         assertEquals(List.of("metadata", "model"), entries(Path.of(saved, "stages", "0_" + predictor.uid())));

@@ -16,32 +16,10 @@ import java.nio.file.Path;
 import java.util.List;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.SparkSession;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** The transformer in a local[2] session over the binaryFile source, against the library on the same bytes. */
-class VitPredictorTest {
-    @TempDir
-    static Path dir;
-    static Path model;
-    static Path images;
-    static SparkSession spark;
-
-    @BeforeAll
-    static void start() throws IOException {
-        model = LocalSpark.shapesModel(dir, "cait_shapes_demo");
-        images = LocalSpark.shapeImages(dir);
-        spark = LocalSpark.session();
-    }
-
-    @AfterAll
-    static void stop() {
-        spark.stop();
-    }
-
+class VitPredictorTest extends LocalSparkTest {
     @Test
     void predictionsEqualTheLibraryAndABadImageIsAnErrorRow() throws IOException {
         Dataset<Row> files = spark.read().format("binaryFile").load(images.toString()).repartition(2);
