@@ -1,7 +1,6 @@
 package dev.vit4j.data;
 
 import dev.vit4j.Vit4jException;
-import dev.vit4j.inference.Labels;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -145,41 +144,14 @@ public final class DatasetSpec {
         if (!Files.isRegularFile(list)) {
             throw new Vit4jException("validation list not found: " + list);
         }
-        List<Path> files = new ArrayList<>();
-        List<Integer> labels = new ArrayList<>();
-        List<String> lines;
+        ImageNetValList entries;
         try {
-            lines = Files.readAllLines(list, StandardCharsets.UTF_8);
+            entries = ImageNetValList.parse(Files.readAllLines(list, StandardCharsets.UTF_8), list.toString());
         } catch (IOException e) {
             throw new Vit4jException("cannot read " + list + ": " + e.getMessage());
         }
-        int lineNo = 0;
-        for (String line : lines) {
-            lineNo++;
-            if (line.isBlank()) {
-                continue;
-            }
-            String[] f = line.strip().split("\\s+");
-            if (f.length != 2) {
-                throw new Vit4jException(list + ":" + lineNo + ": expected 'relative/path label'");
-            }
-            try {
-                int label = Integer.parseInt(f[1]);
-                if (label < 0 || label >= 1000) {
-                    throw new Vit4jException(list + ":" + lineNo + ": label " + label + " is not an ImageNet-1k class");
-                }
-                labels.add(label);
-            } catch (NumberFormatException e) {
-                throw new Vit4jException(list + ":" + lineNo + ": label '" + f[1] + "' is not a number");
-            }
-            files.add(dir.resolve(f[0]));
-        }
-        Labels names = Labels.imagenet();
-        List<String> classes = new ArrayList<>();
-        for (int i = 0; i < names.size(); i++) {
-            classes.add(names.name(i));
-        }
-        return new ImageListDataset("imagenet-val " + list.getFileName(), files,
-                labels.stream().mapToInt(Integer::intValue).toArray(), classes);
+        List<Path> files = entries.paths().stream().map(dir::resolve).toList();
+        return new ImageListDataset("imagenet-val " + list.getFileName(), files, entries.labels(),
+                ImageNetValList.classes());
     }
 }

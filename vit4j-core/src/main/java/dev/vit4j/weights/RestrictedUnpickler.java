@@ -120,7 +120,7 @@ final class RestrictedUnpickler {
                 case 's' -> {
                     Object v = pop();
                     Object k = pop();
-                    dict(peek()).put(k, v);
+                    dict(peek()).put(hashable(k), v);
                 }
                 case 'u' -> {
                     List<Object> items = popMark();
@@ -245,9 +245,20 @@ final class RestrictedUnpickler {
 
     private Map<Object, Object> setItems(Map<Object, Object> d, List<Object> kv) {
         for (int i = 0; i + 1 < kv.size(); i += 2) {
-            d.put(kv.get(i), kv.get(i + 1));
+            d.put(hashable(kv.get(i)), kv.get(i + 1));
         }
         return d;
+    }
+
+    /**
+     * A dict key as Python allows it: lists and dicts are unhashable there (pickle fails with a TypeError), and here a
+     * list or dict that holds itself would hash forever.
+     */
+    private Object hashable(Object key) {
+        if (key instanceof List || key instanceof Map) {
+            throw new Vit4jException(source + ": corrupt pickle (a list or dict as a dict key)");
+        }
+        return key;
     }
 
     @SuppressWarnings("unchecked")

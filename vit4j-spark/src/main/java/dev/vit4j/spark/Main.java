@@ -111,16 +111,21 @@ public final class Main implements Runnable {
 
     @Command(name = "eval", mixinStandardHelpOptions = true, description = {
             "What `vit4j eval` gives (top-1, top-5, loss, per-class accuracy, confusion matrix CSV and PNG) over a folder",
-            "with a sub-folder per class, summed by Spark; the per-image scores go to --output as Parquet."})
+            "with a sub-folder per class, or over the images of an ImageNet-style list (--list), summed by Spark; the",
+            "per-image scores go to --output as Parquet."})
     static final class Eval extends JobOptions implements Callable<Integer> {
         @Option(names = "--report", required = true, description = "Local directory for eval.json, confusion_matrix.csv "
                 + "and confusion_matrix.png.")
         java.nio.file.Path report;
 
+        @Option(names = "--list", description = "Label the images by this list instead of class folders: "
+                + "'relative/path label' lines, paths under -i, ImageNet-1k labels (vit4j eval's imagenet-val:DIR:LIST).")
+        String list;
+
         @Override
         public Integer call() throws java.io.IOException {
             SparkSession spark = SparkSession.builder().appName("vit4j eval").getOrCreate();
-            DistributedEvaluation e = DistributedEvaluation.run(spark, predictor(), images(spark), input, output);
+            DistributedEvaluation e = DistributedEvaluation.run(spark, predictor(), images(spark), input, list, output);
             e.writeReport(report, model);
             System.out.println(e.summary(model));
             return 0;

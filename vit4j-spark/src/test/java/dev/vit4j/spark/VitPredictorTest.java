@@ -6,10 +6,18 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.vit4j.Vit4j;
+import dev.vit4j.data.ImageNetValList;
 import dev.vit4j.data.ShapesDataset;
+import dev.vit4j.inference.LoadedModel;
 import dev.vit4j.inference.Prediction;
+import dev.vit4j.models.Configs;
+import dev.vit4j.models.ModelConfig;
+import dev.vit4j.training.Evaluation;
 import dev.vit4j.viz.Png;
+import dev.vit4j.weights.SafeTensorsWriter;
+import dev.vit4j.weights.WeightLoader;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -110,31 +118,79 @@ class VitPredictorTest extends LocalSparkTest {
             Files.createDirectories(root.resolve("train").resolve(ShapesDataset.CLASSES.get(e.label())));
         }
         Files.writeString(root.resolve("val/circle/broken.png"), "not an image");
-        dev.vit4j.training.Evaluation want;
-        try (var loaded = dev.vit4j.inference.LoadedModel.load((String) null, model);
+        assertSparkEvalEqualsVit4jEval(model, "folder:" + root, 1, "-i", root.resolve("val").toString());
+    }
+
+    @Test
+    void evalOverAnImageNetListEqualsVit4jEval() throws IOException {
+        // A 1000-class model (random weights: the shapes CaiT's architecture with an ImageNet-size head).
+        ModelConfig config = Configs.read(model.resolve("config.json"));
+        config.numClasses = ImageNetValList.CLASSES;
+        config.labels = null;
+        Path imagenetModel = Files.createDirectories(dir.resolve("cait_1000"));
+        try (LoadedModel random = LoadedModel.initialized(config, 11)) {
+            SafeTensorsWriter.write(imagenetModel.resolve("model.safetensors"), WeightLoader.stateDict(random.model()),
+                    java.util.Map.of("format", "pt"));
+        }
+        Files.writeString(imagenetModel.resolve("config.json"), Configs.toJson(config));
+        Path root = Files.createDirectories(dir.resolve("imagenet-val"));
+        List<String> lines = new java.util.ArrayList<>();
+        ShapesDataset shapes = new ShapesDataset(32, 100, 13, "spark-list");
+        try (Vit4j library = Vit4j.load(imagenetModel.toString(), Vit4j.Options.defaults().withThreads(1))) {
+            for (int i = 0; i < 24; i++) {
+                String name = (i % 3 == 0 ? "n0144/" : "") + "val_" + i + ".png";
+                byte[] png = Png.encode(shapes.get(i).toImage());
+                Files.createDirectories(root.resolve(name).getParent());
+                Files.write(root.resolve(name), png);
+                // Half the labels are the model's own top-1 (so that top-1 is 50 %), half anything else.
+                int top = library.predict(png, 1).get(0).index();
+                lines.add(name + " " + (i % 2 == 0 ? top : (top + 1 + i) % ImageNetValList.CLASSES));
+            }
+        }
+        Files.writeString(root.resolve("broken.png"), "not an image");
+        Files.writeString(root.resolve("not_listed.png"), "never read");
+        lines.add("broken.png 3");
+        lines.add("missing.png 4");
+        lines.add("");
+        Path list = Files.write(dir.resolve("val_list.txt"), lines);
+        assertSparkEvalEqualsVit4jEval(imagenetModel, "imagenet-val:" + root + ":" + list, 2, "-i", root.toString(),
+                "--list", list.toString());
+    }
+
+    /** Spark's eval job and vit4j eval's code on the same data: the same report, the same confusion CSV. */
+    private static void assertSparkEvalEqualsVit4jEval(Path modelDir, String dataSpec, int unreadable, String... input)
+            throws IOException {
+        Evaluation want;
+        try (var loaded = LoadedModel.load((String) null, modelDir);
                 var engine = dev.vit4j.inference.InferenceEngine.create("onnx", loaded, 1)) {
             var c = loaded.model().config();
-            var d = dev.vit4j.data.DatasetSpec.open("folder:" + root, dev.vit4j.data.DatasetSpec.Split.TEST);
+            var d = dev.vit4j.data.DatasetSpec.open(dataSpec, dev.vit4j.data.DatasetSpec.Split.TEST);
             try (var loader = new dev.vit4j.data.BatchLoader(d, dev.vit4j.data.Pipelines.eval(c, c.resolvedDataConfig()), 8,
                     c.inChans * c.height() * c.width(), 1, msg -> { })) {
                 want = dev.vit4j.training.Evaluator.evaluate(engine, loader, d, true);
             }
         }
-        Path report = dir.resolve("report");
-        assertEquals(0, new picocli.CommandLine(new Main()).execute("eval", "-m", model.toString(), "-i",
-                root.resolve("val").toString(), "-o", dir.resolve("scores.parquet").toString(), "--report",
-                report.toString(), "--partitions", "3"));
+        Path report = Files.createTempDirectory(dir, "report");
+        List<String> args = new java.util.ArrayList<>(List.of("eval", "-m", modelDir.toString(), "-o",
+                report.resolve("scores.parquet").toString(), "--report", report.toString(), "--partitions", "3"));
+        args.addAll(List.of(input));
+        assertEquals(0, new picocli.CommandLine(new Main()).execute(args.toArray(String[]::new)));
         var got = com.fasterxml.jackson.databind.json.JsonMapper.builder().build().readTree(report.resolve("eval.json").toFile());
         assertEquals(want.count(), got.get("images").asInt());
-        assertEquals(1, got.get("unreadable_images").asInt());
+        assertEquals(unreadable, got.get("unreadable_images").asInt());
         assertEquals(want.top1(), got.get("top1").asDouble(), 0);
         assertEquals(want.top5(), got.get("top5").asDouble(), 0);
         assertEquals(want.loss(), got.get("loss").asDouble(), 1e-9);
         double[] perClass = want.perClassAccuracy();
         for (int c = 0; c < perClass.length; c++) {
-            assertEquals(perClass[c], got.get("per_class_accuracy").get(want.classes().get(c)).asDouble(), 0);
+            JsonNode classAccuracy = got.get("per_class_accuracy").get(want.classes().get(c));
+            if (Double.isNaN(perClass[c])) {
+                assertTrue(classAccuracy == null || classAccuracy.isNull() || Double.isNaN(classAccuracy.asDouble()));
+            } else {
+                assertEquals(perClass[c], classAccuracy.asDouble(), 0);
+            }
         }
-        Path csv = dir.resolve("want.csv");
+        Path csv = report.resolve("want.csv");
         want.writeConfusionCsv(csv);
         assertEquals(Files.readString(csv), Files.readString(report.resolve("confusion_matrix.csv")));
         assertTrue(Files.size(report.resolve("confusion_matrix.png")) > 0);
