@@ -96,28 +96,50 @@ final class LoadtestCommand implements Callable<Integer> {
         Map<Integer, List<Level>> levels = new LinkedHashMap<>();
         List<byte[]> bodies;
         // The offline engine runs on its own copy of the model, in the same process, between the server's levels.
-        try (LoadedModel own = sources.get(name).get(); InferenceEngine engine = engineOptions.open(own);
+        // A signal stops the clients; the server then answers what it holds and closes before the engines are freed
+        // (the JVM's own exit would free them under a batch still running in ONNX Runtime: a native crash).
+        int stoppedWith = 0;
+        try (StopOnSignal stop = new StopOnSignal(); LoadedModel own = sources.get(name).get();
+                InferenceEngine engine = engineOptions.open(own);
                 VitServer server = VitServer.start(Map.of(name, sources.get(name)), options)) {
             bodies = images == null ? shapes(own.model().config().resolvedDataConfig()) : files(images);
             server.awaitReady();
             HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
             String url = "http://127.0.0.1:" + server.port();
             if (warmup > 0) {
-                drive(client, url, name, bodies, concurrency.stream().mapToInt(Integer::intValue).max().orElse(1), warmup);
+                drive(client, url, name, bodies, concurrency.stream().mapToInt(Integer::intValue).max().orElse(1), warmup,
+                        new long[warmup], stop::requested);
             }
-            for (int round = 0; round < rounds; round++) {
+            for (int round = 0; round < rounds && !stop.requested(); round++) {
+                err.printf(Locale.ROOT, "loadtest: round %d of %d: the offline engine%n", round + 1, rounds);
+                err.flush();
                 offline.add(offline(engine, own, bodies, n));
                 for (int c : concurrency) {
-                    drive(client, url, name, bodies, c, Math.max(2 * c, requests / 10)); // settle at this level
+                    err.printf(Locale.ROOT, "loadtest: round %d of %d: %d client(s), %d requests%n", round + 1, rounds, c,
+                            requests);
+                    err.flush();
+                    int settle = Math.max(2 * c, requests / 10); // settle at this level
+                    drive(client, url, name, bodies, c, settle, new long[settle], stop::requested);
                     String start = scrape(client, url);
                     long[] latencies = new long[requests];
-                    long wall = drive(client, url, name, bodies, c, requests, latencies);
+                    long wall = drive(client, url, name, bodies, c, requests, latencies, stop::requested);
                     String end = scrape(client, url);
+                    if (stop.requested()) {
+                        break;
+                    }
                     levels.computeIfAbsent(c, k -> new ArrayList<>()).add(new Level(requests * 1e9 / wall, latencies,
                             mean(start, end, "vit4j_batch_size"), 1e3 * mean(start, end, "vit4j_prepare_seconds"),
                             1e3 * mean(start, end, "vit4j_queue_wait_seconds"), 1e3 * mean(start, end, "vit4j_inference_seconds")));
                 }
             }
+            if (stop.requested()) {
+                stoppedWith = stop.exitStatus();
+            }
+        }
+        if (stoppedWith != 0) {
+            err.println("vit4j loadtest: stopped by a signal; no figures (a round was not finished)");
+            err.flush();
+            return stoppedWith;
         }
         double b1Ms = median(offline.stream().mapToDouble(Offline::batch1Millis));
         double bn = median(offline.stream().mapToDouble(Offline::batchNPerSecond));
@@ -192,14 +214,12 @@ final class LoadtestCommand implements Callable<Integer> {
         return BenchCommand.percentile(t, 0.5);
     }
 
-    private static long drive(HttpClient client, String url, String name, List<byte[]> bodies, int clients, int total)
-            throws Exception {
-        return drive(client, url, name, bodies, clients, total, new long[total]);
-    }
-
-    /** {@code clients} threads send back to back until {@code total} answers; returns the wall time in ns. */
+    /**
+     * {@code clients} threads send back to back until {@code total} answers, or until {@code stop} says so; returns
+     * the wall time in ns.
+     */
     private static long drive(HttpClient client, String url, String name, List<byte[]> bodies, int clients, int total,
-            long[] latencies) throws Exception {
+            long[] latencies, java.util.function.BooleanSupplier stop) throws Exception {
         URI target = URI.create(url + "/v1/models/" + name + "/predict");
         AtomicInteger next = new AtomicInteger();
         ExecutorService pool = Executors.newFixedThreadPool(clients);
@@ -208,7 +228,7 @@ final class LoadtestCommand implements Callable<Integer> {
             List<Future<?>> running = new ArrayList<>();
             for (int c = 0; c < clients; c++) {
                 running.add(pool.submit(() -> {
-                    for (int i = next.getAndIncrement(); i < total; i = next.getAndIncrement()) {
+                    for (int i = next.getAndIncrement(); i < total && !stop.getAsBoolean(); i = next.getAndIncrement()) {
                         HttpRequest r = HttpRequest.newBuilder(target).timeout(Duration.ofMinutes(1))
                                 .POST(HttpRequest.BodyPublishers.ofByteArray(bodies.get(i % bodies.size()))).build();
                         long s = System.nanoTime();

@@ -1,6 +1,7 @@
 package dev.vit4j.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.vit4j.inference.LoadedModel;
@@ -106,6 +107,30 @@ class ServeCommandTest {
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("offline engine"), r.out());
         assertTrue(Pattern.compile("(?m)^\\s+4\\s+[0-9.]+\\s+[0-9.]+").matcher(r.out()).find(), r.out());
+    }
+
+    @Test
+    void sigtermDuringALoadtestStopsTheClientsClosesTheServerAndExits143() throws Exception {
+        Path log = dir.resolve("loadtest.log");
+        Process child = ChildCli.start(log, Map.of(), "loadtest", "-m", SHAPES, "--concurrency", "8", "--requests",
+                "100000", "--offline-batches", "2", "--warmup", "0", "--rounds", "1", "--threads", "1");
+        try {
+            long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+            while (System.nanoTime() < until && child.isAlive()
+                    && !(Files.exists(log) && Files.readString(log).contains("client(s)"))) {
+                Thread.sleep(100);
+            }
+            assertTrue(Files.readString(log).contains("8 client(s)"), Files.readString(log));
+            Thread.sleep(500); // requests in flight, batches in the engine
+            child.destroy(); // SIGTERM
+            assertTrue(child.waitFor(60, TimeUnit.SECONDS), "exits after SIGTERM");
+            String text = Files.readString(log);
+            assertEquals(143, child.exitValue(), text);
+            assertTrue(text.contains("vit4j loadtest: stopped by a signal"), text);
+            assertFalse(text.contains("fatal error"), text);
+        } finally {
+            child.destroyForcibly();
+        }
     }
 
     /** The port from "listening on http://127.0.0.1:PORT", once the log says "ready". */
