@@ -77,7 +77,8 @@ final class DistributedEvaluation {
             for (int i = 0; i < entries.paths().size(); i++) {
                 rows.add(RowFactory.create(prefix + entries.paths().get(i), entries.labels()[i]));
             }
-            labelled = files.join(spark.createDataFrame(rows, LIST), "path");
+            // Broadcast, whatever its size: the alternative shuffles every image's bytes to meet its label.
+            labelled = files.join(functions.broadcast(spark.createDataFrame(rows, LIST)), "path");
             listed = rows.size();
             data = "imagenet-val " + new org.apache.hadoop.fs.Path(list).getName();
         }
