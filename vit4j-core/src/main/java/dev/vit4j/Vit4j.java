@@ -68,12 +68,7 @@ public final class Vit4j implements AutoCloseable {
     private Vit4j(LoadedModel model, Options options) {
         this.model = model;
         this.options = options;
-        try {
-            this.engine = InferenceEngine.create(options.engine(), model, options.threads());
-        } catch (RuntimeException e) {
-            model.close();
-            throw e;
-        }
+        this.engine = InferenceEngine.createOrCloseModel(options.engine(), model, options.threads());
         this.data = model.model().config().resolvedDataConfig();
         this.transform = new EvalTransform(data);
     }

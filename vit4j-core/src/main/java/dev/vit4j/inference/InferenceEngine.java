@@ -26,4 +26,17 @@ public interface InferenceEngine extends AutoCloseable {
             default -> throw new dev.vit4j.Vit4jException("unknown engine '" + name + "' (onnx, onnx-int8 or torch)");
         };
     }
+
+    /**
+     * {@link #create}, for a model the caller hands over with it: if the engine cannot be made, the model is closed
+     * (its native memory would otherwise leak, nobody else holding it).
+     */
+    static InferenceEngine createOrCloseModel(String name, LoadedModel model, int threads) {
+        try {
+            return create(name, model, threads);
+        } catch (RuntimeException e) {
+            model.close();
+            throw e;
+        }
+    }
 }

@@ -50,12 +50,7 @@ public final class ServedModel implements AutoCloseable {
         this.name = name;
         this.model = model;
         this.options = options;
-        try {
-            this.engine = InferenceEngine.create(options.engine(), model, options.threads());
-        } catch (RuntimeException e) {
-            model.close();
-            throw e;
-        }
+        this.engine = InferenceEngine.createOrCloseModel(options.engine(), model, options.threads());
         this.data = model.model().config().resolvedDataConfig();
         this.transform = new EvalTransform(data);
         this.metrics = metrics;

@@ -28,12 +28,7 @@ final class ExecutorModels {
     static Loaded get(Key key) {
         return MODELS.computeIfAbsent(key, k -> {
             LoadedModel model = HubModels.open(k.model(), new HubClient(HubSettings.fromEnvironment()));
-            try {
-                return new Loaded(model, InferenceEngine.create(k.engine(), model, k.threads()));
-            } catch (RuntimeException e) {
-                model.close();
-                throw e;
-            }
+            return new Loaded(model, InferenceEngine.createOrCloseModel(k.engine(), model, k.threads()));
         });
     }
 }
