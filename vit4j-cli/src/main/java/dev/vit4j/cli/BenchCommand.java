@@ -16,6 +16,7 @@ import dev.vit4j.models.Complexity;
 import dev.vit4j.models.ModelConfig;
 import dev.vit4j.models.ModelRegistry;
 import dev.vit4j.inference.OnnxRuntimeEnvironment;
+import dev.vit4j.inference.OnnxRuntimeRuns;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.FloatBuffer;
@@ -103,13 +104,14 @@ final class BenchCommand implements Callable<Integer> {
             OrtSession anchorSession = null;
             if (anchor != null) {
                 try (OrtSession.SessionOptions o = OnnxRuntimeEnvironment.options(nThreads)) {
-                    anchorSession = OnnxRuntimeEnvironment.get().createSession(anchor.toString(), o);
+                    anchorSession = OnnxRuntimeRuns.call(
+                            () -> OnnxRuntimeEnvironment.get().createSession(anchor.toString(), o));
                 }
                 OrtSession a = anchorSession;
                 String inputName = a.getInputNames().iterator().next();
                 runners.put("anchor", (x, s) -> {
                     try (OnnxTensor t = OnnxTensor.createTensor(OnnxRuntimeEnvironment.get(), FloatBuffer.wrap(x),
-                            s.getShape()); OrtSession.Result r = a.run(Map.of(inputName, t))) {
+                            s.getShape()); OrtSession.Result r = OnnxRuntimeRuns.call(() -> a.run(Map.of(inputName, t)))) {
                         return (float[][]) r.get(0).getValue();
                     } catch (OrtException ex) {
                         throw new IllegalStateException(ex);

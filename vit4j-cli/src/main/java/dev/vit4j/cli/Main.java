@@ -39,6 +39,7 @@ public final class Main implements Runnable {
         OnnxRuntimeNatives.useUserCache();
         PrintWriter err = new PrintWriter(System.err, true);
         Progress.processStderr = err;
+        StopOnSignal.exitOnSignal(err);
         System.exit(execute(args, new PrintWriter(System.out, true), err));
     }
 

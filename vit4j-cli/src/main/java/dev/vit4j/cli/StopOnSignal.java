@@ -1,5 +1,8 @@
 package dev.vit4j.cli;
 
+import dev.vit4j.inference.OnnxRuntimeRuns;
+import java.io.PrintWriter;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import sun.misc.Signal;
@@ -13,20 +16,43 @@ import sun.misc.SignalHandler;
  *
  * <p>Not a shutdown hook that holds the exit: once the JVM shuts down, code that registers a hook of its own
  * (AWT does when it first draws text, e.g. the learning-curve PNG at the end of an epoch) fails.
+ *
+ * <p>Commands without a safe point of their own (predict, embed, eval, …) get {@link #exitOnSignal}'s handler:
+ * one line, then, once the ONNX Runtime runs under way have returned ({@link OnnxRuntimeRuns}), the JVM's ordinary
+ * exit with 128 + the signal's number. Outputs are written atomically; an unfinished one is removed at exit.
  */
 final class StopOnSignal implements AutoCloseable {
+    private static final List<String> NAMES = List.of("TERM", "INT");
+    /** Far above any batch's run; past it the process exits all the same. */
+    private static final Duration RUNS_UNDER_WAY_LIMIT = Duration.ofSeconds(60);
+
     private final List<Signal> signals = new ArrayList<>();
     private final List<SignalHandler> previous = new ArrayList<>();
     private volatile Signal received;
 
     StopOnSignal() {
-        for (String name : List.of("TERM", "INT")) {
+        for (String name : NAMES) {
             Signal signal = new Signal(name);
             try {
                 previous.add(Signal.handle(signal, this::handle));
                 signals.add(signal);
             } catch (IllegalArgumentException unavailable) {
                 // not on this platform, or the JVM runs with -Xrs: the default behaviour stays
+            }
+        }
+    }
+
+    /** For the whole process: a signal prints one line on {@code err} and exits with 128 + its number. */
+    static void exitOnSignal(PrintWriter err) {
+        for (String name : NAMES) {
+            try {
+                Signal.handle(new Signal(name), signal -> {
+                    err.println("vit4j: stopped by SIG" + signal.getName());
+                    OnnxRuntimeRuns.finishAndRefuseNew(RUNS_UNDER_WAY_LIMIT);
+                    System.exit(128 + signal.getNumber());
+                });
+            } catch (IllegalArgumentException unavailable) {
+                // as above: the default behaviour stays
             }
         }
     }

@@ -38,7 +38,7 @@ public final class OnnxEngine implements InferenceEngine {
 
     private OrtSession session(byte[] onnx) {
         try (OrtSession.SessionOptions o = OnnxRuntimeEnvironment.options(threads)) {
-            return env.createSession(onnx, o);
+            return OnnxRuntimeRuns.call(() -> env.createSession(onnx, o));
         } catch (OrtException e) {
             throw new IllegalStateException("ONNX Runtime refused the exported graph: " + e.getMessage(), e);
         }
@@ -51,7 +51,7 @@ public final class OnnxEngine implements InferenceEngine {
         }
         OrtSession s = attention ? withAttention : plain;
         try (OnnxTensor input = OnnxTensor.createTensor(env, FloatBuffer.wrap(batch), shape);
-                OrtSession.Result result = s.run(Map.of("pixel_values", input))) {
+                OrtSession.Result result = OnnxRuntimeRuns.call(() -> s.run(Map.of("pixel_values", input)))) {
             float[][] logits = (float[][]) result.get("logits").orElseThrow().getValue();
             float[][] pre = (float[][]) result.get("pre_logits").orElseThrow().getValue();
             Map<String, FloatTensor> att = new LinkedHashMap<>();

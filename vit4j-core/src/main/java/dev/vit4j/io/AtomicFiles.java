@@ -14,16 +14,25 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.security.SecureRandom;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Writes a file so that readers see either the old content or the complete new one, never a half-written
  * file: the bytes go to a temporary file beside the target, are forced to disk, then moved into place.
  * The temporary file is created the way any new file is (mode 0666 less the user's umask), not with
  * {@code Files.createTempFile}'s private 0600, because the rename keeps its mode: a model exported by one
- * account must be readable by the service account that serves it.
+ * account must be readable by the service account that serves it. A temporary file still being written when
+ * the JVM exits (a signal) is removed by a shutdown hook, so an interrupted write leaves nothing behind.
  */
 public final class AtomicFiles {
     private static final SecureRandom RANDOM = new SecureRandom();
+    private static final Set<Path> BEING_WRITTEN = ConcurrentHashMap.newKeySet();
+
+    static {
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> BEING_WRITTEN.forEach(tmp -> tmp.toFile().delete()),
+                "vit4j: remove unfinished files"));
+    }
 
     private AtomicFiles() {
     }
@@ -37,6 +46,7 @@ public final class AtomicFiles {
         Path dir = target.toAbsolutePath().getParent();
         Files.createDirectories(dir);
         Path tmp = createTemporary(dir, target.getFileName().toString());
+        BEING_WRITTEN.add(tmp);
         try {
             try (FileChannel channel = FileChannel.open(tmp, StandardOpenOption.WRITE);
                     OutputStream out = new BufferedOutputStream(Channels.newOutputStream(channel), 1 << 16)) {
@@ -63,6 +73,7 @@ public final class AtomicFiles {
             }
         } finally {
             Files.deleteIfExists(tmp);
+            BEING_WRITTEN.remove(tmp);
         }
     }
 
