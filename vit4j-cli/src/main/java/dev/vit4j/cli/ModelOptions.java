@@ -75,6 +75,11 @@ final class ModelOptions {
                     bar.close();
                 }
             }
+
+            @Override
+            public void retrying(String what, String reason, int next, int attempts) {
+                err.println("vit4j: " + what + ": " + reason + "; trying again (attempt " + next + " of " + attempts + ")");
+            }
         });
     }
 }

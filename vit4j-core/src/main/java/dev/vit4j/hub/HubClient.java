@@ -6,12 +6,14 @@ import dev.failsafe.RetryPolicy;
 import dev.vit4j.Vit4jException;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
+import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,6 +23,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.regex.Pattern;
@@ -47,6 +50,10 @@ public final class HubClient {
 
         default void finished() {
         }
+
+        /** An attempt at {@code what} failed for {@code reason}; attempt {@code next} of {@code attempts} follows. */
+        default void retrying(String what, String reason, int next, int attempts) {
+        }
     }
 
     private static final Pattern SHA256 = Pattern.compile("[0-9a-f]{64}");
@@ -54,17 +61,19 @@ public final class HubClient {
 
     private final HubSettings settings;
     private final HubCache cache;
+    /** As huggingface_hub's HTTP session (requests follows up to 30; a loop needs far fewer to show). */
+    private static final int MAX_REDIRECTS = 5;
+    /** A body whose size neither the Hub nor the server declared is cut off here (real Hub files always declare it). */
+    private static final long UNDECLARED_LIMIT = 256L << 20;
+
     private final HttpClient api;
-    private final HttpClient cdn;
     private volatile Listener listener = Listener.NONE;
 
     public HubClient(HubSettings settings) {
         this.settings = settings;
         this.cache = new HubCache(settings.cache());
         this.api = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER)
-                .connectTimeout(Duration.ofSeconds(10)).build();
-        this.cdn = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NORMAL)
-                .connectTimeout(Duration.ofSeconds(10)).build();
+                .connectTimeout(settings.metadataTimeout()).build();
     }
 
     public HubClient listener(Listener l) {
@@ -104,7 +113,7 @@ public final class HubClient {
         }
         Metadata meta;
         try {
-            meta = retrying(() -> head(ref, file));
+            meta = retrying(file + " of " + ref + " from " + settings.endpoint(), () -> head(ref, file));
         } catch (NetworkFailure e) {
             // As huggingface_hub: without the network, a cached copy of the revision still serves.
             Optional<Path> cached = cache.cached(ref, file);
@@ -153,10 +162,13 @@ public final class HubClient {
         T run() throws IOException;
     }
 
-    private <T> T retrying(Attempt<T> attempt) throws NetworkFailure {
+    private <T> T retrying(String what, Attempt<T> attempt) throws NetworkFailure {
         RetryPolicy<Object> policy = RetryPolicy.builder().handle(IOException.class)
                 .withBackoff(settings.backoff(), settings.backoff().multipliedBy(16))
-                .withMaxRetries(settings.retries()).build();
+                .withMaxRetries(settings.retries())
+                .onRetry(e -> listener.retrying(what, describe(e.getLastException()), e.getAttemptCount() + 1,
+                        settings.retries() + 1))
+                .build();
         try {
             return Failsafe.with(policy).get(() -> {
                 try {
@@ -186,7 +198,7 @@ public final class HubClient {
         URI url = URI.create(settings.endpoint() + "/" + ref.repoId() + "/resolve/"
                 + URLEncoder.encode(ref.revision(), StandardCharsets.UTF_8) + "/" + file);
         for (int hops = 0; hops < 5; hops++) {
-            HttpResponse<Void> r = send(api, request(url, true).method("HEAD", HttpRequest.BodyPublishers.noBody()).build(),
+            HttpResponse<Void> r = send(api, request(url, true, settings.metadataTimeout()).method("HEAD", HttpRequest.BodyPublishers.noBody()).build(),
                     HttpResponse.BodyHandlers.discarding());
             int status = r.statusCode();
             String location = r.headers().firstValue("Location").orElse(null);
@@ -204,7 +216,7 @@ public final class HubClient {
             String etag = r.headers().firstValue("X-Linked-Etag").or(() -> r.headers().firstValue("ETag"))
                     .map(HubClient::normalizeEtag).orElseThrow(() -> new Vit4jException(
                             settings.endpoint() + " gave no ETag for " + ref + "/" + file));
-            if (!etag.matches("[A-Za-z0-9._-]{1,128}") || !commit.matches("[0-9a-f]{40}")) {
+            if (!etag.matches("[A-Za-z0-9][A-Za-z0-9._-]{0,127}") || !commit.matches("[0-9a-f]{40}")) {
                 throw new Vit4jException(settings.endpoint() + " gave a malformed ETag or commit for " + ref + "/" + file);
             }
             long size = r.headers().firstValue("X-Linked-Size")
@@ -245,7 +257,7 @@ public final class HubClient {
         Files.createDirectories(blob.getParent());
         listener.started(file, meta.size);
         try {
-            retrying(() -> {
+            retrying("downloading " + file + " of " + ref, () -> {
                 getInto(ref, file, meta, incomplete);
                 return null;
             });
@@ -270,41 +282,118 @@ public final class HubClient {
         Files.move(incomplete, blob, StandardCopyOption.ATOMIC_MOVE);
     }
 
+    /**
+     * One attempt: GET (resuming with Range), following at most {@link #MAX_REDIRECTS} redirects without keeping their
+     * bodies, writing no byte past the size the Hub declared, and giving up on a body that stalls for the read timeout.
+     */
     private void getInto(RepoRef ref, String file, Metadata meta, Path incomplete) throws IOException {
         long have = Files.exists(incomplete) ? Files.size(incomplete) : 0;
         if (meta.size >= 0 && have == meta.size) {
             return;
         }
-        HttpRequest.Builder req = request(meta.location, sameHost(meta.location)).GET();
-        if (have > 0) {
-            req.header("Range", "bytes=" + have + "-");
+        URI url = meta.location;
+        for (int hops = 0; ; hops++) {
+            HttpRequest.Builder req = request(url, sameHost(url), settings.readTimeout()).GET();
+            if (have > 0) {
+                req.header("Range", "bytes=" + have + "-");
+            }
+            HttpResponse<TimedBody> r = send(api, req.build(), info -> info.statusCode() / 100 == 2 ? new TimedBody()
+                    : HttpResponse.BodySubscribers.replacing(null));
+            int status = r.statusCode();
+            if (status / 100 == 3 && r.headers().firstValue("Location").isPresent()) {
+                url = redirect(ref, file, meta.location, url, r.headers().firstValue("Location").get(), hops);
+                continue;
+            }
+            if (status / 100 != 2) {
+                refuse(ref, file, status, "");
+                throw new Vit4jException(settings.endpoint() + " answered HTTP " + status + " for " + ref + "/" + file);
+            }
+            receive(ref, file, meta, incomplete, have, r);
+            return;
         }
-        HttpResponse<InputStream> r = send(cdn, req.build(), HttpResponse.BodyHandlers.ofInputStream());
-        try (InputStream in = r.body()) {
+    }
+
+    private URI redirect(RepoRef ref, String file, URI first, URI from, String location, int hops) {
+        URI to;
+        try {
+            to = from.resolve(location);
+        } catch (IllegalArgumentException e) {
+            throw new Vit4jException("downloading " + file + " of " + ref + ": a redirect to a malformed URL");
+        }
+        if (hops >= MAX_REDIRECTS) {
+            throw new Vit4jException("downloading " + file + " of " + ref + ": more than " + MAX_REDIRECTS
+                    + " redirects from " + first + " (a redirect loop); nothing was stored");
+        }
+        if (!"https".equals(to.getScheme()) && !"http".equals(to.getScheme())
+                || "https".equals(from.getScheme()) && !"https".equals(to.getScheme())) {
+            throw new Vit4jException("downloading " + file + " of " + ref + ": refused a redirect from " + from.getScheme()
+                    + " to " + to.getScheme());
+        }
+        return to;
+    }
+
+    /** The body of a 200 (from the start) or a 206 that continues at {@code have}, appended to {@code incomplete}. */
+    private void receive(RepoRef ref, String file, Metadata meta, Path incomplete, long have,
+            HttpResponse<TimedBody> r) throws IOException {
+        TimedBody body = r.body();
+        try {
             int status = r.statusCode();
             boolean resumed = status == 206 && r.headers().firstValue("Content-Range").orElse("")
                     .startsWith("bytes " + have + "-");
-            if (status == 416 || status == 206 && !resumed) {
+            if (status == 206 && !resumed) {
                 Files.deleteIfExists(incomplete); // a partial file the server cannot continue: start over
-                throw new NetworkFailure("HTTP " + status + " resuming at byte " + have);
+                throw new NetworkFailure("HTTP 206 of another range than byte " + have + " on");
             }
             if (status != 200 && !resumed) {
-                refuse(ref, file, status, "");
+                throw new Vit4jException(settings.endpoint() + " answered HTTP " + status + " for " + ref + "/" + file);
             }
-            long done = resumed ? have : 0;
-            try (OutputStream out = Files.newOutputStream(incomplete, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+            long start = resumed ? have : 0;
+            long length = r.headers().firstValueAsLong("Content-Length").orElse(-1);
+            long total = meta.size >= 0 ? meta.size : length >= 0 ? start + length : -1;
+            if (meta.size >= 0 && length >= 0 && start + length != meta.size) {
+                throw oversize(ref, file, incomplete, "the download announces " + (start + length)
+                        + " bytes, the Hub declared " + meta.size);
+            }
+            long limit = total >= 0 ? total : start + UNDECLARED_LIMIT;
+            long done = start;
+            try (FileChannel out = FileChannel.open(incomplete, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                     resumed ? StandardOpenOption.APPEND : StandardOpenOption.TRUNCATE_EXISTING)) {
-                byte[] buf = new byte[1 << 16];
-                for (int n = in.read(buf); n >= 0; n = in.read(buf)) {
-                    out.write(buf, 0, n);
-                    done += n;
+                for (List<ByteBuffer> piece = next(body, done, total); piece != null; piece = next(body, done, total)) {
+                    for (ByteBuffer b : piece) {
+                        if (done + b.remaining() > limit) {
+                            out.close();
+                            throw oversize(ref, file, incomplete, total >= 0 ? "more bytes than the " + total + " declared"
+                                    : "no size declared, and more than " + UNDECLARED_LIMIT + " bytes sent");
+                        }
+                        done += b.remaining();
+                        while (b.hasRemaining()) {
+                            out.write(b);
+                        }
+                    }
                     listener.progress(done);
                 }
             }
-            if (meta.size >= 0 && done < meta.size) {
-                throw new NetworkFailure("connection closed after " + done + " of " + meta.size + " bytes");
+            if (total >= 0 && done < total) {
+                throw new NetworkFailure("connection closed after " + done + " of " + total + " bytes");
             }
+        } finally {
+            body.cancel();
         }
+    }
+
+    private List<ByteBuffer> next(TimedBody body, long done, long total) throws IOException {
+        try {
+            return body.next(settings.readTimeout());
+        } catch (SocketTimeoutException e) {
+            throw new NetworkFailure(e.getMessage() + " after " + done + (total >= 0 ? " of " + total : "") + " bytes");
+        }
+    }
+
+    /** Not retried: a server that sends more than it declared is not to be trusted with the disk. */
+    private Vit4jException oversize(RepoRef ref, String file, Path incomplete, String what) throws IOException {
+        Files.deleteIfExists(incomplete);
+        return new Vit4jException("downloading " + file + " of " + ref + " from " + settings.endpoint() + ": " + what
+                + "; the download was deleted");
     }
 
     private boolean sameHost(URI u) {
@@ -313,8 +402,8 @@ public final class HubClient {
     }
 
     /** The token goes to the endpoint only, never to the CDN a redirect names (its URL is signed). */
-    private HttpRequest.Builder request(URI url, boolean withToken) {
-        HttpRequest.Builder b = HttpRequest.newBuilder(url).timeout(Duration.ofSeconds(30))
+    private HttpRequest.Builder request(URI url, boolean withToken, Duration timeout) {
+        HttpRequest.Builder b = HttpRequest.newBuilder(url).timeout(timeout)
                 .header("Accept-Encoding", "identity").header("User-Agent", "vit4j");
         if (withToken && settings.token() != null && !settings.token().isBlank()) {
             b.header("Authorization", "Bearer " + settings.token());

@@ -104,7 +104,7 @@ public final class HubModels {
         try {
             c = json.readTree(file.toFile());
         } catch (IOException e) {
-            throw new Vit4jException("invalid " + file + ": " + e.getMessage());
+            throw new Vit4jException(ref + "'s config.json is not JSON (" + Configs.firstLine(e.getMessage()) + ")");
         }
         String arch = c.path("architecture").asText(null);
         if (arch == null || !ModelRegistry.defaults().entries().containsKey(arch)) {

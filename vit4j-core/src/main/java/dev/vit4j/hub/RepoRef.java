@@ -1,6 +1,7 @@
 package dev.vit4j.hub;
 
 import dev.vit4j.Vit4jException;
+import java.util.Arrays;
 import java.util.regex.Pattern;
 
 /**
@@ -10,13 +11,16 @@ import java.util.regex.Pattern;
 public record RepoRef(String repoId, String revision) {
     private static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,95}/[A-Za-z0-9][A-Za-z0-9_.-]{0,95}");
     private static final Pattern COMMIT = Pattern.compile("[0-9a-f]{40}");
+    private static final Pattern REVISION = Pattern.compile("[A-Za-z0-9._/+-]{1,256}");
 
     public RepoRef {
         if (!ID.matcher(repoId).matches() || repoId.contains("..")) {
             throw new Vit4jException("not a Hub repository id: '" + repoId + "' (expected ORG/NAME)");
         }
-        if (revision.isEmpty() || revision.contains("..") || revision.startsWith("/")) {
-            throw new Vit4jException("not a revision: '" + revision + "'");
+        // It names a file under refs/ in the cache (a branch such as refs/pr/1 too): no empty, . or .. part.
+        if (!REVISION.matcher(revision).matches() || Arrays.stream(revision.split("/", -1))
+                .anyMatch(part -> part.isEmpty() || part.equals(".") || part.equals(".."))) {
+            throw new Vit4jException("not a revision: '" + revision + "' (a branch, tag or commit of " + repoId + ")");
         }
     }
 

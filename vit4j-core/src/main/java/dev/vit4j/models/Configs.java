@@ -111,7 +111,7 @@ public final class Configs {
         }
     }
 
-    static String firstLine(String s) {
+    public static String firstLine(String s) {
         if (s == null) {
             return "unreadable";
         }
