@@ -25,8 +25,12 @@ final class BatchingOptions {
             description = "Largest image, width × height, read from its header before decoding (413 above). Default: 40000000.")
     long maxPixels;
 
+    @Option(names = "--max-images", defaultValue = "" + ServeOptions.DEFAULT_MAX_IMAGES,
+            description = "Most images in one multipart request (413 above, at most --queue). Default: 64.")
+    int maxImages;
+
     ServeOptions options(String host, int port, String apiKey, EngineOptions engine) {
-        return new ServeOptions(host, port, maxBatch, maxDelay, queue, timeout, maxBodyMb << 20, maxPixels, apiKey,
-                engine.engine, engine.threads);
+        return new ServeOptions(host, port, maxBatch, maxDelay, queue, timeout, maxBodyMb << 20, maxPixels,
+                Math.min(maxImages, queue), apiKey, engine.engine, engine.threads);
     }
 }

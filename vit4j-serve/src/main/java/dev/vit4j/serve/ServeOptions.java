@@ -13,12 +13,14 @@ import dev.vit4j.Vit4jException;
  * @param timeoutMillis   a request's deadline, queueing and compute together (504 past it)
  * @param maxBodyBytes    request bodies above it get 413
  * @param maxPixels       images above it (width × height, read from the header) get 413
+ * @param maxImages       images one multipart request may carry (413 above, nothing of it run); at most the queue
  * @param apiKey          when set, every route but health needs {@code Authorization: Bearer KEY}
  * @param engine          onnx, onnx-int8 or torch
  * @param threads         ONNX Runtime's intra-op threads (0: every core)
  */
 public record ServeOptions(String host, int port, int maxBatch, int maxDelayMillis, int queueCapacity,
-        long timeoutMillis, long maxBodyBytes, long maxPixels, String apiKey, String engine, int threads) {
+        long timeoutMillis, long maxBodyBytes, long maxPixels, int maxImages, String apiKey, String engine,
+        int threads) {
 
     public ServeOptions {
         if (maxBatch < 1 || maxDelayMillis < 0 || queueCapacity < 1 || timeoutMillis < 1 || maxBodyBytes < 1
@@ -26,37 +28,49 @@ public record ServeOptions(String host, int port, int maxBatch, int maxDelayMill
             throw new Vit4jException("serve: --max-batch, --queue, --timeout-ms, --max-body-mb and --max-pixels must be "
                     + "positive, --max-delay-ms and --threads not negative, --port 0..65535");
         }
+        if (maxImages < 1 || maxImages > queueCapacity) {
+            throw new Vit4jException("serve: maxImages must be 1.." + queueCapacity + " (the queue's capacity: a request "
+                    + "with more could never be answered)");
+        }
         if (apiKey != null && apiKey.isBlank()) {
             apiKey = null;
         }
     }
 
+    public static final int DEFAULT_MAX_IMAGES = 64;
+
     public static ServeOptions defaults() {
-        return new ServeOptions("127.0.0.1", 8080, 8, 5, 256, 30_000, 20L << 20, 40_000_000L, null, "onnx", 0);
+        return new ServeOptions("127.0.0.1", 8080, 8, 5, 256, 30_000, 20L << 20, 40_000_000L, DEFAULT_MAX_IMAGES, null,
+                "onnx", 0);
     }
 
     public ServeOptions withPort(int p) {
         return new ServeOptions(host, p, maxBatch, maxDelayMillis, queueCapacity, timeoutMillis, maxBodyBytes, maxPixels,
-                apiKey, engine, threads);
+                maxImages, apiKey, engine, threads);
     }
 
     public ServeOptions withBatching(int batch, int delayMillis, int capacity) {
-        return new ServeOptions(host, port, batch, delayMillis, capacity, timeoutMillis, maxBodyBytes, maxPixels, apiKey,
-                engine, threads);
+        return new ServeOptions(host, port, batch, delayMillis, capacity, timeoutMillis, maxBodyBytes, maxPixels,
+                Math.min(maxImages, capacity), apiKey, engine, threads);
     }
 
     public ServeOptions withLimits(long timeout, long bodyBytes, long pixels) {
-        return new ServeOptions(host, port, maxBatch, maxDelayMillis, queueCapacity, timeout, bodyBytes, pixels, apiKey,
-                engine, threads);
+        return new ServeOptions(host, port, maxBatch, maxDelayMillis, queueCapacity, timeout, bodyBytes, pixels, maxImages,
+                apiKey, engine, threads);
     }
 
     public ServeOptions withApiKey(String key) {
         return new ServeOptions(host, port, maxBatch, maxDelayMillis, queueCapacity, timeoutMillis, maxBodyBytes,
-                maxPixels, key, engine, threads);
+                maxPixels, maxImages, key, engine, threads);
     }
 
     public ServeOptions withEngine(String e, int t) {
         return new ServeOptions(host, port, maxBatch, maxDelayMillis, queueCapacity, timeoutMillis, maxBodyBytes,
-                maxPixels, apiKey, e, t);
+                maxPixels, maxImages, apiKey, e, t);
+    }
+
+    public ServeOptions withMaxImages(int images) {
+        return new ServeOptions(host, port, maxBatch, maxDelayMillis, queueCapacity, timeoutMillis, maxBodyBytes,
+                maxPixels, images, apiKey, engine, threads);
     }
 }

@@ -8,20 +8,23 @@ import dev.vit4j.image.ImageTooLargeException;
 import dev.vit4j.inference.LoadedModel;
 import dev.vit4j.inference.Prediction;
 import dev.vit4j.models.ModelConfig;
+import dev.vit4j.serve.Uploads.Upload;
 import dev.vit4j.viz.AttentionReport;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
-import io.javalin.http.UploadedFile;
 import io.javalin.http.staticfiles.Location;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -58,20 +61,32 @@ public final class VitServer implements AutoCloseable {
                 t.setDaemon(true);
                 return t;
             });
+    private final Uploads uploads;
+    /**
+     * Answers requests whose bodies have arrived: queues their images and waits for them, each wait bounded by its
+     * request's deadline, and the number of waiters by the models' queues (a full queue answers 503 at once).
+     */
+    private final ExecutorService responders = Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "vit4j-respond");
+        t.setDaemon(true);
+        return t;
+    });
     private final Javalin app;
     private volatile boolean stopping;
 
     private VitServer(Map<String, Supplier<LoadedModel>> sources, ServeOptions options) {
         this.options = options;
+        this.uploads = new Uploads(options);
         this.names = List.copyOf(sources.keySet());
         this.app = Javalin.create(config -> {
             config.showJavalinBanner = false;
             config.http.maxRequestSize = options.maxBodyBytes();
-            config.jetty.multipartConfig.maxFileSize(options.maxBodyBytes(), io.javalin.config.SizeUnit.BYTES);
-            config.jetty.multipartConfig.maxTotalRequestSize(options.maxBodyBytes(), io.javalin.config.SizeUnit.BYTES);
-            // Uploads stay in memory (they are bounded above): nothing is written to disk.
-            config.jetty.multipartConfig.maxInMemoryFileSize((int) Math.min(Integer.MAX_VALUE, options.maxBodyBytes()),
-                    io.javalin.config.SizeUnit.BYTES);
+            // A client that sent its headers and no body yet holds no thread (bodies are read asynchronously: Uploads).
+            config.jetty.modifyHttpConfiguration(http -> http.setDelayDispatchUntilContent(true));
+            config.jetty.clientAbortStatus = CLIENT_CLOSED_REQUEST;
+            JettyErrors jettyErrors = new JettyErrors(metrics);
+            config.jetty.modifyServer(server -> server.setErrorHandler(jettyErrors));
+            config.jetty.modifyServletContextHandler(handler -> handler.setErrorHandler(jettyErrors));
             config.staticFiles.add(files -> {
                 files.hostedPath = "/";
                 files.directory = EXPLORER;
@@ -195,64 +210,55 @@ public final class VitServer implements AutoCloseable {
         return m;
     }
 
-    private record Upload(String name, byte[] bytes) {
+    /** What a route does with a request's images once its body has arrived. */
+    private interface ImagesHandler {
+        void handle(List<Upload> images, long deadline) throws Exception;
     }
 
     /**
-     * The raw body as one image, or every file of a multipart form; bounded by {@code maxBodyBytes}. A read that
-     * breaks off (the client left mid-upload) is an {@link UncheckedIOException}, answered as 499.
+     * Reads the body without a thread waiting on it ({@link Uploads#body}), then answers on a responder thread, where
+     * waiting for the batcher is bounded by the deadline. A client gone mid-upload is a 499.
      */
-    private List<Upload> uploads(Context ctx) {
-        long declared = ctx.req().getContentLengthLong();
-        if (declared > options.maxBodyBytes()) {
-            throw tooLarge(declared);
-        }
-        List<Upload> out = new ArrayList<>();
-        try {
-            if (ctx.isMultipartFormData()) {
-                List<UploadedFile> files;
-                try {
-                    files = ctx.uploadedFiles();
-                } catch (IllegalStateException e) {
-                    throw tooLarge(-1);
-                }
-                for (UploadedFile f : files) {
-                    try (InputStream in = f.content()) {
-                        out.add(new Upload(f.filename(), in.readAllBytes()));
-                    }
-                }
-            } else {
-                out.add(new Upload("body", readBounded(ctx.req().getInputStream())));
+    private void withImages(Context ctx, ImagesHandler handler) {
+        long deadline = Uploads.deadline(options);
+        ctx.future(() -> uploads.body(ctx.req(), deadline).thenAcceptAsync(body -> {
+            try {
+                handler.handle(uploads.images(ctx.req().getContentType(), body), deadline);
+            } catch (RuntimeException e) {
+                throw e;
+            } catch (Exception e) {
+                throw new CompletionException(e);
             }
-        } catch (IOException e) {
-            // Rethrown unchecked: Javalin would count Jetty's EofException as a 500 before our handler saw it.
-            throw new UncheckedIOException(e);
-        }
-        if (out.isEmpty() || out.size() == 1 && out.get(0).bytes().length == 0) {
-            throw new Vit4jException("no image: send the image as the request body, or as files of a multipart form");
-        }
-        return out;
+        }, responders));
     }
 
-    private byte[] readBounded(InputStream in) throws IOException {
-        byte[] bytes = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, options.maxBodyBytes() + 1));
-        if (bytes.length > options.maxBodyBytes()) {
-            throw tooLarge(-1);
+    /**
+     * Query parameters, always as UTF-8 (RFC 3986): Jetty decodes the query string in the body's charset and drops the
+     * whole query when that charset is unknown ({@code Content-Type: …; charset=bogus} made {@code k} vanish).
+     */
+    private static List<String> queryParams(Context ctx, String name) {
+        List<String> values = new ArrayList<>();
+        String query = ctx.req().getQueryString();
+        if (query == null) {
+            return values;
         }
-        return bytes;
-    }
-
-    private HttpResponseException tooLarge(long bytes) {
-        return new HttpResponseException(413, "request body " + (bytes >= 0 ? "of " + bytes + " bytes " : "")
-                + "above the limit of " + options.maxBodyBytes() + " bytes");
-    }
-
-    private long deadline() {
-        return System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(options.timeoutMillis());
+        for (String pair : query.split("&")) {
+            int eq = pair.indexOf('=');
+            String key = eq < 0 ? pair : pair.substring(0, eq);
+            try {
+                if (URLDecoder.decode(key, StandardCharsets.UTF_8).equals(name)) {
+                    values.add(eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8));
+                }
+            } catch (IllegalArgumentException e) {
+                throw new Vit4jException("malformed query string: " + e.getMessage());
+            }
+        }
+        return values;
     }
 
     private int k(Context ctx) {
-        String k = ctx.queryParam("k");
+        List<String> ks = queryParams(ctx, "k");
+        String k = ks.isEmpty() ? null : ks.get(0);
         try {
             int v = k == null ? 5 : Integer.parseInt(k);
             if (v >= 1 && v <= MAX_K) {
@@ -293,15 +299,16 @@ public final class VitServer implements AutoCloseable {
     private void attention(Context ctx) throws Exception {
         ServedModel m = model(ctx);
         int k = k(ctx);
-        List<String> blocks = ctx.queryParams("block");
+        List<String> blocks = queryParams(ctx, "block");
         String accept = ctx.header("Accept");
         if (accept != null && accept.contains("image/png") && !accept.contains("application/json")) {
-            List<Upload> uploads = uploads(ctx);
-            if (uploads.size() != 1) {
-                throw new Vit4jException("image/png answers one image; send one, or ask for JSON");
-            }
-            ServedModel.Result r = m.await(m.submit(uploads.get(0).bytes(), true, deadline()));
-            write(ctx, "image/png", AttentionView.overlayPng(m, r, blocks));
+            withImages(ctx, (images, deadline) -> {
+                if (images.size() != 1) {
+                    throw new Vit4jException("image/png answers one image; send one, or ask for JSON");
+                }
+                ServedModel.Result r = m.await(m.submit(images.get(0).bytes(), true, deadline));
+                write(ctx, "image/png", AttentionView.overlayPng(m, r, blocks));
+            });
             return;
         }
         run(ctx, m, true, (upload, r) -> json.valueToTree(AttentionView.of(m, r, blocks, k)));
@@ -315,23 +322,31 @@ public final class VitServer implements AutoCloseable {
      * One image: its answer, or its error with the status that fits. Several (multipart): every image is queued first,
      * so they can share batches, then an array with each image's answer or {@code {"image", "error"}}.
      */
-    private void run(Context ctx, ServedModel m, boolean attention, Answer answer) throws Exception {
-        List<Upload> uploads = uploads(ctx);
-        long deadline = deadline();
-        if (!ctx.isMultipartFormData()) {
-            send(ctx, answer.of(uploads.get(0), m.await(m.submit(uploads.get(0).bytes(), attention, deadline))));
+    private void run(Context ctx, ServedModel m, boolean attention, Answer answer) {
+        withImages(ctx, (images, deadline) -> answer(ctx, m, attention, answer, images, deadline));
+    }
+
+    private void answer(Context ctx, ServedModel m, boolean attention, Answer answer, List<Upload> images, long deadline)
+            throws TimeoutException {
+        if (!Uploads.isMultipart(ctx.req().getContentType())) {
+            send(ctx, answer.of(images.get(0), m.await(m.submit(images.get(0).bytes(), attention, deadline))));
             return;
         }
         List<ServedModel.Pending> pending = new ArrayList<>();
-        for (Upload u : uploads) {
-            pending.add(m.submit(u.bytes(), attention, deadline));
+        try {
+            for (Upload u : images) {
+                pending.add(m.submit(u.bytes(), attention, deadline));
+            }
+        } catch (RuntimeException full) { // a 503 for the request runs nothing of it
+            pending.forEach(p -> p.future().cancel(false));
+            throw full;
         }
         ArrayNode out = json.createArrayNode();
-        for (int i = 0; i < uploads.size(); i++) {
+        for (int i = 0; i < images.size(); i++) {
             try {
-                out.add(answer.of(uploads.get(i), m.await(pending.get(i))));
+                out.add(answer.of(images.get(i), m.await(pending.get(i))));
             } catch (Vit4jException e) {
-                out.addObject().put("image", uploads.get(i).name()).put("error", e.getMessage());
+                out.addObject().put("image", images.get(i).name()).put("error", e.getMessage());
             }
         }
         send(ctx, out);
@@ -385,7 +400,10 @@ public final class VitServer implements AutoCloseable {
     }
 
     private void fail(Exception e, Context ctx) {
-        Throwable t = e instanceof UncheckedIOException u ? u.getCause() : e;
+        Throwable t = e;
+        while ((t instanceof CompletionException || t instanceof UncheckedIOException) && t.getCause() != null) {
+            t = t.getCause();
+        }
         int status;
         if (t instanceof HttpResponseException h) {
             status = h.getStatus();
@@ -451,6 +469,7 @@ public final class VitServer implements AutoCloseable {
         }
         app.stop();
         preparers.shutdown();
+        responders.shutdown();
         metrics.close();
     }
 }
