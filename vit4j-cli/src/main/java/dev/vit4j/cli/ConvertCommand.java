@@ -27,6 +27,7 @@ final class ConvertCommand implements Callable<Integer> {
         if (!out.getFileName().toString().endsWith(".safetensors")) {
             throw new Vit4jException("OUT must end in .safetensors: " + out);
         }
+        OutputFiles.inExistingFolder(out, "OUT");
         int n = WeightConversion.toSafeTensors(in, out);
         spec.commandLine().getOut().println(n + " tensors with timm's names: " + out);
         spec.commandLine().getOut().flush();

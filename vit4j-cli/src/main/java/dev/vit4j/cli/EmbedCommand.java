@@ -48,6 +48,7 @@ final class EmbedCommand implements Callable<Integer> {
         if (!name.endsWith(".npy") && !name.endsWith(".csv")) {
             throw new Vit4jException("-o must end in .npy or .csv: " + output);
         }
+        OutputFiles.inExistingFolder(output, "-o");
         if (batchSize < 1) {
             throw new Vit4jException("--batch-size must be at least 1");
         }

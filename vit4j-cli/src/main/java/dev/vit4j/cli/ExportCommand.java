@@ -51,6 +51,7 @@ final class ExportCommand implements Callable<Integer> {
             throw new Vit4jException("vit4j writes opset " + dev.vit4j.onnx.OnnxGraph.OPSET + " (LayerNormalization is "
                     + "an operator from 17 on); asked for " + opset);
         }
+        OutputFiles.inExistingFolder(output, "-o");
         try (LoadedModel loaded = modelOptions.load(spec.commandLine().getErr())) {
             byte[] onnx = loaded.model().toOnnx(withAttention, onnxRuntimeKernels, quantization);
             AtomicFiles.write(output, out -> out.write(onnx));

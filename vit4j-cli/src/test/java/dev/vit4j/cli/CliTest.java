@@ -133,6 +133,19 @@ class CliTest {
     }
 
     @Test
+    void anOutputFileNeedsAnExistingFolder() {
+        Path missing = dir.resolve("no/such");
+        String pth = FIXTURES.resolve("formats/vit_micro.pth").toString();
+        assertBadInput(run("convert", pth, missing.resolve("w.safetensors").toString()), "no such folder for OUT");
+        assertBadInput(run("export", "-m", VIT, "-w", VIT_WEIGHTS, "-o", missing.resolve("m.onnx").toString()),
+                "no such folder for -o");
+        assertBadInput(run("embed", "-m", VIT, "-w", VIT_WEIGHTS, IMAGE, "-o", missing.resolve("e.npy").toString()),
+                "no such folder for -o");
+        assertTrue(!java.nio.file.Files.exists(missing.getParent()), "nothing created");
+        assertEquals(0, run("convert", pth, dir.resolve("w.safetensors").toString()).code());
+    }
+
+    @Test
     void hostileInputsAreRefusedWithOneLine() throws IOException {
         // A safetensors header that claims a terabyte.
         java.nio.ByteBuffer tb = java.nio.ByteBuffer.allocate(16).order(java.nio.ByteOrder.LITTLE_ENDIAN);

@@ -37,18 +37,43 @@ final class GoogleVitNpz {
     static TensorSource read(Path file) {
         Map<String, FloatTensor> w = new HashMap<>();
         try (ZipFile zip = new ZipFile(file.toFile())) {
-            for (ZipEntry e : zip.stream().toList()) {
-                if (e.getName().endsWith(".npy")) {
-                    try (InputStream in = zip.getInputStream(e)) {
-                        String name = e.getName().substring(0, e.getName().length() - 4);
-                        w.put(name, npy(file, name, in));
-                    }
+            List<? extends ZipEntry> arrays = zip.stream().filter(e -> e.getName().endsWith(".npy")).toList();
+            checkDeclaredSizes(file, arrays);
+            for (ZipEntry e : arrays) {
+                try (InputStream in = zip.getInputStream(e)) {
+                    String name = e.getName().substring(0, e.getName().length() - 4);
+                    w.put(name, npy(file, name, in, e.getSize()));
                 }
             }
         } catch (IOException e) {
             throw new Vit4jException("cannot read " + file + ": " + e.getMessage());
         }
         return new InMemoryTensors(file, toTimm(file, w));
+    }
+
+    /**
+     * Before inflating anything: every array's declared size within what deflate can expand its compressed bytes to
+     * (~1032:1), and all of them together within the memory this JVM can still give (a 3.3 MB file declaring three
+     * 1 GB arrays was an OutOfMemoryError). As for {@code .pth}.
+     */
+    private static void checkDeclaredSizes(Path file, List<? extends ZipEntry> arrays) {
+        long total = 0;
+        long largest = 0;
+        for (ZipEntry e : arrays) {
+            long size = e.getSize();
+            if (size < 0 || size > 1100 * Math.max(1, e.getCompressedSize()) || size > Integer.MAX_VALUE - 8) {
+                throw new Vit4jException(file + ": array " + e.getName() + " claims " + size + " bytes from "
+                        + e.getCompressedSize() + " compressed; refused");
+            }
+            total += size;
+            largest = Math.max(largest, size);
+        }
+        Runtime rt = Runtime.getRuntime();
+        long available = rt.maxMemory() - (rt.totalMemory() - rt.freeMemory());
+        if (total + largest > available) {
+            throw new Vit4jException(file + ": its arrays declare " + (total >> 20) + " MB, more than the "
+                    + (available >> 20) + " MB of memory this JVM can still give; refused (a larger -Xmx if it is real)");
+        }
     }
 
     private static Map<String, FloatTensor> toTimm(Path file, Map<String, FloatTensor> w) {
@@ -184,7 +209,7 @@ final class GoogleVitNpz {
     }
 
     /** A {@code .npy}: magic, version, a header dict (little-endian float32/float16/float64, C or Fortran order), the data. */
-    private static FloatTensor npy(Path file, String name, InputStream in) throws IOException {
+    private static FloatTensor npy(Path file, String name, InputStream in, long declaredBytes) throws IOException {
         byte[] magic = in.readNBytes(8);
         if (magic.length < 8 || (magic[0] & 0xff) != 0x93 || magic[1] != 'N') {
             throw new Vit4jException(file + ": " + name + " is not a .npy array");
@@ -214,7 +239,13 @@ final class GoogleVitNpz {
         long[] shape = dims.stream().mapToLong(Long::longValue).toArray();
         long n = 1;
         for (long d : shape) {
-            n = Math.multiplyExact(n, d);
+            if (d < 0 || d > declaredBytes) {
+                throw new Vit4jException(file + ": " + name + " has an impossible shape " + dims);
+            }
+            n *= d; // no overflow: n and d are each at most the declared bytes (< 2^31)
+            if (n > declaredBytes) {
+                throw new Vit4jException(file + ": " + name + " is truncated");
+            }
         }
         int es = switch (descr.group(1)) {
             case "<f4" -> 4;
@@ -222,8 +253,8 @@ final class GoogleVitNpz {
             case "<f8" -> 8;
             default -> throw new Vit4jException(file + ": " + name + " has dtype " + descr.group(1) + " (float expected)");
         };
-        if (n * es > Integer.MAX_VALUE - 8) {
-            throw new Vit4jException(file + ": " + name + " is too large");
+        if (n * es > Integer.MAX_VALUE - 8 || n * es > declaredBytes) {
+            throw new Vit4jException(file + ": " + name + " is " + (n * es > declaredBytes ? "truncated" : "too large"));
         }
         byte[] raw = in.readNBytes((int) (n * es));
         if (raw.length != n * es) {

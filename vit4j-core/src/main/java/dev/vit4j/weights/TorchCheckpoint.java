@@ -151,14 +151,19 @@ final class TorchCheckpoint {
         long n = 1;
         long base = t.offset() + t.storage().viewOffset();
         long last = base;
+        boolean overflow = false;
         for (int d = 0; d < t.size().length; d++) {
             if (t.size()[d] < 0 || t.stride()[d] < 0) {
                 throw new Vit4jException(file + ": tensor " + name + " has a negative size or stride");
             }
-            n = Math.multiplyExact(n, t.size()[d]);
-            last += (t.size()[d] - 1) * t.stride()[d];
+            try { // exact: a stride of 2^62 must not wrap around into the storage
+                n = Math.multiplyExact(n, t.size()[d]);
+                last = Math.addExact(last, Math.multiplyExact(Math.max(0, t.size()[d] - 1), t.stride()[d]));
+            } catch (ArithmeticException e) {
+                overflow = true;
+            }
         }
-        if (n > 0 && (base < 0 || last >= available)) {
+        if (n > 0 && (overflow || base < 0 || last >= available)) {
             throw new Vit4jException(file + ": tensor " + name + " reaches past its storage (" + available + " elements)");
         }
         if (n > Integer.MAX_VALUE - 8) {
