@@ -52,20 +52,31 @@ final class EmbedCommand implements Callable<Integer> {
         if (batchSize < 1) {
             throw new Vit4jException("--batch-size must be at least 1");
         }
-        List<Path> images = collect(inputs);
+        List<Path> found = collect(inputs);
+        List<Path> images = new ArrayList<>();
         List<float[]> rows = new ArrayList<>();
+        UnreadableImages unreadable = new UnreadableImages(spec.commandLine().getErr());
         try (LoadedModel loaded = modelOptions.load(spec.commandLine().getErr());
                 InferenceEngine engine = engineOptions.open(loaded);
-                Progress progress = images.size() > batchSize
-                        ? Progress.start(spec.commandLine().getErr(), "embed", images.size(), "images") : null) {
+                Progress progress = found.size() > batchSize
+                        ? Progress.start(spec.commandLine().getErr(), "embed", found.size(), "images") : null) {
             Predictor predictor = new Predictor(engine, loaded.labels());
-            for (int start = 0; start < images.size(); start += batchSize) {
-                List<Path> chunk = images.subList(start, Math.min(images.size(), start + batchSize));
-                rows.addAll(List.of(predictor.run(chunk).preLogits()));
+            for (int start = 0; start < found.size(); start += batchSize) {
+                List<Path> chunk = found.subList(start, Math.min(found.size(), start + batchSize));
+                Predictor.ReadableBatch batch = predictor.runReadable(chunk);
+                unreadable.report(batch.unreadable());
+                images.addAll(batch.readable());
+                if (batch.outputs() != null) {
+                    rows.addAll(List.of(batch.outputs().preLogits()));
+                }
                 if (progress != null) {
                     progress.stepTo(start + chunk.size());
                 }
             }
+        }
+        int status = unreadable.finish(found.size());
+        if (rows.isEmpty()) {
+            return status; // nothing could be read: nothing written
         }
         int dim = rows.get(0).length;
         if (name.endsWith(".npy")) {
@@ -94,7 +105,7 @@ final class EmbedCommand implements Callable<Integer> {
             spec.commandLine().getOut().printf("%d × %d embeddings: %s%n", rows.size(), dim, output);
         }
         spec.commandLine().getOut().flush();
-        return 0;
+        return status;
     }
 
     private static String csv(String s) {

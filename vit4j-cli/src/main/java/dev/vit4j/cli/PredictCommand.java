@@ -53,6 +53,7 @@ final class PredictCommand implements Callable<Integer> {
         }
         var out = spec.commandLine().getOut();
         ObjectMapper mapper = new ObjectMapper();
+        UnreadableImages unreadable = new UnreadableImages(spec.commandLine().getErr());
         // One batch needs no bar; more get one (on stderr: stdout holds the results alone).
         try (LoadedModel loaded = modelOptions.load(spec.commandLine().getErr());
                 dev.vit4j.inference.InferenceEngine engine = engineOptions.open(loaded);
@@ -62,12 +63,13 @@ final class PredictCommand implements Callable<Integer> {
             Predictor predictor = new Predictor(engine, labels);
             for (int start = 0; start < images.size(); start += batchSize) {
                 List<Path> chunk = images.subList(start, Math.min(images.size(), start + batchSize));
-                List<List<Prediction>> results = predictor.predict(chunk, k);
-                for (int i = 0; i < chunk.size(); i++) {
-                    List<Prediction> top = results.get(i);
+                Predictor.ReadableBatch batch = predictor.runReadable(chunk);
+                unreadable.report(batch.unreadable());
+                for (int i = 0; i < batch.readable().size(); i++) {
+                    List<Prediction> top = Predictor.topK(batch.outputs().logits()[i], k, labels);
                     if (json) {
                         ObjectNode o = mapper.createObjectNode();
-                        o.put("image", chunk.get(i).toString());
+                        o.put("image", batch.readable().get(i).toString());
                         ArrayNode preds = o.putArray("predictions");
                         for (Prediction p : top) {
                             preds.addObject().put("index", p.index()).put("label", p.label())
@@ -75,7 +77,7 @@ final class PredictCommand implements Callable<Integer> {
                         }
                         out.println(o);
                     } else {
-                        out.println(chunk.get(i));
+                        out.println(batch.readable().get(i));
                         int rank = 1;
                         for (Prediction p : top) {
                             out.printf(Locale.ROOT, "  %d. %6.2f%%  %s (%d)%n", rank++, 100 * p.probability(),
@@ -89,6 +91,6 @@ final class PredictCommand implements Callable<Integer> {
             }
         }
         out.flush();
-        return 0;
+        return unreadable.finish(images.size());
     }
 }

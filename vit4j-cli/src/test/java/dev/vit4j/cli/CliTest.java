@@ -11,6 +11,7 @@ import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -130,6 +131,35 @@ class CliTest {
         assertBadInput(run("predict", "-m", VIT, IMAGE), "needs weights: -w FILE, or --pretrained");
         assertBadInput(run("predict", "-m", VIT, "-w", VIT_WEIGHTS, "-k", "0", IMAGE), "-k must be at least 1");
         assertBadInput(run("frobnicate"), "Unmatched argument");
+    }
+
+    /** A folder with corrupt images among good ones: each bad one named and left out, a count, exit 0. */
+    @Test
+    void unreadableImagesAreSkippedNamedAndCounted() throws IOException {
+        Path folder = Files.createDirectories(dir.resolve("photos/sub"));
+        List<String> good = List.of("landscape.png", "portrait.png", "odd.jpg", "small.png", "gray.png");
+        for (String name : good) {
+            Files.copy(FIXTURES.resolve("images/" + name), folder.resolve(name));
+        }
+        byte[] png = Files.readAllBytes(FIXTURES.resolve("images/landscape.png"));
+        Files.write(folder.resolve("cut.png"), Arrays.copyOf(png, png.length / 3));
+        Files.writeString(folder.resolve("fake.jpg"), "not a jpeg");
+        Path npy = dir.resolve("e.npy");
+        Result r = run("embed", "-m", VIT, "-w", VIT_WEIGHTS, "--batch-size", "3", dir.resolve("photos").toString(), "-o",
+                npy.toString());
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.err().contains("cut.png") && r.err().contains("fake.jpg"), r.err());
+        assertTrue(r.err().contains("2 of 7 images could not be read"), r.err());
+        List<String> rows = Files.readAllLines(dir.resolve("e.txt"));
+        assertEquals(5, rows.size(), rows.toString());
+        assertTrue(rows.stream().noneMatch(p -> p.endsWith("cut.png") || p.endsWith("fake.jpg")));
+        assertTrue(r.out().startsWith("5 × 48 embeddings"), r.out());
+
+        Result p = run("predict", "-m", VIT, "-w", VIT_WEIGHTS, "--json", folder.resolve("fake.jpg").toString(),
+                folder.resolve("odd.jpg").toString());
+        assertEquals(0, p.code(), p.err());
+        assertEquals(1, p.out().strip().lines().count(), p.out());
+        assertTrue(p.err().contains("1 of 2 images could not be read"), p.err());
     }
 
     @Test

@@ -1,7 +1,9 @@
 package dev.vit4j.inference;
 
+import dev.vit4j.Vit4jException;
 import dev.vit4j.image.EvalTransform;
 import dev.vit4j.models.DataConfig;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -40,6 +42,43 @@ public final class Predictor {
     public ModelOutputs run(List<Path> images) {
         return engine.run(preprocess(images), new long[] {images.size(), data.channels(), data.height(), data.width()},
                 false);
+    }
+
+    /** An image that could not be read or decoded, and why (the reason names the file). */
+    public record Unreadable(Path image, String reason) {
+    }
+
+    /**
+     * A batch's outputs for the images that could be read ({@code readable}, in the order given; {@code outputs} null
+     * when none could), and the others with their reasons: one bad file in a folder costs only itself.
+     */
+    public record ReadableBatch(List<Path> readable, ModelOutputs outputs, List<Unreadable> unreadable) {
+    }
+
+    /** As {@link #run}, leaving out, and naming, the images that cannot be read. */
+    public ReadableBatch runReadable(List<Path> images) {
+        int per = data.channels() * data.height() * data.width();
+        List<Path> readable = new ArrayList<>();
+        List<float[]> pixels = new ArrayList<>();
+        List<Unreadable> unreadable = new ArrayList<>();
+        for (Path image : images) {
+            try {
+                pixels.add(transform.apply(image));
+                readable.add(image);
+            } catch (Vit4jException | UncheckedIOException e) {
+                unreadable.add(new Unreadable(image, e.getMessage()));
+            }
+        }
+        if (readable.isEmpty()) {
+            return new ReadableBatch(readable, null, unreadable);
+        }
+        float[] batch = new float[per * readable.size()];
+        for (int i = 0; i < readable.size(); i++) {
+            System.arraycopy(pixels.get(i), 0, batch, i * per, per);
+        }
+        ModelOutputs out = engine.run(batch, new long[] {readable.size(), data.channels(), data.height(), data.width()},
+                false);
+        return new ReadableBatch(readable, out, unreadable);
     }
 
     public List<List<Prediction>> predict(List<Path> images, int k) {
