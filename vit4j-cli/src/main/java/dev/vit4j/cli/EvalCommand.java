@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.vit4j.Vit4jException;
 import dev.vit4j.data.BatchLoader;
+import dev.vit4j.data.ClassOrder;
 import dev.vit4j.data.Dataset;
 import dev.vit4j.data.DatasetSpec;
 import dev.vit4j.data.Pipelines;
@@ -19,6 +20,7 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import java.util.stream.IntStream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -76,6 +78,13 @@ final class EvalCommand implements Callable<Integer> {
                 throw new Vit4jException(d.describe() + " has " + d.classes().size() + " classes; the model has "
                         + c.numClasses + " outputs");
             }
+            ClassOrder order = null;
+            if (data.startsWith("folder:")) {
+                order = ClassOrder.of(d.classes(), IntStream.range(0, c.numClasses).mapToObj(loaded.labels()::name)
+                        .toList());
+                d = order.relabel(d);
+                spec.commandLine().getErr().println("vit4j: " + order.describe());
+            }
             int inputSize = c.inChans * c.height() * c.width();
             Evaluation e;
             try (BatchLoader loader = new BatchLoader(d, Pipelines.eval(c, c.resolvedDataConfig()), batchSize, inputSize,
@@ -90,6 +99,9 @@ final class EvalCommand implements Callable<Integer> {
             }
             ObjectMapper mapper = new ObjectMapper();
             ObjectNode o = e.report(c.name, d.describe());
+            if (order != null) {
+                o.put("class_mapping", order.byModelLabels() ? "model_labels" : "sorted_folder_names");
+            }
             if (saliencyBox) {
                 o.put("saliency_peak_in_box", SaliencyInBox.score(loaded, engine, d, null, batchSize));
             }
