@@ -100,6 +100,15 @@ public final class ImageDecoder {
                     }
                 });
                 try {
+                    int cmyk = CmykJpeg.adobeTransform(reader);
+                    if (cmyk >= 0) {
+                        Raster raw = reader.readRaster(0, null);
+                        if (warning[0] != null && looksTruncated(warning[0])) {
+                            throw new Vit4jException("image file is truncated or corrupt: " + file + " (" + warning[0]
+                                    + ")");
+                        }
+                        return CmykJpeg.toRgb(raw, cmyk);
+                    }
                     image = reader.read(0);
                 } catch (OutOfMemoryError e) {
                     // One large allocation failed and is gone again: the process can say so and go on.
@@ -206,7 +215,7 @@ public final class ImageDecoder {
             }
             return new RgbImage(w, h, out);
         }
-        // Other colour spaces (CMYK, YCCK, packed 16-bit RGB): let Java2D convert to sRGB.
+        // Other colour spaces (packed 16-bit RGB, CMYK TIFFs): let Java2D convert to sRGB. CMYK JPEGs: CmykJpeg.
         for (int y = 0; y < h; y++) {
             for (int x = 0; x < w; x++) {
                 int argb = image.getRGB(x, y);
