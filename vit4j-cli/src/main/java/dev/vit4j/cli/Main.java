@@ -3,10 +3,12 @@ package dev.vit4j.cli;
 import dev.vit4j.Vit4jException;
 import dev.vit4j.inference.OnnxRuntimeNatives;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintWriter;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.FileSystemException;
 import java.nio.file.NoSuchFileException;
-import java.io.PrintWriter;
+import java.util.Properties;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -14,13 +16,27 @@ import picocli.CommandLine.Command;
  * {@code vit4j COMMAND …}. Exit codes: 0 success, 2 bad usage or bad input (one line on stderr, no stack
  * trace), 1 internal error.
  */
-@Command(name = "vit4j", mixinStandardHelpOptions = true, scope = CommandLine.ScopeType.INHERIT, version = "vit4j 0.1.0",
+@Command(name = "vit4j", mixinStandardHelpOptions = true, scope = CommandLine.ScopeType.INHERIT, versionProvider = Main.Version.class,
         description = "Vision transformers for Java: ViT and CaiT with timm's weights and numbers.",
         subcommands = {ModelsCommand.class, PredictCommand.class, AttentionCommand.class, MadCommand.class,
             EmbedCommand.class, TrainCommand.class, EvalCommand.class, ExportCommand.class, BenchCommand.class, ConvertCommand.class,
             ServeCommand.class, LoadtestCommand.class,
             DemoCommand.class})
 public final class Main implements Runnable {
+    /** {@code vit4j --version}: the Maven project's version, written into the jar when it is built. */
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() throws IOException {
+            Properties p = new Properties();
+            try (InputStream in = Main.class.getResourceAsStream("version.properties")) {
+                if (in != null) {
+                    p.load(in);
+                }
+            }
+            return new String[] {"vit4j " + p.getProperty("version", "(unknown version)")};
+        }
+    }
+
     public static final int BAD_INPUT = 2;
     public static final int INTERNAL_ERROR = 1;
 

@@ -215,7 +215,7 @@ public final class OnnxGraph {
             CodedOutputStream m = CodedOutputStream.newInstance(model);
             m.writeInt64(1, 8);
             m.writeString(2, producer);
-            m.writeString(3, "0.1.0");
+            m.writeString(3, "0.2.0");
             m.writeByteArray(7, graph.toByteArray());
             m.writeByteArray(8, opset("", OPSET));
             if (usesMicrosoftOps) {
