@@ -33,7 +33,7 @@ class OutputPermissionsTest {
         Assumptions.assumeTrue(expected.contains(PosixFilePermission.OTHERS_READ),
                 "a umask that lets others read (022 or 002); this one gives " + PosixFilePermissions.toString(expected));
 
-        Path onnx = dir.resolve("export/model.onnx");
+        Path onnx = Files.createDirectories(dir.resolve("export")).resolve("model.onnx"); // an output file's folder exists
         assertEquals(0, run("export", "-m", CliTest.VIT, "-w", CliTest.VIT_WEIGHTS, "-o", onnx.toString()).code());
         Path runDir = dir.resolve("run");
         var t = run("train", "--config", TrainingCommandsTest.config(), "--data", "shapes:16:32", "--val",

@@ -88,7 +88,6 @@ class SignalStopTest {
             case "mad" -> args.addAll(List.of("-m", shapesConfig.toString(), "-w", shapesWeights.toString(),
                     "--engine", "onnx", "--data", "shapes:224:2000", "-o", out.toString()));
             case "bench" -> args.addAll(List.of("-m", deitModel, "-w", deit.toString(), "--runs", "1000"));
-            case "export" -> args.addAll(List.of("-m", deitModel, "-w", deit.toString(), "--quantize", "int8", "-o", out + ".onnx"));
             default -> throw new IllegalArgumentException(command);
         }
         Path log = work.resolve("child.log");
@@ -110,21 +109,16 @@ class SignalStopTest {
         }
     }
 
-    /**
-     * Until the command is at work: ONNX Runtime mapped into the child (the engine exists) plus a moment for its
-     * runs, or, for export (no engine), a moment into writing the graph.
-     */
+    /** Until the command is at work: ONNX Runtime mapped into the child (the engine exists), then a moment for runs. */
     private static void awaitWork(Process child, String command) throws Exception {
         Path maps = Path.of("/proc", Long.toString(child.pid()), "maps");
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
-        if (!command.equals("export")) {
-            while (!Files.readString(maps).contains("libonnxruntime")) {
-                assertTrue(child.isAlive(), command + " ended before its engine started");
-                assertTrue(System.nanoTime() < deadline, command + ": no engine after 90 s");
-                Thread.sleep(100);
-            }
+        while (!Files.readString(maps).contains("libonnxruntime")) {
+            assertTrue(child.isAlive(), command + " ended before its engine started");
+            assertTrue(System.nanoTime() < deadline, command + ": no engine after 90 s");
+            Thread.sleep(100);
         }
-        Thread.sleep(command.equals("export") ? 6000 : 2500);
+        Thread.sleep(2500);
         assertTrue(child.isAlive(), command + " finished before the signal: give it more work");
     }
 }
