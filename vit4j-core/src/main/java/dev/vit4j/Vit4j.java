@@ -195,8 +195,10 @@ public final class Vit4j implements AutoCloseable {
                 throw new Vit4jException("cannot read the image stream: " + e.getMessage(), e);
             }
         }
-        throw new Vit4jException("not an image: " + (image == null ? "null"
-                : image.getClass().getName() + " (Path, BufferedImage, byte[] or InputStream)"));
+        throw new Vit4jException("not an image: "
+                + (image == null
+                        ? "null"
+                        : image.getClass().getName() + " (Path, BufferedImage, byte[] or InputStream)"));
     }
 
     @Override

@@ -7,8 +7,7 @@ import java.nio.file.Path;
 
 /** The timm fixtures, copied byte for byte from shared/fixtures into the test resources. */
 public final class Fixtures {
-    private Fixtures() {
-    }
+    private Fixtures() {}
 
     public static Path path(String relative) {
         URL url = Fixtures.class.getResource("/fixtures/" + relative);

@@ -39,6 +39,7 @@ import org.junit.jupiter.api.io.TempDir;
 class Vit4jApiTest {
     @TempDir
     static Path dir;
+
     private static LoopbackHub hub;
     private static Vit4j.Options options;
     private static Path deitWeights;
@@ -50,13 +51,25 @@ class Vit4jApiTest {
         try (LoadedModel m = LoadedModel.initialized(ModelRegistry.defaults().config("deit_tiny_patch16_224"), 3)) {
             SafeTensorsWriter.write(deitWeights, WeightLoader.stateDict(m.model()), Map.of("format", "pt"));
         }
-        hub.addRepo("timm/deit_tiny_patch16_224.fb_in1k", false, Map.of("model.safetensors", Files.readAllBytes(deitWeights)));
-        hub.addRepo("acme/vit-micro-hf", false, Map.of(
-                "config.json", Files.readAllBytes(Fixtures.path("vit_micro_hf/config.json")),
-                "preprocessor_config.json", "{\"size\": {\"height\": 32, \"width\": 32}, \"resample\": 2}".getBytes(),
-                "model.safetensors", Files.readAllBytes(Fixtures.path("vit_micro_hf/model.safetensors"))));
-        options = Vit4j.Options.defaults().withThreads(1).withHub(HubSettings.fromEnvironment(Map.of())
-                .withCache(dir.resolve("hub")).withEndpoint(hub.url()).withToken(null).withRetries(1, Duration.ofMillis(5)));
+        hub.addRepo(
+                "timm/deit_tiny_patch16_224.fb_in1k",
+                false,
+                Map.of("model.safetensors", Files.readAllBytes(deitWeights)));
+        hub.addRepo(
+                "acme/vit-micro-hf",
+                false,
+                Map.of(
+                        "config.json", Files.readAllBytes(Fixtures.path("vit_micro_hf/config.json")),
+                        "preprocessor_config.json",
+                                "{\"size\": {\"height\": 32, \"width\": 32}, \"resample\": 2}".getBytes(),
+                        "model.safetensors", Files.readAllBytes(Fixtures.path("vit_micro_hf/model.safetensors"))));
+        options = Vit4j.Options.defaults()
+                .withThreads(1)
+                .withHub(HubSettings.fromEnvironment(Map.of())
+                        .withCache(dir.resolve("hub"))
+                        .withEndpoint(hub.url())
+                        .withToken(null)
+                        .withRetries(1, Duration.ofMillis(5)));
     }
 
     @AfterAll
@@ -66,7 +79,8 @@ class Vit4jApiTest {
 
     @Test
     void theReadmeExampleRuns() throws IOException {
-        BufferedImage bufferedImage = ImageIO.read(Fixtures.path("images/landscape.png").toFile());
+        BufferedImage bufferedImage =
+                ImageIO.read(Fixtures.path("images/landscape.png").toFile());
         Properties before = (Properties) System.getProperties().clone();
         // The README's example, with the test's Hub in place of huggingface.co:
         try (var model = Vit4j.load("timm/deit_tiny_patch16_224.fb_in1k", options)) {
@@ -115,8 +129,11 @@ class Vit4jApiTest {
 
     @Test
     void concurrentCallersGetTheSequentialAnswers() throws Exception {
-        List<Path> images = List.of(Fixtures.path("images/landscape.png"), Fixtures.path("images/portrait.png"),
-                Fixtures.path("images/odd.jpg"), Fixtures.path("images/gray.png"));
+        List<Path> images = List.of(
+                Fixtures.path("images/landscape.png"),
+                Fixtures.path("images/portrait.png"),
+                Fixtures.path("images/odd.jpg"),
+                Fixtures.path("images/gray.png"));
         try (Vit4j model = Vit4j.load("acme/vit-micro-hf", options)) {
             List<List<Prediction>> want = new ArrayList<>();
             for (Path p : images) {

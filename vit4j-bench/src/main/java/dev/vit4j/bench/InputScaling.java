@@ -25,8 +25,7 @@ import org.knowm.xchart.style.markers.SeriesMarkers;
  * {@code java -cp vit4j-bench/target/vit4j-benchmarks.jar dev.vit4j.bench.InputScaling docs [16,32,64,128] [runs]}
  */
 public final class InputScaling {
-    private InputScaling() {
-    }
+    private InputScaling() {}
 
     static ModelConfig perceiver(int side) {
         ModelConfig c = common("perceiver", side);
@@ -61,7 +60,8 @@ public final class InputScaling {
 
     public static void main(String[] args) throws IOException {
         Path out = Path.of(args.length > 0 ? args[0] : "docs");
-        int[] sides = args.length > 1 ? Arrays.stream(args[1].split(",")).mapToInt(Integer::parseInt).toArray()
+        int[] sides = args.length > 1
+                ? Arrays.stream(args[1].split(",")).mapToInt(Integer::parseInt).toArray()
                 : new int[] {16, 32, 64, 128};
         int runs = args.length > 2 ? Integer.parseInt(args[2]) : 5;
         Files.createDirectories(out);
@@ -101,19 +101,36 @@ public final class InputScaling {
                 double[] sorted = times[m].clone();
                 Arrays.sort(sorted);
                 med[m] = sorted[runs / 2];
-                csv.append(String.format(Locale.ROOT, "%d,%s,%.4f,%.3f,%.3f%n", side * side, configs[m].arch,
-                        Complexity.gmacs(configs[m]), med[m], sorted[0]));
+                csv.append(String.format(
+                        Locale.ROOT,
+                        "%d,%s,%.4f,%.3f,%.3f%n",
+                        side * side,
+                        configs[m].arch,
+                        Complexity.gmacs(configs[m]),
+                        med[m],
+                        sorted[0]));
             }
             elements.add((double) side * side);
             perceiverMs.add(med[0]);
             vitMs.add(med[1]);
-            System.out.printf(Locale.ROOT, "| %d² = %d | %.2f | %.2f | %.4f | %.4f |%n", side, side * side, med[0], med[1],
-                    Complexity.gmacs(configs[0]), Complexity.gmacs(configs[1]));
+            System.out.printf(
+                    Locale.ROOT,
+                    "| %d² = %d | %.2f | %.2f | %.4f | %.4f |%n",
+                    side,
+                    side * side,
+                    med[0],
+                    med[1],
+                    Complexity.gmacs(configs[0]),
+                    Complexity.gmacs(configs[1]));
         }
         AtomicFiles.writeString(out.resolve("input-scaling.csv"), csv.toString());
-        XYChart chart = new XYChartBuilder().width(800).height(520)
+        XYChart chart = new XYChartBuilder()
+                .width(800)
+                .height(520)
                 .title("Forward time vs input elements (batch 1, width 64)")
-                .xAxisTitle("input elements").yAxisTitle("milliseconds per image").build();
+                .xAxisTitle("input elements")
+                .yAxisTitle("milliseconds per image")
+                .build();
         chart.getStyler().setXAxisLogarithmic(true);
         chart.getStyler().setYAxisLogarithmic(true);
         chart.addSeries("Perceiver (32 latents, 2 iterations × 2 blocks)", elements, perceiverMs)

@@ -20,9 +20,12 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-@Command(name = "attention", description = {
-        "Per image: per-head class-token attention maps, saliency, overlay PNGs and attention.safetensors.",
-        "CaiT: the class-attention blocks; ViT/DeiT: the class token's row of the last block (or --block)."})
+@Command(
+        name = "attention",
+        description = {
+            "Per image: per-head class-token attention maps, saliency, overlay PNGs and attention.safetensors.",
+            "CaiT: the class-attention blocks; ViT/DeiT: the class token's row of the last block (or --block)."
+        })
 final class AttentionCommand implements Callable<Integer> {
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -30,14 +33,22 @@ final class AttentionCommand implements Callable<Integer> {
     @picocli.CommandLine.Mixin
     ModelOptions modelOptions = new ModelOptions();
 
-    @Option(names = {"-o", "--output"}, required = true, description = "Output directory (one folder per image).")
+    @Option(
+            names = {"-o", "--output"},
+            required = true,
+            description = "Output directory (one folder per image).")
     Path output;
 
-    @Option(names = "--block", description = "Block to map, e.g. blocks.11, blocks_token_only.0 or "
-            + "cross_attention.iteration_1 (repeatable).")
+    @Option(
+            names = "--block",
+            description = "Block to map, e.g. blocks.11, blocks_token_only.0 or "
+                    + "cross_attention.iteration_1 (repeatable).")
     List<String> blocks;
 
-    @Option(names = "--latents", split = ",", description = "Perceiver: latents drawn one by one (default: the first 8).")
+    @Option(
+            names = "--latents",
+            split = ",",
+            description = "Perceiver: latents drawn one by one (default: the first 8).")
     int[] latents;
 
     @Option(names = "--rollout", description = "Also attention rollout (ViT-style models).")
@@ -72,8 +83,8 @@ final class AttentionCommand implements Callable<Integer> {
         try (LoadedModel loaded = modelOptions.load(spec.commandLine().getErr());
                 dev.vit4j.inference.InferenceEngine engine = engineOptions.open(loaded)) {
             ModelConfig c = loaded.model().config();
-            AttentionReport.Options options = new AttentionReport.Options(blocks, cmap, alpha, rollout, fusion,
-                    discardRatio, latents);
+            AttentionReport.Options options =
+                    new AttentionReport.Options(blocks, cmap, alpha, rollout, fusion, discardRatio, latents);
             List<ImageAttention> results = AttentionProbe.run(loaded, engine, images);
             Set<String> used = new HashSet<>();
             for (ImageAttention r : results) {

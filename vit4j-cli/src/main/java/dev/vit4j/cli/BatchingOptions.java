@@ -8,29 +8,56 @@ final class BatchingOptions {
     @Option(names = "--max-batch", defaultValue = "8", description = "Largest batch run at once. Default: 8.")
     int maxBatch;
 
-    @Option(names = "--max-delay-ms", defaultValue = "5",
+    @Option(
+            names = "--max-delay-ms",
+            defaultValue = "5",
             description = "Longest an image waits for its batch to fill, while more are on their way. Default: 5.")
     int maxDelay;
 
-    @Option(names = "--queue", defaultValue = "256", description = "Images a model may have waiting; beyond, 503. Default: 256.")
+    @Option(
+            names = "--queue",
+            defaultValue = "256",
+            description = "Images a model may have waiting; beyond, 503. Default: 256.")
     int queue;
 
-    @Option(names = "--timeout-ms", defaultValue = "30000", description = "A request's deadline (504 past it). Default: 30000.")
+    @Option(
+            names = "--timeout-ms",
+            defaultValue = "30000",
+            description = "A request's deadline (504 past it). Default: 30000.")
     long timeout;
 
-    @Option(names = "--max-body-mb", defaultValue = "20", description = "Largest request body (413 above). Default: 20.")
+    @Option(
+            names = "--max-body-mb",
+            defaultValue = "20",
+            description = "Largest request body (413 above). Default: 20.")
     long maxBodyMb;
 
-    @Option(names = "--max-pixels", defaultValue = "40000000",
-            description = "Largest image, width × height, read from its header before decoding (413 above). Default: 40000000.")
+    @Option(
+            names = "--max-pixels",
+            defaultValue = "40000000",
+            description =
+                    "Largest image, width × height, read from its header before decoding (413 above). Default: 40000000.")
     long maxPixels;
 
-    @Option(names = "--max-images", defaultValue = "" + ServeOptions.DEFAULT_MAX_IMAGES,
+    @Option(
+            names = "--max-images",
+            defaultValue = "" + ServeOptions.DEFAULT_MAX_IMAGES,
             description = "Most images in one multipart request (413 above, at most --queue). Default: 64.")
     int maxImages;
 
     ServeOptions options(String host, int port, String apiKey, EngineOptions engine) {
-        return new ServeOptions(host, port, maxBatch, maxDelay, queue, timeout, maxBodyMb << 20, maxPixels,
-                Math.min(maxImages, queue), apiKey, engine.engine, engine.threads);
+        return new ServeOptions(
+                host,
+                port,
+                maxBatch,
+                maxDelay,
+                queue,
+                timeout,
+                maxBodyMb << 20,
+                maxPixels,
+                Math.min(maxImages, queue),
+                apiKey,
+                engine.engine,
+                engine.threads);
     }
 }

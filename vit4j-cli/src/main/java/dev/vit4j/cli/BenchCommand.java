@@ -12,11 +12,11 @@ import dev.vit4j.Vit4jException;
 import dev.vit4j.inference.Engine;
 import dev.vit4j.inference.InferenceEngine;
 import dev.vit4j.inference.LoadedModel;
+import dev.vit4j.inference.OnnxRuntimeEnvironment;
+import dev.vit4j.inference.OnnxRuntimeRuns;
 import dev.vit4j.models.Complexity;
 import dev.vit4j.models.ModelConfig;
 import dev.vit4j.models.ModelRegistry;
-import dev.vit4j.inference.OnnxRuntimeEnvironment;
-import dev.vit4j.inference.OnnxRuntimeRuns;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.FloatBuffer;
@@ -50,10 +50,16 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--batch", split = ",", defaultValue = "1,8", description = "Batch sizes (default 1,8).")
     List<Integer> batches;
 
-    @Option(names = "--engine", split = ",", defaultValue = "onnx,torch", description = "Engines: onnx, onnx-int8, torch; none with --anchor runs the anchor alone.")
+    @Option(
+            names = "--engine",
+            split = ",",
+            defaultValue = "onnx,torch",
+            description = "Engines: onnx, onnx-int8, torch; none with --anchor runs the anchor alone.")
     List<String> engines;
 
-    @Option(names = "--anchor", description = "An .onnx file to run with ONNX Runtime side by side (e.g. a torch.onnx export).")
+    @Option(
+            names = "--anchor",
+            description = "An .onnx file to run with ONNX Runtime side by side (e.g. a torch.onnx export).")
     Path anchor;
 
     @Option(names = "--threads", defaultValue = "0", description = "Intra-op threads (default: all cores).")
@@ -62,8 +68,13 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--warmup", defaultValue = "3")
     int warmup;
 
-    @Option(names = "--runs", defaultValue = "40", description = {"Timed rounds per batch size (default 40). The ratio to the",
-            "anchor is the median of per-round ratios, each round running every engine once."})
+    @Option(
+            names = "--runs",
+            defaultValue = "40",
+            description = {
+                "Timed rounds per batch size (default 40). The ratio to the",
+                "anchor is the median of per-round ratios, each round running every engine once."
+            })
     int runs;
 
     @Option(names = "--json", description = "One JSON object per row.")
@@ -72,7 +83,8 @@ final class BenchCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException, OrtException {
         if (anchor != null && !Files.isRegularFile(anchor)) {
-            throw new Vit4jException("anchor not found: " + anchor + " (benchmarks read ../shared/anchors; skipped when absent)");
+            throw new Vit4jException(
+                    "anchor not found: " + anchor + " (benchmarks read ../shared/anchors; skipped when absent)");
         }
         if (runs < 1 || warmup < 0 || batches.stream().anyMatch(b -> b < 1)) {
             throw new Vit4jException("--runs must be positive, --warmup non-negative, batch sizes positive");
@@ -83,12 +95,14 @@ final class BenchCommand implements Callable<Integer> {
         double peak = matmulPeakGflops();
         ObjectMapper mapper = new ObjectMapper();
         // Speed does not depend on the values: without weights, a seeded random initialisation.
-        boolean random = modelOptions.weights == null && !modelOptions.pretrained
+        boolean random = modelOptions.weights == null
+                && !modelOptions.pretrained
                 && (modelOptions.model == null || !dev.vit4j.hub.RepoRef.looksLike(modelOptions.model));
         if (random && modelOptions.model == null) {
             throw new Vit4jException("give the model with -m");
         }
-        try (LoadedModel loaded = random ? LoadedModel.initialized(ModelRegistry.defaults().config(modelOptions.model), 0)
+        try (LoadedModel loaded = random
+                ? LoadedModel.initialized(ModelRegistry.defaults().config(modelOptions.model), 0)
                 : modelOptions.load(spec.commandLine().getErr())) {
             ModelConfig c = loaded.model().config();
             Map<String, Runner> runners = new LinkedHashMap<>();
@@ -99,7 +113,8 @@ final class BenchCommand implements Callable<Integer> {
                 }
                 InferenceEngine engine = InferenceEngine.create(e, loaded, nThreads);
                 toClose.add(engine);
-                runners.put("vit4j-" + e, (x, s) -> engine.run(x, s.getShape(), false).logits());
+                runners.put("vit4j-" + e, (x, s) -> engine.run(x, s.getShape(), false)
+                        .logits());
             }
             OrtSession anchorSession = null;
             if (anchor != null) {
@@ -110,8 +125,9 @@ final class BenchCommand implements Callable<Integer> {
                 OrtSession a = anchorSession;
                 String inputName = a.getInputNames().iterator().next();
                 runners.put("anchor", (x, s) -> {
-                    try (OnnxTensor t = OnnxTensor.createTensor(OnnxRuntimeEnvironment.get(), FloatBuffer.wrap(x),
-                            s.getShape()); OrtSession.Result r = OnnxRuntimeRuns.call(() -> a.run(Map.of(inputName, t)))) {
+                    try (OnnxTensor t = OnnxTensor.createTensor(
+                                    OnnxRuntimeEnvironment.get(), FloatBuffer.wrap(x), s.getShape());
+                            OrtSession.Result r = OnnxRuntimeRuns.call(() -> a.run(Map.of(inputName, t)))) {
                         return (float[][]) r.get(0).getValue();
                     } catch (OrtException ex) {
                         throw new IllegalStateException(ex);
@@ -122,10 +138,24 @@ final class BenchCommand implements Callable<Integer> {
                 throw new Vit4jException("nothing to run: --engine none needs --anchor");
             }
             if (!json) {
-                out.printf(Locale.ROOT, "%s, %d threads, %d timed rounds (medians); matmul peak %.1f GFLOP/s%n", c.name,
-                        nThreads, runs, peak);
-                out.printf(Locale.ROOT, "%-6s %-16s %10s %9s %9s %9s %8s %12s%n", "batch", "engine", "images/s", "p50 ms",
-                        "p90 ms", "GFLOP/s", "ratio", "max|Δ| anchor");
+                out.printf(
+                        Locale.ROOT,
+                        "%s, %d threads, %d timed rounds (medians); matmul peak %.1f GFLOP/s%n",
+                        c.name,
+                        nThreads,
+                        runs,
+                        peak);
+                out.printf(
+                        Locale.ROOT,
+                        "%-6s %-16s %10s %9s %9s %9s %8s %12s%n",
+                        "batch",
+                        "engine",
+                        "images/s",
+                        "p50 ms",
+                        "p90 ms",
+                        "GFLOP/s",
+                        "ratio",
+                        "max|Δ| anchor");
             }
             for (int b : batches) {
                 Shape shape = new Shape(b, c.inChans, c.height(), c.width());
@@ -154,21 +184,36 @@ final class BenchCommand implements Callable<Integer> {
                     double p90 = percentile(t, 0.9) / 1e6;
                     double rate = b / (p50 / 1e3);
                     double gflops = 2 * Complexity.gmacs(c) * b / (p50 / 1e3);
-                    double diff = outputs.containsKey("anchor") ? maxDiff(outputs.get(name), outputs.get("anchor"))
+                    double diff = outputs.containsKey("anchor")
+                            ? maxDiff(outputs.get(name), outputs.get("anchor"))
                             : Double.NaN;
                     double ratio = anchorTimes == null ? Double.NaN : pairedSpeedRatio(t, anchorTimes);
                     if (json) {
                         ObjectNode o = mapper.createObjectNode();
-                        o.put("model", c.name).put("batch", b).put("engine", name).put("images_per_second", rate)
-                                .put("p50_ms", p50).put("p90_ms", p90).put("gflops", gflops).put("peak_gflops", peak)
+                        o.put("model", c.name)
+                                .put("batch", b)
+                                .put("engine", name)
+                                .put("images_per_second", rate)
+                                .put("p50_ms", p50)
+                                .put("p90_ms", p90)
+                                .put("gflops", gflops)
+                                .put("peak_gflops", peak)
                                 .put("threads", nThreads);
                         if (anchorTimes != null) {
                             o.put("ratio_to_anchor", ratio).put("max_abs_diff_to_anchor", diff);
                         }
                         out.println(o);
                     } else {
-                        out.printf(Locale.ROOT, "%-6d %-16s %10.1f %9.2f %9.2f %9.1f %8s %12s%n", b, name, rate, p50, p90,
-                                gflops, Double.isNaN(ratio) ? "-" : String.format(Locale.ROOT, "%.2fx", ratio),
+                        out.printf(
+                                Locale.ROOT,
+                                "%-6d %-16s %10.1f %9.2f %9.2f %9.1f %8s %12s%n",
+                                b,
+                                name,
+                                rate,
+                                p50,
+                                p90,
+                                gflops,
+                                Double.isNaN(ratio) ? "-" : String.format(Locale.ROOT, "%.2fx", ratio),
                                 Double.isNaN(diff) ? "-" : String.format(Locale.ROOT, "%.1e", diff));
                     }
                 }

@@ -9,9 +9,11 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-@Command(name = "convert", description = "Writes weights (.pth/.bin in torch.save's zip or legacy format, plain or "
-        + "wrapped; Google's .npz; Hugging Face safetensors) as float32 safetensors with timm's names. Pickles are read "
-        + "without running any of their code.")
+@Command(
+        name = "convert",
+        description = "Writes weights (.pth/.bin in torch.save's zip or legacy format, plain or "
+                + "wrapped; Google's .npz; Hugging Face safetensors) as float32 safetensors with timm's names. Pickles are read "
+                + "without running any of their code.")
 final class ConvertCommand implements Callable<Integer> {
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;

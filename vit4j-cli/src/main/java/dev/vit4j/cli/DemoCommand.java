@@ -10,9 +10,10 @@ import dev.vit4j.data.Subset;
 import dev.vit4j.image.RgbImage;
 import dev.vit4j.inference.InferenceEngine;
 import dev.vit4j.inference.LoadedModel;
-import dev.vit4j.inference.OnnxEngine;
 import dev.vit4j.inference.ModelOutputs;
 import dev.vit4j.inference.ModelRunner;
+import dev.vit4j.inference.OnnxEngine;
+import dev.vit4j.io.Directories;
 import dev.vit4j.models.Configs;
 import dev.vit4j.models.ModelConfig;
 import dev.vit4j.models.ModelRegistry;
@@ -21,10 +22,9 @@ import dev.vit4j.probing.AttentionRollout;
 import dev.vit4j.probing.MeanAttentionDistance;
 import dev.vit4j.probing.SaliencyInBox;
 import dev.vit4j.training.Evaluation;
-import dev.vit4j.training.TrainConfig;
 import dev.vit4j.training.Evaluator;
+import dev.vit4j.training.TrainConfig;
 import dev.vit4j.training.Trainer;
-import dev.vit4j.io.Directories;
 import dev.vit4j.viz.AttentionReport;
 import dev.vit4j.viz.Colormap;
 import dev.vit4j.viz.MadPlot;
@@ -57,10 +57,15 @@ final class DemoCommand implements Callable<Integer> {
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
-    @Option(names = {"-o", "--output"}, defaultValue = "demo-output", description = "Where files go (default demo-output).")
+    @Option(
+            names = {"-o", "--output"},
+            defaultValue = "demo-output",
+            description = "Where files go (default demo-output).")
     Path output;
 
-    @Option(names = "--data", description = "fashion-mnist[:DIR] or shapes (default: Fashion-MNIST if installed, else shapes).")
+    @Option(
+            names = "--data",
+            description = "fashion-mnist[:DIR] or shapes (default: Fashion-MNIST if installed, else shapes).")
     String data;
 
     @Option(names = "--epochs", description = "Training epochs (default 6 on Fashion-MNIST, 12 on shapes).")
@@ -74,10 +79,12 @@ final class DemoCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         long t0 = System.nanoTime();
-        String spec = data != null ? data : Files.isDirectory(DatasetSpec.DEFAULT_FASHION_MNIST) ? "fashion-mnist" : "shapes";
+        String spec =
+                data != null ? data : Files.isDirectory(DatasetSpec.DEFAULT_FASHION_MNIST) ? "fashion-mnist" : "shapes";
         boolean shapes = spec.startsWith("shapes");
         if (data == null && shapes) {
-            out.println("Fashion-MNIST is not installed (apt-get install dataset-fashion-mnist): using the built-in shapes set");
+            out.println(
+                    "Fashion-MNIST is not installed (apt-get install dataset-fashion-mnist): using the built-in shapes set");
         }
         ModelConfig config = builtinConfig(shapes ? "cait_shapes_demo.json" : "cait_fmnist_demo.json");
         Dataset train = DatasetSpec.open(spec, DatasetSpec.Split.TRAIN);
@@ -93,20 +100,35 @@ final class DemoCommand implements Callable<Integer> {
             tc.augmentation.padCrop = 2;
         }
         Path run = output.resolve("run");
-        out.printf(Locale.ROOT, "1. training %s (%.2fM parameters) on %s for %d epochs → %s%n", config.name,
-                ModelRegistry.build(config).parameterCount() / 1e6, train.describe(), tc.epochs, run);
+        out.printf(
+                Locale.ROOT,
+                "1. training %s (%.2fM parameters) on %s for %d epochs → %s%n",
+                config.name,
+                ModelRegistry.build(config).parameterCount() / 1e6,
+                train.describe(),
+                tc.epochs,
+                run);
         new Trainer(tc, config, train, test, run, TrainCommand.listener(out, err, () -> false)).run(false);
 
-        try (LoadedModel model = LoadedModel.load((String) null, run); InferenceEngine engine = new OnnxEngine(model, 0)) {
+        try (LoadedModel model = LoadedModel.load((String) null, run);
+                InferenceEngine engine = new OnnxEngine(model, 0)) {
             ModelConfig c = model.model().config();
             Evaluation e;
             try (BatchLoader loader = loader(c, test)) {
                 e = Evaluator.evaluate(engine, loader, test, true);
             }
-            TrainingPlots.confusionMatrix(c.name + " on " + test.describe(), e.classes(), e.confusion(),
+            TrainingPlots.confusionMatrix(
+                    c.name + " on " + test.describe(),
+                    e.classes(),
+                    e.confusion(),
                     output.resolve("confusion_matrix.png"));
-            out.printf(Locale.ROOT, "%n2. test top-1 %.4f, top-5 %.4f, loss %.4f on %d images%n", e.top1(), e.top5(),
-                    e.loss(), e.count());
+            out.printf(
+                    Locale.ROOT,
+                    "%n2. test top-1 %.4f, top-5 %.4f, loss %.4f on %d images%n",
+                    e.top1(),
+                    e.top5(),
+                    e.loss(),
+                    e.count());
             double[] acc = e.perClassAccuracy();
             for (int i = 0; i < acc.length; i++) {
                 out.printf(Locale.ROOT, "   %-14s %.4f%n", e.classes().get(i), acc[i]);
@@ -118,20 +140,33 @@ final class DemoCommand implements Callable<Integer> {
             mad(model, engine, Subset.limit(test, 500), output);
             if (shapes) {
                 double score = SaliencyInBox.score(model, engine, test, null, 64);
-                out.printf(Locale.ROOT, "   saliency peak inside the object's box: %.4f of %d test images%n", score,
+                out.printf(
+                        Locale.ROOT,
+                        "   saliency peak inside the object's box: %.4f of %d test images%n",
+                        score,
                         test.size());
             }
         }
-        timmCheck(out, anchors != null ? anchors : System.getenv("VIT4J_ANCHORS") != null
-                ? Path.of(System.getenv("VIT4J_ANCHORS")) : Path.of("..", "shared", "anchors"));
+        timmCheck(
+                out,
+                anchors != null
+                        ? anchors
+                        : System.getenv("VIT4J_ANCHORS") != null
+                                ? Path.of(System.getenv("VIT4J_ANCHORS"))
+                                : Path.of("..", "shared", "anchors"));
         out.println();
         out.printf(Locale.ROOT, "Done in %.1f min. Files:%n", (System.nanoTime() - t0) / 60e9);
-        for (String f : List.of("run/history.csv", "run/learning_curves.png", "confusion_matrix.png", "attention",
-                "mad.csv", "mad.png")) {
+        for (String f : List.of(
+                "run/history.csv",
+                "run/learning_curves.png",
+                "confusion_matrix.png",
+                "attention",
+                "mad.csv",
+                "mad.png")) {
             out.println("  " + output.resolve(f).toAbsolutePath().normalize());
         }
-        out.println("  model: " + run.resolve("best").toAbsolutePath().normalize() + " (vit4j predict/eval/attention -w "
-                + run + ")");
+        out.println("  model: " + run.resolve("best").toAbsolutePath().normalize()
+                + " (vit4j predict/eval/attention -w " + run + ")");
         out.flush();
         return 0;
     }
@@ -147,8 +182,8 @@ final class DemoCommand implements Callable<Integer> {
     }
 
     private static BatchLoader loader(ModelConfig c, Dataset d) {
-        return new BatchLoader(d, Pipelines.eval(c, c.resolvedDataConfig()), 128, c.inChans * c.height() * c.width(), 2,
-                msg -> { });
+        return new BatchLoader(
+                d, Pipelines.eval(c, c.resolvedDataConfig()), 128, c.inChans * c.height() * c.width(), 2, msg -> {});
     }
 
     /** The first test image of each of the first four classes, with its per-head maps and overlay. */
@@ -172,8 +207,8 @@ final class DemoCommand implements Callable<Integer> {
         }
         List<Map<String, FloatTensor>> attention = new ArrayList<>();
         AttentionProbe.record(model, engine, batch, picked.size(), attention);
-        AttentionReport.Options options = new AttentionReport.Options(null, Colormap.named("inferno"), 0.55, false,
-                AttentionRollout.HeadFusion.MEAN, 0.9, null);
+        AttentionReport.Options options = new AttentionReport.Options(
+                null, Colormap.named("inferno"), 0.55, false, AttentionRollout.HeadFusion.MEAN, 0.9, null);
         for (int k = 0; k < picked.size(); k++) {
             Example e = test.get(picked.get(k));
             String name = k + "_" + test.classes().get(e.label()).replaceAll("[^A-Za-z0-9]+", "_");
@@ -195,7 +230,7 @@ final class DemoCommand implements Callable<Integer> {
     private static void mad(LoadedModel model, InferenceEngine engine, Dataset d, Path dir) throws IOException {
         ModelConfig c = model.model().config();
         MeanAttentionDistance mad = new MeanAttentionDistance(c.gridHeight(), c.gridWidth(), c.patchSize);
-        AttentionProbe.forEach(model, engine, d, 128, msg -> { }, (batch, perImage) -> perImage.forEach(mad::add));
+        AttentionProbe.forEach(model, engine, d, 128, msg -> {}, (batch, perImage) -> perImage.forEach(mad::add));
         MadPlot.writeReport(dir, c.name, mad);
     }
 
@@ -210,13 +245,15 @@ final class DemoCommand implements Callable<Integer> {
         try {
             for (String name : List.of("vit_micro", "cait_micro")) {
                 Path dir = Files.createDirectories(tmp.resolve(name));
-                for (String f : List.of("config.json", "model.safetensors", "input.safetensors", "expected.safetensors")) {
+                for (String f :
+                        List.of("config.json", "model.safetensors", "input.safetensors", "expected.safetensors")) {
                     try (InputStream in = DemoCommand.class.getResourceAsStream("demo/timm/" + name + "/" + f)) {
                         Files.copy(in, dir.resolve(f));
                     }
                 }
-                try (LoadedModel model = LoadedModel.load(dir.resolve("config.json").toString(),
-                        dir.resolve("model.safetensors")); SafeTensors x = SafeTensors.open(dir.resolve("input.safetensors"));
+                try (LoadedModel model = LoadedModel.load(
+                                dir.resolve("config.json").toString(), dir.resolve("model.safetensors"));
+                        SafeTensors x = SafeTensors.open(dir.resolve("input.safetensors"));
                         SafeTensors want = SafeTensors.open(dir.resolve("expected.safetensors"))) {
                     report(out, name + " (in the jar)", model, x, "x", want.floats("logits"));
                 }
@@ -225,24 +262,30 @@ final class DemoCommand implements Callable<Integer> {
             Directories.deleteTree(tmp);
         }
         if (!Files.isDirectory(anchors)) {
-            out.println("   the published-size anchors are not at " + anchors + ": skipped (--anchors DIR or $VIT4J_ANCHORS)");
+            out.println("   the published-size anchors are not at " + anchors
+                    + ": skipped (--anchors DIR or $VIT4J_ANCHORS)");
             return;
         }
         for (String name : List.of("deit_tiny_patch16_224", "cait_xxs24_224")) {
             Path weights = anchors.resolve(name + ".safetensors");
             Path io = anchors.resolve(name + ".io.safetensors");
             if (Files.isRegularFile(weights) && Files.isRegularFile(io)) {
-                try (LoadedModel model = LoadedModel.load(name, weights); SafeTensors st = SafeTensors.open(io)) {
+                try (LoadedModel model = LoadedModel.load(name, weights);
+                        SafeTensors st = SafeTensors.open(io)) {
                     report(out, name, model, st, "pixel_values", st.floats("logits"));
                 }
             }
         }
     }
 
-    private static void report(PrintWriter out, String what, LoadedModel model, SafeTensors inputs, String key,
-            float[] want) {
-        ModelOutputs result = ModelRunner.run(model.model(), model.manager(), inputs.floats(key),
-                new Shape(inputs.info(key).shape()), false);
+    private static void report(
+            PrintWriter out, String what, LoadedModel model, SafeTensors inputs, String key, float[] want) {
+        ModelOutputs result = ModelRunner.run(
+                model.model(),
+                model.manager(),
+                inputs.floats(key),
+                new Shape(inputs.info(key).shape()),
+                false);
         double max = 0;
         int n = result.logits()[0].length;
         for (int b = 0; b < result.logits().length; b++) {

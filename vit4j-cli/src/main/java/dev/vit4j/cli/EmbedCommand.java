@@ -21,8 +21,10 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-@Command(name = "embed", description = "Image embeddings: timm's forward_head(pre_logits=True), one row per image, "
-        + "as .npy (with a .txt of the image paths in row order) or CSV (path, then the values).")
+@Command(
+        name = "embed",
+        description = "Image embeddings: timm's forward_head(pre_logits=True), one row per image, "
+                + "as .npy (with a .txt of the image paths in row order) or CSV (path, then the values).")
 final class EmbedCommand implements Callable<Integer> {
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -33,7 +35,10 @@ final class EmbedCommand implements Callable<Integer> {
     @picocli.CommandLine.Mixin
     EngineOptions engineOptions = new EngineOptions();
 
-    @Option(names = {"-o", "--output"}, required = true, description = "OUT.npy or OUT.csv.")
+    @Option(
+            names = {"-o", "--output"},
+            required = true,
+            description = "OUT.npy or OUT.csv.")
     Path output;
 
     @Option(names = "--batch-size", defaultValue = "32", description = "Images per forward pass (default 32).")
@@ -59,7 +64,8 @@ final class EmbedCommand implements Callable<Integer> {
         try (LoadedModel loaded = modelOptions.load(spec.commandLine().getErr());
                 InferenceEngine engine = engineOptions.open(loaded);
                 Progress progress = found.size() > batchSize
-                        ? Progress.start(spec.commandLine().getErr(), "embed", found.size(), "images") : null) {
+                        ? Progress.start(spec.commandLine().getErr(), "embed", found.size(), "images")
+                        : null) {
             Predictor predictor = new Predictor(engine, loaded.labels());
             for (int start = 0; start < found.size(); start += batchSize) {
                 List<Path> chunk = found.subList(start, Math.min(found.size(), start + batchSize));
@@ -85,8 +91,9 @@ final class EmbedCommand implements Callable<Integer> {
             StringBuilder sb = new StringBuilder();
             images.forEach(p -> sb.append(p).append('\n'));
             AtomicFiles.writeString(list, sb.toString());
-            spec.commandLine().getOut().printf("%d × %d embeddings: %s (rows in the order of %s)%n", rows.size(), dim,
-                    output, list);
+            spec.commandLine()
+                    .getOut()
+                    .printf("%d × %d embeddings: %s (rows in the order of %s)%n", rows.size(), dim, output, list);
         } else {
             AtomicFiles.write(output, o -> {
                 StringBuilder header = new StringBuilder("path");
@@ -118,7 +125,10 @@ final class EmbedCommand implements Callable<Integer> {
         for (Path p : inputs) {
             if (Files.isDirectory(p)) {
                 try (Stream<Path> walk = Files.walk(p)) {
-                    walk.filter(Files::isRegularFile).filter(DatasetSpec::looksLikeImage).sorted().forEach(out::add);
+                    walk.filter(Files::isRegularFile)
+                            .filter(DatasetSpec::looksLikeImage)
+                            .sorted()
+                            .forEach(out::add);
                 }
             } else {
                 out.add(p);

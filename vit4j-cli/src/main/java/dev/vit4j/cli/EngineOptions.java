@@ -9,8 +9,12 @@ final class EngineOptions {
     /** The default after measurement: see docs/performance.md. */
     static final String DEFAULT = "onnx";
 
-    @Option(names = "--engine", defaultValue = DEFAULT,
-            description = "onnx (vit4j's ONNX export on ONNX Runtime), onnx-int8 (the same with int8 weights and activations) or torch (DJL + PyTorch). Default: " + DEFAULT + ".")
+    @Option(
+            names = "--engine",
+            defaultValue = DEFAULT,
+            description =
+                    "onnx (vit4j's ONNX export on ONNX Runtime), onnx-int8 (the same with int8 weights and activations) or torch (DJL + PyTorch). Default: "
+                            + DEFAULT + ".")
     String engine;
 
     @Option(names = "--threads", defaultValue = "0", description = "Intra-op threads (default: all cores).")

@@ -33,7 +33,10 @@ final class EvalCommand implements Callable<Integer> {
     @picocli.CommandLine.Mixin
     ModelOptions modelOptions = new ModelOptions();
 
-    @Option(names = "--data", required = true, description = "Dataset spec; its test split is used (imagenet-val:DIR:LIST as is).")
+    @Option(
+            names = "--data",
+            required = true,
+            description = "Dataset spec; its test split is used (imagenet-val:DIR:LIST as is).")
     String data;
 
     @Option(names = "--split", defaultValue = "test", description = "test or train.")
@@ -42,11 +45,14 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--limit", defaultValue = "0", description = "Evaluate the first N examples only.")
     int limit;
 
-    @Option(names = {"-b", "--batch-size"}, defaultValue = "64")
+    @Option(
+            names = {"-b", "--batch-size"},
+            defaultValue = "64")
     int batchSize;
 
-    @Option(names = {"-o", "--output"}, description = "Where confusion_matrix.png, confusion_matrix.csv and eval.json go "
-            + "(default: none).")
+    @Option(
+            names = {"-o", "--output"},
+            description = "Where confusion_matrix.png, confusion_matrix.csv and eval.json go " + "(default: none).")
     Path output;
 
     @Option(names = "--json", description = "One JSON object instead of the table.")
@@ -55,16 +61,19 @@ final class EvalCommand implements Callable<Integer> {
     @picocli.CommandLine.Mixin
     EngineOptions engineOptions = new EngineOptions();
 
-    @Option(names = "--saliency-box", description = "Also score how often the saliency peak falls in the object's box (shapes).")
+    @Option(
+            names = "--saliency-box",
+            description = "Also score how often the saliency peak falls in the object's box (shapes).")
     boolean saliencyBox;
 
     @Override
     public Integer call() throws IOException {
-        DatasetSpec.Split which = switch (split) {
-            case "test" -> DatasetSpec.Split.TEST;
-            case "train" -> DatasetSpec.Split.TRAIN;
-            default -> throw new Vit4jException("--split must be test or train");
-        };
+        DatasetSpec.Split which =
+                switch (split) {
+                    case "test" -> DatasetSpec.Split.TEST;
+                    case "train" -> DatasetSpec.Split.TRAIN;
+                    default -> throw new Vit4jException("--split must be test or train");
+                };
         Dataset d = DatasetSpec.open(data, which);
         if (d == null) {
             throw new Vit4jException(data + " has no " + split + " split (a folder needs a val/ sub-folder)");
@@ -80,21 +89,35 @@ final class EvalCommand implements Callable<Integer> {
             }
             ClassOrder order = null;
             if (data.startsWith("folder:")) {
-                order = ClassOrder.of(d.classes(), IntStream.range(0, c.numClasses).mapToObj(loaded.labels()::name)
-                        .toList());
+                order = ClassOrder.of(
+                        d.classes(),
+                        IntStream.range(0, c.numClasses)
+                                .mapToObj(loaded.labels()::name)
+                                .toList());
                 d = order.relabel(d);
                 spec.commandLine().getErr().println("vit4j: " + order.describe());
             }
             int inputSize = c.inChans * c.height() * c.width();
             Evaluation e;
-            try (BatchLoader loader = new BatchLoader(d, Pipelines.eval(c, c.resolvedDataConfig()), batchSize, inputSize,
-                    2, msg -> spec.commandLine().getErr().println("vit4j: " + msg));
+            try (BatchLoader loader = new BatchLoader(
+                            d,
+                            Pipelines.eval(c, c.resolvedDataConfig()),
+                            batchSize,
+                            inputSize,
+                            2,
+                            msg -> spec.commandLine().getErr().println("vit4j: " + msg));
                     Progress progress = Progress.start(spec.commandLine().getErr(), "eval", d.size(), "images")) {
                 e = Evaluator.evaluate(engine, loader, d, true, progress::stepTo);
                 if (loader.skipped() > 0) {
-                    spec.commandLine().getErr().printf(Locale.ROOT, "vit4j: %d of %d images could not be read and were"
-                            + " left out (listed above); the scores are over the other %d%n", loader.skipped(), d.size(),
-                            e.count());
+                    spec.commandLine()
+                            .getErr()
+                            .printf(
+                                    Locale.ROOT,
+                                    "vit4j: %d of %d images could not be read and were"
+                                            + " left out (listed above); the scores are over the other %d%n",
+                                    loader.skipped(),
+                                    d.size(),
+                                    e.count());
                 }
             }
             ObjectMapper mapper = new ObjectMapper();
@@ -107,19 +130,32 @@ final class EvalCommand implements Callable<Integer> {
             }
             double[] acc = e.perClassAccuracy();
             if (output != null) {
-                TrainingPlots.confusionMatrix(c.name + " on " + d.describe(), e.classes(), e.confusion(),
+                TrainingPlots.confusionMatrix(
+                        c.name + " on " + d.describe(),
+                        e.classes(),
+                        e.confusion(),
                         output.resolve("confusion_matrix.png"));
                 e.writeConfusionCsv(output.resolve("confusion_matrix.csv"));
-                dev.vit4j.io.AtomicFiles.writeString(output.resolve("eval.json"),
+                dev.vit4j.io.AtomicFiles.writeString(
+                        output.resolve("eval.json"),
                         mapper.writerWithDefaultPrettyPrinter().writeValueAsString(o));
             }
             if (json) {
                 out.println(o);
             } else {
-                out.printf(Locale.ROOT, "%s on %s: top-1 %.4f  top-5 %.4f  loss %.4f  (%d images)%n", c.name,
-                        d.describe(), e.top1(), e.top5(), e.loss(), e.count());
+                out.printf(
+                        Locale.ROOT,
+                        "%s on %s: top-1 %.4f  top-5 %.4f  loss %.4f  (%d images)%n",
+                        c.name,
+                        d.describe(),
+                        e.top1(),
+                        e.top5(),
+                        e.loss(),
+                        e.count());
                 if (saliencyBox) {
-                    out.printf(Locale.ROOT, "saliency peak inside the object's box: %.4f%n",
+                    out.printf(
+                            Locale.ROOT,
+                            "saliency peak inside the object's box: %.4f%n",
                             o.get("saliency_peak_in_box").asDouble());
                 }
                 if (acc.length <= 100) {

@@ -41,9 +41,12 @@ import picocli.CommandLine.Spec;
  * engine throughput (what {@code vit4j bench} measures: batches of preprocessed images) measured in the same run,
  * before and after the server levels.
  */
-@Command(name = "loadtest", description = {
-        "Drives a vit4j server over loopback at several concurrencies: images/s, p50/p90/p99 latency, mean batch size,",
-        "beside the same model's offline engine throughput at batch 1 and --max-batch, in one run."})
+@Command(
+        name = "loadtest",
+        description = {
+            "Drives a vit4j server over loopback at several concurrencies: images/s, p50/p90/p99 latency, mean batch size,",
+            "beside the same model's offline engine throughput at batch 1 and --max-batch, in one run."
+        })
 final class LoadtestCommand implements Callable<Integer> {
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -57,33 +60,55 @@ final class LoadtestCommand implements Callable<Integer> {
     @picocli.CommandLine.Mixin
     EngineOptions engineOptions = new EngineOptions();
 
-    @Option(names = "--concurrency", split = ",", defaultValue = "1,8,32", description = "Concurrent clients (default 1,8,32).")
+    @Option(
+            names = "--concurrency",
+            split = ",",
+            defaultValue = "1,8,32",
+            description = "Concurrent clients (default 1,8,32).")
     List<Integer> concurrency;
 
-    @Option(names = "--requests", defaultValue = "400", description = "Requests per level, after a warm-up. Default: 400.")
+    @Option(
+            names = "--requests",
+            defaultValue = "400",
+            description = "Requests per level, after a warm-up. Default: 400.")
     int requests;
 
-    @Option(names = "--warmup", defaultValue = "600",
+    @Option(
+            names = "--warmup",
+            defaultValue = "600",
             description = "Requests sent first, at the highest concurrency, so the JIT has compiled decoding and "
                     + "preprocessing before anything is timed. Default: 600.")
     int warmup;
 
-    @Option(names = "--images", description = "A folder of images to send (default: 32 shapes images at the model's input size, PNG).")
+    @Option(
+            names = "--images",
+            description = "A folder of images to send (default: 32 shapes images at the model's input size, PNG).")
     Path images;
 
-    @Option(names = "--rounds", defaultValue = "3", description = "Rounds, each the offline engine then every level; "
-            + "medians are reported (this machine is noisy). Default: 3.")
+    @Option(
+            names = "--rounds",
+            defaultValue = "3",
+            description = "Rounds, each the offline engine then every level; "
+                    + "medians are reported (this machine is noisy). Default: 3.")
     int rounds;
 
-    @Option(names = "--offline-batches", defaultValue = "40", description = "Offline batches timed per size and pass. Default: 40.")
+    @Option(
+            names = "--offline-batches",
+            defaultValue = "40",
+            description = "Offline batches timed per size and pass. Default: 40.")
     int offlineBatches;
 
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        if (requests < 1 || offlineBatches < 1 || rounds < 1 || warmup < 0 || concurrency.stream().anyMatch(c -> c < 1)) {
-            throw new Vit4jException("--requests, --rounds, --offline-batches and --concurrency must be positive, --warmup not negative");
+        if (requests < 1
+                || offlineBatches < 1
+                || rounds < 1
+                || warmup < 0
+                || concurrency.stream().anyMatch(c -> c < 1)) {
+            throw new Vit4jException(
+                    "--requests, --rounds, --offline-batches and --concurrency must be positive, --warmup not negative");
         }
         Map<String, Supplier<LoadedModel>> sources = modelOptions.sources(err);
         if (sources.size() != 1) {
@@ -99,23 +124,38 @@ final class LoadtestCommand implements Callable<Integer> {
         // A signal stops the clients; the server then answers what it holds and closes before the engines are freed
         // (the JVM's own exit would free them under a batch still running in ONNX Runtime: a native crash).
         int stoppedWith = 0;
-        try (StopOnSignal stop = new StopOnSignal(); LoadedModel own = sources.get(name).get();
+        try (StopOnSignal stop = new StopOnSignal();
+                LoadedModel own = sources.get(name).get();
                 InferenceEngine engine = engineOptions.open(own);
                 VitServer server = VitServer.start(Map.of(name, sources.get(name)), options)) {
             bodies = images == null ? shapes(own.model().config().resolvedDataConfig()) : files(images);
             server.awaitReady();
-            HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+            HttpClient client = HttpClient.newBuilder()
+                    .connectTimeout(Duration.ofSeconds(10))
+                    .build();
             String url = "http://127.0.0.1:" + server.port();
             if (warmup > 0) {
-                drive(client, url, name, bodies, concurrency.stream().mapToInt(Integer::intValue).max().orElse(1), warmup,
-                        new long[warmup], stop::requested);
+                drive(
+                        client,
+                        url,
+                        name,
+                        bodies,
+                        concurrency.stream().mapToInt(Integer::intValue).max().orElse(1),
+                        warmup,
+                        new long[warmup],
+                        stop::requested);
             }
             for (int round = 0; round < rounds && !stop.requested(); round++) {
                 err.printf(Locale.ROOT, "loadtest: round %d of %d: the offline engine%n", round + 1, rounds);
                 err.flush();
                 offline.add(offline(engine, own, bodies, n));
                 for (int c : concurrency) {
-                    err.printf(Locale.ROOT, "loadtest: round %d of %d: %d client(s), %d requests%n", round + 1, rounds, c,
+                    err.printf(
+                            Locale.ROOT,
+                            "loadtest: round %d of %d: %d client(s), %d requests%n",
+                            round + 1,
+                            rounds,
+                            c,
                             requests);
                     err.flush();
                     int settle = Math.max(2 * c, requests / 10); // settle at this level
@@ -127,9 +167,14 @@ final class LoadtestCommand implements Callable<Integer> {
                     if (stop.requested()) {
                         break;
                     }
-                    levels.computeIfAbsent(c, k -> new ArrayList<>()).add(new Level(requests * 1e9 / wall, latencies,
-                            mean(start, end, "vit4j_batch_size"), 1e3 * mean(start, end, "vit4j_prepare_seconds"),
-                            1e3 * mean(start, end, "vit4j_queue_wait_seconds"), 1e3 * mean(start, end, "vit4j_inference_seconds")));
+                    levels.computeIfAbsent(c, k -> new ArrayList<>())
+                            .add(new Level(
+                                    requests * 1e9 / wall,
+                                    latencies,
+                                    mean(start, end, "vit4j_batch_size"),
+                                    1e3 * mean(start, end, "vit4j_prepare_seconds"),
+                                    1e3 * mean(start, end, "vit4j_queue_wait_seconds"),
+                                    1e3 * mean(start, end, "vit4j_inference_seconds")));
                 }
             }
             if (stop.requested()) {
@@ -143,30 +188,63 @@ final class LoadtestCommand implements Callable<Integer> {
         }
         double b1Ms = median(offline.stream().mapToDouble(Offline::batch1Millis));
         double bn = median(offline.stream().mapToDouble(Offline::batchNPerSecond));
-        out.printf(Locale.ROOT, "%s · engine %s · %d cores · %d images (%s) · max batch %d, max delay %d ms · %d rounds%n",
-                name, options.engine(), Runtime.getRuntime().availableProcessors(), bodies.size(),
-                images == null ? "shapes PNG" : images.toString(), n, options.maxDelayMillis(), rounds);
-        out.printf(Locale.ROOT, "offline engine (preprocessed input, medians over rounds): batch 1 %.1f images/s (%.2f ms), "
-                + "batch %d %.1f images/s%n", 1e3 / b1Ms, b1Ms, n, bn);
+        out.printf(
+                Locale.ROOT,
+                "%s · engine %s · %d cores · %d images (%s) · max batch %d, max delay %d ms · %d rounds%n",
+                name,
+                options.engine(),
+                Runtime.getRuntime().availableProcessors(),
+                bodies.size(),
+                images == null ? "shapes PNG" : images.toString(),
+                n,
+                options.maxDelayMillis(),
+                rounds);
+        out.printf(
+                Locale.ROOT,
+                "offline engine (preprocessed input, medians over rounds): batch 1 %.1f images/s (%.2f ms), "
+                        + "batch %d %.1f images/s%n",
+                1e3 / b1Ms,
+                b1Ms,
+                n,
+                bn);
         out.println("served over loopback (decode + preprocess + HTTP included; clients in this process); latency "
                 + "percentiles over all rounds, other figures medians over rounds, the ratio paired per round:");
-        out.printf(Locale.ROOT, "%11s %10s %8s %8s %8s %11s %14s  %s%n", "concurrency", "images/s", "p50 ms", "p90 ms",
-                "p99 ms", "mean batch", "vs offline b" + n, "mean ms: prepare/image, to engine/image, engine/batch");
+        out.printf(
+                Locale.ROOT,
+                "%11s %10s %8s %8s %8s %11s %14s  %s%n",
+                "concurrency",
+                "images/s",
+                "p50 ms",
+                "p90 ms",
+                "p99 ms",
+                "mean batch",
+                "vs offline b" + n,
+                "mean ms: prepare/image, to engine/image, engine/batch");
         double p50AtOne = Double.NaN;
         for (Map.Entry<Integer, List<Level>> e : levels.entrySet()) {
             List<Level> ls = e.getValue();
-            long[] all = ls.stream().flatMapToLong(l -> java.util.Arrays.stream(l.latencies)).toArray();
+            long[] all = ls.stream()
+                    .flatMapToLong(l -> java.util.Arrays.stream(l.latencies))
+                    .toArray();
             double ratio = median(java.util.stream.IntStream.range(0, ls.size())
                     .mapToDouble(r -> ls.get(r).perSecond / offline.get(r).batchNPerSecond));
             double p50 = BenchCommand.percentile(all, 0.5) / 1e6;
             if (e.getKey() == 1) {
                 p50AtOne = p50;
             }
-            out.printf(Locale.ROOT, "%11d %10.1f %8.2f %8.2f %8.2f %11.2f %13.0f%%  %.2f, %.2f, %.2f%n", e.getKey(),
-                    median(ls.stream().mapToDouble(Level::perSecond)), p50, BenchCommand.percentile(all, 0.9) / 1e6,
-                    BenchCommand.percentile(all, 0.99) / 1e6, median(ls.stream().mapToDouble(Level::meanBatch)),
-                    100 * ratio, median(ls.stream().mapToDouble(Level::prepareMs)),
-                    median(ls.stream().mapToDouble(Level::queuedMs)), median(ls.stream().mapToDouble(Level::engineMs)));
+            out.printf(
+                    Locale.ROOT,
+                    "%11d %10.1f %8.2f %8.2f %8.2f %11.2f %13.0f%%  %.2f, %.2f, %.2f%n",
+                    e.getKey(),
+                    median(ls.stream().mapToDouble(Level::perSecond)),
+                    p50,
+                    BenchCommand.percentile(all, 0.9) / 1e6,
+                    BenchCommand.percentile(all, 0.99) / 1e6,
+                    median(ls.stream().mapToDouble(Level::meanBatch)),
+                    100 * ratio,
+                    median(ls.stream().mapToDouble(Level::prepareMs)),
+                    median(ls.stream().mapToDouble(Level::queuedMs)),
+                    median(ls.stream().mapToDouble(Level::engineMs)));
         }
         if (!Double.isNaN(p50AtOne)) {
             out.printf(Locale.ROOT, "concurrency 1: p50 − offline batch-1 latency = %+.2f ms%n", p50AtOne - b1Ms);
@@ -180,12 +258,10 @@ final class LoadtestCommand implements Callable<Integer> {
         return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
     }
 
-    private record Level(double perSecond, long[] latencies, double meanBatch, double prepareMs, double queuedMs,
-            double engineMs) {
-    }
+    private record Level(
+            double perSecond, long[] latencies, double meanBatch, double prepareMs, double queuedMs, double engineMs) {}
 
-    private record Offline(double batch1Millis, double batchNPerSecond) {
-    }
+    private record Offline(double batch1Millis, double batchNPerSecond) {}
 
     /** The engine alone on the images preprocessed: median batch time at batch 1 and batch {@code n}. */
     private Offline offline(InferenceEngine engine, LoadedModel model, List<byte[]> bodies, int n) {
@@ -194,9 +270,11 @@ final class LoadtestCommand implements Callable<Integer> {
         int per = d.channels() * d.height() * d.width();
         float[] all = new float[per * n];
         for (int i = 0; i < n; i++) {
-            System.arraycopy(t.apply(ImageDecoder.read(bodies.get(i % bodies.size()), "image " + i)), 0, all, i * per, per);
+            System.arraycopy(
+                    t.apply(ImageDecoder.read(bodies.get(i % bodies.size()), "image " + i)), 0, all, i * per, per);
         }
-        double one = medianNanos(engine, java.util.Arrays.copyOf(all, per), new long[] {1, d.channels(), d.height(), d.width()});
+        double one = medianNanos(
+                engine, java.util.Arrays.copyOf(all, per), new long[] {1, d.channels(), d.height(), d.width()});
         double many = medianNanos(engine, all, new long[] {n, d.channels(), d.height(), d.width()});
         return new Offline(one / 1e6, n * 1e9 / many);
     }
@@ -218,8 +296,16 @@ final class LoadtestCommand implements Callable<Integer> {
      * {@code clients} threads send back to back until {@code total} answers, or until {@code stop} says so; returns
      * the wall time in ns.
      */
-    private static long drive(HttpClient client, String url, String name, List<byte[]> bodies, int clients, int total,
-            long[] latencies, java.util.function.BooleanSupplier stop) throws Exception {
+    private static long drive(
+            HttpClient client,
+            String url,
+            String name,
+            List<byte[]> bodies,
+            int clients,
+            int total,
+            long[] latencies,
+            java.util.function.BooleanSupplier stop)
+            throws Exception {
         URI target = URI.create(url + "/v1/models/" + name + "/predict");
         AtomicInteger next = new AtomicInteger();
         ExecutorService pool = Executors.newFixedThreadPool(clients);
@@ -228,9 +314,13 @@ final class LoadtestCommand implements Callable<Integer> {
             List<Future<?>> running = new ArrayList<>();
             for (int c = 0; c < clients; c++) {
                 running.add(pool.submit(() -> {
-                    for (int i = next.getAndIncrement(); i < total && !stop.getAsBoolean(); i = next.getAndIncrement()) {
-                        HttpRequest r = HttpRequest.newBuilder(target).timeout(Duration.ofMinutes(1))
-                                .POST(HttpRequest.BodyPublishers.ofByteArray(bodies.get(i % bodies.size()))).build();
+                    for (int i = next.getAndIncrement();
+                            i < total && !stop.getAsBoolean();
+                            i = next.getAndIncrement()) {
+                        HttpRequest r = HttpRequest.newBuilder(target)
+                                .timeout(Duration.ofMinutes(1))
+                                .POST(HttpRequest.BodyPublishers.ofByteArray(bodies.get(i % bodies.size())))
+                                .build();
                         long s = System.nanoTime();
                         HttpResponse<byte[]> response = client.send(r, HttpResponse.BodyHandlers.ofByteArray());
                         latencies[i] = System.nanoTime() - s;
@@ -256,7 +346,9 @@ final class LoadtestCommand implements Callable<Integer> {
     }
 
     private static String scrape(HttpClient client, String url) throws IOException, InterruptedException {
-        return client.send(HttpRequest.newBuilder(URI.create(url + "/metrics")).build(), HttpResponse.BodyHandlers.ofString())
+        return client.send(
+                        HttpRequest.newBuilder(URI.create(url + "/metrics")).build(),
+                        HttpResponse.BodyHandlers.ofString())
                 .body();
     }
 

@@ -5,7 +5,6 @@ import dev.vit4j.data.Dataset;
 import dev.vit4j.data.DatasetSpec;
 import dev.vit4j.data.Subset;
 import dev.vit4j.inference.LoadedModel;
-import java.util.ArrayList;
 import dev.vit4j.models.ModelConfig;
 import dev.vit4j.probing.AttentionProbe;
 import dev.vit4j.probing.MeanAttentionDistance;
@@ -13,6 +12,7 @@ import dev.vit4j.viz.MadPlot;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -20,8 +20,12 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-@Command(name = "mad", description = {"Mean attention distance per block and head, averaged over images or a dataset:",
-        "DIR/mad.csv (block,head,mean_distance) and DIR/mad.png."})
+@Command(
+        name = "mad",
+        description = {
+            "Mean attention distance per block and head, averaged over images or a dataset:",
+            "DIR/mad.csv (block,head,mean_distance) and DIR/mad.png."
+        })
 final class MadCommand implements Callable<Integer> {
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -29,7 +33,10 @@ final class MadCommand implements Callable<Integer> {
     @picocli.CommandLine.Mixin
     ModelOptions modelOptions = new ModelOptions();
 
-    @Option(names = {"-o", "--output"}, required = true, description = "Output directory.")
+    @Option(
+            names = {"-o", "--output"},
+            required = true,
+            description = "Output directory.")
     Path output;
 
     @Option(names = "--batch-size", defaultValue = "16", description = "Images per forward pass (default 16).")
@@ -78,8 +85,8 @@ final class MadCommand implements Callable<Integer> {
                 }
             }
             MadPlot.writeReport(output, c.name, mad);
-            out.println("mean attention distance of " + mad.means().size() + " blocks over " + mad.images() + " image(s): "
-                    + output.resolve("mad.csv") + ", " + output.resolve("mad.png"));
+            out.println("mean attention distance of " + mad.means().size() + " blocks over " + mad.images()
+                    + " image(s): " + output.resolve("mad.csv") + ", " + output.resolve("mad.png"));
         }
         out.flush();
         return 0;
@@ -93,8 +100,13 @@ final class MadCommand implements Callable<Integer> {
         d = Subset.limit(d, limit);
         long[] done = {0};
         try (Progress progress = Progress.start(spec.commandLine().getErr(), "mad", d.size(), "images")) {
-            AttentionProbe.forEach(loaded, engine, d, batchSize,
-                    msg -> spec.commandLine().getErr().println("vit4j: " + msg), (batch, perImage) -> {
+            AttentionProbe.forEach(
+                    loaded,
+                    engine,
+                    d,
+                    batchSize,
+                    msg -> spec.commandLine().getErr().println("vit4j: " + msg),
+                    (batch, perImage) -> {
                         perImage.forEach(mad::add);
                         done[0] += batch.size();
                         progress.stepTo(done[0]);

@@ -16,12 +16,27 @@ import picocli.CommandLine.Command;
  * {@code vit4j COMMAND …}. Exit codes: 0 success, 2 bad usage or bad input (one line on stderr, no stack
  * trace), 1 internal error.
  */
-@Command(name = "vit4j", mixinStandardHelpOptions = true, scope = CommandLine.ScopeType.INHERIT, versionProvider = Main.Version.class,
+@Command(
+        name = "vit4j",
+        mixinStandardHelpOptions = true,
+        scope = CommandLine.ScopeType.INHERIT,
+        versionProvider = Main.Version.class,
         description = "Vision transformers for Java: ViT and CaiT with timm's weights and numbers.",
-        subcommands = {ModelsCommand.class, PredictCommand.class, AttentionCommand.class, MadCommand.class,
-            EmbedCommand.class, TrainCommand.class, EvalCommand.class, ExportCommand.class, BenchCommand.class, ConvertCommand.class,
-            ServeCommand.class, LoadtestCommand.class,
-            DemoCommand.class})
+        subcommands = {
+            ModelsCommand.class,
+            PredictCommand.class,
+            AttentionCommand.class,
+            MadCommand.class,
+            EmbedCommand.class,
+            TrainCommand.class,
+            EvalCommand.class,
+            ExportCommand.class,
+            BenchCommand.class,
+            ConvertCommand.class,
+            ServeCommand.class,
+            LoadtestCommand.class,
+            DemoCommand.class
+        })
 public final class Main implements Runnable {
     /** {@code vit4j --version}: the Maven project's version, written into the jar when it is built. */
     static final class Version implements CommandLine.IVersionProvider {
@@ -66,8 +81,11 @@ public final class Main implements Runnable {
         cli.setErr(err);
         cli.setParameterExceptionHandler((ex, a) -> {
             err.println("vit4j: " + ex.getMessage().split("\n", 2)[0]);
-            err.println("try: vit4j " + (ex.getCommandLine().getCommandName().equals("vit4j") ? ""
-                    : ex.getCommandLine().getCommandName() + " ") + "--help");
+            err.println("try: vit4j "
+                    + (ex.getCommandLine().getCommandName().equals("vit4j")
+                            ? ""
+                            : ex.getCommandLine().getCommandName() + " ")
+                    + "--help");
             return BAD_INPUT;
         });
         cli.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
@@ -96,9 +114,12 @@ public final class Main implements Runnable {
     /** {@code FileSystemException}s name their file apart from the reason; put both in one line. */
     static String describe(IOException e) {
         if (e instanceof FileSystemException fs && fs.getFile() != null) {
-            return fs.getFile() + (fs.getReason() != null ? ": " + fs.getReason()
-                    : e instanceof NoSuchFileException ? ": no such file or directory"
-                    : e instanceof AccessDeniedException ? ": permission denied" : "");
+            return fs.getFile()
+                    + (fs.getReason() != null
+                            ? ": " + fs.getReason()
+                            : e instanceof NoSuchFileException
+                                    ? ": no such file or directory"
+                                    : e instanceof AccessDeniedException ? ": permission denied" : "");
         }
         return e.getMessage() != null ? e.getMessage() : e.toString();
     }

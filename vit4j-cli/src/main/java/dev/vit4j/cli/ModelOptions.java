@@ -12,24 +12,31 @@ import picocli.CommandLine.Option;
 
 /** {@code -m}, {@code -w} and {@code --pretrained}, shared by the commands that load a trained model. */
 final class ModelOptions {
-    @Option(names = {"-m", "--model"}, description = "Architecture name (see `vit4j models`) or config .json; or a Hub "
-            + "model: timm/NAME.TAG (hf-hub:timm/... as timm writes it), a transformers ViT repo such as "
-            + "google/vit-base-patch16-224; @REVISION pins one. Not needed with a model directory.")
+    @Option(
+            names = {"-m", "--model"},
+            description = "Architecture name (see `vit4j models`) or config .json; or a Hub "
+                    + "model: timm/NAME.TAG (hf-hub:timm/... as timm writes it), a transformers ViT repo such as "
+                    + "google/vit-base-patch16-224; @REVISION pins one. Not needed with a model directory.")
     String model;
 
-    @Option(names = {"-w", "--weights"}, description = "Weights: .safetensors (timm or Hugging Face names), .pth/.bin "
-            + "(torch.save, read without running code), Google .npz, a directory with config.json and weights, or a "
-            + "`vit4j train` output directory. Not needed for a Hub model.")
+    @Option(
+            names = {"-w", "--weights"},
+            description = "Weights: .safetensors (timm or Hugging Face names), .pth/.bin "
+                    + "(torch.save, read without running code), Google .npz, a directory with config.json and weights, or a "
+                    + "`vit4j train` output directory. Not needed for a Hub model.")
     Path weights;
 
-    @Option(names = "--pretrained", description = "Download timm's pretrained weights for -m ARCH[.TAG] "
-            + "(default tag: see `vit4j models --pretrained`).")
+    @Option(
+            names = "--pretrained",
+            description = "Download timm's pretrained weights for -m ARCH[.TAG] "
+                    + "(default tag: see `vit4j models --pretrained`).")
     boolean pretrained;
 
     LoadedModel load(PrintWriter err) {
         if (weights != null) {
             if (pretrained || model != null && RepoRef.looksLike(model)) {
-                throw new Vit4jException("give either -w WEIGHTS or a pretrained model (-m timm/NAME, --pretrained), not both");
+                throw new Vit4jException(
+                        "give either -w WEIGHTS or a pretrained model (-m timm/NAME, --pretrained), not both");
             }
             return LoadedModel.load(model, weights);
         }
@@ -40,7 +47,8 @@ final class ModelOptions {
     /** The Hub model that -m names (with --pretrained for an architecture), downloaded into the Hub cache. */
     HubModels.Resolved resolve(PrintWriter err) {
         if (model == null) {
-            throw new Vit4jException("give the weights with -w, or a Hub model with -m timm/NAME (or -m ARCH --pretrained)");
+            throw new Vit4jException(
+                    "give the weights with -w, or a Hub model with -m timm/NAME (or -m ARCH --pretrained)");
         }
         HubClient client = hubClient(err);
         if (pretrained) {
@@ -78,7 +86,8 @@ final class ModelOptions {
 
             @Override
             public void retrying(String what, String reason, int next, int attempts) {
-                err.println("vit4j: " + what + ": " + reason + "; trying again (attempt " + next + " of " + attempts + ")");
+                err.println(
+                        "vit4j: " + what + ": " + reason + "; trying again (attempt " + next + " of " + attempts + ")");
             }
         });
     }

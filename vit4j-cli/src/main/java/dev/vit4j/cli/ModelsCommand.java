@@ -15,8 +15,10 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-@Command(name = "models", description = "List the architectures: parameters, GFLOPs, input size and data config; "
-        + "with --pretrained, timm's pretrained weights by name (usable as -m timm/NAME).")
+@Command(
+        name = "models",
+        description = "List the architectures: parameters, GFLOPs, input size and data config; "
+                + "with --pretrained, timm's pretrained weights by name (usable as -m timm/NAME).")
 final class ModelsCommand implements Callable<Integer> {
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -24,7 +26,9 @@ final class ModelsCommand implements Callable<Integer> {
     @Option(names = "--json", description = "One JSON array with every entry.")
     boolean json;
 
-    @Option(names = "--pretrained", description = "List the pretrained weights (timm 0.9.16's tags), default tag first.")
+    @Option(
+            names = "--pretrained",
+            description = "List the pretrained weights (timm 0.9.16's tags), default tag first.")
     boolean pretrained;
 
     @Override
@@ -37,8 +41,9 @@ final class ModelsCommand implements Callable<Integer> {
             return 0;
         }
         if (!json) {
-            out.printf("%-24s %10s %8s %-11s %-8s %8s  %s%n", "model", "params", "GFLOPs", "input", "interp",
-                    "crop_pct", "mean / std");
+            out.printf(
+                    "%-24s %10s %8s %-11s %-8s %8s  %s%n",
+                    "model", "params", "GFLOPs", "input", "interp", "crop_pct", "mean / std");
         }
         for (String name : ModelRegistry.defaults().entries().keySet()) {
             ModelConfig c = ModelRegistry.defaults().config(name);
@@ -54,9 +59,17 @@ final class ModelsCommand implements Callable<Integer> {
                 o.set("data_config", mapper.valueToTree(d));
                 o.set("config", mapper.readTree(dev.vit4j.models.Configs.toJson(c)));
             } else {
-                out.printf(Locale.ROOT, "%-24s %9.2fM %8.2f %-11s %-8s %8.3f  %s / %s%n", name, params / 1e6, gflops,
-                        d.channels() + "x" + d.height() + "x" + d.width(), d.interpolation(), d.cropPct(),
-                        Arrays.toString(d.mean()), Arrays.toString(d.std()));
+                out.printf(
+                        Locale.ROOT,
+                        "%-24s %9.2fM %8.2f %-11s %-8s %8.3f  %s / %s%n",
+                        name,
+                        params / 1e6,
+                        gflops,
+                        d.channels() + "x" + d.height() + "x" + d.width(),
+                        d.interpolation(),
+                        d.cropPct(),
+                        Arrays.toString(d.mean()),
+                        Arrays.toString(d.std()));
             }
         }
         if (json) {
@@ -68,8 +81,9 @@ final class ModelsCommand implements Callable<Integer> {
 
     private void listPretrained(java.io.PrintWriter out, ObjectMapper mapper, ArrayNode array) throws Exception {
         if (!json) {
-            out.printf("%-52s %7s  %-17s %-8s %8s  %s%n", "name (-m timm/NAME)", "classes", "labels", "interp", "crop_pct",
-                    "input");
+            out.printf(
+                    "%-52s %7s  %-17s %-8s %8s  %s%n",
+                    "name (-m timm/NAME)", "classes", "labels", "interp", "crop_pct", "input");
         }
         for (var tags : ModelRegistry.defaults().pretrained().values()) {
             for (PretrainedConfig p : tags) {
@@ -84,9 +98,15 @@ final class ModelsCommand implements Callable<Integer> {
                     o.put("license", p.license());
                     o.set("data_config", mapper.valueToTree(d));
                 } else {
-                    out.printf(Locale.ROOT, "%-52s %7d  %-17s %-8s %8.3f  %s%n", p.name() + (p == tags.get(0) ? " *" : ""),
-                            p.numClasses(), p.labelSet() == null ? "(features only)" : p.labelSet(), d.interpolation(),
-                            d.cropPct(), d.channels() + "x" + d.height() + "x" + d.width());
+                    out.printf(
+                            Locale.ROOT,
+                            "%-52s %7d  %-17s %-8s %8.3f  %s%n",
+                            p.name() + (p == tags.get(0) ? " *" : ""),
+                            p.numClasses(),
+                            p.labelSet() == null ? "(features only)" : p.labelSet(),
+                            d.interpolation(),
+                            d.cropPct(),
+                            d.channels() + "x" + d.height() + "x" + d.width());
                 }
             }
         }

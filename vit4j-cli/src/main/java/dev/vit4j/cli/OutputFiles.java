@@ -11,8 +11,7 @@ import java.nio.file.Path;
  * its parents, as a run directory is.
  */
 final class OutputFiles {
-    private OutputFiles() {
-    }
+    private OutputFiles() {}
 
     /** Refuses, before any work, an output file whose folder does not exist. */
     static Path inExistingFolder(Path file, String what) {

@@ -25,7 +25,10 @@ final class PredictCommand implements Callable<Integer> {
     @picocli.CommandLine.Mixin
     ModelOptions modelOptions = new ModelOptions();
 
-    @Option(names = {"-k", "--top"}, defaultValue = "5", description = "How many classes per image (default 5).")
+    @Option(
+            names = {"-k", "--top"},
+            defaultValue = "5",
+            description = "How many classes per image (default 5).")
     int k;
 
     @Option(names = "--json", description = "One JSON object per image per line.")
@@ -58,7 +61,8 @@ final class PredictCommand implements Callable<Integer> {
         try (LoadedModel loaded = modelOptions.load(spec.commandLine().getErr());
                 dev.vit4j.inference.InferenceEngine engine = engineOptions.open(loaded);
                 Progress progress = images.size() > batchSize
-                        ? Progress.start(spec.commandLine().getErr(), "predict", images.size(), "images") : null) {
+                        ? Progress.start(spec.commandLine().getErr(), "predict", images.size(), "images")
+                        : null) {
             Labels labels = labelsFile == null ? loaded.labels() : Labels.read(labelsFile);
             Predictor predictor = new Predictor(engine, labels);
             for (int start = 0; start < images.size(); start += batchSize) {
@@ -72,16 +76,24 @@ final class PredictCommand implements Callable<Integer> {
                         o.put("image", batch.readable().get(i).toString());
                         ArrayNode preds = o.putArray("predictions");
                         for (Prediction p : top) {
-                            preds.addObject().put("index", p.index()).put("label", p.label())
-                                    .put("probability", p.probability()).put("logit", p.logit());
+                            preds.addObject()
+                                    .put("index", p.index())
+                                    .put("label", p.label())
+                                    .put("probability", p.probability())
+                                    .put("logit", p.logit());
                         }
                         out.println(o);
                     } else {
                         out.println(batch.readable().get(i));
                         int rank = 1;
                         for (Prediction p : top) {
-                            out.printf(Locale.ROOT, "  %d. %6.2f%%  %s (%d)%n", rank++, 100 * p.probability(),
-                                    p.label(), p.index());
+                            out.printf(
+                                    Locale.ROOT,
+                                    "  %d. %6.2f%%  %s (%d)%n",
+                                    rank++,
+                                    100 * p.probability(),
+                                    p.label(),
+                                    p.index());
                         }
                     }
                 }

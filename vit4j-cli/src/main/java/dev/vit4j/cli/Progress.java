@@ -28,7 +28,10 @@ final class Progress implements AutoCloseable {
 
     /** Starts reporting {@code total} units of {@code task} (e.g. "epoch 3", "images") to {@code err}. */
     static Progress start(PrintWriter err, String task, long total, String unit) {
-        ProgressBarBuilder b = new ProgressBarBuilder().setTaskName(task).setInitialMax(total).setUnit(" " + unit, 1)
+        ProgressBarBuilder b = new ProgressBarBuilder()
+                .setTaskName(task)
+                .setInitialMax(total)
+                .setUnit(" " + unit, 1)
                 .showSpeed(new java.text.DecimalFormat("0.0"));
         if (err == processStderr && stderrIsTerminal()) {
             b.setStyle(ProgressBarStyle.COLORFUL_UNICODE_BLOCK).setUpdateIntervalMillis(250);
@@ -51,9 +54,14 @@ final class Progress implements AutoCloseable {
         if (err != processStderr || !stderrIsTerminal()) {
             return null;
         }
-        return new Progress(new ProgressBarBuilder().setTaskName(task).setInitialMax(Math.max(bytes, 0))
-                .setUnit(" MiB", 1 << 20).showSpeed(new java.text.DecimalFormat("0.0"))
-                .setStyle(ProgressBarStyle.COLORFUL_UNICODE_BLOCK).setUpdateIntervalMillis(250).build());
+        return new Progress(new ProgressBarBuilder()
+                .setTaskName(task)
+                .setInitialMax(Math.max(bytes, 0))
+                .setUnit(" MiB", 1 << 20)
+                .showSpeed(new java.text.DecimalFormat("0.0"))
+                .setStyle(ProgressBarStyle.COLORFUL_UNICODE_BLOCK)
+                .setUpdateIntervalMillis(250)
+                .build());
     }
 
     /**
@@ -75,7 +83,10 @@ final class Progress implements AutoCloseable {
         public synchronized void accept(String line) {
             String text = line.stripTrailing();
             ProgressBar b = bar;
-            if (b != null && b.getCurrent() > 0 && !text.equals(last) && !NO_PROGRESS.matcher(text).find()) {
+            if (b != null
+                    && b.getCurrent() > 0
+                    && !text.equals(last)
+                    && !NO_PROGRESS.matcher(text).find()) {
                 err.println(text);
                 err.flush();
                 last = text;

@@ -11,11 +11,14 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-@Command(name = "serve", description = {
-        "An HTTP inference service: POST /v1/models/NAME/predict|embed|attention, GET /v1/models, /health/live,",
-        "/health/ready, /metrics (Prometheus), /openapi.json, and the attention explorer page at /.",
-        "Requests for a model are batched (--max-batch, --max-delay-ms); a full queue answers 503, a deadline 504.",
-        "SIGTERM or Ctrl-C: stop taking requests, answer everything queued, exit 0."})
+@Command(
+        name = "serve",
+        description = {
+            "An HTTP inference service: POST /v1/models/NAME/predict|embed|attention, GET /v1/models, /health/live,",
+            "/health/ready, /metrics (Prometheus), /openapi.json, and the attention explorer page at /.",
+            "Requests for a model are batched (--max-batch, --max-delay-ms); a full queue answers 503, a deadline 504.",
+            "SIGTERM or Ctrl-C: stop taking requests, answer everything queued, exit 0."
+        })
 final class ServeCommand implements Callable<Integer> {
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -32,8 +35,11 @@ final class ServeCommand implements Callable<Integer> {
     @picocli.CommandLine.Mixin
     BatchingOptions batching = new BatchingOptions();
 
-    @Option(names = "--api-key", defaultValue = "${env:VIT4J_API_KEY}", description = "Require 'Authorization: Bearer KEY' "
-            + "on every route but health and the page (default: $VIT4J_API_KEY; none if unset).")
+    @Option(
+            names = "--api-key",
+            defaultValue = "${env:VIT4J_API_KEY}",
+            description = "Require 'Authorization: Bearer KEY' "
+                    + "on every route but health and the page (default: $VIT4J_API_KEY; none if unset).")
     String apiKey;
 
     @picocli.CommandLine.Mixin
@@ -45,7 +51,8 @@ final class ServeCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         ServeOptions options = batching.options(host, port, apiKey, engineOptions);
         Map<String, Supplier<LoadedModel>> sources = modelOptions.sources(err);
-        try (StopOnSignal signal = new StopOnSignal(); VitServer server = VitServer.start(sources, options)) {
+        try (StopOnSignal signal = new StopOnSignal();
+                VitServer server = VitServer.start(sources, options)) {
             String url = "http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + server.port();
             out.println("vit4j serve: listening on " + url + ", loading " + String.join(", ", sources.keySet()));
             out.flush();

@@ -13,14 +13,21 @@ import picocli.CommandLine.Option;
 
 /** {@code -m [NAME=]MODEL} (repeatable) and {@code -w NAME=FILE}: the named models of {@code serve} and {@code loadtest}. */
 final class ServedModelOptions {
-    @Option(names = {"-m", "--model"}, required = true, paramLabel = "[NAME=]MODEL", description = "A model to serve "
-            + "(repeatable): a Hub name (timm/NAME.TAG, a transformers repo), an architecture with pretrained weights "
-            + "(or with -w), or a model directory (a `vit4j train` run, a directory with config.json). NAME defaults to "
-            + "its last part.")
+    @Option(
+            names = {"-m", "--model"},
+            required = true,
+            paramLabel = "[NAME=]MODEL",
+            description = "A model to serve "
+                    + "(repeatable): a Hub name (timm/NAME.TAG, a transformers repo), an architecture with pretrained weights "
+                    + "(or with -w), or a model directory (a `vit4j train` run, a directory with config.json). NAME defaults to "
+                    + "its last part.")
     List<String> models;
 
-    @Option(names = {"-w", "--weights"}, paramLabel = "NAME=FILE", description = "Weights for the model NAME when -m gives "
-            + "an architecture: .safetensors, .pth/.bin or .npz (repeatable).")
+    @Option(
+            names = {"-w", "--weights"},
+            paramLabel = "NAME=FILE",
+            description = "Weights for the model NAME when -m gives "
+                    + "an architecture: .safetensors, .pth/.bin or .npz (repeatable).")
     Map<String, Path> weights = new LinkedHashMap<>();
 
     /** Each model by name, loaded when called (the server loads in the background and reports failures). */
@@ -31,7 +38,8 @@ final class ServedModelOptions {
             String model = eq > 0 ? spec.substring(eq + 1) : spec;
             String name = eq > 0 ? spec.substring(0, eq) : defaultName(model);
             Path file = weights.get(name);
-            Supplier<LoadedModel> load = file != null ? () -> LoadedModel.load(model, file)
+            Supplier<LoadedModel> load = file != null
+                    ? () -> LoadedModel.load(model, file)
                     : () -> HubModels.open(model, ModelOptions.hubClient(err));
             if (sources.put(name, load) != null) {
                 throw new Vit4jException("two models named '" + name + "': name them, -m NAME=MODEL");

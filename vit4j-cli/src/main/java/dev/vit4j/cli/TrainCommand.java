@@ -26,36 +26,50 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-@Command(name = "train", description = "Train a model: checkpoints in DIR/last and DIR/best, history.csv, learning_curves.png.")
+@Command(
+        name = "train",
+        description = "Train a model: checkpoints in DIR/last and DIR/best, history.csv, learning_curves.png.")
 final class TrainCommand implements Callable<Integer> {
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
-    @Option(names = {"-m", "--model"}, description = "Architecture name (see `vit4j models`) or config .json.")
+    @Option(
+            names = {"-m", "--model"},
+            description = "Architecture name (see `vit4j models`) or config .json.")
     String model;
 
-    @Option(names = "--pretrained", description = "Start from timm's pretrained weights for --model ARCH[.TAG] "
-            + "(a Hub name such as timm/deit_tiny_patch16_224.fb_in1k implies it).")
+    @Option(
+            names = "--pretrained",
+            description = "Start from timm's pretrained weights for --model ARCH[.TAG] "
+                    + "(a Hub name such as timm/deit_tiny_patch16_224.fb_in1k implies it).")
     boolean pretrained;
 
     @Option(names = "--init", paramLabel = "WEIGHTS", description = "Start from these weights (any format -w takes).")
     Path init;
 
-    @Option(names = "--num-classes", description = "Classes of the new head (default: the data's); a pretrained head of "
-            + "another size is replaced, as timm's reset_classifier.")
+    @Option(
+            names = "--num-classes",
+            description = "Classes of the new head (default: the data's); a pretrained head of "
+                    + "another size is replaced, as timm's reset_classifier.")
     Integer numClasses;
 
     @Option(names = "--img-size", description = "Train at this input size; pretrained position tables are resampled.")
     Integer imgSize;
 
-    @Option(names = "--layer-decay", defaultValue = "0", description = "Layer-wise lr decay (e.g. 0.75, as timm and BEiT); 0 = off.")
+    @Option(
+            names = "--layer-decay",
+            defaultValue = "0",
+            description = "Layer-wise lr decay (e.g. 0.75, as timm and BEiT); 0 = off.")
     double layerDecay;
 
     @Option(names = "--config", description = "Model config .json (same as -m FILE).")
     Path config;
 
-    @Option(names = "--data", required = true, description = "Training data: fashion-mnist[:DIR], mnist:DIR, cifar10:DIR, "
-            + "cifar100:DIR, folder:DIR, shapes[:SIZE[:COUNT]].")
+    @Option(
+            names = "--data",
+            required = true,
+            description = "Training data: fashion-mnist[:DIR], mnist:DIR, cifar10:DIR, "
+                    + "cifar100:DIR, folder:DIR, shapes[:SIZE[:COUNT]].")
     String data;
 
     @Option(names = "--val", description = "Validation data (default: the spec's test split, else --val-split).")
@@ -64,18 +78,27 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--val-split", defaultValue = "0", description = "Hold out this share of the training data.")
     double valSplit;
 
-    @Option(names = {"-o", "--output"}, required = true, description = "Run directory.")
+    @Option(
+            names = {"-o", "--output"},
+            required = true,
+            description = "Run directory.")
     Path output;
 
     @Option(names = "--epochs", defaultValue = "10", description = "Epochs (the most, with --time-budget).")
     int epochs;
 
-    @Option(names = "--time-budget", defaultValue = "0", paramLabel = "MINUTES", description = "Fit the epochs "
-            + "into this many minutes: after each epoch, plan as many more as fit at the median epoch time, and "
-            + "stretch the cosine schedule over them. 0 = off.")
+    @Option(
+            names = "--time-budget",
+            defaultValue = "0",
+            paramLabel = "MINUTES",
+            description = "Fit the epochs "
+                    + "into this many minutes: after each epoch, plan as many more as fit at the median epoch time, and "
+                    + "stretch the cosine schedule over them. 0 = off.")
     double timeBudget;
 
-    @Option(names = {"-b", "--batch-size"}, defaultValue = "64")
+    @Option(
+            names = {"-b", "--batch-size"},
+            defaultValue = "64")
     int batchSize;
 
     @Option(names = "--lr", defaultValue = "1e-3")
@@ -102,7 +125,10 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--clip-grad", defaultValue = "1.0", description = "Global gradient-norm limit; 0 = off.")
     double clipGrad;
 
-    @Option(names = "--schedule", defaultValue = "cosine", description = "cosine, plateau (ReduceLROnPlateau), constant.")
+    @Option(
+            names = "--schedule",
+            defaultValue = "cosine",
+            description = "cosine, plateau (ReduceLROnPlateau), constant.")
     String schedule;
 
     @Option(names = "--plateau-patience", defaultValue = "2")
@@ -111,7 +137,10 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--plateau-factor", defaultValue = "0.5")
     double plateauFactor;
 
-    @Option(names = "--early-stopping", defaultValue = "0", description = "Patience in epochs; 0 = off. Restores the best weights.")
+    @Option(
+            names = "--early-stopping",
+            defaultValue = "0",
+            description = "Patience in epochs; 0 = off. Restores the best weights.")
     int earlyStopping;
 
     @Option(names = "--monitor", defaultValue = "val_loss", description = "val_loss or val_top1.")
@@ -129,17 +158,25 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--zoom", defaultValue = "0", description = "Random zoom factor (Keras RandomZoom).")
     double zoom;
 
-    @Option(names = "--crop-scale", defaultValue = "0", description = "Random resized crop: smallest area share; 0 = off.")
+    @Option(
+            names = "--crop-scale",
+            defaultValue = "0",
+            description = "Random resized crop: smallest area share; 0 = off.")
     double cropScale;
 
     @Option(names = "--pad-crop", defaultValue = "0", description = "Pad by N pixels and crop back at random; 0 = off.")
     int padCrop;
 
-    @Option(names = "--random-erase", defaultValue = "0", description = "Random erasing probability (timm, pixel mode); 0 = off.")
+    @Option(
+            names = "--random-erase",
+            defaultValue = "0",
+            description = "Random erasing probability (timm, pixel mode); 0 = off.")
     double randomErase;
 
-    @Option(names = "--normalize", description = "adapt (from the training data) or model (the model's mean/std); "
-            + "default: model when starting from pretrained weights, else adapt.")
+    @Option(
+            names = "--normalize",
+            description = "adapt (from the training data) or model (the model's mean/std); "
+                    + "default: model when starting from pretrained weights, else adapt.")
     String normalize;
 
     @Option(names = "--seed", defaultValue = "42")
@@ -179,11 +216,13 @@ final class TrainCommand implements Callable<Integer> {
         } else {
             valData = DatasetSpec.open(val != null ? val : data, DatasetSpec.Split.TEST);
             if (valData == null && val != null) {
-                valData = DatasetSpec.open(val, DatasetSpec.Split.TRAIN); // --val names a whole folder: all of it validates
+                valData = DatasetSpec.open(
+                        val, DatasetSpec.Split.TRAIN); // --val names a whole folder: all of it validates
             }
         }
         if (tc.initWeights != null || numClasses != null) {
-            mc.numClasses = numClasses != null ? numClasses : trainData.classes().size();
+            mc.numClasses =
+                    numClasses != null ? numClasses : trainData.classes().size();
             mc.validate();
         }
         PrintWriter out = spec.commandLine().getOut();
@@ -194,19 +233,27 @@ final class TrainCommand implements Callable<Integer> {
         try (StopOnSignal stop = new StopOnSignal()) {
             state = new Trainer(tc, mc, trainData, valData, output, listener(out, err, stop::requested)).run(resume);
             if (state.interrupted) {
-                err.println("vit4j: stopped by a signal; " + (state.epochsDone == 0 ? "no epoch was finished"
-                        : output.resolve("last") + " holds epoch " + state.epochsDone + " (the epoch under way is redone)"
-                        + ": continue with the same command and --resume"));
+                err.println("vit4j: stopped by a signal; "
+                        + (state.epochsDone == 0
+                                ? "no epoch was finished"
+                                : output.resolve("last") + " holds epoch " + state.epochsDone
+                                        + " (the epoch under way is redone)"
+                                        + ": continue with the same command and --resume"));
                 err.flush();
                 return stop.exitStatus();
             }
         }
         EpochRecord lastEpoch = state.history.isEmpty() ? null : state.history.get(state.history.size() - 1);
         if (lastEpoch != null) {
-            out.printf(Locale.ROOT, "done: %d epochs; best epoch %d; last val top-1 %.4f%n", state.epochsDone,
-                    state.bestEpoch, lastEpoch.valTop1());
+            out.printf(
+                    Locale.ROOT,
+                    "done: %d epochs; best epoch %d; last val top-1 %.4f%n",
+                    state.epochsDone,
+                    state.bestEpoch,
+                    lastEpoch.valTop1());
         }
-        out.println("model: " + output.resolve("best") + " (also -w " + output + "); resume: " + output.resolve("last"));
+        out.println(
+                "model: " + output.resolve("best") + " (also -w " + output + "); resume: " + output.resolve("last"));
         out.println("history: " + output.resolve("history.csv") + ", " + output.resolve("learning_curves.png"));
         out.flush();
         return 0;
@@ -244,8 +291,14 @@ final class TrainCommand implements Callable<Integer> {
             mc.imgSize = new int[] {imgSize, imgSize};
             DataConfig d = mc.dataConfig;
             if (d != null) {
-                mc.dataConfig = new DataConfig(new int[] {d.channels(), imgSize, imgSize}, d.interpolation(), d.cropPct(),
-                        d.cropMode(), null, d.mean(), d.std());
+                mc.dataConfig = new DataConfig(
+                        new int[] {d.channels(), imgSize, imgSize},
+                        d.interpolation(),
+                        d.cropPct(),
+                        d.cropMode(),
+                        null,
+                        d.mean(),
+                        d.std());
             }
         }
         return mc;
@@ -311,9 +364,19 @@ final class TrainCommand implements Callable<Integer> {
             @Override
             public void epoch(EpochRecord r, boolean best) {
                 progress.close();
-                out.printf(Locale.ROOT, "epoch %3d  lr %.2e  train loss %.4f top-1 %.4f  val loss %.4f top-1 %.4f top-5 %.4f"
-                        + "  %.1fs%s%n", r.epoch(), r.lr(), r.trainLoss(), r.trainTop1(), r.valLoss(), r.valTop1(),
-                        r.valTop5(), r.seconds(), best ? "  *best" : "");
+                out.printf(
+                        Locale.ROOT,
+                        "epoch %3d  lr %.2e  train loss %.4f top-1 %.4f  val loss %.4f top-1 %.4f top-5 %.4f"
+                                + "  %.1fs%s%n",
+                        r.epoch(),
+                        r.lr(),
+                        r.trainLoss(),
+                        r.trainTop1(),
+                        r.valLoss(),
+                        r.valTop1(),
+                        r.valTop5(),
+                        r.seconds(),
+                        best ? "  *best" : "");
                 out.flush();
             }
 

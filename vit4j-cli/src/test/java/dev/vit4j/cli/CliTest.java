@@ -19,15 +19,16 @@ import org.junit.jupiter.api.io.TempDir;
 class CliTest {
     /** The core module's copy of the timm fixtures (same repository). */
     static final Path FIXTURES = Path.of("..", "vit4j-core", "src", "test", "resources", "fixtures");
+
     static final String VIT = FIXTURES.resolve("vit_micro/config.json").toString();
-    static final String VIT_WEIGHTS = FIXTURES.resolve("vit_micro/model.safetensors").toString();
+    static final String VIT_WEIGHTS =
+            FIXTURES.resolve("vit_micro/model.safetensors").toString();
     static final String IMAGE = FIXTURES.resolve("images/small.png").toString();
 
     @TempDir
     Path dir;
 
-    record Result(int code, String out, String err) {
-    }
+    record Result(int code, String out, String err) {}
 
     static Result run(String... args) {
         StringWriter out = new StringWriter();
@@ -56,14 +57,18 @@ class CliTest {
         for (String field : new String[] {"index", "label", "probability", "logit"}) {
             assertTrue(preds.get(0).has(field), field);
         }
-        assertTrue(preds.get(0).get("probability").asDouble() >= preds.get(1).get("probability").asDouble());
+        assertTrue(preds.get(0).get("probability").asDouble()
+                >= preds.get(1).get("probability").asDouble());
         assertEquals(lines[0].replace(IMAGE, ""), lines[1].replace(IMAGE, ""), "same image, same answer");
     }
 
     @Test
     void predictReadsALabelsFile() throws IOException {
-        Path labels = Files.writeString(dir.resolve("labels.txt"), String.join("\n",
-                Arrays.asList("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")));
+        Path labels = Files.writeString(
+                dir.resolve("labels.txt"),
+                String.join(
+                        "\n",
+                        Arrays.asList("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")));
         Result r = run("predict", "-m", VIT, "-w", VIT_WEIGHTS, "-k", "10", "--labels", labels.toString(), IMAGE);
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("seven (7)"), r.out());
@@ -101,7 +106,12 @@ class CliTest {
         assertBadInput(run("predict", "-m", VIT, "-w", cut.toString(), IMAGE), "invalid safetensors file");
         Path garbage = Files.write(dir.resolve("garbage.safetensors"), new byte[] {1, 2, 3, 4, 5, 6, 7, 8, 9, 10});
         assertBadInput(run("predict", "-m", VIT, "-w", garbage.toString(), IMAGE), "beyond the file");
-        Result misfit = run("predict", "-m", VIT, "-w", FIXTURES.resolve("cait_micro/model.safetensors").toString(),
+        Result misfit = run(
+                "predict",
+                "-m",
+                VIT,
+                "-w",
+                FIXTURES.resolve("cait_micro/model.safetensors").toString(),
                 IMAGE);
         assertBadInput(misfit, "do not fit");
         assertTrue(misfit.err().contains("do not fit vit_micro: unexpected blocks.0.attn.proj_l.bias"), misfit.err());
@@ -111,20 +121,26 @@ class CliTest {
 
     @Test
     void badModelsAndUsageExitWithTwo() throws IOException {
-        Path huge = Files.writeString(dir.resolve("huge.json"), "{\"arch\": \"vit\", \"img_size\": [224, 224], \"patch_size\": 16,"
-                + " \"embed_dim\": 65536, \"num_heads\": 64, \"depth\": 4096, \"num_classes\": 10}");
+        Path huge = Files.writeString(
+                dir.resolve("huge.json"),
+                "{\"arch\": \"vit\", \"img_size\": [224, 224], \"patch_size\": 16,"
+                        + " \"embed_dim\": 65536, \"num_heads\": 64, \"depth\": 4096, \"num_classes\": 10}");
         assertBadInput(run("predict", "-m", huge.toString(), "-w", VIT_WEIGHTS, IMAGE), "for the weights alone");
-        Path deep = Files.writeString(dir.resolve("deep.json"), "{\"arch\": \"vit\", \"img_size\": [32, 32], \"patch_size\": 8,"
-                + " \"embed_dim\": 48, \"num_heads\": 3, \"depth\": 10000, \"num_classes\": 10}");
+        Path deep = Files.writeString(
+                dir.resolve("deep.json"),
+                "{\"arch\": \"vit\", \"img_size\": [32, 32], \"patch_size\": 8,"
+                        + " \"embed_dim\": 48, \"num_heads\": 3, \"depth\": 10000, \"num_classes\": 10}");
         assertBadInput(run("predict", "-m", deep.toString(), "-w", VIT_WEIGHTS, IMAGE), "beyond vit4j's limits");
         assertBadInput(run("predict", "-m", "vit_gigantic", "-w", VIT_WEIGHTS, IMAGE), "unknown model 'vit_gigantic'");
-        String cfg = Files.readString(Path.of(VIT)).replace("\"img_size\": [\n    32,\n    32\n  ]",
-                "\"img_size\": [30, 32]");
+        String cfg = Files.readString(Path.of(VIT))
+                .replace("\"img_size\": [\n    32,\n    32\n  ]", "\"img_size\": [30, 32]");
         Path odd = Files.writeString(dir.resolve("odd.json"), cfg);
-        assertBadInput(run("predict", "-m", odd.toString(), "-w", VIT_WEIGHTS, IMAGE),
+        assertBadInput(
+                run("predict", "-m", odd.toString(), "-w", VIT_WEIGHTS, IMAGE),
                 "image size 30×32 is not divisible by the patch size 8");
-        Path heads = Files.writeString(dir.resolve("heads.json"), Files.readString(Path.of(VIT))
-                .replace("\"num_heads\": 3", "\"num_heads\": 5"));
+        Path heads = Files.writeString(
+                dir.resolve("heads.json"),
+                Files.readString(Path.of(VIT)).replace("\"num_heads\": 3", "\"num_heads\": 5"));
         assertBadInput(run("predict", "-m", heads.toString(), "-w", VIT_WEIGHTS, IMAGE), "not divisible by num_heads");
         Path broken = Files.writeString(dir.resolve("broken.json"), "{\"arch\": \"vit\",");
         assertBadInput(run("predict", "-m", broken.toString(), "-w", VIT_WEIGHTS, IMAGE), "invalid model config");
@@ -145,7 +161,16 @@ class CliTest {
         Files.write(folder.resolve("cut.png"), Arrays.copyOf(png, png.length / 3));
         Files.writeString(folder.resolve("fake.jpg"), "not a jpeg");
         Path npy = dir.resolve("e.npy");
-        Result r = run("embed", "-m", VIT, "-w", VIT_WEIGHTS, "--batch-size", "3", dir.resolve("photos").toString(), "-o",
+        Result r = run(
+                "embed",
+                "-m",
+                VIT,
+                "-w",
+                VIT_WEIGHTS,
+                "--batch-size",
+                "3",
+                dir.resolve("photos").toString(),
+                "-o",
                 npy.toString());
         assertEquals(0, r.code(), r.err());
         assertTrue(r.err().contains("cut.png") && r.err().contains("fake.jpg"), r.err());
@@ -155,7 +180,14 @@ class CliTest {
         assertTrue(rows.stream().noneMatch(p -> p.endsWith("cut.png") || p.endsWith("fake.jpg")));
         assertTrue(r.out().startsWith("5 × 48 embeddings"), r.out());
 
-        Result p = run("predict", "-m", VIT, "-w", VIT_WEIGHTS, "--json", folder.resolve("fake.jpg").toString(),
+        Result p = run(
+                "predict",
+                "-m",
+                VIT,
+                "-w",
+                VIT_WEIGHTS,
+                "--json",
+                folder.resolve("fake.jpg").toString(),
                 folder.resolve("odd.jpg").toString());
         assertEquals(0, p.code(), p.err());
         assertEquals(1, p.out().strip().lines().count(), p.out());
@@ -167,12 +199,30 @@ class CliTest {
         Path missing = dir.resolve("no/such");
         String pth = FIXTURES.resolve("formats/vit_micro.pth").toString();
         assertBadInput(run("convert", pth, missing.resolve("w.safetensors").toString()), "no such folder for OUT");
-        assertBadInput(run("export", "-m", VIT, "-w", VIT_WEIGHTS, "-o", missing.resolve("m.onnx").toString()),
+        assertBadInput(
+                run(
+                        "export",
+                        "-m",
+                        VIT,
+                        "-w",
+                        VIT_WEIGHTS,
+                        "-o",
+                        missing.resolve("m.onnx").toString()),
                 "no such folder for -o");
-        assertBadInput(run("embed", "-m", VIT, "-w", VIT_WEIGHTS, IMAGE, "-o", missing.resolve("e.npy").toString()),
+        assertBadInput(
+                run(
+                        "embed",
+                        "-m",
+                        VIT,
+                        "-w",
+                        VIT_WEIGHTS,
+                        IMAGE,
+                        "-o",
+                        missing.resolve("e.npy").toString()),
                 "no such folder for -o");
         assertTrue(!java.nio.file.Files.exists(missing.getParent()), "nothing created");
-        assertEquals(0, run("convert", pth, dir.resolve("w.safetensors").toString()).code());
+        assertEquals(
+                0, run("convert", pth, dir.resolve("w.safetensors").toString()).code());
     }
 
     @Test
@@ -186,11 +236,13 @@ class CliTest {
         Path bomb = Files.write(dir.resolve("bomb.png"), pngHeaderOnly(100_000, 100_000));
         assertBadInput(run("predict", "-m", VIT, "-w", VIT_WEIGHTS, bomb.toString()), "decompression bomb");
         // A config far beyond any model: refused before anything is allocated.
-        Path huge = Files.writeString(dir.resolve("huge.json"), Files.readString(Path.of(VIT))
-                .replace("\"embed_dim\": 48", "\"embed_dim\": 1048576"));
+        Path huge = Files.writeString(
+                dir.resolve("huge.json"),
+                Files.readString(Path.of(VIT)).replace("\"embed_dim\": 48", "\"embed_dim\": 1048576"));
         assertBadInput(run("predict", "-m", huge.toString(), "-w", VIT_WEIGHTS, IMAGE), "beyond vit4j's limits");
         // One pixel is a valid image: resized like any other.
-        java.awt.image.BufferedImage one = new java.awt.image.BufferedImage(1, 1, java.awt.image.BufferedImage.TYPE_INT_RGB);
+        java.awt.image.BufferedImage one =
+                new java.awt.image.BufferedImage(1, 1, java.awt.image.BufferedImage.TYPE_INT_RGB);
         one.setRGB(0, 0, 0x336699);
         Path pixel = dir.resolve("pixel.png");
         javax.imageio.ImageIO.write(one, "png", pixel.toFile());
@@ -202,8 +254,14 @@ class CliTest {
     static byte[] pngHeaderOnly(int width, int height) {
         java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
         out.writeBytes(new byte[] {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'});
-        java.nio.ByteBuffer ihdr = java.nio.ByteBuffer.allocate(13).putInt(width).putInt(height)
-                .put((byte) 8).put((byte) 2).put((byte) 0).put((byte) 0).put((byte) 0);
+        java.nio.ByteBuffer ihdr = java.nio.ByteBuffer.allocate(13)
+                .putInt(width)
+                .putInt(height)
+                .put((byte) 8)
+                .put((byte) 2)
+                .put((byte) 0)
+                .put((byte) 0)
+                .put((byte) 0);
         chunk(out, "IHDR", ihdr.array());
         chunk(out, "IEND", new byte[0]);
         return out.toByteArray();
@@ -217,6 +275,7 @@ class CliTest {
         out.writeBytes(java.nio.ByteBuffer.allocate(4).putInt(data.length).array());
         out.writeBytes(t);
         out.writeBytes(data);
-        out.writeBytes(java.nio.ByteBuffer.allocate(4).putInt((int) crc.getValue()).array());
+        out.writeBytes(
+                java.nio.ByteBuffer.allocate(4).putInt((int) crc.getValue()).array());
     }
 }

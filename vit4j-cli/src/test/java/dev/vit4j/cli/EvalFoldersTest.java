@@ -17,8 +17,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** Class folders against a labelled model: by label when the folder names are its labels, else sorted by name. */
 class EvalFoldersTest {
-    private static final Path MODEL = Path.of("..", "vit4j-core", "src", "test", "resources", "trained",
-            "cait_shapes_demo");
+    private static final Path MODEL =
+            Path.of("..", "vit4j-core", "src", "test", "resources", "trained", "cait_shapes_demo");
 
     @TempDir
     Path dir;
@@ -36,14 +36,16 @@ class EvalFoldersTest {
             Files.write(Files.createDirectories(named.resolve(label)).resolve(i + ".png"), png);
             Files.write(Files.createDirectories(other.resolve("class_" + label)).resolve(i + ".png"), png);
         }
-        CliTest.Result byLabel = run("eval", "-w", MODEL.toString(), "--data", "folder:" + named, "--split", "train", "--json");
+        CliTest.Result byLabel =
+                run("eval", "-w", MODEL.toString(), "--data", "folder:" + named, "--split", "train", "--json");
         assertEquals(0, byLabel.code(), byLabel.err());
         assertTrue(byLabel.err().contains("mapped to the model's outputs by label"), byLabel.err());
         JsonNode report = new ObjectMapper().readTree(byLabel.out());
         assertEquals("model_labels", report.get("class_mapping").asText());
         assertTrue(report.get("top1").asDouble() > 0.9, report.toString());
 
-        CliTest.Result sorted = run("eval", "-w", MODEL.toString(), "--data", "folder:" + other, "--split", "train", "--json");
+        CliTest.Result sorted =
+                run("eval", "-w", MODEL.toString(), "--data", "folder:" + other, "--split", "train", "--json");
         assertEquals(0, sorted.code(), sorted.err());
         assertTrue(sorted.err().contains("in sorted name order"), sorted.err());
         JsonNode imageFolder = new ObjectMapper().readTree(sorted.out());

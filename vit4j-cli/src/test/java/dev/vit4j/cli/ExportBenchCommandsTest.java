@@ -26,8 +26,15 @@ class ExportBenchCommandsTest {
     @Test
     void exportWritesAGraphOnnxRuntimeLoads() throws Exception {
         Path onnx = dir.resolve("cait.onnx");
-        var r = run("export", "-m", ProbingCommandsTest.CAIT, "-w", ProbingCommandsTest.CAIT_WEIGHTS, "-o",
-                onnx.toString(), "--with-attention");
+        var r = run(
+                "export",
+                "-m",
+                ProbingCommandsTest.CAIT,
+                "-w",
+                ProbingCommandsTest.CAIT_WEIGHTS,
+                "-o",
+                onnx.toString(),
+                "--with-attention");
         assertEquals(0, r.code(), r.err());
         try (OrtSession s = dev.vit4j.inference.OnnxRuntimeEnvironment.get().createSession(onnx.toString())) {
             assertEquals(Set.of("pixel_values"), s.getInputNames());
@@ -35,16 +42,27 @@ class ExportBenchCommandsTest {
             assertTrue(s.getOutputNames().contains("attention.blocks_token_only.1"));
             assertTrue(s.getOutputNames().contains("attention_softmax.blocks.0"));
         }
-        CliTest.assertBadInput(run("export", "-m", CliTest.VIT, "-w", CliTest.VIT_WEIGHTS, "-o", onnx.toString(),
-                "--opset", "11"), "vit4j writes opset 17");
+        CliTest.assertBadInput(
+                run("export", "-m", CliTest.VIT, "-w", CliTest.VIT_WEIGHTS, "-o", onnx.toString(), "--opset", "11"),
+                "vit4j writes opset 17");
     }
 
     @Test
     void exportWithOnnxRuntimeKernelsComputesWhatThePortableGraphDoes() throws Exception {
         Path portable = dir.resolve("portable.onnx");
         Path fused = dir.resolve("fused.onnx");
-        assertEquals(0, run("export", "-m", CliTest.VIT, "-w", CliTest.VIT_WEIGHTS, "-o", portable.toString()).code());
-        var r = run("export", "-m", CliTest.VIT, "-w", CliTest.VIT_WEIGHTS, "-o", fused.toString(),
+        assertEquals(
+                0,
+                run("export", "-m", CliTest.VIT, "-w", CliTest.VIT_WEIGHTS, "-o", portable.toString())
+                        .code());
+        var r = run(
+                "export",
+                "-m",
+                CliTest.VIT,
+                "-w",
+                CliTest.VIT_WEIGHTS,
+                "-o",
+                fused.toString(),
                 "--onnxruntime-kernels");
         assertEquals(0, r.code(), r.err());
         String graph = new String(Files.readAllBytes(fused), StandardCharsets.ISO_8859_1);
@@ -63,15 +81,33 @@ class ExportBenchCommandsTest {
     void exportQuantizedToInt8IsAQuarterOfTheFileAndKeepsTheLogits() throws Exception {
         Path f32 = dir.resolve("f32.onnx");
         Path int8 = dir.resolve("int8.onnx");
-        assertEquals(0, run("export", "-m", ProbingCommandsTest.CAIT, "-w", ProbingCommandsTest.CAIT_WEIGHTS, "-o",
-                f32.toString()).code());
-        var r = run("export", "-m", ProbingCommandsTest.CAIT, "-w", ProbingCommandsTest.CAIT_WEIGHTS, "-o",
-                int8.toString(), "--quantize", "int8");
+        assertEquals(
+                0,
+                run(
+                                "export",
+                                "-m",
+                                ProbingCommandsTest.CAIT,
+                                "-w",
+                                ProbingCommandsTest.CAIT_WEIGHTS,
+                                "-o",
+                                f32.toString())
+                        .code());
+        var r = run(
+                "export",
+                "-m",
+                ProbingCommandsTest.CAIT,
+                "-w",
+                ProbingCommandsTest.CAIT_WEIGHTS,
+                "-o",
+                int8.toString(),
+                "--quantize",
+                "int8");
         assertEquals(0, r.code(), r.err());
         String graph = new String(Files.readAllBytes(int8), StandardCharsets.ISO_8859_1);
         assertTrue(graph.contains("MatMulInteger") && !graph.contains("com.microsoft"), "standard operators only");
         double ratio = (double) Files.size(int8) / Files.size(f32);
-        assertTrue(ratio < 0.4, "int8 file is " + ratio + " of float32's"); // tiny model: norms and positions weigh more
+        assertTrue(
+                ratio < 0.4, "int8 file is " + ratio + " of float32's"); // tiny model: norms and positions weigh more
         float[][] a = logits(f32);
         float[][] b = logits(int8);
         for (int i = 0; i < a.length; i++) {
@@ -79,8 +115,18 @@ class ExportBenchCommandsTest {
                 assertEquals(a[i][j], b[i][j], 0.15);
             }
         }
-        CliTest.assertBadInput(run("export", "-m", CliTest.VIT, "-w", CliTest.VIT_WEIGHTS, "-o", int8.toString(),
-                "--quantize", "int4"), "--quantize takes none or int8");
+        CliTest.assertBadInput(
+                run(
+                        "export",
+                        "-m",
+                        CliTest.VIT,
+                        "-w",
+                        CliTest.VIT_WEIGHTS,
+                        "-o",
+                        int8.toString(),
+                        "--quantize",
+                        "int4"),
+                "--quantize takes none or int8");
     }
 
     private static float[][] logits(Path onnx) throws Exception {
@@ -102,9 +148,25 @@ class ExportBenchCommandsTest {
     @Test
     void benchComparesEnginesAgainstAnAnchorFile() throws Exception {
         Path onnx = dir.resolve("vit.onnx");
-        assertEquals(0, run("export", "-m", CliTest.VIT, "-w", CliTest.VIT_WEIGHTS, "-o", onnx.toString()).code());
-        var r = run("bench", "-m", CliTest.VIT, "-w", CliTest.VIT_WEIGHTS, "--batch", "1,2", "--runs", "2", "--warmup",
-                "1", "--anchor", onnx.toString(), "--json");
+        assertEquals(
+                0,
+                run("export", "-m", CliTest.VIT, "-w", CliTest.VIT_WEIGHTS, "-o", onnx.toString())
+                        .code());
+        var r = run(
+                "bench",
+                "-m",
+                CliTest.VIT,
+                "-w",
+                CliTest.VIT_WEIGHTS,
+                "--batch",
+                "1,2",
+                "--runs",
+                "2",
+                "--warmup",
+                "1",
+                "--anchor",
+                onnx.toString(),
+                "--json");
         assertEquals(0, r.code(), r.err());
         String[] lines = r.out().strip().split("\n");
         assertEquals(6, lines.length, r.out());
@@ -113,15 +175,41 @@ class ExportBenchCommandsTest {
             assertTrue(j.get("images_per_second").asDouble() > 0);
             assertTrue(j.get("max_abs_diff_to_anchor").asDouble() < 1e-4, line);
         }
-        CliTest.assertBadInput(run("bench", "-m", CliTest.VIT, "--anchor", dir.resolve("none.onnx").toString()),
+        CliTest.assertBadInput(
+                run(
+                        "bench",
+                        "-m",
+                        CliTest.VIT,
+                        "--anchor",
+                        dir.resolve("none.onnx").toString()),
                 "anchor not found");
     }
 
     @Test
     void predictGivesTheSameAnswerOnBothEngines() throws Exception {
-        var a = run("predict", "-m", CliTest.VIT, "-w", CliTest.VIT_WEIGHTS, "--json", "-k", "10", "--engine", "onnx",
+        var a = run(
+                "predict",
+                "-m",
+                CliTest.VIT,
+                "-w",
+                CliTest.VIT_WEIGHTS,
+                "--json",
+                "-k",
+                "10",
+                "--engine",
+                "onnx",
                 CliTest.IMAGE);
-        var b = run("predict", "-m", CliTest.VIT, "-w", CliTest.VIT_WEIGHTS, "--json", "-k", "10", "--engine", "torch",
+        var b = run(
+                "predict",
+                "-m",
+                CliTest.VIT,
+                "-w",
+                CliTest.VIT_WEIGHTS,
+                "--json",
+                "-k",
+                "10",
+                "--engine",
+                "torch",
                 CliTest.IMAGE);
         assertEquals(0, a.code(), a.err());
         assertEquals(0, b.code(), b.err());
@@ -129,10 +217,21 @@ class ExportBenchCommandsTest {
         JsonNode pb = new ObjectMapper().readTree(b.out()).get("predictions");
         for (int i = 0; i < 10; i++) {
             assertEquals(pa.get(i).get("index").asInt(), pb.get(i).get("index").asInt());
-            assertEquals(pa.get(i).get("logit").asDouble(), pb.get(i).get("logit").asDouble(), 1e-4);
+            assertEquals(
+                    pa.get(i).get("logit").asDouble(), pb.get(i).get("logit").asDouble(), 1e-4);
         }
-        var c = run("predict", "-m", CliTest.VIT, "-w", CliTest.VIT_WEIGHTS, "--json", "-k", "10", "--engine",
-                "onnx-int8", CliTest.IMAGE);
+        var c = run(
+                "predict",
+                "-m",
+                CliTest.VIT,
+                "-w",
+                CliTest.VIT_WEIGHTS,
+                "--json",
+                "-k",
+                "10",
+                "--engine",
+                "onnx-int8",
+                CliTest.IMAGE);
         assertEquals(0, c.code(), c.err());
         JsonNode pc = new ObjectMapper().readTree(c.out()).get("predictions");
         assertEquals(10, pc.size());
@@ -143,7 +242,8 @@ class ExportBenchCommandsTest {
                 }
             }
         }
-        CliTest.assertBadInput(run("predict", "-m", CliTest.VIT, "-w", CliTest.VIT_WEIGHTS, "--engine", "tf",
-                CliTest.IMAGE), "unknown engine 'tf'");
+        CliTest.assertBadInput(
+                run("predict", "-m", CliTest.VIT, "-w", CliTest.VIT_WEIGHTS, "--engine", "tf", CliTest.IMAGE),
+                "unknown engine 'tf'");
     }
 }

@@ -27,11 +27,14 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class HubCommandsTest {
     private static final String DEIT = "timm/deit_tiny_patch16_224.fb_in1k";
-    private static final String LANDSCAPE = CliTest.FIXTURES.resolve("images/landscape.png").toString();
-    private static final String PORTRAIT = CliTest.FIXTURES.resolve("images/portrait.png").toString();
+    private static final String LANDSCAPE =
+            CliTest.FIXTURES.resolve("images/landscape.png").toString();
+    private static final String PORTRAIT =
+            CliTest.FIXTURES.resolve("images/portrait.png").toString();
 
     @TempDir
     static Path dir;
+
     private static LoopbackHub hub;
     private static Path deitWeights;
 
@@ -43,9 +46,13 @@ class HubCommandsTest {
             SafeTensorsWriter.write(deitWeights, WeightLoader.stateDict(m.model()), Map.of("format", "pt"));
         }
         hub.addRepo(DEIT, false, Map.of("model.safetensors", Files.readAllBytes(deitWeights)));
-        hub.addRepo("acme/vit-micro-hf", false, Map.of(
-                "config.json", Files.readAllBytes(CliTest.FIXTURES.resolve("vit_micro_hf/config.json")),
-                "pytorch_model.bin", Files.readAllBytes(CliTest.FIXTURES.resolve("formats/vit_micro_f16.bin"))));
+        hub.addRepo(
+                "acme/vit-micro-hf",
+                false,
+                Map.of(
+                        "config.json", Files.readAllBytes(CliTest.FIXTURES.resolve("vit_micro_hf/config.json")),
+                        "pytorch_model.bin",
+                                Files.readAllBytes(CliTest.FIXTURES.resolve("formats/vit_micro_f16.bin"))));
     }
 
     @AfterAll
@@ -66,11 +73,11 @@ class HubCommandsTest {
         return env;
     }
 
-    private record Run(int code, String output) {
-    }
+    private record Run(int code, String output) {}
 
     private static Process start(Path cache, boolean offline, String log, String... args) throws IOException {
-        ProcessBuilder pb = new ProcessBuilder(ChildCli.command(List.of(), args)).redirectErrorStream(true)
+        ProcessBuilder pb = new ProcessBuilder(ChildCli.command(List.of(), args))
+                .redirectErrorStream(true)
                 .redirectOutput(dir.resolve(log).toFile());
         pb.environment().remove("HF_TOKEN");
         pb.environment().putAll(env(cache, offline));
@@ -85,22 +92,30 @@ class HubCommandsTest {
 
     @Test
     void aTimmNameGivesWhatTheWeightsGivenByHandGive() throws Exception {
-        CliTest.Result byHand = CliTest.run("predict", "-m", "deit_tiny_patch16_224", "-w", deitWeights.toString(),
-                LANDSCAPE, PORTRAIT);
+        CliTest.Result byHand = CliTest.run(
+                "predict", "-m", "deit_tiny_patch16_224", "-w", deitWeights.toString(), LANDSCAPE, PORTRAIT);
         assertEquals(0, byHand.code(), byHand.err());
         Path cache = dir.resolve("cache-a");
         Run byName = child(cache, false, "predict", "-m", DEIT, LANDSCAPE, PORTRAIT);
         assertEquals(0, byName.code(), byName.output());
         assertEquals(byHand.out(), byName.output());
-        assertTrue(Files.isSymbolicLink(cache.resolve("models--timm--deit_tiny_patch16_224.fb_in1k/snapshots")
-                .toFile().listFiles()[0].toPath().resolve("model.safetensors")), "huggingface_hub's layout");
+        assertTrue(
+                Files.isSymbolicLink(cache.resolve("models--timm--deit_tiny_patch16_224.fb_in1k/snapshots")
+                        .toFile()
+                        .listFiles()[0]
+                        .toPath()
+                        .resolve("model.safetensors")),
+                "huggingface_hub's layout");
 
-        int gets = (int) hub.log().stream().filter(l -> l.startsWith("GET /cdn/")).count();
-        Run pretrained = child(cache, false, "predict", "-m", "deit_tiny_patch16_224", "--pretrained", LANDSCAPE, PORTRAIT);
+        int gets =
+                (int) hub.log().stream().filter(l -> l.startsWith("GET /cdn/")).count();
+        Run pretrained =
+                child(cache, false, "predict", "-m", "deit_tiny_patch16_224", "--pretrained", LANDSCAPE, PORTRAIT);
         assertEquals(byHand.out(), pretrained.output(), "--pretrained is the default tag");
         Run hfHub = child(cache, true, "predict", "-m", "hf-hub:" + DEIT, LANDSCAPE, PORTRAIT);
         assertEquals(byHand.out(), hfHub.output(), "offline, from the cache");
-        assertEquals(gets, hub.log().stream().filter(l -> l.startsWith("GET /cdn/")).count(), "downloaded once");
+        assertEquals(
+                gets, hub.log().stream().filter(l -> l.startsWith("GET /cdn/")).count(), "downloaded once");
     }
 
     @Test
@@ -120,7 +135,8 @@ class HubCommandsTest {
         assertEquals(2, missing.code(), missing.output());
         assertTrue(missing.output().contains("no repository timm/no_such_model.x"), missing.output());
         CliTest.assertBadInput(CliTest.run("predict", "-m", "deit_tiny_patch16_224", LANDSCAPE), "--pretrained");
-        CliTest.assertBadInput(CliTest.run("predict", "-m", "deit_tiny_patch16_224.in22k", "--pretrained", LANDSCAPE),
+        CliTest.assertBadInput(
+                CliTest.run("predict", "-m", "deit_tiny_patch16_224.in22k", "--pretrained", LANDSCAPE),
                 "no pretrained tag 'in22k'");
     }
 
@@ -129,14 +145,17 @@ class HubCommandsTest {
         Path cache = dir.resolve("cache-d");
         hub.cdnDelayMillis = 1500;
         try {
-            long before = hub.log().stream().filter(l -> l.startsWith("GET /cdn/")).count();
+            long before =
+                    hub.log().stream().filter(l -> l.startsWith("GET /cdn/")).count();
             Process a = start(cache, false, "a.log", "predict", "-m", DEIT, LANDSCAPE);
             Process b = start(cache, false, "b.log", "predict", "-m", DEIT, LANDSCAPE);
             assertTrue(a.waitFor(180, TimeUnit.SECONDS) && b.waitFor(180, TimeUnit.SECONDS));
             assertEquals(0, a.exitValue(), Files.readString(dir.resolve("a.log")));
             assertEquals(0, b.exitValue(), Files.readString(dir.resolve("b.log")));
             assertEquals(Files.readString(dir.resolve("a.log")), Files.readString(dir.resolve("b.log")));
-            assertEquals(before + 1, hub.log().stream().filter(l -> l.startsWith("GET /cdn/")).count(),
+            assertEquals(
+                    before + 1,
+                    hub.log().stream().filter(l -> l.startsWith("GET /cdn/")).count(),
                     "one download; the other process waited on the lock and used it");
         } finally {
             hub.cdnDelayMillis = 0;

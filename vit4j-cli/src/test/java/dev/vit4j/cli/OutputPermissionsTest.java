@@ -27,25 +27,65 @@ class OutputPermissionsTest {
 
     @Test
     void everyOutputGetsTheUsersUmask() throws Exception {
-        Assumptions.assumeTrue(dir.getFileSystem().supportedFileAttributeViews().contains("posix"), "POSIX file system");
+        Assumptions.assumeTrue(
+                dir.getFileSystem().supportedFileAttributeViews().contains("posix"), "POSIX file system");
         // What the umask makes of a plain new file, here and now, is what every output must have.
         Set<PosixFilePermission> expected = Files.getPosixFilePermissions(Files.createFile(dir.resolve("reference")));
-        Assumptions.assumeTrue(expected.contains(PosixFilePermission.OTHERS_READ),
-                "a umask that lets others read (022 or 002); this one gives " + PosixFilePermissions.toString(expected));
+        Assumptions.assumeTrue(
+                expected.contains(PosixFilePermission.OTHERS_READ),
+                "a umask that lets others read (022 or 002); this one gives "
+                        + PosixFilePermissions.toString(expected));
 
-        Path onnx = Files.createDirectories(dir.resolve("export")).resolve("model.onnx"); // an output file's folder exists
-        assertEquals(0, run("export", "-m", CliTest.VIT, "-w", CliTest.VIT_WEIGHTS, "-o", onnx.toString()).code());
+        Path onnx =
+                Files.createDirectories(dir.resolve("export")).resolve("model.onnx"); // an output file's folder exists
+        assertEquals(
+                0,
+                run("export", "-m", CliTest.VIT, "-w", CliTest.VIT_WEIGHTS, "-o", onnx.toString())
+                        .code());
         Path runDir = dir.resolve("run");
-        var t = run("train", "--config", TrainingCommandsTest.config(), "--data", "shapes:16:32", "--val",
-                "shapes:16:16", "--epochs", "1", "-b", "16", "-o", runDir.toString());
+        var t = run(
+                "train",
+                "--config",
+                TrainingCommandsTest.config(),
+                "--data",
+                "shapes:16:32",
+                "--val",
+                "shapes:16:16",
+                "--epochs",
+                "1",
+                "-b",
+                "16",
+                "-o",
+                runDir.toString());
         assertEquals(0, t.code(), t.err());
-        var e = run("eval", "-w", runDir.toString(), "--data", "shapes:16:16", "-o", dir.resolve("eval").toString());
+        var e = run(
+                "eval",
+                "-w",
+                runDir.toString(),
+                "--data",
+                "shapes:16:16",
+                "-o",
+                dir.resolve("eval").toString());
         assertEquals(0, e.code(), e.err());
-        var a = run("attention", "-m", ProbingCommandsTest.CAIT, "-w", ProbingCommandsTest.CAIT_WEIGHTS, "-o",
-                dir.resolve("maps").toString(), CliTest.IMAGE);
+        var a = run(
+                "attention",
+                "-m",
+                ProbingCommandsTest.CAIT,
+                "-w",
+                ProbingCommandsTest.CAIT_WEIGHTS,
+                "-o",
+                dir.resolve("maps").toString(),
+                CliTest.IMAGE);
         assertEquals(0, a.code(), a.err());
-        var m = run("mad", "-m", ProbingCommandsTest.CAIT, "-w", ProbingCommandsTest.CAIT_WEIGHTS, "-o",
-                dir.resolve("mad").toString(), CliTest.IMAGE);
+        var m = run(
+                "mad",
+                "-m",
+                ProbingCommandsTest.CAIT,
+                "-w",
+                ProbingCommandsTest.CAIT_WEIGHTS,
+                "-o",
+                dir.resolve("mad").toString(),
+                CliTest.IMAGE);
         assertEquals(0, m.code(), m.err());
 
         List<String> kinds = new ArrayList<>();
@@ -53,8 +93,10 @@ class OutputPermissionsTest {
             for (Path f : (Iterable<Path>) files.filter(Files::isRegularFile)::iterator) {
                 String name = f.getFileName().toString();
                 kinds.add(name.contains(".") ? name.substring(name.lastIndexOf('.')) : name);
-                assertEquals(PosixFilePermissions.toString(expected),
-                        PosixFilePermissions.toString(Files.getPosixFilePermissions(f)), dir.relativize(f).toString());
+                assertEquals(
+                        PosixFilePermissions.toString(expected),
+                        PosixFilePermissions.toString(Files.getPosixFilePermissions(f)),
+                        dir.relativize(f).toString());
             }
         }
         for (String kind : List.of(".onnx", ".safetensors", ".json", ".csv", ".png", ".lock")) {

@@ -23,16 +23,29 @@ class ProcessHygieneTest {
         Path tmp = Files.createDirectories(dir.resolve("tmp"));
         Path cache = dir.resolve("cache");
         for (int round = 0; round < 2; round++) {
-            ProcessBuilder pb = new ProcessBuilder(ChildCli.command(List.of("-Djava.io.tmpdir=" + tmp), "predict",
-                    "--engine", "onnx", "-m", CliTest.VIT, "-w", CliTest.VIT_WEIGHTS, CliTest.IMAGE))
-                    .redirectErrorStream(true).redirectOutput(dir.resolve("log").toFile());
+            ProcessBuilder pb = new ProcessBuilder(ChildCli.command(
+                            List.of("-Djava.io.tmpdir=" + tmp),
+                            "predict",
+                            "--engine",
+                            "onnx",
+                            "-m",
+                            CliTest.VIT,
+                            "-w",
+                            CliTest.VIT_WEIGHTS,
+                            CliTest.IMAGE))
+                    .redirectErrorStream(true)
+                    .redirectOutput(dir.resolve("log").toFile());
             pb.environment().put("XDG_CACHE_HOME", cache.toString());
             Process p = pb.start();
             assertTrue(p.waitFor(120, TimeUnit.SECONDS));
             assertEquals(0, p.exitValue(), Files.readString(dir.resolve("log")));
             try (var left = Files.list(tmp)) {
-                assertEquals(List.of(), left.filter(f -> f.getFileName().toString().startsWith("onnxruntime"))
-                        .map(Path::toString).toList(), "nothing of ONNX Runtime left in java.io.tmpdir");
+                assertEquals(
+                        List.of(),
+                        left.filter(f -> f.getFileName().toString().startsWith("onnxruntime"))
+                                .map(Path::toString)
+                                .toList(),
+                        "nothing of ONNX Runtime left in java.io.tmpdir");
             }
         }
         try (var dirs = Files.list(cache.resolve("vit4j"))) {
@@ -56,11 +69,26 @@ class ProcessHygieneTest {
         assertTrue(log.contains("94/94 batches") && log.contains("100%"), log);
         assertTrue(log.contains("? batches/s"), "no rate from an instant (the old bar said 1612903.2/s): " + log);
 
-        var r = CliTest.run("train", "--config", TrainingCommandsTest.config(), "--data", "shapes:16:64", "--val",
-                "shapes:16:16", "--epochs", "2", "-b", "16", "-o", dir.resolve("run").toString());
+        var r = CliTest.run(
+                "train",
+                "--config",
+                TrainingCommandsTest.config(),
+                "--data",
+                "shapes:16:64",
+                "--val",
+                "shapes:16:16",
+                "--epochs",
+                "2",
+                "-b",
+                "16",
+                "-o",
+                dir.resolve("run").toString());
         assertEquals(0, r.code(), r.err());
         assertFalse(r.err().contains("\r"), r.err());
-        assertEquals(2, r.err().lines().filter(l -> l.matches("epoch \\d 100% .*")).count(), "one line per epoch: " + r.err());
+        assertEquals(
+                2,
+                r.err().lines().filter(l -> l.matches("epoch \\d 100% .*")).count(),
+                "one line per epoch: " + r.err());
     }
 
     @Test
@@ -70,7 +98,8 @@ class ProcessHygieneTest {
         String text = out.toString();
         assertTrue(text.matches("(?s).*vit_micro \\(in the jar\\)\\s+\\d\\.\\d\\de-0[5-9].*"), text);
         assertTrue(text.matches("(?s).*cait_micro \\(in the jar\\)\\s+\\d\\.\\d\\de-0[5-9].*"), text);
-        assertEquals(1, text.lines().filter(l -> l.contains("anchors are not at")).count(), text);
+        assertEquals(
+                1, text.lines().filter(l -> l.contains("anchors are not at")).count(), text);
         assertFalse(text.contains("ABOVE THE BAR"), text);
     }
 }

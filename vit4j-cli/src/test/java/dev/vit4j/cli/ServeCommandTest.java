@@ -41,28 +41,58 @@ class ServeCommandTest {
             SafeTensorsWriter.write(weights, WeightLoader.stateDict(m.model()), Map.of("format", "pt"));
         }
         Path log = dir.resolve("serve.log");
-        Process child = ChildCli.start(log, Map.of(), "serve", "-m", "deit=deit_tiny_patch16_224", "-w", "deit=" + weights,
-                "-m", SHAPES, "--port", "0", "--max-batch", "1", "--threads", "1");
+        Process child = ChildCli.start(
+                log,
+                Map.of(),
+                "serve",
+                "-m",
+                "deit=deit_tiny_patch16_224",
+                "-w",
+                "deit=" + weights,
+                "-m",
+                SHAPES,
+                "--port",
+                "0",
+                "--max-batch",
+                "1",
+                "--threads",
+                "1");
         try {
             int port = awaitReady(child, log);
-            HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
-            assertEquals(200, http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/models/"
-                    + "cait_shapes_demo/predict")).POST(HttpRequest.BodyPublishers.ofByteArray(
-                    Files.readAllBytes(Path.of(CliTest.IMAGE)))).build(), HttpResponse.BodyHandlers.ofString()).statusCode(),
+            HttpClient http = HttpClient.newBuilder()
+                    .connectTimeout(Duration.ofSeconds(10))
+                    .build();
+            assertEquals(
+                    200,
+                    http.send(
+                                    HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/models/"
+                                                    + "cait_shapes_demo/predict"))
+                                            .POST(HttpRequest.BodyPublishers.ofByteArray(
+                                                    Files.readAllBytes(Path.of(CliTest.IMAGE))))
+                                            .build(),
+                                    HttpResponse.BodyHandlers.ofString())
+                            .statusCode(),
                     "the model directory is served under its name");
             byte[] image = Files.readAllBytes(Path.of(CliTest.IMAGE));
             List<CompletableFuture<HttpResponse<String>>> inFlight = new ArrayList<>();
             for (int i = 0; i < 16; i++) {
-                inFlight.add(http.sendAsync(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port
-                        + "/v1/models/deit/predict")).timeout(Duration.ofMinutes(1))
-                        .POST(HttpRequest.BodyPublishers.ofByteArray(image)).build(), HttpResponse.BodyHandlers.ofString()));
+                inFlight.add(http.sendAsync(
+                        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/models/deit/predict"))
+                                .timeout(Duration.ofMinutes(1))
+                                .POST(HttpRequest.BodyPublishers.ofByteArray(image))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString()));
             }
             long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
             double depth = 0;
             while (depth < 4 && System.nanoTime() < until) {
-                String m = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics")).build(),
-                        HttpResponse.BodyHandlers.ofString()).body();
-                Matcher d = Pattern.compile("vit4j_queue_depth\\{model=\"deit\"} ([0-9.]+)").matcher(m);
+                String m = http.send(
+                                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics"))
+                                        .build(),
+                                HttpResponse.BodyHandlers.ofString())
+                        .body();
+                Matcher d = Pattern.compile("vit4j_queue_depth\\{model=\"deit\"} ([0-9.]+)")
+                        .matcher(m);
                 depth = d.find() ? Double.parseDouble(d.group(1)) : 0;
             }
             assertTrue(depth >= 4, "requests queue up");
@@ -88,35 +118,72 @@ class ServeCommandTest {
         CliTest.Result help = CliTest.run("serve", "--help");
         assertEquals(0, help.code());
         assertTrue(help.out().contains("--max-delay-ms"), help.out());
-        CliTest.assertBadInput(CliTest.run("serve", "-m", dir.resolve("nothing").toString(), "--port", "0"),
-                "unknown model");
-        CliTest.assertBadInput(CliTest.run("serve", "-m", "a=" + SHAPES, "-m", "a=" + SHAPES, "--port", "0"),
-                "two models named 'a'");
-        CliTest.assertBadInput(CliTest.run("serve", "-m", SHAPES, "-w", "other=x.safetensors", "--port", "0"),
+        CliTest.assertBadInput(
+                CliTest.run("serve", "-m", dir.resolve("nothing").toString(), "--port", "0"), "unknown model");
+        CliTest.assertBadInput(
+                CliTest.run("serve", "-m", "a=" + SHAPES, "-m", "a=" + SHAPES, "--port", "0"), "two models named 'a'");
+        CliTest.assertBadInput(
+                CliTest.run("serve", "-m", SHAPES, "-w", "other=x.safetensors", "--port", "0"),
                 "no model named 'other'");
         try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            CliTest.assertBadInput(CliTest.run("serve", "-m", SHAPES, "--port", Integer.toString(taken.getLocalPort())),
+            CliTest.assertBadInput(
+                    CliTest.run("serve", "-m", SHAPES, "--port", Integer.toString(taken.getLocalPort())),
                     "cannot listen on 127.0.0.1:" + taken.getLocalPort());
         }
     }
 
     @Test
     void loadtestPrintsTheTable() {
-        CliTest.Result r = CliTest.run("loadtest", "-m", SHAPES, "--concurrency", "1,4", "--requests", "24",
-                "--offline-batches", "3", "--warmup", "8", "--rounds", "1", "--threads", "1");
+        CliTest.Result r = CliTest.run(
+                "loadtest",
+                "-m",
+                SHAPES,
+                "--concurrency",
+                "1,4",
+                "--requests",
+                "24",
+                "--offline-batches",
+                "3",
+                "--warmup",
+                "8",
+                "--rounds",
+                "1",
+                "--threads",
+                "1");
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("offline engine"), r.out());
-        assertTrue(Pattern.compile("(?m)^\\s+4\\s+[0-9.]+\\s+[0-9.]+").matcher(r.out()).find(), r.out());
+        assertTrue(
+                Pattern.compile("(?m)^\\s+4\\s+[0-9.]+\\s+[0-9.]+")
+                        .matcher(r.out())
+                        .find(),
+                r.out());
     }
 
     @Test
     void sigtermDuringALoadtestStopsTheClientsClosesTheServerAndExits143() throws Exception {
         Path log = dir.resolve("loadtest.log");
-        Process child = ChildCli.start(log, Map.of(), "loadtest", "-m", SHAPES, "--concurrency", "8", "--requests",
-                "100000", "--offline-batches", "2", "--warmup", "0", "--rounds", "1", "--threads", "1");
+        Process child = ChildCli.start(
+                log,
+                Map.of(),
+                "loadtest",
+                "-m",
+                SHAPES,
+                "--concurrency",
+                "8",
+                "--requests",
+                "100000",
+                "--offline-batches",
+                "2",
+                "--warmup",
+                "0",
+                "--rounds",
+                "1",
+                "--threads",
+                "1");
         try {
             long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-            while (System.nanoTime() < until && child.isAlive()
+            while (System.nanoTime() < until
+                    && child.isAlive()
                     && !(Files.exists(log) && Files.readString(log).contains("client(s)"))) {
                 Thread.sleep(100);
             }
@@ -138,7 +205,8 @@ class ServeCommandTest {
         long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
         while (System.nanoTime() < until && child.isAlive()) {
             String text = Files.exists(log) ? Files.readString(log) : "";
-            Matcher m = Pattern.compile("listening on http://127\\.0\\.0\\.1:(\\d+)").matcher(text);
+            Matcher m = Pattern.compile("listening on http://127\\.0\\.0\\.1:(\\d+)")
+                    .matcher(text);
             if (text.contains("ready:") && m.find()) {
                 return Integer.parseInt(m.group(1));
             }

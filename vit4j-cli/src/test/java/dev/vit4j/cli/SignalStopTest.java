@@ -34,6 +34,7 @@ class SignalStopTest {
 
     @TempDir
     static Path dir;
+
     private static Path deit;
     private static Path shapesConfig;
     private static Path shapesWeights;
@@ -45,7 +46,8 @@ class SignalStopTest {
         try (LoadedModel m = LoadedModel.initialized(ModelRegistry.defaults().config("deit_tiny_patch16_224"), 3)) {
             SafeTensorsWriter.write(deit, WeightLoader.stateDict(m.model()), null);
         }
-        ModelConfig shapes = ModelRegistry.defaults().config("deit_tiny_patch16_224").copy();
+        ModelConfig shapes =
+                ModelRegistry.defaults().config("deit_tiny_patch16_224").copy();
         shapes.name = "deit_tiny_shapes";
         shapes.numClasses = ShapesDataset.CLASSES.size();
         shapesConfig = dir.resolve("shapes.json");
@@ -74,28 +76,50 @@ class SignalStopTest {
                     s.forEach(p -> args.add(p.toString()));
                 }
             }
-            case "embed" -> args.addAll(List.of("-m", deitModel, "-w", deit.toString(), images.toString(),
-                    "-o", out + ".npy"));
-            case "eval" -> args.addAll(List.of("-m", shapesConfig.toString(), "-w", shapesWeights.toString(),
-                    "--data", "shapes:224:2000", "-o", out.toString()));
+            case "embed" -> args.addAll(
+                    List.of("-m", deitModel, "-w", deit.toString(), images.toString(), "-o", out + ".npy"));
+            case "eval" -> args.addAll(List.of(
+                    "-m",
+                    shapesConfig.toString(),
+                    "-w",
+                    shapesWeights.toString(),
+                    "--data",
+                    "shapes:224:2000",
+                    "-o",
+                    out.toString()));
             case "attention" -> {
-                args.addAll(List.of("-m", deitModel, "-w", deit.toString(), "--engine", "onnx", "--rollout",
-                        "-o", out.toString()));
+                args.addAll(List.of(
+                        "-m", deitModel, "-w", deit.toString(), "--engine", "onnx", "--rollout", "-o", out.toString()));
                 try (Stream<Path> s = Files.list(images)) {
                     s.limit(200).forEach(p -> args.add(p.toString()));
                 }
             }
-            case "mad" -> args.addAll(List.of("-m", shapesConfig.toString(), "-w", shapesWeights.toString(),
-                    "--engine", "onnx", "--data", "shapes:224:2000", "-o", out.toString()));
+            case "mad" -> args.addAll(List.of(
+                    "-m",
+                    shapesConfig.toString(),
+                    "-w",
+                    shapesWeights.toString(),
+                    "--engine",
+                    "onnx",
+                    "--data",
+                    "shapes:224:2000",
+                    "-o",
+                    out.toString()));
             case "bench" -> args.addAll(List.of("-m", deitModel, "-w", deit.toString(), "--runs", "1000"));
             default -> throw new IllegalArgumentException(command);
         }
         Path log = work.resolve("child.log");
         ProcessBuilder pb = new ProcessBuilder(ChildCli.command(List.of("-Xmx2g"), args.toArray(String[]::new)))
-                .directory(work.toFile()).redirectErrorStream(true).redirectOutput(log.toFile());
+                .directory(work.toFile())
+                .redirectErrorStream(true)
+                .redirectOutput(log.toFile());
         Process child = pb.start();
         awaitWork(child, command);
-        assertEquals(0, new ProcessBuilder("kill", "-TERM", Long.toString(child.pid())).start().waitFor());
+        assertEquals(
+                0,
+                new ProcessBuilder("kill", "-TERM", Long.toString(child.pid()))
+                        .start()
+                        .waitFor());
         assertTrue(child.waitFor(120, TimeUnit.SECONDS), "exits after SIGTERM");
         String text = Files.readString(log);
         assertEquals(143, child.exitValue(), text);

@@ -26,9 +26,22 @@ class TrainingFaultsTest {
     Path dir;
 
     static List<String> trainArgs(Path out, int epochs) throws Exception {
-        return new ArrayList<>(List.of("train", "--config", TrainingCommandsTest.config(), "--data", "shapes:16:1200",
-                "--val", "shapes:16:64", "--epochs", Integer.toString(epochs), "-b", "16", "--loader-threads", "1",
-                "-o", out.toString()));
+        return new ArrayList<>(List.of(
+                "train",
+                "--config",
+                TrainingCommandsTest.config(),
+                "--data",
+                "shapes:16:1200",
+                "--val",
+                "shapes:16:64",
+                "--epochs",
+                Integer.toString(epochs),
+                "-b",
+                "16",
+                "--loader-threads",
+                "1",
+                "-o",
+                out.toString()));
     }
 
     /** Starts a training child, waits for its first checkpoint, and returns it still training. */
@@ -69,13 +82,17 @@ class TrainingFaultsTest {
         resume.add("--resume");
         var resumed = run(resume.toArray(String[]::new));
         assertEquals(0, resumed.code(), resumed.err());
-        for (String f : List.of("last/model.safetensors", "last/optimizer.safetensors", "best/model.safetensors",
-                "history.csv")) {
+        for (String f : List.of(
+                "last/model.safetensors", "last/optimizer.safetensors", "best/model.safetensors", "history.csv")) {
             byte[] want = Files.readAllBytes(reference.resolve(f));
             byte[] got = Files.readAllBytes(out.resolve(f));
             if (f.endsWith(".csv")) { // the seconds column differs
-                want = Files.readString(reference.resolve(f)).replaceAll(",[0-9.]+\n", "\n").getBytes();
-                got = Files.readString(out.resolve(f)).replaceAll(",[0-9.]+\n", "\n").getBytes();
+                want = Files.readString(reference.resolve(f))
+                        .replaceAll(",[0-9.]+\n", "\n")
+                        .getBytes();
+                got = Files.readString(out.resolve(f))
+                        .replaceAll(",[0-9.]+\n", "\n")
+                        .getBytes();
             }
             assertArrayEquals(want, got, f + " as in the uninterrupted run");
         }
@@ -83,12 +100,17 @@ class TrainingFaultsTest {
 
     @Test
     void ctrlCStopsLikeSigterm() throws Exception {
-        org.junit.jupiter.api.Assumptions.assumeFalse(sigintIgnored(),
+        org.junit.jupiter.api.Assumptions.assumeFalse(
+                sigintIgnored(),
                 "SIGINT is ignored in this process tree (started from a non-interactive `cmd &`); children inherit it");
         Path out = dir.resolve("run");
         Path log = dir.resolve("child.log");
         Process child = trainingChild(out, log, 20);
-        assertEquals(0, new ProcessBuilder("kill", "-INT", Long.toString(child.pid())).start().waitFor());
+        assertEquals(
+                0,
+                new ProcessBuilder("kill", "-INT", Long.toString(child.pid()))
+                        .start()
+                        .waitFor());
         assertTrue(child.waitFor(60, TimeUnit.SECONDS), "exits after SIGINT");
         String text = Files.readString(log);
         assertEquals(130, child.exitValue(), text);
@@ -118,7 +140,8 @@ class TrainingFaultsTest {
      */
     @Test
     void aFullDiskGivesOneLineAndKeepsThePreviousCheckpoint() throws Exception {
-        Assumptions.assumeTrue(new ProcessBuilder("unshare", "-rm", "true").start().waitFor() == 0,
+        Assumptions.assumeTrue(
+                new ProcessBuilder("unshare", "-rm", "true").start().waitFor() == 0,
                 "unshare -rm (user and mount namespaces) is not available here");
         Path disk = Files.createDirectories(dir.resolve("disk"));
         Path run = disk.resolve("run");
@@ -132,15 +155,18 @@ class TrainingFaultsTest {
                 + "n=$((n+1)); done; "
                 + "dd if=/dev/zero of=" + disk.resolve("filler") + " bs=64k > /dev/null 2>&1; "
                 + "wait $!; echo $? > " + dir.resolve("train.code") + "; cp -r " + run + " " + copy;
-        Process p = new ProcessBuilder("unshare", "-rm", "sh", "-c", script).redirectErrorStream(true)
-                .redirectOutput(dir.resolve("script.log").toFile()).start();
+        Process p = new ProcessBuilder("unshare", "-rm", "sh", "-c", script)
+                .redirectErrorStream(true)
+                .redirectOutput(dir.resolve("script.log").toFile())
+                .start();
         assertTrue(p.waitFor(240, TimeUnit.SECONDS), "the script ends");
         assertEquals(0, p.exitValue(), Files.readString(dir.resolve("script.log")));
 
         String err = Files.readString(dir.resolve("train.err"));
         assertEquals("1", Files.readString(dir.resolve("train.code")).strip(), err);
         assertTrue(err.contains("vit4j: I/O error: ") && err.contains("No space left on device"), err);
-        assertTrue(err.lines().filter(l -> l.startsWith("vit4j: I/O error")).count() == 1 && !err.contains("\tat "),
+        assertTrue(
+                err.lines().filter(l -> l.startsWith("vit4j: I/O error")).count() == 1 && !err.contains("\tat "),
                 "one clear line: " + err);
         Path last = Checkpoint.complete(copy.resolve("last"));
         assertTrue(last != null, "a complete checkpoint survives");

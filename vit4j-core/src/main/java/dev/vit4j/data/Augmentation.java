@@ -52,6 +52,9 @@ public final class Augmentation {
 
     @Override
     public String toString() {
-        return isNone() ? "none" : "flip=" + flip + " zoom=" + zoom + " crop_scale=" + cropScale + " pad_crop=" + padCrop + " erase=" + erase;
+        return isNone()
+                ? "none"
+                : "flip=" + flip + " zoom=" + zoom + " crop_scale=" + cropScale + " pad_crop=" + padCrop + " erase="
+                        + erase;
     }
 }

@@ -28,8 +28,7 @@ public final class BatchLoader implements AutoCloseable {
     }
 
     /** One batch: inputs (B × C × H × W), labels, and the examples' boxes where known. */
-    public record Batch(float[] inputs, int[] labels, Example.Box[] boxes, int size) {
-    }
+    public record Batch(float[] inputs, int[] labels, Example.Box[] boxes, int size) {}
 
     private final Dataset data;
     private final Transform transform;
@@ -39,8 +38,8 @@ public final class BatchLoader implements AutoCloseable {
     private final Consumer<String> warnings;
     private final Set<Integer> reported = ConcurrentHashMap.newKeySet();
 
-    public BatchLoader(Dataset data, Transform transform, int batchSize, int inputSize, int threads,
-            Consumer<String> warnings) {
+    public BatchLoader(
+            Dataset data, Transform transform, int batchSize, int inputSize, int threads, Consumer<String> warnings) {
         this.data = data;
         this.transform = transform;
         this.batchSize = batchSize;
@@ -125,7 +124,8 @@ public final class BatchLoader implements AutoCloseable {
             boxes[n] = e.box();
             n++;
         }
-        return n == size ? new Batch(inputs, labels, boxes, size)
+        return n == size
+                ? new Batch(inputs, labels, boxes, size)
                 : new Batch(Arrays.copyOf(inputs, n * inputSize), Arrays.copyOf(labels, n), Arrays.copyOf(boxes, n), n);
     }
 

@@ -47,7 +47,8 @@ public final class CifarDataset implements Dataset {
         for (Path f : files) {
             try {
                 if (!Files.isRegularFile(f)) {
-                    throw new Vit4jException("no " + f.getFileName() + " in " + dir + " (CIFAR binary version expected)");
+                    throw new Vit4jException(
+                            "no " + f.getFileName() + " in " + dir + " (CIFAR binary version expected)");
                 }
                 long size = Files.size(f);
                 if (size % record != 0 || size > IdxDataset.MAX_BYTES) {
@@ -68,21 +69,26 @@ public final class CifarDataset implements Dataset {
             for (int r = 0; r < b.length / record; r++, at++) {
                 int label = b[r * record + labelBytes - 1] & 0xff;
                 if (label >= classCount) {
-                    throw new Vit4jException("label " + label + " in " + dir + " is not one of " + classCount + " classes");
+                    throw new Vit4jException(
+                            "label " + label + " in " + dir + " is not one of " + classCount + " classes");
                 }
                 labels[at] = label;
                 System.arraycopy(b, r * record + labelBytes, pixels, at * PIXELS, PIXELS);
             }
         }
         List<String> names = classNames(dir, cifar100 ? "fine_label_names.txt" : "batches.meta.txt", classCount);
-        return new CifarDataset((cifar100 ? "cifar100 " : "cifar10 ") + (train ? "train" : "test"), pixels, labels, names);
+        return new CifarDataset(
+                (cifar100 ? "cifar100 " : "cifar10 ") + (train ? "train" : "test"), pixels, labels, names);
     }
 
     private static List<String> classNames(Path dir, String file, int count) {
         Path p = dir.resolve(file);
         try {
             if (Files.isRegularFile(p)) {
-                List<String> names = Files.readAllLines(p).stream().map(String::strip).filter(s -> !s.isEmpty()).toList();
+                List<String> names = Files.readAllLines(p).stream()
+                        .map(String::strip)
+                        .filter(s -> !s.isEmpty())
+                        .toList();
                 if (names.size() == count) {
                     return names;
                 }

@@ -18,15 +18,18 @@ public record ClassOrder(List<String> classes, boolean byModelLabels) {
     /** @param folders the class folders' names, sorted; {@code modelLabels} the model's labels in output order */
     public static ClassOrder of(List<String> folders, List<String> modelLabels) {
         Set<String> labels = new HashSet<>(modelLabels);
-        boolean same = labels.size() == modelLabels.size() && labels.equals(new HashSet<>(folders))
+        boolean same = labels.size() == modelLabels.size()
+                && labels.equals(new HashSet<>(folders))
                 && folders.size() == modelLabels.size();
-        return same && !folders.equals(modelLabels) ? new ClassOrder(List.copyOf(modelLabels), true)
+        return same && !folders.equals(modelLabels)
+                ? new ClassOrder(List.copyOf(modelLabels), true)
                 : new ClassOrder(List.copyOf(folders), false);
     }
 
     /** One line for the user: which rule mapped the folders. */
     public String describe() {
-        return byModelLabels ? "class folders mapped to the model's outputs by label (the folder names are its labels)"
+        return byModelLabels
+                ? "class folders mapped to the model's outputs by label (the folder names are its labels)"
                 : "class folders mapped to the model's outputs in sorted name order (torchvision's ImageFolder rule)";
     }
 

@@ -18,16 +18,16 @@ import java.util.stream.Stream;
  */
 public final class DatasetSpec {
     public static final Path DEFAULT_FASHION_MNIST = Path.of("/usr/share/datasets/fashion-mnist");
-    private static final List<String> IMAGE_EXTENSIONS = List.of(".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp",
-            ".tif", ".tiff");
+    private static final List<String> IMAGE_EXTENSIONS =
+            List.of(".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff");
 
     /** Which part of a dataset. */
     public enum Split {
-        TRAIN, TEST
+        TRAIN,
+        TEST
     }
 
-    private DatasetSpec() {
-    }
+    private DatasetSpec() {}
 
     /** The requested split; {@code null} where the dataset has none (a folder without {@code val/}). */
     public static Dataset open(String spec, Split split) {
@@ -35,11 +35,13 @@ public final class DatasetSpec {
         String kind = parts[0].toLowerCase(Locale.ROOT);
         boolean train = split == Split.TRAIN;
         return switch (kind) {
-            case "fashion-mnist" -> IdxDataset.open("fashion-mnist",
-                    parts.length > 1 ? dir(parts[1], spec) : existing(DEFAULT_FASHION_MNIST, spec), train ? "train" : "t10k",
+            case "fashion-mnist" -> IdxDataset.open(
+                    "fashion-mnist",
+                    parts.length > 1 ? dir(parts[1], spec) : existing(DEFAULT_FASHION_MNIST, spec),
+                    train ? "train" : "t10k",
                     IdxDataset.FASHION_CLASSES);
-            case "mnist" -> IdxDataset.open("mnist", dir(arg(parts, 1, spec), spec), train ? "train" : "t10k",
-                    IdxDataset.DIGITS);
+            case "mnist" -> IdxDataset.open(
+                    "mnist", dir(arg(parts, 1, spec), spec), train ? "train" : "t10k", IdxDataset.DIGITS);
             case "cifar10" -> CifarDataset.open(dir(arg(parts, 1, spec), spec), false, train);
             case "cifar100" -> CifarDataset.open(dir(arg(parts, 1, spec), spec), true, train);
             case "folder" -> folder(dir(arg(parts, 1, spec), spec), train);
@@ -100,7 +102,10 @@ public final class DatasetSpec {
         List<Path> files = new ArrayList<>();
         List<Integer> labels = new ArrayList<>();
         try (Stream<Path> subdirs = Files.list(dir)) {
-            subdirs.filter(Files::isDirectory).map(p -> p.getFileName().toString()).sorted().forEach(classes::add);
+            subdirs.filter(Files::isDirectory)
+                    .map(p -> p.getFileName().toString())
+                    .sorted()
+                    .forEach(classes::add);
         } catch (IOException e) {
             throw new Vit4jException("cannot list " + dir + ": " + e.getMessage());
         }
@@ -110,7 +115,10 @@ public final class DatasetSpec {
         List<String> empty = new ArrayList<>();
         for (int c = 0; c < classes.size(); c++) {
             try (Stream<Path> walk = Files.walk(dir.resolve(classes.get(c)))) {
-                List<Path> imgs = walk.filter(Files::isRegularFile).filter(DatasetSpec::looksLikeImage).sorted().toList();
+                List<Path> imgs = walk.filter(Files::isRegularFile)
+                        .filter(DatasetSpec::looksLikeImage)
+                        .sorted()
+                        .toList();
                 if (imgs.isEmpty()) {
                     empty.add(classes.get(c));
                 }
@@ -131,7 +139,11 @@ public final class DatasetSpec {
                     + String.join(", ", empty) + " (remove the empty folder" + (empty.size() > 1 ? "s" : "")
                     + " or add images)");
         }
-        return new ImageListDataset("folder " + dir, files, labels.stream().mapToInt(Integer::intValue).toArray(), classes);
+        return new ImageListDataset(
+                "folder " + dir,
+                files,
+                labels.stream().mapToInt(Integer::intValue).toArray(),
+                classes);
     }
 
     /** By extension, as the folder datasets choose their files. */
@@ -151,7 +163,7 @@ public final class DatasetSpec {
             throw new Vit4jException("cannot read " + list + ": " + e.getMessage());
         }
         List<Path> files = entries.paths().stream().map(dir::resolve).toList();
-        return new ImageListDataset("imagenet-val " + list.getFileName(), files, entries.labels(),
-                ImageNetValList.classes());
+        return new ImageListDataset(
+                "imagenet-val " + list.getFileName(), files, entries.labels(), ImageNetValList.classes());
     }
 }

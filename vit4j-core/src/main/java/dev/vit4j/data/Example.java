@@ -15,12 +15,13 @@ public record Example(int channels, int height, int width, byte[] pixels, int la
 
     /** The image as a {@link BufferedImage} (RGB, or gray for one channel): to encode it, to show it. */
     public BufferedImage toImage() {
-        BufferedImage img = new BufferedImage(width, height,
-                channels == 1 ? BufferedImage.TYPE_BYTE_GRAY : BufferedImage.TYPE_INT_RGB);
+        BufferedImage img = new BufferedImage(
+                width, height, channels == 1 ? BufferedImage.TYPE_BYTE_GRAY : BufferedImage.TYPE_INT_RGB);
         int plane = width * height;
         for (int p = 0; p < plane; p++) {
             int v = pixels[p] & 0xff;
-            int rgb = channels == 1 ? v << 16 | v << 8 | v
+            int rgb = channels == 1
+                    ? v << 16 | v << 8 | v
                     : v << 16 | (pixels[plane + p] & 0xff) << 8 | pixels[2 * plane + p] & 0xff;
             img.setRGB(p % width, p / width, rgb);
         }

@@ -17,8 +17,8 @@ import java.util.zip.GZIPInputStream;
  * (magic number, dimensions, counts that agree, labels within the classes) before anything is trusted.
  */
 public final class IdxDataset implements Dataset {
-    static final List<String> FASHION_CLASSES = List.of("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal",
-            "Shirt", "Sneaker", "Bag", "Ankle boot");
+    static final List<String> FASHION_CLASSES = List.of(
+            "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot");
     static final List<String> DIGITS = List.of("0", "1", "2", "3", "4", "5", "6", "7", "8", "9");
     /** Far above any real IDX set; refuses headers that would allocate absurd amounts. */
     /** The largest Java array: more pixels than that cannot be held (a fuzzed header at 2³¹ overflowed an int). */
@@ -32,7 +32,8 @@ public final class IdxDataset implements Dataset {
     private final byte[] labels;
     private final List<String> classes;
 
-    private IdxDataset(String name, int count, int height, int width, byte[] images, byte[] labels, List<String> classes) {
+    private IdxDataset(
+            String name, int count, int height, int width, byte[] images, byte[] labels, List<String> classes) {
         this.name = name;
         this.count = count;
         this.height = height;
@@ -49,7 +50,8 @@ public final class IdxDataset implements Dataset {
         try (DataInputStream in = open(imagesFile)) {
             int magic = in.readInt();
             if (magic != 0x00000803) {
-                throw new Vit4jException(imagesFile + " is not an IDX image file (magic " + Integer.toHexString(magic) + ")");
+                throw new Vit4jException(
+                        imagesFile + " is not an IDX image file (magic " + Integer.toHexString(magic) + ")");
             }
             int n = in.readInt();
             int h = in.readInt();
@@ -65,8 +67,8 @@ public final class IdxDataset implements Dataset {
                 throw new EOFException();
             }
             byte[] labels = readLabels(labelsFile, n, classes.size());
-            return new IdxDataset(name + " " + (split.equals("train") ? "train" : "test"), n, h, w, images, labels,
-                    classes);
+            return new IdxDataset(
+                    name + " " + (split.equals("train") ? "train" : "test"), n, h, w, images, labels, classes);
         } catch (EOFException e) {
             throw new Vit4jException(imagesFile + " is truncated");
         } catch (IOException e) {

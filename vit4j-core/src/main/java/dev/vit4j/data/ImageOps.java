@@ -7,8 +7,7 @@ import java.util.SplittableRandom;
  * bilinear sampling with reflect padding, resize, crops, zoom, flip, channel conversion.
  */
 public final class ImageOps {
-    private ImageOps() {
-    }
+    private ImageOps() {}
 
     /** Planar float image in [0, 1]; gray ↔ RGB converted as PIL's "L"/"RGB" modes do. */
     public static float[] toFloat(Example e, int channels) {
@@ -31,8 +30,8 @@ public final class ImageOps {
                 out[i] = l / 255f;
             }
         } else {
-            throw new dev.vit4j.Vit4jException("cannot feed " + e.channels() + "-channel images to a " + channels
-                    + "-channel model");
+            throw new dev.vit4j.Vit4jException(
+                    "cannot feed " + e.channels() + "-channel images to a " + channels + "-channel model");
         }
         return out;
     }
@@ -47,8 +46,8 @@ public final class ImageOps {
     }
 
     /** Bilinear sample of the source region (x0, y0, w, h) onto outH × outW, pixel centres aligned. */
-    public static float[] crop(float[] img, int c, int h, int w, double x0, double y0, double cw, double ch, int outH,
-            int outW) {
+    public static float[] crop(
+            float[] img, int c, int h, int w, double x0, double y0, double cw, double ch, int outH, int outW) {
         float[] out = new float[c * outH * outW];
         double sx = cw / outW;
         double sy = ch / outH;
@@ -83,8 +82,8 @@ public final class ImageOps {
     }
 
     /** Applies {@code aug} and brings the image to outH × outW. */
-    public static float[] augment(float[] img, int c, int h, int w, int outH, int outW, Augmentation aug,
-            SplittableRandom r) {
+    public static float[] augment(
+            float[] img, int c, int h, int w, int outH, int outW, Augmentation aug, SplittableRandom r) {
         float[] x;
         if (aug.cropScale > 0) {
             double area = h * w;

@@ -5,8 +5,7 @@ package dev.vit4j.data;
  * (values scaled to [0, 1]), measured on up to {@code maxImages} examples spread over the set.
  */
 public final class Normalization {
-    private Normalization() {
-    }
+    private Normalization() {}
 
     /** Returns {mean[], std[]} for {@code channels} channels. */
     public static double[][] adapt(Dataset data, int channels, int maxImages) {

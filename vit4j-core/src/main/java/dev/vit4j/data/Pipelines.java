@@ -7,15 +7,14 @@ import dev.vit4j.models.ModelConfig;
 
 /** From dataset examples to model inputs (C × H × W, normalized) for training and for evaluation. */
 public final class Pipelines {
-    private Pipelines() {
-    }
+    private Pipelines() {}
 
     /** Channel conversion, augmentation to the model's size, normalization, random erasing. */
     public static BatchLoader.Transform train(ModelConfig model, DataConfig norm, Augmentation aug) {
         int c = model.inChans;
         return (e, r) -> {
-            float[] x = ImageOps.augment(ImageOps.toFloat(e, c), c, e.height(), e.width(), model.height(), model.width(),
-                    aug, r);
+            float[] x = ImageOps.augment(
+                    ImageOps.toFloat(e, c), c, e.height(), e.width(), model.height(), model.width(), aug, r);
             ImageOps.normalize(x, c, norm.mean(), norm.std());
             RandomErasing.apply(x, c, model.height(), model.width(), aug.erase, r);
             return x;

@@ -13,8 +13,7 @@ public final class RandomErasing {
     private static final double LOG_MIN_ASPECT = Math.log(0.3);
     private static final double LOG_MAX_ASPECT = Math.log(1 / 0.3);
 
-    private RandomErasing() {
-    }
+    private RandomErasing() {}
 
     /** In place on a C × H × W image. */
     public static void apply(float[] img, int c, int h, int w, double probability, SplittableRandom r) {

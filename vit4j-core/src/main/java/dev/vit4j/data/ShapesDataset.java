@@ -95,14 +95,16 @@ public final class ShapesDataset implements Dataset {
     }
 
     private static Color randomColor(Random r, float brightness) {
-        return Color.getHSBColor(r.nextFloat(), 0.5f + 0.5f * r.nextFloat(), brightness + (1 - brightness) * r.nextFloat() * 0.5f);
+        return Color.getHSBColor(
+                r.nextFloat(), 0.5f + 0.5f * r.nextFloat(), brightness + (1 - brightness) * r.nextFloat() * 0.5f);
     }
 
     private static void drawShape(Graphics2D g, int label, int x, int y, int s) {
         switch (CLASSES.get(label)) {
             case "circle" -> g.fill(new Ellipse2D.Double(x, y, s, s));
             case "square" -> g.fillRect(x + s / 8, y + s / 8, s - s / 4, s - s / 4);
-            case "triangle" -> g.fillPolygon(new Polygon(new int[] {x + s / 2, x, x + s}, new int[] {y, y + s, y + s}, 3));
+            case "triangle" -> g.fillPolygon(
+                    new Polygon(new int[] {x + s / 2, x, x + s}, new int[] {y, y + s, y + s}, 3));
             case "cross" -> {
                 int t = Math.max(2, s / 4);
                 g.fillRect(x + (s - t) / 2, y, t, s);
@@ -113,8 +115,8 @@ public final class ShapesDataset implements Dataset {
                 int inset = Math.max(1, s / 12);
                 g.draw(new Ellipse2D.Double(x + inset, y + inset, s - 2 * inset, s - 2 * inset));
             }
-            case "diamond" -> g.fillPolygon(new Polygon(new int[] {x + s / 2, x + s, x + s / 2, x},
-                    new int[] {y, y + s / 2, y + s, y + s / 2}, 4));
+            case "diamond" -> g.fillPolygon(new Polygon(
+                    new int[] {x + s / 2, x + s, x + s / 2, x}, new int[] {y, y + s / 2, y + s, y + s / 2}, 4));
             default -> throw new IllegalStateException();
         }
     }

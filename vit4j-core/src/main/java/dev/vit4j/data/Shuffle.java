@@ -4,8 +4,7 @@ import java.util.SplittableRandom;
 
 /** Seeded permutations, the same on every machine. */
 public final class Shuffle {
-    private Shuffle() {
-    }
+    private Shuffle() {}
 
     public static int[] permutation(int n, long seed) {
         int[] p = new int[n];

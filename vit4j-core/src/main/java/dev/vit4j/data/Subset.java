@@ -58,8 +58,10 @@ public final class Subset implements Dataset {
         int[] rest = java.util.Arrays.copyOfRange(perm, n - val, n);
         java.util.Arrays.sort(train);
         java.util.Arrays.sort(rest);
-        return new Subset[] {new Subset(data, train, data.describe() + " train part"),
-            new Subset(data, rest, data.describe() + " validation part")};
+        return new Subset[] {
+            new Subset(data, train, data.describe() + " train part"),
+            new Subset(data, rest, data.describe() + " validation part")
+        };
     }
 
     public static Dataset limit(Dataset data, int limit) {

@@ -62,7 +62,9 @@ public final class HubCache {
         }
         Path refFile = repo(ref).resolve("refs").resolve(ref.revision());
         try {
-            return Files.isRegularFile(refFile) ? Optional.of(Files.readString(refFile, StandardCharsets.UTF_8).strip())
+            return Files.isRegularFile(refFile)
+                    ? Optional.of(
+                            Files.readString(refFile, StandardCharsets.UTF_8).strip())
                     : Optional.empty();
         } catch (IOException e) {
             return Optional.empty();
@@ -71,7 +73,9 @@ public final class HubCache {
 
     /** Whether a lookup online found that the revision has no such file (then offline it is known to be absent). */
     boolean knownMissing(RepoRef ref, String file) {
-        return commit(ref).map(c -> Files.exists(repo(ref).resolve(".no_exist").resolve(c).resolve(file))).orElse(false);
+        return commit(ref)
+                .map(c -> Files.exists(repo(ref).resolve(".no_exist").resolve(c).resolve(file)))
+                .orElse(false);
     }
 
     void recordMissing(RepoRef ref, String commit, String file) throws IOException {
@@ -99,8 +103,8 @@ public final class HubCache {
         Path pointer = snapshot(ref, commit, file);
         Files.createDirectories(pointer.getParent());
         Path target = pointer.getParent().relativize(blob(ref, etag));
-        Path tmp = pointer.resolveSibling(pointer.getFileName() + "." + ProcessHandle.current().pid() + "."
-                + Thread.currentThread().getId() + ".link");
+        Path tmp = pointer.resolveSibling(pointer.getFileName() + "."
+                + ProcessHandle.current().pid() + "." + Thread.currentThread().getId() + ".link");
         Files.deleteIfExists(tmp);
         try {
             Files.createSymbolicLink(tmp, target);

@@ -39,21 +39,16 @@ import java.util.regex.Pattern;
 public final class HubClient {
     /** Download progress; the CLI draws a bar from it on a terminal. */
     public interface Listener {
-        Listener NONE = new Listener() {
-        };
+        Listener NONE = new Listener() {};
 
-        default void started(String file, long bytes) {
-        }
+        default void started(String file, long bytes) {}
 
-        default void progress(long bytesDone) {
-        }
+        default void progress(long bytesDone) {}
 
-        default void finished() {
-        }
+        default void finished() {}
 
         /** An attempt at {@code what} failed for {@code reason}; attempt {@code next} of {@code attempts} follows. */
-        default void retrying(String what, String reason, int next, int attempts) {
-        }
+        default void retrying(String what, String reason, int next, int attempts) {}
     }
 
     private static final Pattern SHA256 = Pattern.compile("[0-9a-f]{64}");
@@ -72,8 +67,10 @@ public final class HubClient {
     public HubClient(HubSettings settings) {
         this.settings = settings;
         this.cache = new HubCache(settings.cache());
-        this.api = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER)
-                .connectTimeout(settings.metadataTimeout()).build();
+        this.api = HttpClient.newBuilder()
+                .followRedirects(HttpClient.Redirect.NEVER)
+                .connectTimeout(settings.metadataTimeout())
+                .build();
     }
 
     public HubClient listener(Listener l) {
@@ -91,8 +88,8 @@ public final class HubClient {
 
     /** The file's path in the cache, downloaded first unless it is there; one clear error otherwise. */
     public Path download(RepoRef ref, String file) {
-        return downloadIfExists(ref, file).orElseThrow(() -> new Vit4jException(
-                "no file " + file + " in " + ref + " on " + settings.endpoint()));
+        return downloadIfExists(ref, file)
+                .orElseThrow(() -> new Vit4jException("no file " + file + " in " + ref + " on " + settings.endpoint()));
     }
 
     /** As {@link #download}, but empty when the repository exists and has no such file. */
@@ -147,8 +144,7 @@ public final class HubClient {
         }
     }
 
-    private record Metadata(String commit, String etag, URI location, long size) {
-    }
+    private record Metadata(String commit, String etag, URI location, long size) {}
 
     /** A failure worth another attempt: the connection, a timeout, 429 or 5xx. */
     private static final class NetworkFailure extends IOException {
@@ -163,11 +159,12 @@ public final class HubClient {
     }
 
     private <T> T retrying(String what, Attempt<T> attempt) throws NetworkFailure {
-        RetryPolicy<Object> policy = RetryPolicy.builder().handle(IOException.class)
+        RetryPolicy<Object> policy = RetryPolicy.builder()
+                .handle(IOException.class)
                 .withBackoff(settings.backoff(), settings.backoff().multipliedBy(16))
                 .withMaxRetries(settings.retries())
-                .onRetry(e -> listener.retrying(what, describe(e.getLastException()), e.getAttemptCount() + 1,
-                        settings.retries() + 1))
+                .onRetry(e -> listener.retrying(
+                        what, describe(e.getLastException()), e.getAttemptCount() + 1, settings.retries() + 1))
                 .build();
         try {
             return Failsafe.with(policy).get(() -> {
@@ -198,30 +195,47 @@ public final class HubClient {
         URI url = URI.create(settings.endpoint() + "/" + ref.repoId() + "/resolve/"
                 + URLEncoder.encode(ref.revision(), StandardCharsets.UTF_8) + "/" + file);
         for (int hops = 0; hops < 5; hops++) {
-            HttpResponse<Void> r = send(api, request(url, true, settings.metadataTimeout()).method("HEAD", HttpRequest.BodyPublishers.noBody()).build(),
+            HttpResponse<Void> r = send(
+                    api,
+                    request(url, true, settings.metadataTimeout())
+                            .method("HEAD", HttpRequest.BodyPublishers.noBody())
+                            .build(),
                     HttpResponse.BodyHandlers.discarding());
             int status = r.statusCode();
             String location = r.headers().firstValue("Location").orElse(null);
-            if (status >= 300 && status < 400 && location != null && !URI.create(location).isAbsolute()) {
+            if (status >= 300
+                    && status < 400
+                    && location != null
+                    && !URI.create(location).isAbsolute()) {
                 url = url.resolve(location);
                 continue;
             }
-            if (status == 404 && "EntryNotFound".equals(r.headers().firstValue("X-Error-Code").orElse(""))) {
+            if (status == 404
+                    && "EntryNotFound"
+                            .equals(r.headers().firstValue("X-Error-Code").orElse(""))) {
                 String commit = r.headers().firstValue("X-Repo-Commit").orElse(null);
                 return new Metadata(commit, null, null, -1); // recorded, as huggingface_hub does, for offline use
             }
             refuse(ref, file, status, r.headers().firstValue("X-Error-Code").orElse(""));
-            String commit = r.headers().firstValue("X-Repo-Commit").orElseThrow(() -> new Vit4jException(
-                    settings.endpoint() + " gave no X-Repo-Commit for " + ref + "/" + file + " (not a Hugging Face Hub?)"));
-            String etag = r.headers().firstValue("X-Linked-Etag").or(() -> r.headers().firstValue("ETag"))
-                    .map(HubClient::normalizeEtag).orElseThrow(() -> new Vit4jException(
-                            settings.endpoint() + " gave no ETag for " + ref + "/" + file));
+            String commit = r.headers()
+                    .firstValue("X-Repo-Commit")
+                    .orElseThrow(() -> new Vit4jException(settings.endpoint() + " gave no X-Repo-Commit for " + ref
+                            + "/" + file + " (not a Hugging Face Hub?)"));
+            String etag = r.headers()
+                    .firstValue("X-Linked-Etag")
+                    .or(() -> r.headers().firstValue("ETag"))
+                    .map(HubClient::normalizeEtag)
+                    .orElseThrow(
+                            () -> new Vit4jException(settings.endpoint() + " gave no ETag for " + ref + "/" + file));
             if (!etag.matches("[A-Za-z0-9][A-Za-z0-9._-]{0,127}") || !commit.matches("[0-9a-f]{40}")) {
-                throw new Vit4jException(settings.endpoint() + " gave a malformed ETag or commit for " + ref + "/" + file);
+                throw new Vit4jException(
+                        settings.endpoint() + " gave a malformed ETag or commit for " + ref + "/" + file);
             }
-            long size = r.headers().firstValue("X-Linked-Size")
+            long size = r.headers()
+                    .firstValue("X-Linked-Size")
                     .or(() -> status < 300 ? r.headers().firstValue("Content-Length") : Optional.empty())
-                    .map(Long::parseLong).orElse(-1L);
+                    .map(Long::parseLong)
+                    .orElse(-1L);
             return new Metadata(commit, etag, location != null ? URI.create(location) : url, size);
         }
         throw new Vit4jException(settings.endpoint() + ": too many redirects for " + ref + "/" + file);
@@ -237,14 +251,18 @@ public final class HubClient {
                 throw new Vit4jException("no repository " + ref.repoId() + " on " + settings.endpoint()
                         + " (or it is private: set HF_TOKEN)");
             }
-            throw new Vit4jException(ref.repoId() + " on " + settings.endpoint() + " is " + (code.equals("GatedRepo")
-                    ? "gated: accept its conditions on its Hub page, then set HF_TOKEN"
-                    : settings.token() == null ? "not open to anonymous downloads (HTTP " + status + "): set HF_TOKEN"
-                    : "not allowed with the HF_TOKEN given (HTTP " + status + ")"));
+            throw new Vit4jException(ref.repoId() + " on " + settings.endpoint() + " is "
+                    + (code.equals("GatedRepo")
+                            ? "gated: accept its conditions on its Hub page, then set HF_TOKEN"
+                            : settings.token() == null
+                                    ? "not open to anonymous downloads (HTTP " + status + "): set HF_TOKEN"
+                                    : "not allowed with the HF_TOKEN given (HTTP " + status + ")"));
         }
         if (status == 404) {
-            throw new Vit4jException(code.equals("RevisionNotFound") ? "no revision '" + ref.revision() + "' in " + ref.repoId()
-                    : "no repository " + ref.repoId() + " on " + settings.endpoint());
+            throw new Vit4jException(
+                    code.equals("RevisionNotFound")
+                            ? "no revision '" + ref.revision() + "' in " + ref.repoId()
+                            : "no repository " + ref.repoId() + " on " + settings.endpoint());
         }
         if (status >= 400 || status >= 300 && status != 301 && status != 302 && status != 307 && status != 308) {
             throw new Vit4jException(settings.endpoint() + " answered HTTP " + status + " for " + ref + "/" + file);
@@ -262,8 +280,9 @@ public final class HubClient {
                 return null;
             });
         } catch (NetworkFailure e) {
-            throw new Vit4jException("downloading " + file + " of " + ref + " failed after " + (settings.retries() + 1)
-                    + " attempts: " + e.getMessage() + " (run again to resume from " + Files.size(incomplete) + " bytes)");
+            throw new Vit4jException(
+                    "downloading " + file + " of " + ref + " failed after " + (settings.retries() + 1) + " attempts: "
+                            + e.getMessage() + " (run again to resume from " + Files.size(incomplete) + " bytes)");
         } finally {
             listener.finished();
         }
@@ -276,8 +295,8 @@ public final class HubClient {
         String actual = checksum(incomplete, meta.etag);
         if (actual != null && !actual.equals(meta.etag)) {
             Files.delete(incomplete);
-            throw new Vit4jException("checksum mismatch for " + file + " of " + ref + ": expected " + meta.etag + ", got "
-                    + actual + "; the download was deleted");
+            throw new Vit4jException("checksum mismatch for " + file + " of " + ref + ": expected " + meta.etag
+                    + ", got " + actual + "; the download was deleted");
         }
         Files.move(incomplete, blob, StandardCopyOption.ATOMIC_MOVE);
     }
@@ -293,15 +312,26 @@ public final class HubClient {
         }
         URI url = meta.location;
         for (int hops = 0; ; hops++) {
-            HttpRequest.Builder req = request(url, sameHost(url), settings.readTimeout()).GET();
+            HttpRequest.Builder req =
+                    request(url, sameHost(url), settings.readTimeout()).GET();
             if (have > 0) {
                 req.header("Range", "bytes=" + have + "-");
             }
-            HttpResponse<TimedBody> r = send(api, req.build(), info -> info.statusCode() / 100 == 2 ? new TimedBody()
-                    : HttpResponse.BodySubscribers.replacing(null));
+            HttpResponse<TimedBody> r = send(
+                    api,
+                    req.build(),
+                    info -> info.statusCode() / 100 == 2
+                            ? new TimedBody()
+                            : HttpResponse.BodySubscribers.replacing(null));
             int status = r.statusCode();
             if (status / 100 == 3 && r.headers().firstValue("Location").isPresent()) {
-                url = redirect(ref, file, meta.location, url, r.headers().firstValue("Location").get(), hops);
+                url = redirect(
+                        ref,
+                        file,
+                        meta.location,
+                        url,
+                        r.headers().firstValue("Location").get(),
+                        hops);
                 continue;
             }
             if (status / 100 != 2) {
@@ -326,20 +356,20 @@ public final class HubClient {
         }
         if (!"https".equals(to.getScheme()) && !"http".equals(to.getScheme())
                 || "https".equals(from.getScheme()) && !"https".equals(to.getScheme())) {
-            throw new Vit4jException("downloading " + file + " of " + ref + ": refused a redirect from " + from.getScheme()
-                    + " to " + to.getScheme());
+            throw new Vit4jException("downloading " + file + " of " + ref + ": refused a redirect from "
+                    + from.getScheme() + " to " + to.getScheme());
         }
         return to;
     }
 
     /** The body of a 200 (from the start) or a 206 that continues at {@code have}, appended to {@code incomplete}. */
-    private void receive(RepoRef ref, String file, Metadata meta, Path incomplete, long have,
-            HttpResponse<TimedBody> r) throws IOException {
+    private void receive(RepoRef ref, String file, Metadata meta, Path incomplete, long have, HttpResponse<TimedBody> r)
+            throws IOException {
         TimedBody body = r.body();
         try {
             int status = r.statusCode();
-            boolean resumed = status == 206 && r.headers().firstValue("Content-Range").orElse("")
-                    .startsWith("bytes " + have + "-");
+            boolean resumed = status == 206
+                    && r.headers().firstValue("Content-Range").orElse("").startsWith("bytes " + have + "-");
             if (status == 206 && !resumed) {
                 Files.deleteIfExists(incomplete); // a partial file the server cannot continue: start over
                 throw new NetworkFailure("HTTP 206 of another range than byte " + have + " on");
@@ -351,19 +381,30 @@ public final class HubClient {
             long length = r.headers().firstValueAsLong("Content-Length").orElse(-1);
             long total = meta.size >= 0 ? meta.size : length >= 0 ? start + length : -1;
             if (meta.size >= 0 && length >= 0 && start + length != meta.size) {
-                throw oversize(ref, file, incomplete, "the download announces " + (start + length)
-                        + " bytes, the Hub declared " + meta.size);
+                throw oversize(
+                        ref,
+                        file,
+                        incomplete,
+                        "the download announces " + (start + length) + " bytes, the Hub declared " + meta.size);
             }
             long limit = total >= 0 ? total : start + UNDECLARED_LIMIT;
             long done = start;
-            try (FileChannel out = FileChannel.open(incomplete, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+            try (FileChannel out = FileChannel.open(
+                    incomplete,
+                    StandardOpenOption.CREATE,
+                    StandardOpenOption.WRITE,
                     resumed ? StandardOpenOption.APPEND : StandardOpenOption.TRUNCATE_EXISTING)) {
                 for (List<ByteBuffer> piece = next(body, done, total); piece != null; piece = next(body, done, total)) {
                     for (ByteBuffer b : piece) {
                         if (done + b.remaining() > limit) {
                             out.close();
-                            throw oversize(ref, file, incomplete, total >= 0 ? "more bytes than the " + total + " declared"
-                                    : "no size declared, and more than " + UNDECLARED_LIMIT + " bytes sent");
+                            throw oversize(
+                                    ref,
+                                    file,
+                                    incomplete,
+                                    total >= 0
+                                            ? "more bytes than the " + total + " declared"
+                                            : "no size declared, and more than " + UNDECLARED_LIMIT + " bytes sent");
                         }
                         done += b.remaining();
                         while (b.hasRemaining()) {
@@ -403,8 +444,10 @@ public final class HubClient {
 
     /** The token goes to the endpoint only, never to the CDN a redirect names (its URL is signed). */
     private HttpRequest.Builder request(URI url, boolean withToken, Duration timeout) {
-        HttpRequest.Builder b = HttpRequest.newBuilder(url).timeout(timeout)
-                .header("Accept-Encoding", "identity").header("User-Agent", "vit4j");
+        HttpRequest.Builder b = HttpRequest.newBuilder(url)
+                .timeout(timeout)
+                .header("Accept-Encoding", "identity")
+                .header("User-Agent", "vit4j");
         if (withToken && settings.token() != null && !settings.token().isBlank()) {
             b.header("Authorization", "Bearer " + settings.token());
         }
@@ -437,7 +480,9 @@ public final class HubClient {
      * when the ETag is neither (a mirror's own), which is then not checked.
      */
     static String checksum(Path file, String etag) throws IOException {
-        String algorithm = SHA256.matcher(etag).matches() ? "SHA-256" : GIT_SHA1.matcher(etag).matches() ? "SHA-1" : null;
+        String algorithm = SHA256.matcher(etag).matches()
+                ? "SHA-256"
+                : GIT_SHA1.matcher(etag).matches() ? "SHA-1" : null;
         if (algorithm == null) {
             return null;
         }

@@ -23,13 +23,11 @@ import java.util.Optional;
  */
 public final class HubModels {
     /** The architecture with its pretrained config, and the weights file in the Hub cache. */
-    public record Resolved(ModelConfig config, Path weights) {
-    }
+    public record Resolved(ModelConfig config, Path weights) {}
 
     private static final List<String> WEIGHT_FILES = List.of("model.safetensors", "pytorch_model.bin");
 
-    private HubModels() {
-    }
+    private HubModels() {}
 
     /**
      * A model by any name a user gives it: a model directory (vit4j's, a {@code vit4j train} run, or a Hugging Face
@@ -44,7 +42,8 @@ public final class HubModels {
         if (Files.isRegularFile(local)) {
             throw new Vit4jException(model + " is a weights file: give its architecture too (ARCH and the file)");
         }
-        Resolved r = RepoRef.looksLike(model) ? resolve(model, client)
+        Resolved r = RepoRef.looksLike(model)
+                ? resolve(model, client)
                 : ModelRegistry.defaults().pretrained(model) != null ? pretrained(model, client) : null;
         if (r == null) {
             throw new Vit4jException("unknown model '" + model + "': a Hub name (timm/NAME), an architecture with "
@@ -108,8 +107,9 @@ public final class HubModels {
         }
         String arch = c.path("architecture").asText(null);
         if (arch == null || !ModelRegistry.defaults().entries().containsKey(arch)) {
-            throw new Vit4jException(ref + " is a timm " + (arch == null ? "model without an architecture"
-                    : "'" + arch + "'") + ", which vit4j does not build (see `vit4j models`)");
+            throw new Vit4jException(
+                    ref + " is a timm " + (arch == null ? "model without an architecture" : "'" + arch + "'")
+                            + ", which vit4j does not build (see `vit4j models`)");
         }
         ModelConfig config = ModelRegistry.defaults().config(arch);
         config.name = ref.repoId().substring("timm/".length());
@@ -117,9 +117,13 @@ public final class HubModels {
         JsonNode pc = c.get("pretrained_cfg");
         if (pc != null && pc.isObject()) {
             DataConfig d = config.resolvedDataConfig();
-            config.dataConfig = new DataConfig(orElse(json, pc.get("input_size"), int[].class, d.inputSize()),
-                    pc.path("interpolation").asText(d.interpolation()), pc.path("crop_pct").asDouble(d.cropPct()),
-                    pc.path("crop_mode").asText(d.cropMode()), null, orElse(json, pc.get("mean"), double[].class, d.mean()),
+            config.dataConfig = new DataConfig(
+                    orElse(json, pc.get("input_size"), int[].class, d.inputSize()),
+                    pc.path("interpolation").asText(d.interpolation()),
+                    pc.path("crop_pct").asDouble(d.cropPct()),
+                    pc.path("crop_mode").asText(d.cropMode()),
+                    null,
+                    orElse(json, pc.get("mean"), double[].class, d.mean()),
                     orElse(json, pc.get("std"), double[].class, d.std()));
         }
         return config.validate();

@@ -17,8 +17,15 @@ import java.util.Map;
  * wait for a file's metadata ({@code HF_HUB_ETAG_TIMEOUT}), {@code readTimeout} the wait for each piece of a download
  * ({@code HF_HUB_DOWNLOAD_TIMEOUT}); both default to huggingface_hub's 10 seconds.
  */
-public record HubSettings(String endpoint, Path cache, String token, boolean offline, int retries, Duration backoff,
-        Duration metadataTimeout, Duration readTimeout) {
+public record HubSettings(
+        String endpoint,
+        Path cache,
+        String token,
+        boolean offline,
+        int retries,
+        Duration backoff,
+        Duration metadataTimeout,
+        Duration readTimeout) {
     public static final String DEFAULT_ENDPOINT = "https://huggingface.co";
     private static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(10);
 
@@ -27,18 +34,29 @@ public record HubSettings(String endpoint, Path cache, String token, boolean off
     }
 
     public static HubSettings fromEnvironment(Map<String, String> env) {
-        Path cacheHome = env.containsKey("XDG_CACHE_HOME") ? Path.of(env.get("XDG_CACHE_HOME"))
+        Path cacheHome = env.containsKey("XDG_CACHE_HOME")
+                ? Path.of(env.get("XDG_CACHE_HOME"))
                 : Path.of(System.getProperty("user.home"), ".cache");
         Path hfHome = env.containsKey("HF_HOME") ? Path.of(env.get("HF_HOME")) : cacheHome.resolve("huggingface");
-        Path cache = env.containsKey("HF_HUB_CACHE") ? Path.of(env.get("HF_HUB_CACHE"))
-                : env.containsKey("HUGGINGFACE_HUB_CACHE") ? Path.of(env.get("HUGGINGFACE_HUB_CACHE")) : hfHome.resolve("hub");
+        Path cache = env.containsKey("HF_HUB_CACHE")
+                ? Path.of(env.get("HF_HUB_CACHE"))
+                : env.containsKey("HUGGINGFACE_HUB_CACHE")
+                        ? Path.of(env.get("HUGGINGFACE_HUB_CACHE"))
+                        : hfHome.resolve("hub");
         String token = env.get("HF_TOKEN");
         if (token == null || token.isBlank()) {
             token = readToken(hfHome.resolve("token"));
         }
         String endpoint = env.getOrDefault("HF_ENDPOINT", DEFAULT_ENDPOINT).replaceAll("/+$", "");
-        return new HubSettings(endpoint, cache, token, truthy(env.get("HF_HUB_OFFLINE")), 5, Duration.ofSeconds(1),
-                seconds(env, "HF_HUB_ETAG_TIMEOUT"), seconds(env, "HF_HUB_DOWNLOAD_TIMEOUT"));
+        return new HubSettings(
+                endpoint,
+                cache,
+                token,
+                truthy(env.get("HF_HUB_OFFLINE")),
+                5,
+                Duration.ofSeconds(1),
+                seconds(env, "HF_HUB_ETAG_TIMEOUT"),
+                seconds(env, "HF_HUB_DOWNLOAD_TIMEOUT"));
     }
 
     private static Duration seconds(Map<String, String> env, String name) {
@@ -59,7 +77,9 @@ public record HubSettings(String endpoint, Path cache, String token, boolean off
 
     private static String readToken(Path file) {
         try {
-            return Files.isRegularFile(file) ? Files.readString(file, StandardCharsets.UTF_8).strip() : null;
+            return Files.isRegularFile(file)
+                    ? Files.readString(file, StandardCharsets.UTF_8).strip()
+                    : null;
         } catch (IOException e) {
             return null;
         }
@@ -67,7 +87,8 @@ public record HubSettings(String endpoint, Path cache, String token, boolean off
 
     /** huggingface_hub's reading of boolean variables. */
     private static boolean truthy(String v) {
-        return v != null && java.util.Set.of("1", "ON", "YES", "TRUE").contains(v.strip().toUpperCase(java.util.Locale.ROOT));
+        return v != null
+                && java.util.Set.of("1", "ON", "YES", "TRUE").contains(v.strip().toUpperCase(java.util.Locale.ROOT));
     }
 
     public HubSettings withCache(Path dir) {

@@ -9,7 +9,8 @@ import java.util.regex.Pattern;
  * timm's {@code hf-hub:org/name} spelling.
  */
 public record RepoRef(String repoId, String revision) {
-    private static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,95}/[A-Za-z0-9][A-Za-z0-9_.-]{0,95}");
+    private static final Pattern ID =
+            Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,95}/[A-Za-z0-9][A-Za-z0-9_.-]{0,95}");
     private static final Pattern COMMIT = Pattern.compile("[0-9a-f]{40}");
     private static final Pattern REVISION = Pattern.compile("[A-Za-z0-9._/+-]{1,256}");
 
@@ -18,8 +19,9 @@ public record RepoRef(String repoId, String revision) {
             throw new Vit4jException("not a Hub repository id: '" + repoId + "' (expected ORG/NAME)");
         }
         // It names a file under refs/ in the cache (a branch such as refs/pr/1 too): no empty, . or .. part.
-        if (!REVISION.matcher(revision).matches() || Arrays.stream(revision.split("/", -1))
-                .anyMatch(part -> part.isEmpty() || part.equals(".") || part.equals(".."))) {
+        if (!REVISION.matcher(revision).matches()
+                || Arrays.stream(revision.split("/", -1))
+                        .anyMatch(part -> part.isEmpty() || part.equals(".") || part.equals(".."))) {
             throw new Vit4jException("not a revision: '" + revision + "' (a branch, tag or commit of " + repoId + ")");
         }
     }
@@ -31,8 +33,10 @@ public record RepoRef(String repoId, String revision) {
     public static boolean looksLike(String spec) {
         String s = strip(spec);
         int at = s.indexOf('@');
-        return spec.startsWith("hf-hub:") || ID.matcher(at < 0 ? s : s.substring(0, at)).matches()
-                && !s.endsWith(".json") && !java.nio.file.Files.exists(java.nio.file.Path.of(spec));
+        return spec.startsWith("hf-hub:")
+                || ID.matcher(at < 0 ? s : s.substring(0, at)).matches()
+                        && !s.endsWith(".json")
+                        && !java.nio.file.Files.exists(java.nio.file.Path.of(spec));
     }
 
     public static RepoRef parse(String spec) {

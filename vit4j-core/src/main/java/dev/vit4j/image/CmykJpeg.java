@@ -32,8 +32,7 @@ final class CmykJpeg {
         }
     }
 
-    private CmykJpeg() {
-    }
+    private CmykJpeg() {}
 
     private static int fix(double x) {
         return (int) (x * (1 << SCALEBITS) + 0.5);
@@ -45,7 +44,8 @@ final class CmykJpeg {
             return -1;
         }
         IIOMetadata metadata = reader.getImageMetadata(0);
-        if (metadata == null || !java.util.Arrays.asList(metadata.getMetadataFormatNames()).contains(JPEG_METADATA)) {
+        if (metadata == null
+                || !java.util.Arrays.asList(metadata.getMetadataFormatNames()).contains(JPEG_METADATA)) {
             return -1;
         }
         Node root = metadata.getAsTree(JPEG_METADATA);

@@ -33,8 +33,7 @@ public final class ImageDecoder {
         ImageIO.scanForPlugins(); // the TwelveMonkeys readers, also where the context class loader is another's
     }
 
-    private ImageDecoder() {
-    }
+    private ImageDecoder() {}
 
     public static RgbImage read(Path file) {
         if (!Files.exists(file)) {
@@ -65,8 +64,8 @@ public final class ImageDecoder {
     public static RgbImage read(byte[] encoded, String name, long maxPixels) {
         // An explicit in-memory stream: ImageIO's default for streams is a temporary file (and its global switch is
         // the application's, not ours).
-        try (ImageInputStream in = new javax.imageio.stream.MemoryCacheImageInputStream(
-                new java.io.ByteArrayInputStream(encoded))) {
+        try (ImageInputStream in =
+                new javax.imageio.stream.MemoryCacheImageInputStream(new java.io.ByteArrayInputStream(encoded))) {
             return decode(in, name, maxPixels);
         } catch (IOException e) {
             throw new Vit4jException("image is truncated or corrupt: " + name + " (" + describe(e) + ")", e);
@@ -104,8 +103,8 @@ public final class ImageDecoder {
                     if (cmyk >= 0) {
                         Raster raw = reader.readRaster(0, null);
                         if (warning[0] != null && looksTruncated(warning[0])) {
-                            throw new Vit4jException("image file is truncated or corrupt: " + file + " (" + warning[0]
-                                    + ")");
+                            throw new Vit4jException(
+                                    "image file is truncated or corrupt: " + file + " (" + warning[0] + ")");
                         }
                         return CmykJpeg.toRgb(raw, cmyk);
                     }

@@ -9,8 +9,7 @@ package dev.vit4j.image;
 public final class PilResize {
     private static final int PRECISION_BITS = 32 - 8 - 2;
 
-    private PilResize() {
-    }
+    private PilResize() {}
 
     /** Resizes an interleaved RGB image (3 bytes per pixel, row-major). */
     public static RgbImage resize(RgbImage src, int newW, int newH, ResampleFilter.Kind kind) {

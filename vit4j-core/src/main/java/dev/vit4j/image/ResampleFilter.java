@@ -11,6 +11,7 @@ public final class ResampleFilter {
 
     /** Per output position: first input index, count, and weights (length {@code kernelSize}). */
     public final int[] start;
+
     public final int[] count;
     public final double[] weights;
     public final int kernelSize;

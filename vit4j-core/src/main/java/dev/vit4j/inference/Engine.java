@@ -9,8 +9,7 @@ import ai.djl.ndarray.NDManager;
  * a library user may set too to make sure DJL never looks for a native library on the network.
  */
 public final class Engine {
-    private Engine() {
-    }
+    private Engine() {}
 
     public static NDManager newManager() {
         return NDManager.newBaseManager("PyTorch");

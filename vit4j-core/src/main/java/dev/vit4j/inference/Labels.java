@@ -31,7 +31,9 @@ public final class Labels {
     private static Labels shipped(String resource) {
         try (InputStream raw = Labels.class.getResourceAsStream("/dev/vit4j/data/" + resource);
                 InputStream in = resource.endsWith(".gz") ? new java.util.zip.GZIPInputStream(raw) : raw) {
-            return new Labels(parse(new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8)).lines().toList()));
+            return new Labels(parse(new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))
+                    .lines()
+                    .toList()));
         } catch (IOException | NullPointerException e) {
             throw new IllegalStateException("class list " + resource + " missing from the jar", e);
         }

@@ -33,7 +33,8 @@ public final class LoadedModel implements AutoCloseable {
         }
         Path file = weights;
         ModelConfig config;
-        if (Files.isDirectory(weights) && !Files.exists(weights.resolve("model.safetensors"))
+        if (Files.isDirectory(weights)
+                && !Files.exists(weights.resolve("model.safetensors"))
                 && Files.isRegularFile(weights.resolve("best/model.safetensors"))) {
             // A `vit4j train` output directory: its best checkpoint.
             return load(arch, weights.resolve("best"));
@@ -54,7 +55,8 @@ public final class LoadedModel implements AutoCloseable {
             }
         } else {
             if (arch == null) {
-                throw new Vit4jException("give the architecture with -m (a name from `vit4j models` or a config .json)");
+                throw new Vit4jException(
+                        "give the architecture with -m (a name from `vit4j models` or a config .json)");
             }
             config = ModelRegistry.defaults().config(arch);
         }

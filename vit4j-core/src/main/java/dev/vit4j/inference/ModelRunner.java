@@ -17,13 +17,13 @@ import java.util.Map;
  * flat. Results come back as Java arrays.
  */
 public final class ModelRunner {
-    private ModelRunner() {
-    }
+    private ModelRunner() {}
 
     /** {@code batch}: B × C × H × W row-major. */
-    public static ModelOutputs run(VisionModel model, NDManager parent, float[] batch, Shape shape,
-            boolean recordAttention) {
-        try (NDManager step = parent.newSubManager(); NDScope scope = new NDScope();
+    public static ModelOutputs run(
+            VisionModel model, NDManager parent, float[] batch, Shape shape, boolean recordAttention) {
+        try (NDManager step = parent.newSubManager();
+                NDScope scope = new NDScope();
                 AttentionRecorder recorder = recordAttention ? new AttentionRecorder(step) : null) {
             scope.suppressNotUsedWarning();
             NDArray x = step.create(batch, shape);
@@ -32,8 +32,9 @@ public final class ModelRunner {
             NDArray logits = model.forwardHead(pre);
             Map<String, FloatTensor> attention = new LinkedHashMap<>();
             if (recorder != null) {
-                recorder.tensors().forEach((k, v) -> attention.put(k,
-                        new FloatTensor(v.getShape().getShape(), v.toFloatArray())));
+                recorder.tensors()
+                        .forEach((k, v) ->
+                                attention.put(k, new FloatTensor(v.getShape().getShape(), v.toFloatArray())));
             }
             return new ModelOutputs(rows(logits), rows(pre), attention);
         }

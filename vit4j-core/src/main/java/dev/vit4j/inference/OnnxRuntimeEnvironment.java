@@ -34,8 +34,7 @@ public final class OnnxRuntimeEnvironment {
         SHARED_POOL = shared;
     }
 
-    private OnnxRuntimeEnvironment() {
-    }
+    private OnnxRuntimeEnvironment() {}
 
     public static OrtEnvironment get() {
         return ENV;

@@ -10,9 +10,9 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.jar.JarEntry;
 import java.util.jar.JarFile;
-import java.util.Locale;
 
 /**
  * Where ONNX Runtime's native libraries are loaded from. Left alone, ONNX Runtime copies them out of its jar
@@ -30,8 +30,7 @@ public final class OnnxRuntimeNatives {
     private static final String RESOURCE_DIR = "/ai/onnxruntime/native/";
     private static final List<String> LIBRARIES = List.of("onnxruntime", "onnxruntime4j_jni");
 
-    private OnnxRuntimeNatives() {
-    }
+    private OnnxRuntimeNatives() {}
 
     /**
      * Points ONNX Runtime at the cached copy of its libraries, copying them there first if needed. Does nothing
@@ -123,9 +122,11 @@ public final class OnnxRuntimeNatives {
     static String platform() {
         String os = System.getProperty("os.name", "").toLowerCase(Locale.ROOT);
         String arch = System.getProperty("os.arch", "").toLowerCase(Locale.ROOT);
-        String o = os.contains("mac") || os.contains("darwin") ? "osx" : os.contains("win") ? "win"
-                : os.contains("nux") ? "linux" : null;
-        String a = arch.startsWith("amd64") || arch.startsWith("x86_64") ? "x64"
+        String o = os.contains("mac") || os.contains("darwin")
+                ? "osx"
+                : os.contains("win") ? "win" : os.contains("nux") ? "linux" : null;
+        String a = arch.startsWith("amd64") || arch.startsWith("x86_64")
+                ? "x64"
                 : arch.startsWith("aarch64") ? "aarch64" : null;
         return o == null || a == null ? null : o + "-" + a;
     }

@@ -18,8 +18,7 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
 public final class OnnxRuntimeRuns {
     private static final ReentrantReadWriteLock RUNS = new ReentrantReadWriteLock();
 
-    private OnnxRuntimeRuns() {
-    }
+    private OnnxRuntimeRuns() {}
 
     /** A call into ONNX Runtime. */
     @FunctionalInterface

@@ -1,5 +1,4 @@
 package dev.vit4j.inference;
 
 /** One of the top-k classes of an image. */
-public record Prediction(int index, String label, double probability, double logit) {
-}
+public record Prediction(int index, String label, double probability, double logit) {}

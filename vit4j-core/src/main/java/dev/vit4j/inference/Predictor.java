@@ -40,20 +40,18 @@ public final class Predictor {
 
     /** The images preprocessed and run as one batch: logits and pre-logits (embeddings). */
     public ModelOutputs run(List<Path> images) {
-        return engine.run(preprocess(images), new long[] {images.size(), data.channels(), data.height(), data.width()},
-                false);
+        return engine.run(
+                preprocess(images), new long[] {images.size(), data.channels(), data.height(), data.width()}, false);
     }
 
     /** An image that could not be read or decoded, and why (the reason names the file). */
-    public record Unreadable(Path image, String reason) {
-    }
+    public record Unreadable(Path image, String reason) {}
 
     /**
      * A batch's outputs for the images that could be read ({@code readable}, in the order given; {@code outputs} null
      * when none could), and the others with their reasons: one bad file in a folder costs only itself.
      */
-    public record ReadableBatch(List<Path> readable, ModelOutputs outputs, List<Unreadable> unreadable) {
-    }
+    public record ReadableBatch(List<Path> readable, ModelOutputs outputs, List<Unreadable> unreadable) {}
 
     /** As {@link #run}, leaving out, and naming, the images that cannot be read. */
     public ReadableBatch runReadable(List<Path> images) {
@@ -76,8 +74,8 @@ public final class Predictor {
         for (int i = 0; i < readable.size(); i++) {
             System.arraycopy(pixels.get(i), 0, batch, i * per, per);
         }
-        ModelOutputs out = engine.run(batch, new long[] {readable.size(), data.channels(), data.height(), data.width()},
-                false);
+        ModelOutputs out =
+                engine.run(batch, new long[] {readable.size(), data.channels(), data.height(), data.width()}, false);
         return new ReadableBatch(readable, out, unreadable);
     }
 
@@ -103,7 +101,8 @@ public final class Predictor {
             sum += p[i];
         }
         final double total = sum;
-        return IntStream.range(0, logits.length).boxed()
+        return IntStream.range(0, logits.length)
+                .boxed()
                 .sorted(Comparator.comparingDouble((Integer i) -> -logits[i]).thenComparingInt(i -> i))
                 .limit(Math.max(0, Math.min(k, logits.length)))
                 .map(i -> new Prediction(i, labels.name(i), p[i] / total, logits[i]))

@@ -30,12 +30,12 @@ public final class AtomicFiles {
     private static final Set<Path> BEING_WRITTEN = ConcurrentHashMap.newKeySet();
 
     static {
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> BEING_WRITTEN.forEach(tmp -> tmp.toFile().delete()),
-                "vit4j: remove unfinished files"));
+        Runtime.getRuntime()
+                .addShutdownHook(new Thread(
+                        () -> BEING_WRITTEN.forEach(tmp -> tmp.toFile().delete()), "vit4j: remove unfinished files"));
     }
 
-    private AtomicFiles() {
-    }
+    private AtomicFiles() {}
 
     @FunctionalInterface
     public interface Writer {

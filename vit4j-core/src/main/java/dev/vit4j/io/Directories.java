@@ -8,8 +8,7 @@ import java.util.stream.Stream;
 
 /** Directory trees. */
 public final class Directories {
-    private Directories() {
-    }
+    private Directories() {}
 
     /** Deletes {@code p} and everything under it; nothing if it does not exist. */
     public static void deleteTree(Path p) throws IOException {

@@ -9,8 +9,7 @@ import java.util.List;
 
 /** A float32 matrix as numpy's {@code .npy} (version 1.0, little-endian, C order), written atomically. */
 public final class NpyWriter {
-    private NpyWriter() {
-    }
+    private NpyWriter() {}
 
     public static void write(Path target, List<float[]> rows, int columns) throws IOException {
         String dict = "{'descr': '<f4', 'fortran_order': False, 'shape': (" + rows.size() + ", " + columns + "), }";

@@ -5,20 +5,20 @@ import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.Shape;
 import dev.vit4j.Vit4jException;
+import dev.vit4j.nn.ClassAttention;
 import dev.vit4j.nn.ClassAttentionBlock;
 import dev.vit4j.nn.Dropout;
 import dev.vit4j.nn.ForwardContext;
 import dev.vit4j.nn.Initializer;
 import dev.vit4j.nn.LayerNorm;
-import dev.vit4j.nn.PendingResidual;
 import dev.vit4j.nn.Parameter;
 import dev.vit4j.nn.PatchEmbed;
+import dev.vit4j.nn.PendingResidual;
 import dev.vit4j.nn.Sequence;
 import dev.vit4j.nn.SinusoidalPositionEncoding;
 import dev.vit4j.nn.TalkingHeadsBlock;
 import dev.vit4j.onnx.OnnxExport;
 import dev.vit4j.onnx.OnnxGraph;
-import dev.vit4j.nn.ClassAttention;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -50,17 +50,31 @@ public final class Cait extends VisionModel {
         this.patchEmbed = child("patch_embed", new PatchEmbed(config.inChans, config.patchSize, dim));
         Sequence sa = child("blocks", new Sequence());
         for (int i = 0; i < config.depth; i++) {
-            blocks.add(sa.add(new TalkingHeadsBlock(dim, config.numHeads, (int) (dim * config.mlpRatio),
-                    config.qkvBias, config.initValues, config.layerNormEps, (float) config.dropRate,
-                    (float) config.attnDropRate, config.dropPathAt(i, config.depth),
+            blocks.add(sa.add(new TalkingHeadsBlock(
+                    dim,
+                    config.numHeads,
+                    (int) (dim * config.mlpRatio),
+                    config.qkvBias,
+                    config.initValues,
+                    config.layerNormEps,
+                    (float) config.dropRate,
+                    (float) config.attnDropRate,
+                    config.dropPathAt(i, config.depth),
                     "identity".equals(config.talkingHeadsInit))));
         }
         Sequence ca = child("blocks_token_only", new Sequence());
         for (int i = 0; i < config.depthTokenOnly; i++) {
             // timm: no dropout and no stochastic depth in the class-attention stage.
-            blocksTokenOnly.add(ca.add(new ClassAttentionBlock(dim, config.numHeads,
-                    (int) (dim * config.mlpRatioTokenOnly), config.qkvBias, config.initValues, config.layerNormEps,
-                    0f, 0f, 0f)));
+            blocksTokenOnly.add(ca.add(new ClassAttentionBlock(
+                    dim,
+                    config.numHeads,
+                    (int) (dim * config.mlpRatioTokenOnly),
+                    config.qkvBias,
+                    config.initValues,
+                    config.layerNormEps,
+                    0f,
+                    0f,
+                    0f)));
         }
         this.norm = child("norm", new LayerNorm(dim, config.layerNormEps));
         addHead();
@@ -90,20 +104,30 @@ public final class Cait extends VisionModel {
     protected String exportPreLogits(OnnxExport e, String pixels) {
         OnnxGraph g = e.graph();
         int dim = config.embedDim;
-        String x = g.node("Add", new String[] {patchEmbed.export(g, pixels), g.initializer("pos_embed",
-            posEmbed.shape().getShape(), posEmbed.array().toFloatArray())});
+        String x = g.node("Add", new String[] {
+            patchEmbed.export(g, pixels),
+            g.initializer(
+                    "pos_embed", posEmbed.shape().getShape(), posEmbed.array().toFloatArray())
+        });
         PendingResidual stream = PendingResidual.of(x);
         for (TalkingHeadsBlock block : blocks) {
             stream = block.export(e, stream, dim);
         }
         x = stream.sum(g);
-        String cls = g.expandToBatch(g.initializer("cls_token", clsToken.shape().getShape(),
-                clsToken.array().toFloatArray()), x, 1, dim);
+        String cls = g.expandToBatch(
+                g.initializer(
+                        "cls_token",
+                        clsToken.shape().getShape(),
+                        clsToken.array().toFloatArray()),
+                x,
+                1,
+                dim);
         for (ClassAttentionBlock block : blocksTokenOnly) {
             cls = block.export(e, x, cls, dim);
         }
         if ("avg".equals(config.globalPool)) {
-            return g.meanTokens(norm.export(g, g.node("Concat", new String[] {cls, x}, OnnxGraph.Attr.of("axis", 1L))), 1);
+            return g.meanTokens(
+                    norm.export(g, g.node("Concat", new String[] {cls, x}, OnnxGraph.Attr.of("axis", 1L))), 1);
         }
         return g.token(norm.export(g, cls), 0); // the norm is per token: only the class token's is needed
     }
@@ -125,8 +149,8 @@ public final class Cait extends VisionModel {
         registry.registerPretrained("cait.pretrained.json");
     }
 
-    private static void variant(ModelRegistry registry, String name, int dim, int depth, int heads, double init,
-            int size) {
+    private static void variant(
+            ModelRegistry registry, String name, int dim, int depth, int heads, double init, int size) {
         registry.register(name, () -> {
             ModelConfig c = new ModelConfig();
             c.arch = "cait";

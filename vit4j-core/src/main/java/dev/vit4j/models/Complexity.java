@@ -6,8 +6,7 @@ package dev.vit4j.models;
  * out. deit_tiny_patch16_224 gives 1.26 G, vit_base_patch16_224 17.6 G, as published.
  */
 public final class Complexity {
-    private Complexity() {
-    }
+    private Complexity() {}
 
     public static double gmacs(ModelConfig c) {
         double d = c.embedDim;
@@ -25,7 +24,10 @@ public final class Complexity {
         } else if (c.isCait()) {
             double hidden = Math.floor(d * c.mlpRatio);
             double heads = c.numHeads;
-            double perBlock = grid * d * 3 * d + 2 * grid * grid * d + 2 * grid * grid * heads * heads + grid * d * d
+            double perBlock = grid * d * 3 * d
+                    + 2 * grid * grid * d
+                    + 2 * grid * grid * heads * heads
+                    + grid * d * d
                     + 2 * grid * d * hidden;
             macs += c.depth * perBlock;
             double n = grid + 1;

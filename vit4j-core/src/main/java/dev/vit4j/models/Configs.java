@@ -17,8 +17,7 @@ public final class Configs {
             .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
             .enable(SerializationFeature.INDENT_OUTPUT);
 
-    private Configs() {
-    }
+    private Configs() {}
 
     public static ModelConfig read(Path file) {
         if (!Files.isRegularFile(file)) {
@@ -39,8 +38,10 @@ public final class Configs {
         }
         if (config.name == null) {
             // A model directory's config.json is named after the directory, as on the Hugging Face hub.
-            Path named = file.getFileName().toString().equals("config.json") && file.toAbsolutePath().getParent() != null
-                    ? file.toAbsolutePath().getParent() : file;
+            Path named = file.getFileName().toString().equals("config.json")
+                            && file.toAbsolutePath().getParent() != null
+                    ? file.toAbsolutePath().getParent()
+                    : file;
             config.name = named.getFileName().toString().replaceFirst("\\.json$", "");
         }
         return config.validate();
@@ -49,11 +50,12 @@ public final class Configs {
     /** A Hugging Face {@code transformers} ViT {@code config.json}, as the equivalent timm ViT. */
     static ModelConfig fromHuggingFace(JsonNode hf, Path file) {
         if (!"vit".equals(hf.path("model_type").asText())) {
-            throw new Vit4jException("unsupported Hugging Face model_type '" + hf.path("model_type").asText() + "' in "
-                    + file + " (vit4j reads \"vit\")");
+            throw new Vit4jException("unsupported Hugging Face model_type '"
+                    + hf.path("model_type").asText() + "' in " + file + " (vit4j reads \"vit\")");
         }
         if (!"gelu".equals(hf.path("hidden_act").asText("gelu"))) {
-            throw new Vit4jException("unsupported hidden_act '" + hf.path("hidden_act").asText() + "' in " + file);
+            throw new Vit4jException(
+                    "unsupported hidden_act '" + hf.path("hidden_act").asText() + "' in " + file);
         }
         ModelConfig c = new ModelConfig();
         c.arch = "vit";
@@ -90,7 +92,8 @@ public final class Configs {
         }
         // transformers' preprocessing, not timm's: its preprocessor_config.json beside config.json, else its defaults.
         Path processor = file.toAbsolutePath().resolveSibling("preprocessor_config.json");
-        c.dataConfig = Files.isRegularFile(processor) ? HuggingFaceImageProcessor.read(processor, c.inChans)
+        c.dataConfig = Files.isRegularFile(processor)
+                ? HuggingFaceImageProcessor.read(processor, c.inChans)
                 : HuggingFaceImageProcessor.defaults(c.inChans, size);
         return c;
     }

@@ -14,13 +14,18 @@ import java.nio.file.Path;
 public final class HuggingFaceImageProcessor {
     private static final double RESCALE = 1 / 255.0;
 
-    private HuggingFaceImageProcessor() {
-    }
+    private HuggingFaceImageProcessor() {}
 
     /** {@code ViTImageProcessor()}'s defaults, for a directory without {@code preprocessor_config.json}. */
     public static DataConfig defaults(int channels, int size) {
-        return new DataConfig(new int[] {channels, size, size}, "bilinear", 1.0, "squash", new int[] {size, size},
-                fill(channels, 0.5), fill(channels, 0.5));
+        return new DataConfig(
+                new int[] {channels, size, size},
+                "bilinear",
+                1.0,
+                "squash",
+                new int[] {size, size},
+                fill(channels, 0.5),
+                fill(channels, 0.5));
     }
 
     public static DataConfig read(Path file, int channels) {
@@ -34,15 +39,18 @@ public final class HuggingFaceImageProcessor {
             throw new Vit4jException("invalid " + file + ": not a JSON object");
         }
         if (!p.path("do_resize").asBoolean(true)) {
-            throw new Vit4jException(file + ": do_resize false is not supported (images would reach the model unresized)");
+            throw new Vit4jException(
+                    file + ": do_resize false is not supported (images would reach the model unresized)");
         }
         int[] resize = size(p.get("size"), 224, file);
         int[] input = p.path("do_center_crop").asBoolean(false) ? size(p.get("crop_size"), 224, file) : resize;
         if (input.length != 2) {
             throw new Vit4jException(file + ": a shortest_edge size needs a center crop to give a fixed input size");
         }
-        if (p.path("do_rescale").asBoolean(true) && Math.abs(p.path("rescale_factor").asDouble(RESCALE) - RESCALE) > 1e-12) {
-            throw new Vit4jException(file + ": rescale_factor " + p.path("rescale_factor").asText() + " is not supported (1/255)");
+        if (p.path("do_rescale").asBoolean(true)
+                && Math.abs(p.path("rescale_factor").asDouble(RESCALE) - RESCALE) > 1e-12) {
+            throw new Vit4jException(
+                    file + ": rescale_factor " + p.path("rescale_factor").asText() + " is not supported (1/255)");
         }
         if (!p.path("do_rescale").asBoolean(true)) {
             throw new Vit4jException(file + ": do_rescale false is not supported");
@@ -50,8 +58,14 @@ public final class HuggingFaceImageProcessor {
         boolean normalize = p.path("do_normalize").asBoolean(true);
         double[] mean = normalize ? values(p.get("image_mean"), channels, 0.5, file) : fill(channels, 0);
         double[] std = normalize ? values(p.get("image_std"), channels, 0.5, file) : fill(channels, 1);
-        return new DataConfig(new int[] {channels, input[0], input[1]}, resample(p.path("resample").asInt(2), file), 1.0,
-                "squash", resize, mean, std);
+        return new DataConfig(
+                new int[] {channels, input[0], input[1]},
+                resample(p.path("resample").asInt(2), file),
+                1.0,
+                "squash",
+                resize,
+                mean,
+                std);
     }
 
     /** PIL's filter numbers, as transformers stores them. */
@@ -59,7 +73,8 @@ public final class HuggingFaceImageProcessor {
         return switch (pil) {
             case 2 -> "bilinear";
             case 3 -> "bicubic";
-            default -> throw new Vit4jException(file + ": resample " + pil + " is not supported (2 bilinear, 3 bicubic)");
+            default -> throw new Vit4jException(
+                    file + ": resample " + pil + " is not supported (2 bilinear, 3 bicubic)");
         };
     }
 

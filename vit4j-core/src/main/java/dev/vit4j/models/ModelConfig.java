@@ -17,9 +17,11 @@ import dev.vit4j.Vit4jException;
 public final class ModelConfig {
     /** "vit", "cait" or "perceiver". */
     public String arch;
+
     public String name;
     /** Height, width. */
     public int[] imgSize = {224, 224};
+
     public int inChans = 3;
     public int numClasses = 1000;
     public int patchSize = 16;
@@ -38,6 +40,7 @@ public final class ModelConfig {
     public String posEmbed = "learned";
     /** LayerScale initial value; null = no LayerScale (plain ViT). CaiT always has one. */
     public Double initValues;
+
     public int depthTokenOnly = 2;
     /**
      * CaiT: initial head mixes of talking-heads attention. "timm" (near zero, as timm) or "identity"
@@ -45,6 +48,7 @@ public final class ModelConfig {
      * Only matters when training from scratch.
      */
     public String talkingHeadsInit = "timm";
+
     public double mlpRatioTokenOnly = 4.0;
     public double layerNormEps = 1e-6;
     public double dropRate;
@@ -135,11 +139,22 @@ public final class ModelConfig {
         }
         // Sanity limits far above any published model: a hostile or mistyped config is refused here rather than
         // exhausting memory while the model is built.
-        if (height() > 16384 || width() > 16384 || embedDim > 65536 || depth > 4096 || numHeads > 65536
-                || inChans > 4096 || numClasses > 1 << 20 || mlpRatio > 64 || depthTokenOnly > 4096
-                || mlpRatioTokenOnly > 64 || numLatents > 65536 || numIterations > 4096 || fourierBands > 4096) {
-            throw new Vit4jException(what + ": sizes beyond vit4j's limits (image ≤ 16384², embed_dim ≤ 65536, depth ≤ 4096,"
-                    + " mlp_ratio ≤ 64, num_classes ≤ 2²⁰)");
+        if (height() > 16384
+                || width() > 16384
+                || embedDim > 65536
+                || depth > 4096
+                || numHeads > 65536
+                || inChans > 4096
+                || numClasses > 1 << 20
+                || mlpRatio > 64
+                || depthTokenOnly > 4096
+                || mlpRatioTokenOnly > 64
+                || numLatents > 65536
+                || numIterations > 4096
+                || fourierBands > 4096) {
+            throw new Vit4jException(
+                    what + ": sizes beyond vit4j's limits (image ≤ 16384², embed_dim ≤ 65536, depth ≤ 4096,"
+                            + " mlp_ratio ≤ 64, num_classes ≤ 2²⁰)");
         }
         if (patchSize <= 0 || height() % patchSize != 0 || width() % patchSize != 0) {
             throw new Vit4jException(what + ": image size " + height() + "×" + width()
@@ -157,7 +172,9 @@ public final class ModelConfig {
         if ("token".equals(globalPool) && prefixTokens() == 0 && !isPerceiver()) {
             throw new Vit4jException(what + ": global_pool \"token\" needs a class token");
         }
-        if (!"learned".equals(posEmbed) && !"sinusoidal".equals(posEmbed) && !(isPerceiver() && "fourier".equals(posEmbed))) {
+        if (!"learned".equals(posEmbed)
+                && !"sinusoidal".equals(posEmbed)
+                && !(isPerceiver() && "fourier".equals(posEmbed))) {
             throw new Vit4jException(what + ": pos_embed must be \"learned\" or \"sinusoidal\""
                     + (isPerceiver() ? " or \"fourier\"" : "") + ", not " + posEmbed);
         }
@@ -166,11 +183,17 @@ public final class ModelConfig {
                 throw new Vit4jException(what + ": num_latents and num_iterations must be positive");
             }
             if (crossHeads <= 0 || embedDim % crossHeads != 0) {
-                throw new Vit4jException(what + ": embed_dim " + embedDim + " is not divisible by cross_heads " + crossHeads);
+                throw new Vit4jException(
+                        what + ": embed_dim " + embedDim + " is not divisible by cross_heads " + crossHeads);
             }
-            if ("fourier".equals(posEmbed) && (fourierBands <= 0 || fourierMaxResolution != null
-                    && (fourierMaxResolution.length != 2 || fourierMaxResolution[0] <= 0 || fourierMaxResolution[1] <= 0))) {
-                throw new Vit4jException(what + ": fourier_bands must be positive and fourier_max_resolution [rows, cols]");
+            if ("fourier".equals(posEmbed)
+                    && (fourierBands <= 0
+                            || fourierMaxResolution != null
+                                    && (fourierMaxResolution.length != 2
+                                            || fourierMaxResolution[0] <= 0
+                                            || fourierMaxResolution[1] <= 0))) {
+                throw new Vit4jException(
+                        what + ": fourier_bands must be positive and fourier_max_resolution [rows, cols]");
             }
         }
         if (isCait() && (initValues == null || depthTokenOnly < 0)) {
@@ -182,8 +205,11 @@ public final class ModelConfig {
         if (dropPathSchedule != null && !"linear".equals(dropPathSchedule) && !"uniform".equals(dropPathSchedule)) {
             throw new Vit4jException(what + ": drop_path_schedule must be \"linear\" or \"uniform\"");
         }
-        if (dataConfig != null && (dataConfig.mean() == null || dataConfig.std() == null
-                || dataConfig.mean().length != inChans || dataConfig.std().length != inChans)) {
+        if (dataConfig != null
+                && (dataConfig.mean() == null
+                        || dataConfig.std() == null
+                        || dataConfig.mean().length != inChans
+                        || dataConfig.std().length != inChans)) {
             throw new Vit4jException(what + ": data_config mean and std need one value per input channel");
         }
         return this;

@@ -63,9 +63,12 @@ public final class ModelRegistry {
             return tags.get(0);
         }
         String tag = name.substring(dot + 1);
-        return tags.stream().filter(t -> t.tag().equals(tag)).findFirst().orElseThrow(() -> new Vit4jException(
-                "no pretrained tag '" + tag + "' for " + arch + " (timm has: "
-                        + String.join(", ", tags.stream().map(PretrainedConfig::tag).toList()) + ")"));
+        return tags.stream()
+                .filter(t -> t.tag().equals(tag))
+                .findFirst()
+                .orElseThrow(() -> new Vit4jException("no pretrained tag '" + tag + "' for " + arch + " (timm has: "
+                        + String.join(
+                                ", ", tags.stream().map(PretrainedConfig::tag).toList()) + ")"));
     }
 
     /** The architecture as the pretrained weights need it: their classes and data config. */
@@ -95,7 +98,8 @@ public final class ModelRegistry {
     }
 
     public static VisionModel build(ModelConfig config) {
-        VisionModel model = config.isPerceiver() ? new Perceiver(config)
+        VisionModel model = config.isPerceiver()
+                ? new Perceiver(config)
                 : config.isCait() ? new Cait(config) : new VisionTransformer(config);
         refuseBeyondMemory(model);
         return model;
@@ -109,11 +113,17 @@ public final class ModelRegistry {
     private static void refuseBeyondMemory(VisionModel model) {
         long params = model.parameterCount();
         long physical = java.lang.management.ManagementFactory.getOperatingSystemMXBean()
-                instanceof com.sun.management.OperatingSystemMXBean os ? os.getTotalMemorySize() : 0;
+                        instanceof com.sun.management.OperatingSystemMXBean os
+                ? os.getTotalMemorySize()
+                : 0;
         if (physical > 0 && params > physical / Float.BYTES) {
-            throw new dev.vit4j.Vit4jException(String.format(java.util.Locale.ROOT,
+            throw new dev.vit4j.Vit4jException(String.format(
+                    java.util.Locale.ROOT,
                     "%s: %.3g billion parameters need %.0f GB for the weights alone; this machine has %.0f GB",
-                    model.config().name, params / 1e9, params * (double) Float.BYTES / 1e9, physical / 1e9));
+                    model.config().name,
+                    params / 1e9,
+                    params * (double) Float.BYTES / 1e9,
+                    physical / 1e9));
         }
     }
 }

@@ -10,11 +10,11 @@ import dev.vit4j.nn.ForwardContext;
 import dev.vit4j.nn.FourierFeatures;
 import dev.vit4j.nn.Initializer;
 import dev.vit4j.nn.LayerNorm;
-import dev.vit4j.nn.PendingResidual;
 import dev.vit4j.nn.Linear;
 import dev.vit4j.nn.Module;
 import dev.vit4j.nn.Parameter;
 import dev.vit4j.nn.PatchEmbed;
+import dev.vit4j.nn.PendingResidual;
 import dev.vit4j.nn.Sequence;
 import dev.vit4j.nn.TransformerBlock;
 import dev.vit4j.onnx.OnnxExport;
@@ -52,8 +52,7 @@ public final class Perceiver extends VisionModel {
     }
 
     /** One set of weights for an iteration: the cross-attention module and the latent transformer. */
-    private record Stage(CrossAttentionBlock cross, List<TransformerBlock> blocks) {
-    }
+    private record Stage(CrossAttentionBlock cross, List<TransformerBlock> blocks) {}
 
     private final PatchEmbed patchEmbed;
     private final Parameter posEmbed;
@@ -73,21 +72,27 @@ public final class Perceiver extends VisionModel {
         int grid = config.gridHeight() * config.gridWidth();
         this.patchEmbed = child("patch_embed", new PatchEmbed(config.inChans, config.patchSize, dim));
         if ("fourier".equals(config.posEmbed)) {
-            int[] mu = config.fourierMaxResolution != null ? config.fourierMaxResolution
+            int[] mu = config.fourierMaxResolution != null
+                    ? config.fourierMaxResolution
                     : new int[] {config.gridHeight(), config.gridWidth()};
             int width = FourierFeatures.size(config.fourierBands);
-            this.fourierFeatures = buffer("fourier_features", new Shape(1, grid, width),
+            this.fourierFeatures = buffer(
+                    "fourier_features",
+                    new Shape(1, grid, width),
                     FourierFeatures.initializer(config.gridHeight(), config.gridWidth(), config.fourierBands, mu));
             this.posProj = child("pos_proj", new Linear(width, dim, false));
             this.posEmbed = null;
         } else {
-            this.posEmbed = parameterWithoutDecay("pos_embed", new Shape(1, grid, dim), Initializer.truncatedNormal(0.02));
+            this.posEmbed =
+                    parameterWithoutDecay("pos_embed", new Shape(1, grid, dim), Initializer.truncatedNormal(0.02));
             this.fourierFeatures = null;
             this.posProj = null;
         }
-        this.latents = parameterWithoutDecay("latents", new Shape(1, config.numLatents, dim), Initializer.truncatedNormal(0.02));
+        this.latents = parameterWithoutDecay(
+                "latents", new Shape(1, config.numLatents, dim), Initializer.truncatedNormal(0.02));
         this.first = stage("cross_attention", "latent_blocks");
-        this.rest = config.shareWeights || config.numIterations == 1 ? first
+        this.rest = config.shareWeights || config.numIterations == 1
+                ? first
                 : stage("cross_attention_rest", "latent_blocks_rest");
         this.norm = child("norm", new LayerNorm(dim, config.layerNormEps));
         addHead();
@@ -97,13 +102,23 @@ public final class Perceiver extends VisionModel {
         ModelConfig c = config;
         int dim = c.embedDim;
         int hidden = (int) (dim * c.mlpRatio);
-        CrossAttentionBlock cross = child(crossName, new CrossAttentionBlock(dim, c.crossHeads, hidden, c.layerNormEps,
-                (float) c.dropRate, (float) c.attnDropRate));
+        CrossAttentionBlock cross = child(
+                crossName,
+                new CrossAttentionBlock(
+                        dim, c.crossHeads, hidden, c.layerNormEps, (float) c.dropRate, (float) c.attnDropRate));
         Sequence seq = child(blocksName, new Sequence());
         List<TransformerBlock> blocks = new ArrayList<>();
         for (int i = 0; i < c.depth; i++) {
-            blocks.add(seq.add(new TransformerBlock(dim, c.numHeads, hidden, c.qkvBias, null, c.layerNormEps,
-                    (float) c.dropRate, (float) c.attnDropRate, c.dropPathAt(i, c.depth))));
+            blocks.add(seq.add(new TransformerBlock(
+                    dim,
+                    c.numHeads,
+                    hidden,
+                    c.qkvBias,
+                    null,
+                    c.layerNormEps,
+                    (float) c.dropRate,
+                    (float) c.attnDropRate,
+                    c.dropPathAt(i, c.depth))));
         }
         return new Stage(cross, blocks);
     }
@@ -136,8 +151,12 @@ public final class Perceiver extends VisionModel {
                 recorder.suffix(iterationSuffix(k));
             }
             Stage s = k == 0 ? first : rest;
-            latent = s.cross().forward(latent, keysValues.computeIfAbsent(s.cross(), c -> c.keysValues(data)),
-                    "cross_attention", ctx);
+            latent = s.cross()
+                    .forward(
+                            latent,
+                            keysValues.computeIfAbsent(s.cross(), c -> c.keysValues(data)),
+                            "cross_attention",
+                            ctx);
             for (TransformerBlock block : s.blocks()) {
                 latent = block.forward(latent, ctx);
             }
@@ -157,18 +176,34 @@ public final class Perceiver extends VisionModel {
         OnnxGraph g = e.graph();
         int dim = config.embedDim;
         String position = posEmbed != null
-                ? g.initializer("pos_embed", posEmbed.shape().getShape(), posEmbed.array().toFloatArray())
-                : posProj.export(e, g.initializer("fourier_features", fourierFeatures.shape().getShape(),
-                        fourierFeatures.array().toFloatArray()));
+                ? g.initializer(
+                        "pos_embed",
+                        posEmbed.shape().getShape(),
+                        posEmbed.array().toFloatArray())
+                : posProj.export(
+                        e,
+                        g.initializer(
+                                "fourier_features",
+                                fourierFeatures.shape().getShape(),
+                                fourierFeatures.array().toFloatArray()));
         String x = g.node("Add", new String[] {patchEmbed.export(g, pixels), position});
-        String latent = g.expandToBatch(g.initializer("latents", latents.shape().getShape(), latents.array().toFloatArray()),
-                x, config.numLatents, dim);
+        String latent = g.expandToBatch(
+                g.initializer(
+                        "latents", latents.shape().getShape(), latents.array().toFloatArray()),
+                x,
+                config.numLatents,
+                dim);
         Map<CrossAttentionBlock, String[]> keysValues = new IdentityHashMap<>();
         for (int k = 0; k < config.numIterations; k++) {
             e.suffix(iterationSuffix(k));
             Stage s = k == 0 ? first : rest;
-            PendingResidual stream = PendingResidual.of(s.cross().export(e, latent,
-                    keysValues.computeIfAbsent(s.cross(), c -> c.exportKeysValues(e, x, dim)), "cross_attention", dim));
+            PendingResidual stream = PendingResidual.of(s.cross()
+                    .export(
+                            e,
+                            latent,
+                            keysValues.computeIfAbsent(s.cross(), c -> c.exportKeysValues(e, x, dim)),
+                            "cross_attention",
+                            dim));
             for (TransformerBlock block : s.blocks()) {
                 stream = block.export(e, stream, dim, false);
             }
@@ -191,8 +226,8 @@ public final class Perceiver extends VisionModel {
             c.mlpRatio = 1.0; // ffn_units = [projection_dim, projection_dim]
             c.dropRate = 0.2;
             c.attnDropRate = 0.1;
-            c.dataConfig = new DataConfig(new int[] {3, 64, 64}, "bilinear", 1.0, DataConfig.INCEPTION_MEAN,
-                    DataConfig.INCEPTION_STD);
+            c.dataConfig = new DataConfig(
+                    new int[] {3, 64, 64}, "bilinear", 1.0, DataConfig.INCEPTION_MEAN, DataConfig.INCEPTION_STD);
             return c;
         });
         registry.register("perceiver_tiny", () -> {
@@ -204,8 +239,8 @@ public final class Perceiver extends VisionModel {
             c.depth = 3;
             c.numIterations = 2;
             c.mlpRatio = 2.0;
-            c.dataConfig = new DataConfig(new int[] {1, 28, 28}, "bilinear", 1.0, new double[] {0.5},
-                    new double[] {0.5});
+            c.dataConfig =
+                    new DataConfig(new int[] {1, 28, 28}, "bilinear", 1.0, new double[] {0.5}, new double[] {0.5});
             return c;
         });
     }

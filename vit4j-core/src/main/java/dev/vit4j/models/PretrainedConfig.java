@@ -13,8 +13,15 @@ import java.util.Map;
  * Hugging Face Hub, its classes and its data config. The tables are generated from timm's own source by
  * {@code tools/timm_pretrained_configs.py}, one resource per family file.
  */
-public record PretrainedConfig(String architecture, String tag, String hubId, String hubFilename, int numClasses,
-        String labelSet, String license, DataConfig dataConfig) {
+public record PretrainedConfig(
+        String architecture,
+        String tag,
+        String hubId,
+        String hubFilename,
+        int numClasses,
+        String labelSet,
+        String license,
+        DataConfig dataConfig) {
 
     /** timm's name, {@code architecture.tag}. */
     public String name() {
@@ -34,9 +41,15 @@ public record PretrainedConfig(String architecture, String tag, String hubId, St
                 String defaultTag = e.getValue().get("default_tag").asText();
                 List<PretrainedConfig> tags = new ArrayList<>();
                 for (JsonNode t : e.getValue().get("tags")) {
-                    PretrainedConfig p = new PretrainedConfig(arch, t.get("tag").asText(), t.get("hf_hub_id").asText(),
-                            t.path("hf_hub_filename").isTextual() ? t.get("hf_hub_filename").asText() : null,
-                            t.get("num_classes").asInt(), t.path("label_set").isTextual() ? t.get("label_set").asText() : null,
+                    PretrainedConfig p = new PretrainedConfig(
+                            arch,
+                            t.get("tag").asText(),
+                            t.get("hf_hub_id").asText(),
+                            t.path("hf_hub_filename").isTextual()
+                                    ? t.get("hf_hub_filename").asText()
+                                    : null,
+                            t.get("num_classes").asInt(),
+                            t.path("label_set").isTextual() ? t.get("label_set").asText() : null,
                             t.path("license").isTextual() ? t.get("license").asText() : null,
                             Configs.JSON.convertValue(t.get("data_config"), DataConfig.class));
                     tags.add(p.tag.equals(defaultTag) ? 0 : tags.size(), p);

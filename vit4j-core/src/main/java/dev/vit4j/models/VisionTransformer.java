@@ -42,7 +42,8 @@ public final class VisionTransformer extends VisionModel {
         this.clsToken = config.classToken
                 ? parameterWithoutDecay("cls_token", new Shape(1, 1, dim), Initializer.normal(1e-6))
                 : null;
-        Shape posShape = new Shape(1, config.positionPrefixTokens() + (long) config.gridHeight() * config.gridWidth(), dim);
+        Shape posShape =
+                new Shape(1, config.positionPrefixTokens() + (long) config.gridHeight() * config.gridWidth(), dim);
         this.posEmbed = "sinusoidal".equals(config.posEmbed)
                 ? buffer("pos_embed", posShape, SinusoidalPositionEncoding.initializer())
                 : parameterWithoutDecay("pos_embed", posShape, Initializer.truncatedNormal(0.02));
@@ -50,8 +51,15 @@ public final class VisionTransformer extends VisionModel {
         Sequence blockList = child("blocks", new Sequence());
         int hidden = (int) (dim * config.mlpRatio);
         for (int i = 0; i < config.depth; i++) {
-            blocks.add(blockList.add(new TransformerBlock(dim, config.numHeads, hidden, config.qkvBias,
-                    config.initValues, config.layerNormEps, (float) config.dropRate, (float) config.attnDropRate,
+            blocks.add(blockList.add(new TransformerBlock(
+                    dim,
+                    config.numHeads,
+                    hidden,
+                    config.qkvBias,
+                    config.initValues,
+                    config.layerNormEps,
+                    (float) config.dropRate,
+                    (float) config.attnDropRate,
                     config.dropPathAt(i, config.depth))));
         }
         boolean useFcNorm = config.fcNorm != null ? config.fcNorm : "avg".equals(config.globalPool);
@@ -85,11 +93,15 @@ public final class VisionTransformer extends VisionModel {
         int dim = config.embedDim;
         String x = patchEmbed.export(g, pixels);
         if (clsToken != null) {
-            String cls = g.initializer("cls_token", clsToken.shape().getShape(), clsToken.array().toFloatArray());
+            String cls = g.initializer(
+                    "cls_token", clsToken.shape().getShape(), clsToken.array().toFloatArray());
             x = g.node("Concat", new String[] {g.expandToBatch(cls, x, 1, dim), x}, OnnxGraph.Attr.of("axis", 1L));
         }
-        x = g.node("Add", new String[] {x, g.initializer("pos_embed", posEmbed.shape().getShape(),
-            posEmbed.array().toFloatArray())});
+        x = g.node("Add", new String[] {
+            x,
+            g.initializer(
+                    "pos_embed", posEmbed.shape().getShape(), posEmbed.array().toFloatArray())
+        });
         boolean avg = "avg".equals(config.globalPool);
         PendingResidual stream = PendingResidual.of(x);
         for (int i = 0; i < blocks.size(); i++) {

@@ -38,19 +38,30 @@ public final class Attention extends Module {
     public PendingResidual export(OnnxExport e, String x, long dim, Parameter layerScale, String stream) {
         OnnxGraph g = e.graph();
         String merged;
-        if (e.onnxRuntimeKernels() && !e.withAttention() && e.quantization() == Quantization.INT8_DYNAMIC
+        if (e.onnxRuntimeKernels()
+                && !e.withAttention()
+                && e.quantization() == Quantization.INT8_DYNAMIC
                 && scale == (float) Math.pow(dim / heads, -0.5)) {
             // QAttention has no scale attribute: it always divides by √head_dim, as timm does.
             String[] q = g.nodeOutputs("DynamicQuantizeLinear", new String[] {x}, 3);
             String[] w = qkv.int8WeightTransposed(g);
-            merged = g.microsoftNode("QAttention", new String[] {q[0], w[0], qkv.biasOrZeros(g), q[1], w[1], "", q[2]},
-                    new int[] {0}, OnnxGraph.Attr.of("num_heads", (long) heads))[0];
+            merged = g.microsoftNode(
+                            "QAttention",
+                            new String[] {q[0], w[0], qkv.biasOrZeros(g), q[1], w[1], "", q[2]},
+                            new int[] {0},
+                            OnnxGraph.Attr.of("num_heads", (long) heads))[0];
         } else if (e.onnxRuntimeKernels() && !e.withAttention()) {
-            merged = g.microsoftNode("Attention", new String[] {x, qkv.weightTransposed(g), qkv.biasOrZeros(g)},
-                    new int[] {0}, OnnxGraph.Attr.of("num_heads", (long) heads), OnnxGraph.Attr.of("scale", scale))[0];
+            merged = g.microsoftNode(
+                            "Attention",
+                            new String[] {x, qkv.weightTransposed(g), qkv.biasOrZeros(g)},
+                            new int[] {0},
+                            OnnxGraph.Attr.of("num_heads", (long) heads),
+                            OnnxGraph.Attr.of("scale", scale))[0];
         } else {
             String[] qkvHeads = Heads.qkv(g, qkv.exportScoreProjection(e, x), heads, dim, scale);
-            String attn = g.node("Softmax", new String[] {Heads.scores(g, qkvHeads[0], qkvHeads[1])},
+            String attn = g.node(
+                    "Softmax",
+                    new String[] {Heads.scores(g, qkvHeads[0], qkvHeads[1])},
                     OnnxGraph.Attr.of("axis", -1L));
             e.attention(AttentionRecorder.ATTENTION, path(), attn);
             merged = Heads.merge(g, g.node("MatMul", new String[] {attn, qkvHeads[2]}), dim);

@@ -20,8 +20,16 @@ public final class ClassAttentionBlock extends Module {
     private final Parameter gamma2;
     private final float dropPath;
 
-    public ClassAttentionBlock(int dim, int heads, int mlpHidden, boolean qkvBias, double layerScaleInit, double eps,
-            float dropRate, float attnDropRate, float dropPath) {
+    public ClassAttentionBlock(
+            int dim,
+            int heads,
+            int mlpHidden,
+            boolean qkvBias,
+            double layerScaleInit,
+            double eps,
+            float dropRate,
+            float attnDropRate,
+            float dropPath) {
         this.norm1 = child("norm1", new LayerNorm(dim, eps));
         this.attn = child("attn", new ClassAttention(dim, heads, qkvBias, attnDropRate, dropRate));
         this.norm2 = child("norm2", new LayerNorm(dim, eps));

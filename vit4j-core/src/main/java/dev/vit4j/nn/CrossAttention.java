@@ -73,8 +73,10 @@ public class CrossAttention extends Module {
     /** {@link #keysValues} as graph nodes: {key, value}. */
     public String[] exportKeysValues(OnnxExport e, String data, long dim) {
         OnnxGraph g = e.graph();
-        return new String[] {Heads.split(g, k.exportScoreProjection(e, data), heads, dim / heads),
-            Heads.split(g, v.export(e, data), heads, dim / heads)};
+        return new String[] {
+            Heads.split(g, k.exportScoreProjection(e, data), heads, dim / heads),
+            Heads.split(g, v.export(e, data), heads, dim / heads)
+        };
     }
 
     /** ONNX: {@code latent} B × L × D (already expanded over the batch), {@code data} B × N × D. */
@@ -84,8 +86,9 @@ public class CrossAttention extends Module {
 
     public String export(OnnxExport e, String latent, String[] keysValues, String recordAs, long dim) {
         OnnxGraph g = e.graph();
-        String query = g.node("Mul", new String[] {Heads.split(g, q.exportScoreProjection(e, latent), heads, dim / heads),
-            g.scalar(scale)});
+        String query = g.node(
+                "Mul",
+                new String[] {Heads.split(g, q.exportScoreProjection(e, latent), heads, dim / heads), g.scalar(scale)});
         String key = keysValues[0];
         String value = keysValues[1];
         String attn = g.node("Softmax", new String[] {Heads.scores(g, query, key)}, OnnxGraph.Attr.of("axis", -1L));

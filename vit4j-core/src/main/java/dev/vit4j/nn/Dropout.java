@@ -4,8 +4,7 @@ import ai.djl.ndarray.NDArray;
 
 /** Element-wise dropout, active only while training. */
 public final class Dropout {
-    private Dropout() {
-    }
+    private Dropout() {}
 
     public static NDArray apply(NDArray x, float rate, ForwardContext ctx) {
         if (!ctx.isTraining() || rate <= 0f) {

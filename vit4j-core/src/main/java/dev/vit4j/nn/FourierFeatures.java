@@ -8,8 +8,7 @@ package dev.vit4j.nn;
  * cos(π f_2k x_2)…] — 2 + 4·bands values, in that order.
  */
 public final class FourierFeatures {
-    private FourierFeatures() {
-    }
+    private FourierFeatures() {}
 
     /** Features per position for a 2-D grid. */
     public static int size(int bands) {

@@ -4,8 +4,7 @@ import ai.djl.ndarray.NDArray;
 
 /** Reshapes between tokens (B × N × C) and heads (B × H × N × C/H), the layout every attention uses. */
 final class Heads {
-    private Heads() {
-    }
+    private Heads() {}
 
     static NDArray split(NDArray x, int heads) {
         long b = x.getShape().get(0);
@@ -30,15 +29,16 @@ final class Heads {
 
     /** ONNX: B × H × N × d → B × N × (H·d). */
     static String merge(dev.vit4j.onnx.OnnxGraph g, String x, long dim) {
-        String t = g.node("Transpose", new String[] {x}, dev.vit4j.onnx.OnnxGraph.Attr.of("perm", new long[] {0, 2, 1, 3}));
+        String t = g.node(
+                "Transpose", new String[] {x}, dev.vit4j.onnx.OnnxGraph.Attr.of("perm", new long[] {0, 2, 1, 3}));
         return g.node("Reshape", new String[] {t, g.ints(0, 0, dim)});
     }
 
     /** ONNX: fused qkv projection output B × N × 3C → q (scaled), k, v as B × H × N × d. */
     static String[] qkv(dev.vit4j.onnx.OnnxGraph g, String qkv, int heads, long dim, float scale) {
         String r = g.node("Reshape", new String[] {qkv, g.ints(0, 0, 3, heads, dim / heads)});
-        String t = g.node("Transpose", new String[] {r},
-                dev.vit4j.onnx.OnnxGraph.Attr.of("perm", new long[] {2, 0, 3, 1, 4}));
+        String t = g.node(
+                "Transpose", new String[] {r}, dev.vit4j.onnx.OnnxGraph.Attr.of("perm", new long[] {2, 0, 3, 1, 4}));
         String q = g.node("Gather", new String[] {t, g.scalarInt(0)}, dev.vit4j.onnx.OnnxGraph.Attr.of("axis", 0L));
         String k = g.node("Gather", new String[] {t, g.scalarInt(1)}, dev.vit4j.onnx.OnnxGraph.Attr.of("axis", 0L));
         String v = g.node("Gather", new String[] {t, g.scalarInt(2)}, dev.vit4j.onnx.OnnxGraph.Attr.of("axis", 0L));
@@ -47,7 +47,8 @@ final class Heads {
 
     /** ONNX: q·kᵀ. */
     static String scores(dev.vit4j.onnx.OnnxGraph g, String q, String k) {
-        String kt = g.node("Transpose", new String[] {k}, dev.vit4j.onnx.OnnxGraph.Attr.of("perm", new long[] {0, 1, 3, 2}));
+        String kt = g.node(
+                "Transpose", new String[] {k}, dev.vit4j.onnx.OnnxGraph.Attr.of("perm", new long[] {0, 1, 3, 2}));
         return g.node("MatMul", new String[] {q, kt});
     }
 
@@ -60,11 +61,16 @@ final class Heads {
         // The reshape after the transpose cannot be a view, so PyTorch copies once into contiguous memory:
         // q, k and v become contiguous slices, and neither the attention matmuls nor the backward pass
         // (the split's gradient is a plain concatenation) copy strided data again.
-        NDArray packed = qkv.reshape(b, n, 3, heads, d).transpose(2, 0, 3, 1, 4).reshape(3 * b * heads, n, d)
+        NDArray packed = qkv.reshape(b, n, 3, heads, d)
+                .transpose(2, 0, 3, 1, 4)
+                .reshape(3 * b * heads, n, d)
                 .reshape(3, b, heads, n, d);
         ai.djl.ndarray.NDList parts = packed.split(3, 0);
-        return new NDArray[] {Scalars.times(parts.get(0).squeeze(0), scale), parts.get(1).squeeze(0),
-            parts.get(2).squeeze(0)};
+        return new NDArray[] {
+            Scalars.times(parts.get(0).squeeze(0), scale),
+            parts.get(1).squeeze(0),
+            parts.get(2).squeeze(0)
+        };
     }
 
     /** q·kᵀ for (B × H × Nq × d) and (B × H × Nk × d). */

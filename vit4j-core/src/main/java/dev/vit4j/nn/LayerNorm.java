@@ -19,10 +19,21 @@ public final class LayerNorm extends Module {
     }
 
     public String export(OnnxGraph g, String x) {
-        return g.node("LayerNormalization", new String[] {x,
-            g.initializer(path() + ".weight", normalized.getShape(), weight.array().toFloatArray()),
-            g.initializer(path() + ".bias", normalized.getShape(), bias.array().toFloatArray())},
-                OnnxGraph.Attr.of("axis", -1L), OnnxGraph.Attr.of("epsilon", eps));
+        return g.node(
+                "LayerNormalization",
+                new String[] {
+                    x,
+                    g.initializer(
+                            path() + ".weight",
+                            normalized.getShape(),
+                            weight.array().toFloatArray()),
+                    g.initializer(
+                            path() + ".bias",
+                            normalized.getShape(),
+                            bias.array().toFloatArray())
+                },
+                OnnxGraph.Attr.of("axis", -1L),
+                OnnxGraph.Attr.of("epsilon", eps));
     }
 
     /**
@@ -30,13 +41,27 @@ public final class LayerNorm extends Module {
      * be null), returned with the sum itself as {normalized, sum}.
      */
     public String[] exportSkip(OnnxGraph g, String input, String skip, String bias) {
-        return g.microsoftNode("SkipLayerNormalization", new String[] {input, skip,
-            g.initializer(path() + ".weight", normalized.getShape(), weight.array().toFloatArray()),
-            g.initializer(path() + ".bias", normalized.getShape(), this.bias.array().toFloatArray()),
-            bias == null ? "" : bias}, new int[] {0, 3}, OnnxGraph.Attr.of("epsilon", eps));
+        return g.microsoftNode(
+                "SkipLayerNormalization",
+                new String[] {
+                    input,
+                    skip,
+                    g.initializer(
+                            path() + ".weight",
+                            normalized.getShape(),
+                            weight.array().toFloatArray()),
+                    g.initializer(
+                            path() + ".bias",
+                            normalized.getShape(),
+                            this.bias.array().toFloatArray()),
+                    bias == null ? "" : bias
+                },
+                new int[] {0, 3},
+                OnnxGraph.Attr.of("epsilon", eps));
     }
 
     public NDArray forward(NDArray x) {
-        return ai.djl.nn.norm.LayerNorm.layerNorm(x, normalized, weight.array(), bias.array(), eps).singletonOrThrow();
+        return ai.djl.nn.norm.LayerNorm.layerNorm(x, normalized, weight.array(), bias.array(), eps)
+                .singletonOrThrow();
     }
 }

@@ -28,7 +28,9 @@ public final class LayerScale extends Module {
     }
 
     public static String export(dev.vit4j.onnx.OnnxGraph g, String x, Parameter gamma, String name) {
-        return g.node("Mul", new String[] {x, g.initializer(name, gamma.shape().getShape(), gamma.array().toFloatArray())});
+        return g.node("Mul", new String[] {
+            x, g.initializer(name, gamma.shape().getShape(), gamma.array().toFloatArray())
+        });
     }
 
     public static NDArray scale(NDArray x, Parameter gamma) {

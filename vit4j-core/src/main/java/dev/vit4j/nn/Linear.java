@@ -22,7 +22,8 @@ public final class Linear extends Module {
     }
 
     public NDArray forward(NDArray x) {
-        return ai.djl.nn.core.Linear.linear(x, weight.array(), bias == null ? null : bias.array()).singletonOrThrow();
+        return ai.djl.nn.core.Linear.linear(x, weight.array(), bias == null ? null : bias.array())
+                .singletonOrThrow();
     }
 
     /**
@@ -105,14 +106,17 @@ public final class Linear extends Module {
         int in = (int) weight.shape().get(1);
         String name = path() + ".weight_t" + (scale == null ? "" : "_scaled");
         Int8Weights q = Int8Weights.perColumn(transposed(scale), in, out);
-        return new String[] {g.initializerInt8(name + "_int8", new long[] {in, out}, q.values()),
-            g.initializer(name + "_int8_scale", new long[] {out}, q.scales())};
+        return new String[] {
+            g.initializerInt8(name + "_int8", new long[] {in, out}, q.values()),
+            g.initializer(name + "_int8_scale", new long[] {out}, q.scales())
+        };
     }
 
     /** The bias, or zeros where the layer has none (for kernels whose bias input is not optional). */
     public String biasOrZeros(OnnxGraph g) {
         long out = weight.shape().get(0);
-        return bias == null ? g.initializer(path() + ".zero_bias", new long[] {out}, new float[(int) out])
+        return bias == null
+                ? g.initializer(path() + ".zero_bias", new long[] {out}, new float[(int) out])
                 : biasInitializer(g, null);
     }
 
@@ -129,8 +133,8 @@ public final class Linear extends Module {
     private String weightInitializer(OnnxGraph g, float[] scale) {
         long out = weight.shape().get(0);
         long in = weight.shape().get(1);
-        return g.initializer(path() + ".weight_t" + (scale == null ? "" : "_scaled"), new long[] {in, out},
-                transposed(scale));
+        return g.initializer(
+                path() + ".weight_t" + (scale == null ? "" : "_scaled"), new long[] {in, out}, transposed(scale));
     }
 
     /** Wᵀ (in × out, row-major) with column o scaled by {@code scale[o]} (null: unscaled). */
@@ -151,8 +155,13 @@ public final class Linear extends Module {
     public String exportAsPointwiseConv(OnnxGraph g, String x) {
         long out = weight.shape().get(0);
         long in = weight.shape().get(1);
-        return g.node("Conv", new String[] {x,
-            g.initializer(path() + ".weight", new long[] {out, in, 1, 1}, weight.array().toFloatArray()),
-            g.initializer(path() + ".bias", new long[] {out}, bias.array().toFloatArray())});
+        return g.node("Conv", new String[] {
+            x,
+            g.initializer(
+                    path() + ".weight",
+                    new long[] {out, in, 1, 1},
+                    weight.array().toFloatArray()),
+            g.initializer(path() + ".bias", new long[] {out}, bias.array().toFloatArray())
+        });
     }
 }

@@ -27,8 +27,9 @@ public final class Mlp extends Module {
         OnnxGraph g = e.graph();
         String h = fc1.export(e, x);
         String erf = g.node("Erf", new String[] {g.node("Div", new String[] {h, g.scalar((float) Math.sqrt(2))})});
-        String gelu = g.node("Mul", new String[] {g.node("Mul", new String[] {h, g.node("Add", new String[] {erf,
-            g.scalar(1f)})}), g.scalar(0.5f)});
+        String gelu = g.node("Mul", new String[] {
+            g.node("Mul", new String[] {h, g.node("Add", new String[] {erf, g.scalar(1f)})}), g.scalar(0.5f)
+        });
         return fc2.exportResidual(e, gelu, layerScale, stream);
     }
 

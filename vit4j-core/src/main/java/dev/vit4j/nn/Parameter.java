@@ -53,7 +53,8 @@ public final class Parameter {
     /** Replaces the value; the previous array is closed. */
     public void set(NDArray value) {
         if (!value.getShape().equals(shape)) {
-            throw new IllegalArgumentException("shape " + value.getShape() + " does not fit parameter of shape " + shape);
+            throw new IllegalArgumentException(
+                    "shape " + value.getShape() + " does not fit parameter of shape " + shape);
         }
         if (array != null && array != value) {
             array.close();

@@ -37,9 +37,19 @@ public final class PatchEmbed extends Module {
 
     /** Conv (kernel = stride = P), then B × D × (H/P·W/P) → B × N × D. */
     public String export(OnnxGraph g, String x) {
-        String y = g.node("Conv", new String[] {x,
-            g.initializer(proj.path() + ".weight", proj.weight.shape().getShape(), proj.weight.array().toFloatArray()),
-            g.initializer(proj.path() + ".bias", proj.bias.shape().getShape(), proj.bias.array().toFloatArray())},
+        String y = g.node(
+                "Conv",
+                new String[] {
+                    x,
+                    g.initializer(
+                            proj.path() + ".weight",
+                            proj.weight.shape().getShape(),
+                            proj.weight.array().toFloatArray()),
+                    g.initializer(
+                            proj.path() + ".bias",
+                            proj.bias.shape().getShape(),
+                            proj.bias.array().toFloatArray())
+                },
                 OnnxGraph.Attr.of("kernel_shape", new long[] {patchSize, patchSize}),
                 OnnxGraph.Attr.of("strides", new long[] {patchSize, patchSize}));
         long dim = proj.weight.shape().get(0);
@@ -67,8 +77,8 @@ public final class PatchEmbed extends Module {
         final Parameter bias;
 
         Projection(int inChannels, int patchSize, int dim) {
-            this.weight = parameter("weight", new Shape(dim, inChannels, patchSize, patchSize),
-                    Initializer.truncatedNormal(0.02));
+            this.weight = parameter(
+                    "weight", new Shape(dim, inChannels, patchSize, patchSize), Initializer.truncatedNormal(0.02));
             this.bias = parameter("bias", new Shape(dim), Initializer.ZEROS);
         }
     }

@@ -11,8 +11,7 @@ import ai.djl.ndarray.types.Shape;
  * memory and is safe to keep.
  */
 public final class Scalars {
-    private Scalars() {
-    }
+    private Scalars() {}
 
     public static NDArray times(NDArray x, double value) {
         return x.mul(x.getManager().full(new Shape(), (float) value, x.getDataType()));

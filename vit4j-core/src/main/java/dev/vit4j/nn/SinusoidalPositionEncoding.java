@@ -6,8 +6,7 @@ package dev.vit4j.nn;
  * float, as the seed's NumPy code does.
  */
 public final class SinusoidalPositionEncoding {
-    private SinusoidalPositionEncoding() {
-    }
+    private SinusoidalPositionEncoding() {}
 
     /** Row-major tokens × dim table. */
     public static float[] table(int tokens, int dim) {

@@ -29,8 +29,8 @@ public final class TalkingHeadsAttention extends Module {
      * near-zero init, so the layer starts as plain multi-head attention — small models trained from
      * scratch learn much faster that way.
      */
-    public TalkingHeadsAttention(int dim, int heads, boolean qkvBias, float attnDrop, float projDrop,
-            boolean identityMix) {
+    public TalkingHeadsAttention(
+            int dim, int heads, boolean qkvBias, float attnDrop, float projDrop, boolean identityMix) {
         if (dim % heads != 0) {
             throw new IllegalArgumentException("embed dim " + dim + " is not divisible by " + heads + " heads");
         }
@@ -54,8 +54,8 @@ public final class TalkingHeadsAttention extends Module {
         String attn = exportMix(g, projW, softmax);
         e.attention(AttentionRecorder.ATTENTION_SOFTMAX, path(), softmax);
         e.attention(AttentionRecorder.ATTENTION, path(), attn);
-        return proj.exportResidual(e, Heads.merge(g, g.node("MatMul", new String[] {attn, qkvHeads[2]}), dim),
-                layerScale, stream);
+        return proj.exportResidual(
+                e, Heads.merge(g, g.node("MatMul", new String[] {attn, qkvHeads[2]}), dim), layerScale, stream);
     }
 
     public NDArray forward(NDArray x, ForwardContext ctx) {

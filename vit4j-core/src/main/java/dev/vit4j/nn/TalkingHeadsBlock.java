@@ -17,8 +17,17 @@ public final class TalkingHeadsBlock extends Module {
     private final Parameter gamma2;
     private final float dropPath;
 
-    public TalkingHeadsBlock(int dim, int heads, int mlpHidden, boolean qkvBias, double layerScaleInit, double eps,
-            float dropRate, float attnDropRate, float dropPath, boolean identityMix) {
+    public TalkingHeadsBlock(
+            int dim,
+            int heads,
+            int mlpHidden,
+            boolean qkvBias,
+            double layerScaleInit,
+            double eps,
+            float dropRate,
+            float attnDropRate,
+            float dropPath,
+            boolean identityMix) {
         this.norm1 = child("norm1", new LayerNorm(dim, eps));
         this.attn = child("attn", new TalkingHeadsAttention(dim, heads, qkvBias, attnDropRate, dropRate, identityMix));
         this.norm2 = child("norm2", new LayerNorm(dim, eps));

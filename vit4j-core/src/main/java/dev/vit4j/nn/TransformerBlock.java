@@ -17,8 +17,16 @@ public final class TransformerBlock extends Module {
     private final float dropPath;
 
     /** {@code layerScaleInit} null: no LayerScale (plain ViT). */
-    public TransformerBlock(int dim, int heads, int mlpHidden, boolean qkvBias, Double layerScaleInit, double eps,
-            float dropRate, float attnDropRate, float dropPath) {
+    public TransformerBlock(
+            int dim,
+            int heads,
+            int mlpHidden,
+            boolean qkvBias,
+            Double layerScaleInit,
+            double eps,
+            float dropRate,
+            float attnDropRate,
+            float dropPath) {
         this.norm1 = child("norm1", new LayerNorm(dim, eps));
         this.attn = child("attn", new Attention(dim, heads, qkvBias, attnDropRate, dropRate));
         this.ls1 = layerScaleInit == null ? null : child("ls1", new LayerScale(dim, layerScaleInit));

@@ -21,6 +21,7 @@ public final class OnnxGraph {
     public static final int OPSET = 17;
     /** Dimension value meaning "the dynamic batch size". */
     public static final long BATCH = -1;
+
     private static final int FLOAT = 1;
     private static final int INT8 = 3;
     private static final int INT64 = 7;
@@ -244,7 +245,12 @@ public final class OnnxGraph {
                 for (String x : out) {
                     o.writeString(2, x);
                 }
-                o.writeString(3, java.util.Arrays.stream(out).filter(x -> !x.isEmpty()).findFirst().orElseThrow() + "_node");
+                o.writeString(
+                        3,
+                        java.util.Arrays.stream(out)
+                                        .filter(x -> !x.isEmpty())
+                                        .findFirst()
+                                        .orElseThrow() + "_node");
                 o.writeString(4, op);
                 for (Attr a : attrs) {
                     o.writeByteArray(5, attribute(a));

@@ -20,15 +20,13 @@ import java.util.function.Consumer;
 
 /** One batched forward pass that also records every attention tensor, split back into images. */
 public final class AttentionProbe {
-    private AttentionProbe() {
-    }
+    private AttentionProbe() {}
 
     /** One image's view: the crop the model saw, its attention tensors (batch axis dropped), its logits. */
-    public record ImageAttention(Path image, RgbImage input, Map<String, FloatTensor> attention, float[] logits) {
-    }
+    public record ImageAttention(Path image, RgbImage input, Map<String, FloatTensor> attention, float[] logits) {}
 
-    public static List<ImageAttention> run(LoadedModel model, dev.vit4j.inference.InferenceEngine engine,
-            List<Path> images) {
+    public static List<ImageAttention> run(
+            LoadedModel model, dev.vit4j.inference.InferenceEngine engine, List<Path> images) {
         DataConfig data = model.model().config().resolvedDataConfig();
         EvalTransform transform = new EvalTransform(data);
         int per = data.channels() * data.height() * data.width();
@@ -52,11 +50,21 @@ public final class AttentionProbe {
      * Every example of {@code data} through the model's eval preprocessing and the engine, in order and in
      * batches; {@code consumer} gets each batch with its images' attention tensors (batch axis dropped).
      */
-    public static void forEach(LoadedModel model, dev.vit4j.inference.InferenceEngine engine, Dataset data,
-            int batchSize, Consumer<String> warnings, BiConsumer<BatchLoader.Batch, List<Map<String, FloatTensor>>> consumer) {
+    public static void forEach(
+            LoadedModel model,
+            dev.vit4j.inference.InferenceEngine engine,
+            Dataset data,
+            int batchSize,
+            Consumer<String> warnings,
+            BiConsumer<BatchLoader.Batch, List<Map<String, FloatTensor>>> consumer) {
         var c = model.model().config();
-        try (BatchLoader loader = new BatchLoader(data, Pipelines.eval(c, c.resolvedDataConfig()), batchSize,
-                c.inChans * c.height() * c.width(), 2, warnings)) {
+        try (BatchLoader loader = new BatchLoader(
+                data,
+                Pipelines.eval(c, c.resolvedDataConfig()),
+                batchSize,
+                c.inChans * c.height() * c.width(),
+                2,
+                warnings)) {
             loader.forEachInOrder(batch -> {
                 List<Map<String, FloatTensor>> perImage = new ArrayList<>();
                 record(model, engine, batch.inputs(), batch.size(), perImage);
@@ -69,8 +77,12 @@ public final class AttentionProbe {
      * Runs an already preprocessed batch (B × C × H × W of the model's size) and appends each image's
      * attention tensors (batch axis dropped) to {@code perImage}.
      */
-    public static ModelOutputs record(LoadedModel model, dev.vit4j.inference.InferenceEngine engine, float[] batch,
-            int size, List<Map<String, FloatTensor>> perImage) {
+    public static ModelOutputs record(
+            LoadedModel model,
+            dev.vit4j.inference.InferenceEngine engine,
+            float[] batch,
+            int size,
+            List<Map<String, FloatTensor>> perImage) {
         var c = model.model().config();
         ModelOutputs out = engine.run(batch, new long[] {size, c.inChans, c.height(), c.width()}, true);
         for (int i = 0; i < size; i++) {

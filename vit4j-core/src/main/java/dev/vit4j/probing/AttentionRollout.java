@@ -16,7 +16,9 @@ import java.util.Locale;
 public final class AttentionRollout {
     /** How the heads of one block become one matrix. */
     public enum HeadFusion {
-        MEAN, MAX, MIN;
+        MEAN,
+        MAX,
+        MIN;
 
         public static HeadFusion parse(String s) {
             try {
@@ -27,8 +29,7 @@ public final class AttentionRollout {
         }
     }
 
-    private AttentionRollout() {
-    }
+    private AttentionRollout() {}
 
     /** {@code blocks}: per block, heads × N × N of one image, first block first. Returns the N × N rollout. */
     public static double[] rollout(List<FloatTensor> blocks, HeadFusion fusion, double discardRatio) {

@@ -10,8 +10,7 @@ import dev.vit4j.weights.FloatTensor;
  * non-square inputs keep their orientation); the saliency is the mean over heads, min-max normalised.
  */
 public final class ClassTokenAttention {
-    private ClassTokenAttention() {
-    }
+    private ClassTokenAttention() {}
 
     /**
      * {@code attention}: heads × queries × keys of one image, the class token being query 0 and the keys
@@ -19,7 +18,8 @@ public final class ClassTokenAttention {
      */
     public static float[][] perHead(FloatTensor attention, int gridH, int gridW) {
         if (attention.shape().length != 3) {
-            throw new IllegalArgumentException("expected heads × queries × keys, got " + attention.shape().length + " axes");
+            throw new IllegalArgumentException(
+                    "expected heads × queries × keys, got " + attention.shape().length + " axes");
         }
         int heads = attention.dim(0);
         int queries = attention.dim(1);

@@ -9,8 +9,7 @@ import dev.vit4j.weights.FloatTensor;
  * latent (averaged over heads).
  */
 public final class CrossAttentionMaps {
-    private CrossAttentionMaps() {
-    }
+    private CrossAttentionMaps() {}
 
     /** Mean over heads and latents: how much attention each input position receives in all. */
     public static float[] meanOverLatents(FloatTensor attention) {
@@ -51,7 +50,8 @@ public final class CrossAttentionMaps {
 
     private static void check(FloatTensor attention) {
         if (attention.shape().length != 3) {
-            throw new IllegalArgumentException("expected heads × latents × inputs, got " + attention.shape().length + " axes");
+            throw new IllegalArgumentException(
+                    "expected heads × latents × inputs, got " + attention.shape().length + " axes");
         }
     }
 }

@@ -127,8 +127,12 @@ public final class MeanAttentionDistance {
         StringBuilder csv = new StringBuilder("block,head,mean_distance\n");
         means().forEach((block, heads) -> {
             for (int h = 0; h < heads.length; h++) {
-                csv.append(block).append(',').append(h).append(',')
-                        .append(String.format(java.util.Locale.ROOT, "%.6f", heads[h])).append('\n');
+                csv.append(block)
+                        .append(',')
+                        .append(h)
+                        .append(',')
+                        .append(String.format(java.util.Locale.ROOT, "%.6f", heads[h]))
+                        .append('\n');
             }
         });
         return csv.toString();

@@ -13,16 +13,15 @@ import dev.vit4j.viz.AttentionReport;
  * examples know their box (the built-in {@code shapes}).
  */
 public final class SaliencyInBox {
-    private SaliencyInBox() {
-    }
+    private SaliencyInBox() {}
 
-    public static double score(LoadedModel loaded, dev.vit4j.inference.InferenceEngine engine, Dataset data, String block,
-            int batchSize) {
+    public static double score(
+            LoadedModel loaded, dev.vit4j.inference.InferenceEngine engine, Dataset data, String block, int batchSize) {
         ModelConfig c = loaded.model().config();
         String b = block != null ? block : AttentionReport.defaultBlocks(c).get(0);
         int[] hits = {0};
         int[] total = {0};
-        AttentionProbe.forEach(loaded, engine, data, batchSize, msg -> { }, (batch, perImage) -> {
+        AttentionProbe.forEach(loaded, engine, data, batchSize, msg -> {}, (batch, perImage) -> {
             for (int i = 0; i < batch.size(); i++) {
                 Example.Box box = batch.boxes()[i];
                 if (box == null) {

@@ -24,8 +24,19 @@ public final class AdamW extends AdaptiveMomentOptimizer {
         float b1 = (float) beta1;
         float b2 = (float) beta2;
         double sqrtBc2 = Math.sqrt(1 - Math.pow(b2, steps));
-        p.getNDArrayInternal().adamUpdate(new NDList(p, g, s[0], s[1]), new NDList(p), (float) lr,
-                (float) (lr * sqrtBc2 / (1 - Math.pow(b1, steps))), (float) decay, 1f, -1f, b1, b2,
-                (float) (eps * sqrtBc2), false, true);
+        p.getNDArrayInternal()
+                .adamUpdate(
+                        new NDList(p, g, s[0], s[1]),
+                        new NDList(p),
+                        (float) lr,
+                        (float) (lr * sqrtBc2 / (1 - Math.pow(b1, steps))),
+                        (float) decay,
+                        1f,
+                        -1f,
+                        b1,
+                        b2,
+                        (float) (eps * sqrtBc2),
+                        false,
+                        true);
     }
 }

@@ -29,8 +29,7 @@ import java.util.Map;
 public final class Checkpoint {
     static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
-    private Checkpoint() {
-    }
+    private Checkpoint() {}
 
     public static void write(Path dir, ModelConfig config, VisionModel model, Optimizer optimizer, TrainerState state)
             throws IOException {
@@ -42,7 +41,9 @@ public final class Checkpoint {
         Files.createDirectories(tmp);
         try {
             AtomicFiles.writeString(tmp.resolve("config.json"), Configs.toJson(config));
-            SafeTensorsWriter.write(tmp.resolve("model.safetensors"), WeightLoader.stateDict(model),
+            SafeTensorsWriter.write(
+                    tmp.resolve("model.safetensors"),
+                    WeightLoader.stateDict(model),
                     Map.of("format", "pt", "written_by", "vit4j"));
             if (optimizer != null) {
                 SafeTensorsWriter.write(tmp.resolve("optimizer.safetensors"), optimizer.saveState(), null);

@@ -16,8 +16,7 @@ public final class EarlyStopping {
     private int bestEpoch = -1;
     private int wait;
 
-    EarlyStopping() {
-    }
+    EarlyStopping() {}
 
     public EarlyStopping(int patience, double minDelta, boolean maximize) {
         this.patience = patience;

@@ -24,7 +24,12 @@ public record Evaluation(double loss, double top1, double top5, int count, List<
     /** What {@code vit4j eval --json} prints and writes as {@code eval.json}. */
     public ObjectNode report(String model, String data) {
         ObjectNode o = new ObjectMapper().createObjectNode();
-        o.put("model", model).put("data", data).put("images", count).put("top1", top1).put("top5", top5).put("loss", loss);
+        o.put("model", model)
+                .put("data", data)
+                .put("images", count)
+                .put("top1", top1)
+                .put("top5", top5)
+                .put("loss", loss);
         ObjectNode perClass = o.putObject("per_class_accuracy");
         double[] acc = perClassAccuracy();
         for (int i = 0; i < acc.length; i++) {

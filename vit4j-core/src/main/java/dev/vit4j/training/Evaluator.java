@@ -8,21 +8,21 @@ import java.util.function.LongConsumer;
 
 /** Loss (cross-entropy, no smoothing), top-1, top-5 and, if asked, the confusion matrix, on any engine. */
 public final class Evaluator {
-    private Evaluator() {
-    }
+    private Evaluator() {}
 
     public static Evaluation evaluate(InferenceEngine engine, BatchLoader loader, Dataset data, boolean confusion) {
-        return evaluate(engine, loader, data, confusion, done -> { });
+        return evaluate(engine, loader, data, confusion, done -> {});
     }
 
     /** As above, telling {@code progress} how many examples are done after each batch. */
-    public static Evaluation evaluate(InferenceEngine engine, BatchLoader loader, Dataset data, boolean confusion,
-            LongConsumer progress) {
+    public static Evaluation evaluate(
+            InferenceEngine engine, BatchLoader loader, Dataset data, boolean confusion, LongConsumer progress) {
         int classes = data.classes().size();
         Metrics metrics = new Metrics(classes, confusion);
         loader.forEachInOrder(batch -> {
             var c = engine.config();
-            ModelOutputs out = engine.run(batch.inputs(), new long[] {batch.size(), c.inChans, c.height(), c.width()}, false);
+            ModelOutputs out =
+                    engine.run(batch.inputs(), new long[] {batch.size(), c.inChans, c.height(), c.width()}, false);
             float[] flat = new float[batch.size() * classes];
             double loss = 0;
             for (int i = 0; i < batch.size(); i++) {
@@ -33,7 +33,12 @@ public final class Evaluator {
             metrics.add(flat, batch.labels(), loss / batch.size());
             progress.accept(metrics.count());
         });
-        return new Evaluation(metrics.loss(), metrics.top1(), metrics.top5(), (int) metrics.count(), data.classes(),
+        return new Evaluation(
+                metrics.loss(),
+                metrics.top1(),
+                metrics.top5(),
+                (int) metrics.count(),
+                data.classes(),
                 metrics.confusion());
     }
 }

@@ -7,8 +7,7 @@ import java.util.Collection;
 
 /** Clips the global gradient norm, as {@code torch.nn.utils.clip_grad_norm_}. */
 public final class GradientClipping {
-    private GradientClipping() {
-    }
+    private GradientClipping() {}
 
     /** Scales every gradient by max/(norm + 1e-6) when the global L2 norm exceeds {@code maxNorm}; returns the norm. */
     public static double clip(Collection<Parameter> params, double maxNorm) {
@@ -19,7 +18,8 @@ public final class GradientClipping {
             }
         }
         // One read-back for the whole norm rather than one per parameter.
-        double norm = squares.isEmpty() ? 0 : Math.sqrt(NDArrays.stack(squares).sum().getFloat());
+        double norm =
+                squares.isEmpty() ? 0 : Math.sqrt(NDArrays.stack(squares).sum().getFloat());
         if (maxNorm > 0 && norm > maxNorm) {
             double scale = maxNorm / (norm + 1e-6);
             for (Parameter p : params) {

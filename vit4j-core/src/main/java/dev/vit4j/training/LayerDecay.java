@@ -11,8 +11,7 @@ import java.util.Map;
  * head) the top layer; layer k learns at {@code decay^(top − k)} of the rate.
  */
 public final class LayerDecay {
-    private LayerDecay() {
-    }
+    private LayerDecay() {}
 
     public static Map<String, Double> scales(VisionModel model, double decay) {
         int depth = model.config().depth;

@@ -6,8 +6,7 @@ import dev.vit4j.nn.Scalars;
 
 /** Training losses, averaged over the batch. */
 public final class Losses {
-    private Losses() {
-    }
+    private Losses() {}
 
     /**
      * Cross-entropy with label smoothing ε (timm's {@code LabelSmoothingCrossEntropy}):
@@ -22,7 +21,9 @@ public final class Losses {
             return nll.mean();
         }
         NDArray uniform = logp.mean(new int[] {1}).neg();
-        return Scalars.times(nll, 1 - smoothing).add(Scalars.times(uniform, smoothing)).mean();
+        return Scalars.times(nll, 1 - smoothing)
+                .add(Scalars.times(uniform, smoothing))
+                .mean();
     }
 
     /** Mean squared error against one target per sample (regression heads with one output). */

@@ -53,7 +53,12 @@ public abstract class Optimizer {
             }
             NDArray w = p.array();
             NDArray[] s = state.computeIfAbsent(e.getKey(), k -> newState(w));
-            update(w, w.getGradient(), s, lr * lrScales.getOrDefault(e.getKey(), 1.0), p.weightDecay() ? weightDecay : 0.0);
+            update(
+                    w,
+                    w.getGradient(),
+                    s,
+                    lr * lrScales.getOrDefault(e.getKey(), 1.0),
+                    p.weightDecay() ? weightDecay : 0.0);
         }
     }
 

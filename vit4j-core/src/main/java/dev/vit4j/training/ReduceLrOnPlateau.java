@@ -19,8 +19,7 @@ public final class ReduceLrOnPlateau {
     private int cooldownLeft;
     private double scale = 1.0;
 
-    ReduceLrOnPlateau() {
-    }
+    ReduceLrOnPlateau() {}
 
     public ReduceLrOnPlateau(double factor, int patience, double minDelta, int cooldown, boolean maximize) {
         this.factor = factor;

@@ -28,8 +28,8 @@ final class RunDirectoryLock implements AutoCloseable {
 
     static RunDirectoryLock acquire(Path dir) throws IOException {
         Path file = dir.resolve(".lock");
-        FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ,
-                StandardOpenOption.WRITE);
+        FileChannel channel =
+                FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
         FileLock lock;
         try {
             lock = channel.tryLock();
@@ -42,8 +42,9 @@ final class RunDirectoryLock implements AutoCloseable {
         if (lock == null) {
             channel.close();
             String owner = Files.readString(file, StandardCharsets.UTF_8).strip();
-            throw new Vit4jException(dir + " is in use by another training run" + (owner.isEmpty() ? "" : " (process "
-                    + owner + ")") + ": wait for it to end, or give another output directory");
+            throw new Vit4jException(
+                    dir + " is in use by another training run" + (owner.isEmpty() ? "" : " (process " + owner + ")")
+                            + ": wait for it to end, or give another output directory");
         }
         channel.truncate(0);
         channel.write(ByteBuffer.wrap((ProcessHandle.current().pid() + "\n").getBytes(StandardCharsets.UTF_8)), 0);

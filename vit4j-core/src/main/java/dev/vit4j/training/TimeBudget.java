@@ -10,8 +10,7 @@ import java.util.List;
  * anneals to its minimum when the budget runs out, however fast the machine turns out to be.
  */
 public final class TimeBudget {
-    private TimeBudget() {
-    }
+    private TimeBudget() {}
 
     /**
      * Epochs in all for a run that has completed {@code history} and may spend {@code budgetSeconds} on

@@ -18,6 +18,7 @@ public final class TrainConfig {
     public double warmupLr = 1e-5;
     /** adamw, adam, lamb, sgd. */
     public String optimizer = "adamw";
+
     public double weightDecay = 0.05;
     public double momentum = 0.9;
     public double labelSmoothing = 0.1;
@@ -25,6 +26,7 @@ public final class TrainConfig {
     public double clipGrad = 1.0;
     /** cosine (warm-up then cosine), plateau (warm-up then Keras ReduceLROnPlateau), constant. */
     public String schedule = "cosine";
+
     public double plateauFactor = 0.5;
     public int plateauPatience = 2;
     /** Epochs without improvement before stopping (restoring the best weights); 0 = off. */
@@ -33,10 +35,12 @@ public final class TrainConfig {
     public String monitor = "val_loss";
     /** ce (cross-entropy) or mse (regression on the label value). */
     public String loss = "ce";
+
     public long seed = 42;
     public Augmentation augmentation = Augmentation.none();
     /** adapt (mean/std measured on the training data, Keras Normalization.adapt) or model (its data config). */
     public String normalize = "adapt";
+
     public int loaderThreads = 2;
     /** Evaluate on at most this many validation images per epoch; 0 = all. */
     public int valLimit;
@@ -67,11 +71,17 @@ public final class TrainConfig {
         if (!(minLr >= 0) || !Double.isFinite(minLr) || !(warmupLr >= 0) || !Double.isFinite(warmupLr)) {
             throw new Vit4jException("the minimum and warm-up learning rates must be numbers ≥ 0");
         }
-        if (!(warmupEpochs >= 0) || !(warmupEpochs <= epochs) || !(weightDecay >= 0) || !Double.isFinite(weightDecay)
-                || !(clipGrad >= 0) || !Double.isFinite(clipGrad)) {
-            throw new Vit4jException("warm-up epochs (at most --epochs), weight decay and gradient clipping must be numbers ≥ 0");
+        if (!(warmupEpochs >= 0)
+                || !(warmupEpochs <= epochs)
+                || !(weightDecay >= 0)
+                || !Double.isFinite(weightDecay)
+                || !(clipGrad >= 0)
+                || !Double.isFinite(clipGrad)) {
+            throw new Vit4jException(
+                    "warm-up epochs (at most --epochs), weight decay and gradient clipping must be numbers ≥ 0");
         }
-        if (!(labelSmoothing >= 0 && labelSmoothing < 1) || !(momentum >= 0 && momentum < 1)
+        if (!(labelSmoothing >= 0 && labelSmoothing < 1)
+                || !(momentum >= 0 && momentum < 1)
                 || !(plateauFactor > 0 && plateauFactor < 1)) {
             throw new Vit4jException("label smoothing and momentum must be in [0, 1), the plateau factor in (0, 1)");
         }

@@ -20,8 +20,7 @@ import java.util.Map;
  */
 public final class TrainStep {
     /** The step's loss and the batch's logits (B × classes, row-major). */
-    public record Result(float loss, float[] logits) {
-    }
+    public record Result(float loss, float[] logits) {}
 
     private final LoadedModel loaded;
     private final Optimizer optimizer;
@@ -45,7 +44,8 @@ public final class TrainStep {
 
     /** Trains on {@code inputs} (B × C × H × W, row-major, normalized) with their labels at learning rate {@code lr}. */
     public Result run(float[] inputs, int[] labels, double lr) {
-        try (NDManager step = loaded.manager().newSubManager(); NDScope scope = new NDScope()) {
+        try (NDManager step = loaded.manager().newSubManager();
+                NDScope scope = new NDScope()) {
             scope.suppressNotUsedWarning();
             NDArray x = step.create(inputs, new Shape(labels.length).addAll(sample));
             float loss;

@@ -33,7 +33,12 @@ public final class Trainer {
     private final Path out;
     private final TrainingListener listener;
 
-    public Trainer(TrainConfig train, ModelConfig modelConfig, Dataset trainData, Dataset valData, Path out,
+    public Trainer(
+            TrainConfig train,
+            ModelConfig modelConfig,
+            Dataset trainData,
+            Dataset valData,
+            Path out,
             TrainingListener listener) {
         this.train = train.validate();
         this.modelConfig = modelConfig.copy().validate();
@@ -42,8 +47,9 @@ public final class Trainer {
         this.out = out;
         this.listener = listener;
         if (trainData.classes().size() != modelConfig.numClasses && "ce".equals(train.loss)) {
-            throw new Vit4jException(trainData.describe() + " has " + trainData.classes().size() + " classes but the model "
-                    + modelConfig.name + " has " + modelConfig.numClasses + " outputs");
+            throw new Vit4jException(
+                    trainData.describe() + " has " + trainData.classes().size() + " classes but the model "
+                            + modelConfig.name + " has " + modelConfig.numClasses + " outputs");
         }
     }
 
@@ -81,11 +87,12 @@ public final class Trainer {
             config.labels = trainData.classes();
             config.dataConfig = dataConfig(config);
             if (train.schedule.equals("plateau")) {
-                state.plateau = new ReduceLrOnPlateau(train.plateauFactor, train.plateauPatience, 1e-4, 0,
-                        train.monitor.equals("val_top1"));
+                state.plateau = new ReduceLrOnPlateau(
+                        train.plateauFactor, train.plateauPatience, 1e-4, 0, train.monitor.equals("val_top1"));
             }
             if (train.earlyStoppingPatience > 0) {
-                state.earlyStopping = new EarlyStopping(train.earlyStoppingPatience, 1e-4, train.monitor.equals("val_top1"));
+                state.earlyStopping =
+                        new EarlyStopping(train.earlyStoppingPatience, 1e-4, train.monitor.equals("val_top1"));
             }
             Engine.getEngine("PyTorch").setRandomSeed((int) train.seed);
             loaded = LoadedModel.initialized(config, train.seed);
@@ -108,8 +115,12 @@ public final class Trainer {
             return base;
         }
         double[][] ms = Normalization.adapt(trainData, config.inChans, 5000);
-        listener.message(String.format(java.util.Locale.ROOT, "normalization adapted on %s: mean %s std %s",
-                trainData.describe(), java.util.Arrays.toString(round(ms[0])), java.util.Arrays.toString(round(ms[1]))));
+        listener.message(String.format(
+                java.util.Locale.ROOT,
+                "normalization adapted on %s: mean %s std %s",
+                trainData.describe(),
+                java.util.Arrays.toString(round(ms[0])),
+                java.util.Arrays.toString(round(ms[1]))));
         return new DataConfig(base.inputSize(), base.interpolation(), 1.0, ms[0], ms[1]);
     }
 
@@ -130,10 +141,22 @@ public final class Trainer {
         long stepsPerEpoch = (trainData.size() + train.batchSize - 1) / train.batchSize;
         Dataset val = valData == null ? null : dev.vit4j.data.Subset.limit(valData, train.valLimit);
         TorchEngine torch = new TorchEngine(loaded);
-        try (BatchLoader trainLoader = new BatchLoader(trainData, Pipelines.train(config, data, train.augmentation),
-                train.batchSize, inputSize, train.loaderThreads, listener::message);
-                BatchLoader valLoader = val == null ? null : new BatchLoader(val, Pipelines.eval(config, data),
-                        train.batchSize, inputSize, train.loaderThreads, listener::message)) {
+        try (BatchLoader trainLoader = new BatchLoader(
+                        trainData,
+                        Pipelines.train(config, data, train.augmentation),
+                        train.batchSize,
+                        inputSize,
+                        train.loaderThreads,
+                        listener::message);
+                BatchLoader valLoader = val == null
+                        ? null
+                        : new BatchLoader(
+                                val,
+                                Pipelines.eval(config, data),
+                                train.batchSize,
+                                inputSize,
+                                train.loaderThreads,
+                                listener::message)) {
             if (!state.history.isEmpty()) {
                 // A crash can come between last/ and history.csv: the checkpoint's own history is the one to show.
                 writeHistory(config.name, state);
@@ -145,7 +168,10 @@ public final class Trainer {
                     break;
                 }
                 long t0 = System.nanoTime();
-                LearningRateSchedule schedule = new LearningRateSchedule(train.lr, train.minLr, train.warmupLr,
+                LearningRateSchedule schedule = new LearningRateSchedule(
+                        train.lr,
+                        train.minLr,
+                        train.warmupLr,
                         Math.round(train.warmupEpochs * stepsPerEpoch),
                         train.schedule.equals("cosine") ? planned * stepsPerEpoch : Long.MAX_VALUE / 4);
                 Engine.getEngine("PyTorch").setRandomSeed((int) mix(train.seed, epoch));
@@ -175,9 +201,16 @@ public final class Trainer {
                     break;
                 }
                 Evaluation v = val == null ? null : Evaluator.evaluate(torch, valLoader, val, false);
-                EpochRecord rec = new EpochRecord(epoch + 1, lastLr[0], metrics.loss(), metrics.top1(), metrics.top5(),
-                        v == null ? Double.NaN : v.loss(), v == null ? Double.NaN : v.top1(),
-                        v == null ? Double.NaN : v.top5(), (System.nanoTime() - t0) / 1e9);
+                EpochRecord rec = new EpochRecord(
+                        epoch + 1,
+                        lastLr[0],
+                        metrics.loss(),
+                        metrics.top1(),
+                        metrics.top5(),
+                        v == null ? Double.NaN : v.loss(),
+                        v == null ? Double.NaN : v.top1(),
+                        v == null ? Double.NaN : v.top5(),
+                        (System.nanoTime() - t0) / 1e9);
                 state.history.add(rec);
                 state.epochsDone = epoch + 1;
                 double monitored = monitored(rec);
@@ -192,16 +225,23 @@ public final class Trainer {
                 }
                 if (state.earlyStopping != null && state.earlyStopping.observe(epoch + 1, monitored)) {
                     state.stoppedEarly = true;
-                    listener.message("early stopping after epoch " + (epoch + 1) + "; best was epoch " + state.bestEpoch);
+                    listener.message(
+                            "early stopping after epoch " + (epoch + 1) + "; best was epoch " + state.bestEpoch);
                 }
                 Checkpoint.write(out.resolve("last"), config, model, optimizer, state);
                 writeHistory(config.name, state);
                 listener.epoch(rec, best);
                 int replanned = plannedEpochs(state);
                 if (replanned != planned) {
-                    listener.message(String.format(java.util.Locale.ROOT,
-                            "time budget: %d epochs in all fit in %.1f min (%.1f min spent)", replanned,
-                            train.timeBudgetMinutes, state.history.stream().mapToDouble(EpochRecord::seconds).sum() / 60));
+                    listener.message(String.format(
+                            java.util.Locale.ROOT,
+                            "time budget: %d epochs in all fit in %.1f min (%.1f min spent)",
+                            replanned,
+                            train.timeBudgetMinutes,
+                            state.history.stream()
+                                            .mapToDouble(EpochRecord::seconds)
+                                            .sum()
+                                    / 60));
                     planned = replanned;
                 }
             }

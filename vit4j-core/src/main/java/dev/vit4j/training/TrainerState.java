@@ -14,6 +14,7 @@ public final class TrainerState {
     public TrainConfig train;
     /** Epochs completed. */
     public int epochsDone;
+
     public long globalStep;
     public double bestMetric = Double.NaN;
     public int bestEpoch = -1;

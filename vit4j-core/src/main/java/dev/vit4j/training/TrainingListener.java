@@ -3,17 +3,13 @@ package dev.vit4j.training;
 /** What a training run reports as it goes (the command line draws a progress bar from it), and asks. */
 public interface TrainingListener {
     /** Before the first batch of {@code epoch} (0-based), which has {@code batches} batches. */
-    default void epochStarted(int epoch, long batches) {
-    }
+    default void epochStarted(int epoch, long batches) {}
 
-    default void batch(int epoch, long done, long total, double loss) {
-    }
+    default void batch(int epoch, long done, long total, double loss) {}
 
-    default void epoch(EpochRecord record, boolean best) {
-    }
+    default void epoch(EpochRecord record, boolean best) {}
 
-    default void message(String text) {
-    }
+    default void message(String text) {}
 
     /**
      * Asked after every batch: true ends the run there (a signal, a user's stop button). The epoch under way is

@@ -17,8 +17,7 @@ public final class AttentionFigures {
     private static final int PAD = 12;
     private static final int TITLE = 22;
 
-    private AttentionFigures() {
-    }
+    private AttentionFigures() {}
 
     /** A map in [0, 1] (height × width, row-major) through a colormap. */
     public static BufferedImage colorize(float[] map01, int height, int width, Colormap cmap) {
@@ -62,8 +61,8 @@ public final class AttentionFigures {
      * One panel per head, each map upsampled to the input size and scaled to its own range (as
      * matplotlib's imshow does), titled "head i", under a figure title.
      */
-    public static BufferedImage headsGrid(String title, float[][] heads, int gridH, int gridW, int height, int width,
-            Colormap cmap) {
+    public static BufferedImage headsGrid(
+            String title, float[][] heads, int gridH, int gridW, int height, int width, Colormap cmap) {
         String[] labels = new String[heads.length];
         for (int h = 0; h < labels.length; h++) {
             labels[h] = "head " + h;
@@ -72,8 +71,15 @@ public final class AttentionFigures {
     }
 
     /** As {@link #headsGrid}, with a label per panel. */
-    public static BufferedImage mapsGrid(String title, String[] labels, float[][] heads, int gridH, int gridW,
-            int height, int width, Colormap cmap) {
+    public static BufferedImage mapsGrid(
+            String title,
+            String[] labels,
+            float[][] heads,
+            int gridH,
+            int gridW,
+            int height,
+            int width,
+            Colormap cmap) {
         int n = heads.length;
         int cols = n <= 6 ? n : (int) Math.ceil(Math.sqrt(n));
         int rows = (n + cols - 1) / cols;

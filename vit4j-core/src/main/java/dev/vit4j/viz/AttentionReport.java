@@ -26,15 +26,19 @@ public final class AttentionReport {
      * Rendering choices: blocks (null: the model's default), colormap, overlay alpha, rollout settings, and for
      * the Perceiver the latents drawn one by one (null: the first {@value #DEFAULT_LATENTS}).
      */
-    public record Options(List<String> blocks, Colormap colormap, double alpha, boolean rollout,
-            AttentionRollout.HeadFusion fusion, double discardRatio, int[] latents) {
-    }
+    public record Options(
+            List<String> blocks,
+            Colormap colormap,
+            double alpha,
+            boolean rollout,
+            AttentionRollout.HeadFusion fusion,
+            double discardRatio,
+            int[] latents) {}
 
     static final int DEFAULT_LATENTS = 8;
     private static final String CROSS_ATTENTION = "cross_attention.";
 
-    private AttentionReport() {
-    }
+    private AttentionReport() {}
 
     /** CaiT: its class-attention blocks (seed 000); ViT: the last block; Perceiver: every iteration's cross-attention. */
     public static List<String> defaultBlocks(ModelConfig c) {
@@ -56,10 +60,11 @@ public final class AttentionReport {
     /**
      * The saliency map (input resolution, [0, 1]) of a block: {@link #gridSaliency} upsampled to the image.
      */
-    public static float[] saliency(Map<String, FloatTensor> attention, String block, ModelConfig c, int height,
-            int width) {
+    public static float[] saliency(
+            Map<String, FloatTensor> attention, String block, ModelConfig c, int height, int width) {
         float[] s = gridSaliency(attention, block, c);
-        return ClassTokenAttention.minMax(ClassTokenAttention.upsample(s, c.gridHeight(), c.gridWidth(), height, width));
+        return ClassTokenAttention.minMax(
+                ClassTokenAttention.upsample(s, c.gridHeight(), c.gridWidth(), height, width));
     }
 
     /**
@@ -68,27 +73,33 @@ public final class AttentionReport {
      */
     public static float[] gridSaliency(Map<String, FloatTensor> attention, String block, ModelConfig c) {
         FloatTensor t = tensor(attention, block);
-        return block.startsWith(CROSS_ATTENTION) ? ClassTokenAttention.minMax(CrossAttentionMaps.meanOverLatents(t))
+        return block.startsWith(CROSS_ATTENTION)
+                ? ClassTokenAttention.minMax(CrossAttentionMaps.meanOverLatents(t))
                 : ClassTokenAttention.saliency(ClassTokenAttention.perHead(t, c.gridHeight(), c.gridWidth()));
     }
 
     /** A ViT's attention rollout over every block, the class token's row over the patch grid (not rescaled). */
-    public static float[] rolloutGrid(Map<String, FloatTensor> attention, ModelConfig c, AttentionRollout.HeadFusion fusion,
+    public static float[] rolloutGrid(
+            Map<String, FloatTensor> attention,
+            ModelConfig c,
+            AttentionRollout.HeadFusion fusion,
             double discardRatio) {
         List<FloatTensor> all = new ArrayList<>();
         for (int i = 0; i < c.depth; i++) {
             all.add(tensor(attention, "blocks." + i));
         }
-        return AttentionRollout.classTokenMask(AttentionRollout.rollout(all, fusion, discardRatio), all.get(0).dim(-1),
-                c.gridHeight(), c.gridWidth());
+        return AttentionRollout.classTokenMask(
+                AttentionRollout.rollout(all, fusion, discardRatio), all.get(0).dim(-1), c.gridHeight(), c.gridWidth());
     }
 
     /** A block's recorded attention; a block that was not recorded is named with those that were. */
     public static FloatTensor tensor(Map<String, FloatTensor> attention, String block) {
         FloatTensor t = attention.get("attention." + block);
         if (t == null) {
-            List<String> have = attention.keySet().stream().filter(k -> k.startsWith("attention."))
-                    .map(k -> k.substring("attention.".length())).toList();
+            List<String> have = attention.keySet().stream()
+                    .filter(k -> k.startsWith("attention."))
+                    .map(k -> k.substring("attention.".length()))
+                    .toList();
             throw new Vit4jException("no block '" + block + "'; have " + String.join(", ", have));
         }
         return t;
@@ -110,8 +121,9 @@ public final class AttentionReport {
         return new RgbImage(w, h, out);
     }
 
-    public static void write(Path dir, String imageName, RgbImage input, Map<String, FloatTensor> attention,
-            ModelConfig c, Options o) throws IOException {
+    public static void write(
+            Path dir, String imageName, RgbImage input, Map<String, FloatTensor> attention, ModelConfig c, Options o)
+            throws IOException {
         if (o.rollout() && !"vit".equals(c.arch)) {
             throw new Vit4jException("--rollout is for ViT-style models (CaiT's class token only enters at the end;"
                     + " a Perceiver's latents have no token per input)");
@@ -136,8 +148,16 @@ public final class AttentionReport {
                 continue;
             }
             float[][] heads = ClassTokenAttention.perHead(attention.get("attention." + block), gh, gw);
-            Png.write(AttentionFigures.headsGrid(c.name + " · " + block + " · class-token attention per head", heads, gh,
-                    gw, h, w, o.colormap()), dir.resolve("heads_" + block + ".png"));
+            Png.write(
+                    AttentionFigures.headsGrid(
+                            c.name + " · " + block + " · class-token attention per head",
+                            heads,
+                            gh,
+                            gw,
+                            h,
+                            w,
+                            o.colormap()),
+                    dir.resolve("heads_" + block + ".png"));
         }
         if (o.rollout()) {
             float[] mask = rolloutGrid(attention, c, o.fusion(), o.discardRatio());
@@ -145,7 +165,9 @@ public final class AttentionReport {
             Png.write(AttentionFigures.colorize(up, h, w, o.colormap()), dir.resolve("rollout.png"));
             Png.write(AttentionFigures.overlay(input, up, o.colormap(), o.alpha()), dir.resolve("rollout_overlay.png"));
         }
-        SafeTensorsWriter.write(dir.resolve("attention.safetensors"), attention,
+        SafeTensorsWriter.write(
+                dir.resolve("attention.safetensors"),
+                attention,
                 Map.of("model", String.valueOf(c.name), "image", imageName));
     }
 
@@ -153,8 +175,9 @@ public final class AttentionReport {
      * A Perceiver iteration: {@code latents_<block>.png} (one panel per selected latent, mean over heads) and
      * {@code overlay_<block>.png} (the mean over all latents on the image).
      */
-    private static void writeLatents(Path dir, FloatTensor t, String block, ModelConfig c, Options o, RgbImage input,
-            float[] mean) throws IOException {
+    private static void writeLatents(
+            Path dir, FloatTensor t, String block, ModelConfig c, Options o, RgbImage input, float[] mean)
+            throws IOException {
         int[] latents = o.latents();
         if (latents == null) {
             latents = new int[Math.min(DEFAULT_LATENTS, t.dim(1))];
@@ -166,9 +189,19 @@ public final class AttentionReport {
         for (int i = 0; i < labels.length; i++) {
             labels[i] = "latent " + latents[i];
         }
-        Png.write(AttentionFigures.mapsGrid(c.name + " · " + block + " · what each latent reads (mean over heads)",
-                labels, CrossAttentionMaps.perLatent(t, latents), c.gridHeight(), c.gridWidth(), input.height(),
-                input.width(), o.colormap()), dir.resolve("latents_" + block + ".png"));
-        Png.write(AttentionFigures.overlay(input, mean, o.colormap(), o.alpha()), dir.resolve("overlay_" + block + ".png"));
+        Png.write(
+                AttentionFigures.mapsGrid(
+                        c.name + " · " + block + " · what each latent reads (mean over heads)",
+                        labels,
+                        CrossAttentionMaps.perLatent(t, latents),
+                        c.gridHeight(),
+                        c.gridWidth(),
+                        input.height(),
+                        input.width(),
+                        o.colormap()),
+                dir.resolve("latents_" + block + ".png"));
+        Png.write(
+                AttentionFigures.overlay(input, mean, o.colormap(), o.alpha()),
+                dir.resolve("overlay_" + block + ".png"));
     }
 }

@@ -24,7 +24,8 @@ public final class Colormap {
     public static Colormap named(String name) {
         int[] t = TABLES.get(name);
         if (t == null) {
-            throw new Vit4jException("unknown colormap '" + name + "' (one of " + String.join(", ", TABLES.keySet()) + ")");
+            throw new Vit4jException(
+                    "unknown colormap '" + name + "' (one of " + String.join(", ", TABLES.keySet()) + ")");
         }
         return new Colormap(name, t);
     }
@@ -50,8 +51,8 @@ public final class Colormap {
                 }
                 String[] f = line.split("\t");
                 int[] t = out.computeIfAbsent(f[0], k -> new int[256]);
-                t[Integer.parseInt(f[1])] = Integer.parseInt(f[2]) << 16 | Integer.parseInt(f[3]) << 8
-                        | Integer.parseInt(f[4]);
+                t[Integer.parseInt(f[1])] =
+                        Integer.parseInt(f[2]) << 16 | Integer.parseInt(f[3]) << 8 | Integer.parseInt(f[4]);
             }
         } catch (IOException | NullPointerException e) {
             throw new IllegalStateException("colormap tables missing from the jar", e);

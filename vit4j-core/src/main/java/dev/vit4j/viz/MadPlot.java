@@ -15,13 +15,16 @@ import org.knowm.xchart.style.markers.SeriesMarkers;
 
 /** Seed 002's figure: mean attention distance per head (markers) against block index, with XChart. */
 public final class MadPlot {
-    private MadPlot() {
-    }
+    private MadPlot() {}
 
     public static XYChart chart(String model, int images, Map<String, double[]> means) {
-        XYChart chart = new XYChartBuilder().width(900).height(560)
+        XYChart chart = new XYChartBuilder()
+                .width(900)
+                .height(560)
                 .title("Mean attention distance: " + model + " (" + images + (images == 1 ? " image)" : " images)"))
-                .xAxisTitle("block index").yAxisTitle("mean attention distance (pixels)").build();
+                .xAxisTitle("block index")
+                .yAxisTitle("mean attention distance (pixels)")
+                .build();
         chart.getStyler().setDefaultSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Scatter);
         chart.getStyler().setLegendPosition(Styler.LegendPosition.OutsideE);
         chart.getStyler().setMarkerSize(9);

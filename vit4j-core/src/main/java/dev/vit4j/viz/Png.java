@@ -10,8 +10,7 @@ import javax.imageio.stream.MemoryCacheImageOutputStream;
 
 /** Writes PNG files atomically. */
 public final class Png {
-    private Png() {
-    }
+    private Png() {}
 
     /** The image as PNG bytes (for an HTTP answer). */
     public static byte[] encode(BufferedImage image) {

@@ -17,8 +17,7 @@ import org.knowm.xchart.style.Styler;
 
 /** learning_curves.png (loss and accuracy against epoch) and the confusion matrix, with XChart. */
 public final class TrainingPlots {
-    private TrainingPlots() {
-    }
+    private TrainingPlots() {}
 
     public static void learningCurves(String title, List<EpochRecord> history, Path target) throws IOException {
         XYChart loss = chart(title + ": loss", "loss");
@@ -30,8 +29,8 @@ public final class TrainingPlots {
         add(acc, history, "validation top-5", EpochRecord::valTop5);
         BufferedImage a = BitmapEncoder.getBufferedImage(loss);
         BufferedImage b = BitmapEncoder.getBufferedImage(acc);
-        BufferedImage both = new BufferedImage(a.getWidth() + b.getWidth(), Math.max(a.getHeight(), b.getHeight()),
-                BufferedImage.TYPE_INT_RGB);
+        BufferedImage both = new BufferedImage(
+                a.getWidth() + b.getWidth(), Math.max(a.getHeight(), b.getHeight()), BufferedImage.TYPE_INT_RGB);
         Graphics2D g = both.createGraphics();
         g.drawImage(a, 0, 0, null);
         g.drawImage(b, a.getWidth(), 0, null);
@@ -40,7 +39,13 @@ public final class TrainingPlots {
     }
 
     private static XYChart chart(String title, String y) {
-        XYChart c = new XYChartBuilder().width(640).height(440).title(title).xAxisTitle("epoch").yAxisTitle(y).build();
+        XYChart c = new XYChartBuilder()
+                .width(640)
+                .height(440)
+                .title(title)
+                .xAxisTitle("epoch")
+                .yAxisTitle(y)
+                .build();
         c.getStyler().setLegendPosition(Styler.LegendPosition.InsideNE);
         c.getStyler().setChartBackgroundColor(java.awt.Color.WHITE);
         c.getStyler().setXAxisDecimalPattern("0");
@@ -78,13 +83,19 @@ public final class TrainingPlots {
         List<String> rows = new ArrayList<>(names);
         java.util.Collections.reverse(rows);
         int size = Math.max(520, Math.min(1600, 60 * k + 220));
-        HeatMapChart chart = new HeatMapChartBuilder().width(size + 120).height(size).title(title)
-                .xAxisTitle("predicted").yAxisTitle("true").build();
+        HeatMapChart chart = new HeatMapChartBuilder()
+                .width(size + 120)
+                .height(size)
+                .title(title)
+                .xAxisTitle("predicted")
+                .yAxisTitle("true")
+                .build();
         chart.getStyler().setShowValue(k <= 20);
         chart.getStyler().setChartBackgroundColor(java.awt.Color.WHITE);
         chart.getStyler().setXAxisLabelRotation(k > 6 ? 45 : 0);
-        chart.getStyler().setRangeColors(new java.awt.Color[] {new java.awt.Color(250, 250, 255),
-            new java.awt.Color(33, 102, 172), new java.awt.Color(5, 48, 97)});
+        chart.getStyler().setRangeColors(new java.awt.Color[] {
+            new java.awt.Color(250, 250, 255), new java.awt.Color(33, 102, 172), new java.awt.Color(5, 48, 97)
+        });
         chart.addSeries("counts", names, rows, cells);
         Png.write(BitmapEncoder.getBufferedImage(chart), target);
     }

@@ -27,8 +27,7 @@ final class GoogleVitNpz {
     private static final Pattern HEADER_DESCR = Pattern.compile("'descr':\\s*'([^']*)'");
     private static final Pattern BLOCK = Pattern.compile("Transformer/encoderblock_(\\d+)/");
 
-    private GoogleVitNpz() {
-    }
+    private GoogleVitNpz() {}
 
     static boolean isNpz(ZipFile zip) {
         return zip.stream().anyMatch(e -> e.getName().endsWith("embedding/kernel.npy"));
@@ -37,7 +36,8 @@ final class GoogleVitNpz {
     static TensorSource read(Path file) {
         Map<String, FloatTensor> w = new HashMap<>();
         try (ZipFile zip = new ZipFile(file.toFile())) {
-            List<? extends ZipEntry> arrays = zip.stream().filter(e -> e.getName().endsWith(".npy")).toList();
+            List<? extends ZipEntry> arrays =
+                    zip.stream().filter(e -> e.getName().endsWith(".npy")).toList();
             checkDeclaredSizes(file, arrays);
             for (ZipEntry e : arrays) {
                 try (InputStream in = zip.getInputStream(e)) {
@@ -71,15 +71,18 @@ final class GoogleVitNpz {
         Runtime rt = Runtime.getRuntime();
         long available = rt.maxMemory() - (rt.totalMemory() - rt.freeMemory());
         if (total + largest > available) {
-            throw new Vit4jException(file + ": its arrays declare " + (total >> 20) + " MB, more than the "
-                    + (available >> 20) + " MB of memory this JVM can still give; refused (a larger -Xmx if it is real)");
+            throw new Vit4jException(
+                    file + ": its arrays declare " + (total >> 20) + " MB, more than the " + (available >> 20)
+                            + " MB of memory this JVM can still give; refused (a larger -Xmx if it is real)");
         }
     }
 
     private static Map<String, FloatTensor> toTimm(Path file, Map<String, FloatTensor> w) {
-        String prefix = w.containsKey("opt/target/embedding/kernel") ? "opt/target/"
-                : w.containsKey("params/embedding/kernel") ? "params/"
-                : w.containsKey("params/img/embedding/kernel") ? "params/img/" : "";
+        String prefix = w.containsKey("opt/target/embedding/kernel")
+                ? "opt/target/"
+                : w.containsKey("params/embedding/kernel")
+                        ? "params/"
+                        : w.containsKey("params/img/embedding/kernel") ? "params/img/" : "";
         boolean bigVision = prefix.startsWith("params/");
         Getter g = new Getter(file, w, prefix);
         Map<String, FloatTensor> out = new LinkedHashMap<>();
@@ -178,7 +181,8 @@ final class GoogleVitNpz {
     static FloatTensor permute(FloatTensor t, int... perm) {
         long[] in = t.shape();
         if (perm.length != in.length) {
-            throw new Vit4jException("unexpected tensor rank " + in.length + " (shape " + java.util.Arrays.toString(in) + ")");
+            throw new Vit4jException(
+                    "unexpected tensor rank " + in.length + " (shape " + java.util.Arrays.toString(in) + ")");
         }
         int dims = in.length;
         long[] inStride = new long[dims];
@@ -215,7 +219,8 @@ final class GoogleVitNpz {
             throw new Vit4jException(file + ": " + name + " is not a .npy array");
         }
         byte[] lenBytes = in.readNBytes(magic[6] == 1 ? 2 : 4);
-        int headerLen = magic[6] == 1 ? ByteBuffer.wrap(lenBytes).order(ByteOrder.LITTLE_ENDIAN).getShort() & 0xffff
+        int headerLen = magic[6] == 1
+                ? ByteBuffer.wrap(lenBytes).order(ByteOrder.LITTLE_ENDIAN).getShort() & 0xffff
                 : ByteBuffer.wrap(lenBytes).order(ByteOrder.LITTLE_ENDIAN).getInt();
         if (headerLen < 0 || headerLen > 1 << 16) {
             throw new Vit4jException(file + ": " + name + " has a corrupt .npy header");
@@ -247,14 +252,17 @@ final class GoogleVitNpz {
                 throw new Vit4jException(file + ": " + name + " is truncated");
             }
         }
-        int es = switch (descr.group(1)) {
-            case "<f4" -> 4;
-            case "<f2" -> 2;
-            case "<f8" -> 8;
-            default -> throw new Vit4jException(file + ": " + name + " has dtype " + descr.group(1) + " (float expected)");
-        };
+        int es =
+                switch (descr.group(1)) {
+                    case "<f4" -> 4;
+                    case "<f2" -> 2;
+                    case "<f8" -> 8;
+                    default -> throw new Vit4jException(
+                            file + ": " + name + " has dtype " + descr.group(1) + " (float expected)");
+                };
         if (n * es > Integer.MAX_VALUE - 8 || n * es > declaredBytes) {
-            throw new Vit4jException(file + ": " + name + " is " + (n * es > declaredBytes ? "truncated" : "too large"));
+            throw new Vit4jException(
+                    file + ": " + name + " is " + (n * es > declaredBytes ? "truncated" : "too large"));
         }
         byte[] raw = in.readNBytes((int) (n * es));
         if (raw.length != n * es) {
@@ -263,7 +271,9 @@ final class GoogleVitNpz {
         ByteBuffer b = ByteBuffer.wrap(raw).order(ByteOrder.LITTLE_ENDIAN);
         float[] out = new float[(int) n];
         for (int i = 0; i < out.length; i++) {
-            out[i] = es == 4 ? b.getFloat(4 * i) : es == 8 ? (float) b.getDouble(8 * i) : SafeTensors.halfToFloat(b.getShort(2 * i));
+            out[i] = es == 4
+                    ? b.getFloat(4 * i)
+                    : es == 8 ? (float) b.getDouble(8 * i) : SafeTensors.halfToFloat(b.getShort(2 * i));
         }
         FloatTensor t = new FloatTensor(shape, out);
         if (!fortran) {

@@ -27,8 +27,7 @@ final class HuggingFaceVitNames {
             "layernorm.weight", "norm.weight",
             "layernorm.bias", "norm.bias");
 
-    private HuggingFaceVitNames() {
-    }
+    private HuggingFaceVitNames() {}
 
     static boolean matches(Iterable<String> names) {
         for (String n : names) {
@@ -62,8 +61,9 @@ final class HuggingFaceVitNames {
                 if (rest.startsWith("attention.attention.")) {
                     String suffix = rest.substring(rest.lastIndexOf('.') + 1);
                     String prefix = hf.substring(0, hf.length() - rest.length()) + "attention.attention.";
-                    out.putIfAbsent(block + "attn.qkv." + suffix, List.of(prefix + "query." + suffix,
-                            prefix + "key." + suffix, prefix + "value." + suffix));
+                    out.putIfAbsent(
+                            block + "attn.qkv." + suffix,
+                            List.of(prefix + "query." + suffix, prefix + "key." + suffix, prefix + "value." + suffix));
                     continue;
                 }
                 int dot = rest.lastIndexOf('.');

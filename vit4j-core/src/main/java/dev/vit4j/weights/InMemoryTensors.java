@@ -37,6 +37,5 @@ final class InMemoryTensors implements TensorSource {
     }
 
     @Override
-    public void close() {
-    }
+    public void close() {}
 }

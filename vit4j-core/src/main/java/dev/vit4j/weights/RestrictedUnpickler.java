@@ -25,12 +25,10 @@ final class RestrictedUnpickler {
      * A storage named by a persistent id: its element type (torch's {@code FloatStorage} → "Float"), key, size, and
      * for a legacy file's view the offset in elements into the root storage.
      */
-    record StorageRef(String type, String key, long numel, long viewOffset) {
-    }
+    record StorageRef(String type, String key, long numel, long viewOffset) {}
 
     /** {@code _rebuild_tensor_v2(storage, offset, size, stride, ...)}: a strided view of a storage. */
-    record TensorRef(StorageRef storage, long offset, long[] size, long[] stride) {
-    }
+    record TensorRef(StorageRef storage, long offset, long[] size, long[] stride) {}
 
     private record Global(String module, String name) {
         String qualified() {
@@ -39,10 +37,13 @@ final class RestrictedUnpickler {
     }
 
     private static final Object MARK = new Object();
-    private static final Set<String> STORAGES = Set.of("Float", "Half", "BFloat16", "Double", "Long", "Int", "Short",
-            "Char", "Byte", "Bool");
-    private static final Set<String> CALLABLES = Set.of("collections.OrderedDict", "torch._utils._rebuild_tensor_v2",
-            "torch._utils._rebuild_parameter", "torch._utils._rebuild_parameter_with_state");
+    private static final Set<String> STORAGES =
+            Set.of("Float", "Half", "BFloat16", "Double", "Long", "Int", "Short", "Char", "Byte", "Bool");
+    private static final Set<String> CALLABLES = Set.of(
+            "collections.OrderedDict",
+            "torch._utils._rebuild_tensor_v2",
+            "torch._utils._rebuild_parameter",
+            "torch._utils._rebuild_parameter_with_state");
 
     private final String source;
     private final ByteBuffer in;
@@ -58,9 +59,13 @@ final class RestrictedUnpickler {
     static Object load(String source, ByteBuffer in) {
         try {
             return new RestrictedUnpickler(source, in).run();
-        } catch (java.nio.BufferUnderflowException | IndexOutOfBoundsException | ClassCastException
-                | NegativeArraySizeException | ArithmeticException e) {
-            throw new Vit4jException(source + ": corrupt pickle (" + e.getClass().getSimpleName() + ")");
+        } catch (java.nio.BufferUnderflowException
+                | IndexOutOfBoundsException
+                | ClassCastException
+                | NegativeArraySizeException
+                | ArithmeticException e) {
+            throw new Vit4jException(
+                    source + ": corrupt pickle (" + e.getClass().getSimpleName() + ")");
         }
     }
 
@@ -151,7 +156,8 @@ final class RestrictedUnpickler {
     /** Refused when named, so that nothing a hostile pickle reaches for is ever resolved, let alone called. */
     private Global global(String module, String name) {
         Global g = new Global(module, name);
-        boolean storage = module.equals("torch") && name.endsWith("Storage")
+        boolean storage = module.equals("torch")
+                && name.endsWith("Storage")
                 && STORAGES.contains(name.substring(0, name.length() - "Storage".length()));
         if (!storage && !CALLABLES.contains(g.qualified())) {
             throw new Vit4jException("refusing " + source + ": its pickle calls " + g.qualified() + ", which a weights "
@@ -163,7 +169,8 @@ final class RestrictedUnpickler {
 
     private Object call(Object callable, Object[] args) {
         if (!(callable instanceof Global g)) {
-            throw new Vit4jException(source + ": pickle calls a " + (callable == null ? "None" : "non-function") + "; refused");
+            throw new Vit4jException(
+                    source + ": pickle calls a " + (callable == null ? "None" : "non-function") + "; refused");
         }
         switch (g.qualified()) {
             case "collections.OrderedDict" -> {
@@ -188,13 +195,17 @@ final class RestrictedUnpickler {
     /** OrderedDict's instance state ({@code _metadata}, the module versions) is dropped; nothing else is built. */
     private void build(Object state, Object target) {
         if (!(target instanceof LinkedHashMap) || !(state == null || state instanceof Map)) {
-            throw new Vit4jException(source + ": pickle sets the state of an object a state dict does not hold; refused");
+            throw new Vit4jException(
+                    source + ": pickle sets the state of an object a state dict does not hold; refused");
         }
     }
 
     /** zip format: ('storage', type, key, location, numel); legacy adds view metadata (key, offset, size) or None. */
     private StorageRef persistent(Object[] pid) {
-        if (pid.length < 5 || !"storage".equals(pid[0]) || !(pid[1] instanceof Global g) || !g.name().endsWith("Storage")) {
+        if (pid.length < 5
+                || !"storage".equals(pid[0])
+                || !(pid[1] instanceof Global g)
+                || !g.name().endsWith("Storage")) {
             throw new Vit4jException(source + ": unknown persistent id; refused");
         }
         String type = g.name().substring(0, g.name().length() - "Storage".length());

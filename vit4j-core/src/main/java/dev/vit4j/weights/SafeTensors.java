@@ -30,6 +30,7 @@ import java.util.Map;
 public final class SafeTensors implements TensorSource {
     /** The reference implementation's cap on the header (100 MB); anything larger is hostile. */
     static final long MAX_HEADER = 100L * 1024 * 1024;
+
     private static final ObjectMapper JSON = new ObjectMapper().enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
 
     private final Path path;
@@ -38,7 +39,11 @@ public final class SafeTensors implements TensorSource {
     private final Map<String, TensorInfo> tensors;
     private final Map<String, String> metadata;
 
-    private SafeTensors(Path path, FileChannel channel, long dataStart, Map<String, TensorInfo> tensors,
+    private SafeTensors(
+            Path path,
+            FileChannel channel,
+            long dataStart,
+            Map<String, TensorInfo> tensors,
             Map<String, String> metadata) {
         this.path = path;
         this.channel = channel;
@@ -79,8 +84,9 @@ public final class SafeTensors implements TensorSource {
         readFully(channel, lenBuf, 0);
         long headerLen = lenBuf.flip().getLong();
         if (headerLen < 0 || headerLen > size - 8) {
-            throw bad(path, "header length " + Long.toUnsignedString(headerLen) + " runs beyond the file (" + size
-                    + " bytes)");
+            throw bad(
+                    path,
+                    "header length " + Long.toUnsignedString(headerLen) + " runs beyond the file (" + size + " bytes)");
         }
         if (headerLen > MAX_HEADER) {
             throw bad(path, "header length " + headerLen + " exceeds the " + MAX_HEADER + "-byte limit");
@@ -104,7 +110,7 @@ public final class SafeTensors implements TensorSource {
         long dataLen = size - dataStart;
         Map<String, TensorInfo> tensors = new LinkedHashMap<>();
         Map<String, String> metadata = new LinkedHashMap<>();
-        for (Iterator<Map.Entry<String, JsonNode>> it = root.fields(); it.hasNext();) {
+        for (Iterator<Map.Entry<String, JsonNode>> it = root.fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> e = it.next();
             if ("__metadata__".equals(e.getKey())) {
                 if (!e.getValue().isObject()) {
@@ -121,8 +127,8 @@ public final class SafeTensors implements TensorSource {
             tensors.put(e.getKey(), entry(path, e.getKey(), e.getValue(), dataLen));
         }
         checkLayout(path, tensors, dataLen);
-        return new SafeTensors(path, channel, dataStart, Collections.unmodifiableMap(tensors),
-                Collections.unmodifiableMap(metadata));
+        return new SafeTensors(
+                path, channel, dataStart, Collections.unmodifiableMap(tensors), Collections.unmodifiableMap(metadata));
     }
 
     private static TensorInfo entry(Path path, String name, JsonNode node, long dataLen) {
@@ -135,8 +141,10 @@ public final class SafeTensors implements TensorSource {
         }
         DType dtype = DType.parse(dtypeNode.asText());
         if (dtype == null) {
-            throw bad(path, "tensor '" + name + "' has unsupported dtype " + dtypeNode.asText()
-                    + " (vit4j reads F32, F16, BF16)");
+            throw bad(
+                    path,
+                    "tensor '" + name + "' has unsupported dtype " + dtypeNode.asText()
+                            + " (vit4j reads F32, F16, BF16)");
         }
         JsonNode shapeNode = node.get("shape");
         if (shapeNode == null || !shapeNode.isArray() || shapeNode.size() > 16) {
@@ -157,8 +165,12 @@ public final class SafeTensors implements TensorSource {
             }
         }
         JsonNode offsets = node.get("data_offsets");
-        if (offsets == null || !offsets.isArray() || offsets.size() != 2 || !offsets.get(0).isIntegralNumber()
-                || !offsets.get(1).isIntegralNumber() || !offsets.get(0).canConvertToLong()
+        if (offsets == null
+                || !offsets.isArray()
+                || offsets.size() != 2
+                || !offsets.get(0).isIntegralNumber()
+                || !offsets.get(1).isIntegralNumber()
+                || !offsets.get(0).canConvertToLong()
                 || !offsets.get(1).canConvertToLong()) {
             throw bad(path, "tensor '" + name + "' has no valid data_offsets");
         }
@@ -168,8 +180,10 @@ public final class SafeTensors implements TensorSource {
             throw bad(path, "tensor '" + name + "' has invalid data_offsets [" + begin + ", " + end + "]");
         }
         if (end > dataLen) {
-            throw bad(path, "tensor '" + name + "' data_offsets [" + begin + ", " + end + "] run beyond the "
-                    + dataLen + "-byte data section (truncated or corrupt file)");
+            throw bad(
+                    path,
+                    "tensor '" + name + "' data_offsets [" + begin + ", " + end + "] run beyond the " + dataLen
+                            + "-byte data section (truncated or corrupt file)");
         }
         long bytes;
         try {
@@ -178,8 +192,10 @@ public final class SafeTensors implements TensorSource {
             throw bad(path, "tensor '" + name + "' has an absurd shape " + shapeNode);
         }
         if (bytes != end - begin) {
-            throw bad(path, "tensor '" + name + "' of shape " + shapeNode + " and dtype " + dtype + " needs " + bytes
-                    + " bytes but its data_offsets span " + (end - begin));
+            throw bad(
+                    path,
+                    "tensor '" + name + "' of shape " + shapeNode + " and dtype " + dtype + " needs " + bytes
+                            + " bytes but its data_offsets span " + (end - begin));
         }
         return new TensorInfo(name, dtype, shape, begin, end);
     }
@@ -194,15 +210,19 @@ public final class SafeTensors implements TensorSource {
                 throw bad(path, "tensors '" + previous.name() + "' and '" + t.name() + "' overlap");
             }
             if (t.begin() > expected) {
-                throw bad(path, "gap of " + (t.begin() - expected) + " bytes before tensor '" + t.name()
-                        + "': offsets do not add up");
+                throw bad(
+                        path,
+                        "gap of " + (t.begin() - expected) + " bytes before tensor '" + t.name()
+                                + "': offsets do not add up");
             }
             expected = t.end();
             previous = t;
         }
         if (expected != dataLen) {
-            throw bad(path, "tensors cover " + expected + " bytes but the data section holds " + dataLen
-                    + ": sizes do not add up");
+            throw bad(
+                    path,
+                    "tensors cover " + expected + " bytes but the data section holds " + dataLen
+                            + ": sizes do not add up");
         }
     }
 
@@ -264,7 +284,8 @@ public final class SafeTensors implements TensorSource {
         TensorInfo t = info(name);
         long bytes = t.end() - t.begin();
         if (bytes / t.dtype().bytes() > Integer.MAX_VALUE - 8) {
-            throw new Vit4jException("tensor '" + name + "' in " + path + " is too large to load (" + bytes + " bytes)");
+            throw new Vit4jException(
+                    "tensor '" + name + "' in " + path + " is too large to load (" + bytes + " bytes)");
         }
         int n = (int) t.elements();
         float[] out = new float[n];
@@ -273,7 +294,8 @@ public final class SafeTensors implements TensorSource {
         }
         ByteBuffer buf;
         try {
-            buf = channel.map(FileChannel.MapMode.READ_ONLY, dataStart + t.begin(), bytes).order(ByteOrder.LITTLE_ENDIAN);
+            buf = channel.map(FileChannel.MapMode.READ_ONLY, dataStart + t.begin(), bytes)
+                    .order(ByteOrder.LITTLE_ENDIAN);
         } catch (IOException e) {
             throw new Vit4jException("cannot read tensor '" + name + "' from " + path + ": " + e.getMessage(), e);
         }

@@ -14,10 +14,10 @@ import java.util.Map;
 public final class SafeTensorsWriter {
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private SafeTensorsWriter() {
-    }
+    private SafeTensorsWriter() {}
 
-    public static void write(Path target, Map<String, FloatTensor> tensors, Map<String, String> metadata) throws IOException {
+    public static void write(Path target, Map<String, FloatTensor> tensors, Map<String, String> metadata)
+            throws IOException {
         ObjectNode header = JSON.createObjectNode();
         if (metadata != null && !metadata.isEmpty()) {
             ObjectNode meta = header.putObject("__metadata__");
@@ -39,7 +39,8 @@ public final class SafeTensorsWriter {
         byte[] json = JSON.writeValueAsString(header).getBytes(StandardCharsets.UTF_8);
         int padded = (json.length + 7) / 8 * 8;
         AtomicFiles.write(target, out -> {
-            ByteBuffer len = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(padded);
+            ByteBuffer len =
+                    ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(padded);
             out.write(len.array());
             out.write(json);
             for (int i = json.length; i < padded; i++) {

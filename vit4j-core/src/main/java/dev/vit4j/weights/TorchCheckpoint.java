@@ -28,27 +28,34 @@ final class TorchCheckpoint {
     private static final java.math.BigInteger LEGACY_MAGIC = new java.math.BigInteger("1950a86a20f9469cfc6c", 16);
     private static final List<String> WRAPPERS = List.of("state_dict_ema", "model_ema", "state_dict", "model");
 
-    private TorchCheckpoint() {
-    }
+    private TorchCheckpoint() {}
 
     static TensorSource readZip(Path file) {
         try (ZipFile zip = new ZipFile(file.toFile())) {
-            ZipEntry pkl = zip.stream().filter(e -> e.getName().endsWith("data.pkl")).findFirst()
+            ZipEntry pkl = zip.stream()
+                    .filter(e -> e.getName().endsWith("data.pkl"))
+                    .findFirst()
                     .orElseThrow(() -> new Vit4jException(file + ": a zip without data.pkl is not a torch.save file"));
             String prefix = pkl.getName().substring(0, pkl.getName().length() - "data.pkl".length());
             Object root = RestrictedUnpickler.load(file.toString(), ByteBuffer.wrap(read(zip, pkl, file)));
             Map<String, ByteBuffer> storages = new HashMap<>();
-            return new InMemoryTensors(file, tensors(file, root, ref -> storages.computeIfAbsent(ref.key(), key -> {
-                ZipEntry e = zip.getEntry(prefix + "data/" + key);
-                if (e == null) {
-                    throw new Vit4jException(file + ": storage " + key + " is missing");
-                }
-                try {
-                    return ByteBuffer.wrap(read(zip, e, file));
-                } catch (IOException ex) {
-                    throw new Vit4jException(file + ": cannot read storage " + key + ": " + ex.getMessage());
-                }
-            })));
+            return new InMemoryTensors(
+                    file,
+                    tensors(
+                            file,
+                            root,
+                            ref -> storages.computeIfAbsent(ref.key(), key -> {
+                                ZipEntry e = zip.getEntry(prefix + "data/" + key);
+                                if (e == null) {
+                                    throw new Vit4jException(file + ": storage " + key + " is missing");
+                                }
+                                try {
+                                    return ByteBuffer.wrap(read(zip, e, file));
+                                } catch (IOException ex) {
+                                    throw new Vit4jException(
+                                            file + ": cannot read storage " + key + ": " + ex.getMessage());
+                                }
+                            })));
         } catch (IOException e) {
             throw new Vit4jException("cannot read " + file + ": " + e.getMessage());
         }
@@ -60,7 +67,8 @@ final class TorchCheckpoint {
         try {
             long size = Files.size(file);
             if (size > Integer.MAX_VALUE - 8) {
-                throw new Vit4jException(file + ": legacy .pth files over 2 GB are not supported; re-save it with torch.save");
+                throw new Vit4jException(
+                        file + ": legacy .pth files over 2 GB are not supported; re-save it with torch.save");
             }
             in = ByteBuffer.wrap(Files.readAllBytes(file)).order(ByteOrder.LITTLE_ENDIAN);
         } catch (IOException e) {
@@ -72,7 +80,8 @@ final class TorchCheckpoint {
             throw new Vit4jException(file + ": not a PyTorch file (no torch.save magic number)");
         }
         RestrictedUnpickler.load(src, in); // protocol version
-        if (RestrictedUnpickler.load(src, in) instanceof Map<?, ?> info && Boolean.FALSE.equals(info.get("little_endian"))) {
+        if (RestrictedUnpickler.load(src, in) instanceof Map<?, ?> info
+                && Boolean.FALSE.equals(info.get("little_endian"))) {
             throw new Vit4jException(file + ": saved on a big-endian machine; not supported");
         }
         Object root = RestrictedUnpickler.load(src, in);
@@ -164,7 +173,8 @@ final class TorchCheckpoint {
             }
         }
         if (n > 0 && (overflow || base < 0 || last >= available)) {
-            throw new Vit4jException(file + ": tensor " + name + " reaches past its storage (" + available + " elements)");
+            throw new Vit4jException(
+                    file + ": tensor " + name + " reaches past its storage (" + available + " elements)");
         }
         if (n > Integer.MAX_VALUE - 8) {
             throw new Vit4jException(file + ": tensor " + name + " is too large to load");

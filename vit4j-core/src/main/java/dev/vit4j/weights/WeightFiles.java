@@ -13,14 +13,18 @@ import java.util.zip.ZipFile;
  * anything else is read as safetensors (whose reader names what is wrong with it).
  */
 public final class WeightFiles {
-    private WeightFiles() {
-    }
+    private WeightFiles() {}
 
     public static TensorSource open(Path file) {
         try {
             return openChecked(file);
-        } catch (IndexOutOfBoundsException | java.nio.BufferUnderflowException | ClassCastException | NullPointerException
-                | ArithmeticException | IllegalArgumentException | NegativeArraySizeException e) {
+        } catch (IndexOutOfBoundsException
+                | java.nio.BufferUnderflowException
+                | ClassCastException
+                | NullPointerException
+                | ArithmeticException
+                | IllegalArgumentException
+                | NegativeArraySizeException e) {
             // The readers check what they can name; anything else a damaged file trips over is the same verdict.
             throw new Vit4jException(file + " is corrupt (" + e.getClass().getSimpleName() + ")");
         }

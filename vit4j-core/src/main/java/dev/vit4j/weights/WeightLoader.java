@@ -20,8 +20,7 @@ import java.util.TreeSet;
  * table for another grid is resampled (bicubic, antialiased, as timm's {@code resample_abs_pos_embed}).
  */
 public final class WeightLoader {
-    private WeightLoader() {
-    }
+    private WeightLoader() {}
 
     public static void load(VisionModel model, Path file, NDManager manager) {
         load(model, file, manager, false);
@@ -44,8 +43,12 @@ public final class WeightLoader {
             if (newHead) {
                 for (String head : List.of("head.weight", "head.bias")) {
                     List<String> src = sources.get(head);
-                    boolean fits = src != null && params.containsKey(head) && src.stream().allMatch(shapes::containsKey)
-                            && Arrays.equals(concatShape(shapes, src), params.get(head).shape().getShape());
+                    boolean fits = src != null
+                            && params.containsKey(head)
+                            && src.stream().allMatch(shapes::containsKey)
+                            && Arrays.equals(
+                                    concatShape(shapes, src),
+                                    params.get(head).shape().getShape());
                     if (!fits) {
                         sources.remove(head);
                         params.remove(head);
@@ -80,7 +83,9 @@ public final class WeightLoader {
                     sb.append(" missing ").append(summarize(missing)).append(';');
                 }
                 if (!unexpected.isEmpty()) {
-                    sb.append(" unexpected ").append(summarize(new ArrayList<>(unexpected))).append(';');
+                    sb.append(" unexpected ")
+                            .append(summarize(new ArrayList<>(unexpected)))
+                            .append(';');
                 }
                 if (!misShaped.isEmpty()) {
                     sb.append(" mis-shaped ").append(summarize(misShaped)).append(';');
@@ -203,7 +208,9 @@ public final class WeightLoader {
         Map<String, FloatTensor> out = new LinkedHashMap<>();
         for (Map.Entry<String, Parameter> e : model.namedParameters().entrySet()) {
             Shape s = e.getValue().shape();
-            out.put(e.getKey(), new FloatTensor(s.getShape(), e.getValue().array().toFloatArray()));
+            out.put(
+                    e.getKey(),
+                    new FloatTensor(s.getShape(), e.getValue().array().toFloatArray()));
         }
         return out;
     }

@@ -77,7 +77,8 @@ class DatasetsTest {
     void refusesBrokenIdx() throws IOException {
         Files.write(dir.resolve("train-images-idx3-ubyte"), java.util.Arrays.copyOf(idxImages(3, 4, 5), 30));
         Files.write(dir.resolve("train-labels-idx1-ubyte"), idxLabels(1, 2, 3));
-        Vit4jException e = assertThrows(Vit4jException.class, () -> DatasetSpec.open("mnist:" + dir, DatasetSpec.Split.TRAIN));
+        Vit4jException e =
+                assertThrows(Vit4jException.class, () -> DatasetSpec.open("mnist:" + dir, DatasetSpec.Split.TRAIN));
         assertTrue(e.getMessage().contains("truncated"), e.getMessage());
         Files.write(dir.resolve("train-images-idx3-ubyte"), idxImages(3, 4, 5));
         Files.write(dir.resolve("train-labels-idx1-ubyte"), idxLabels(1, 2));
@@ -159,8 +160,8 @@ class DatasetsTest {
         }
         Files.copy(Fixtures.path("images/small.png"), dir.resolve("cats/a.png"));
         Files.writeString(dir.resolve("emus/notes.txt"), "no images here");
-        Vit4jException e = assertThrows(Vit4jException.class, () -> DatasetSpec.open("folder:" + dir,
-                DatasetSpec.Split.TRAIN));
+        Vit4jException e =
+                assertThrows(Vit4jException.class, () -> DatasetSpec.open("folder:" + dir, DatasetSpec.Split.TRAIN));
         assertTrue(e.getMessage().contains("no images for the classes dogs, emus"), e.getMessage());
     }
 
@@ -190,7 +191,8 @@ class DatasetsTest {
         all.zoom = 0.2;
         all.cropScale = 0.5;
         all.padCrop = 2;
-        float[] out = ImageOps.augment(new float[3 * 20 * 30], 3, 20, 30, 16, 16, all, new java.util.SplittableRandom(1));
+        float[] out =
+                ImageOps.augment(new float[3 * 20 * 30], 3, 20, 30, 16, 16, all, new java.util.SplittableRandom(1));
         assertEquals(3 * 16 * 16, out.length);
         float[] same = ImageOps.augment(img, 1, 2, 3, 2, 3, Augmentation.none(), new java.util.SplittableRandom(1));
         assertArrayEquals(img, same);

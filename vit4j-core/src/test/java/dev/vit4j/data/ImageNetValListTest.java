@@ -27,12 +27,20 @@ class ImageNetValListTest {
 
     @Test
     void aBadLineIsNamedByFileAndNumber() {
-        assertEquals("val.txt:2: expected 'relative/path label'", assertThrows(Vit4jException.class,
-                () -> ImageNetValList.parse(List.of("a.png 1", "b.png"), "val.txt")).getMessage());
-        assertEquals("val.txt:1: label 'cat' is not a number", assertThrows(Vit4jException.class,
-                () -> ImageNetValList.parse(List.of("a.png cat"), "val.txt")).getMessage());
-        assertEquals("val.txt:3: label 1000 is not an ImageNet-1k class", assertThrows(Vit4jException.class,
-                () -> ImageNetValList.parse(List.of("a.png 1", "", "c.png 1000"), "val.txt")).getMessage());
+        assertEquals(
+                "val.txt:2: expected 'relative/path label'",
+                assertThrows(Vit4jException.class, () -> ImageNetValList.parse(List.of("a.png 1", "b.png"), "val.txt"))
+                        .getMessage());
+        assertEquals(
+                "val.txt:1: label 'cat' is not a number",
+                assertThrows(Vit4jException.class, () -> ImageNetValList.parse(List.of("a.png cat"), "val.txt"))
+                        .getMessage());
+        assertEquals(
+                "val.txt:3: label 1000 is not an ImageNet-1k class",
+                assertThrows(
+                                Vit4jException.class,
+                                () -> ImageNetValList.parse(List.of("a.png 1", "", "c.png 1000"), "val.txt"))
+                        .getMessage());
     }
 
     @Test
@@ -42,7 +50,8 @@ class ImageNetValListTest {
         assertEquals(2, d.size());
         assertEquals(1000, d.classes().size());
         assertEquals("imagenet-val val.txt (2 files)", d.describe());
-        assertThrows(Vit4jException.class, () -> DatasetSpec.open("imagenet-val:" + dir + ":" + dir.resolve("none.txt"),
-                DatasetSpec.Split.TEST));
+        assertThrows(
+                Vit4jException.class,
+                () -> DatasetSpec.open("imagenet-val:" + dir + ":" + dir.resolve("none.txt"), DatasetSpec.Split.TEST));
     }
 }

@@ -7,8 +7,7 @@ import java.nio.file.Path;
 
 /** One scratch directory per fuzz class, rewritten on every input (the readers under test take paths). */
 final class FuzzFiles {
-    private FuzzFiles() {
-    }
+    private FuzzFiles() {}
 
     static Path directory(String name) {
         try {

@@ -6,8 +6,7 @@ import java.io.UncheckedIOException;
 import java.util.zip.GZIPOutputStream;
 
 final class Gzip {
-    private Gzip() {
-    }
+    private Gzip() {}
 
     static byte[] compress(byte[] data) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();

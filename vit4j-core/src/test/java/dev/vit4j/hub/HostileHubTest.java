@@ -43,6 +43,7 @@ class HostileHubTest {
 
     @TempDir
     Path cacheDir;
+
     private HttpServer server;
     private ExecutorService threads;
     private final AtomicLong bytesSent = new AtomicLong();
@@ -91,9 +92,12 @@ class HostileHubTest {
     }
 
     private HubClient client(String endpoint, int retries, List<String> retried) {
-        return new HubClient(HubSettings.fromEnvironment(Map.of()).withCache(cacheDir).withEndpoint(endpoint)
-                .withToken(null).withRetries(retries, Duration.ofMillis(5))
-                .withTimeouts(Duration.ofMillis(500), Duration.ofMillis(500)))
+        return new HubClient(HubSettings.fromEnvironment(Map.of())
+                        .withCache(cacheDir)
+                        .withEndpoint(endpoint)
+                        .withToken(null)
+                        .withRetries(retries, Duration.ofMillis(5))
+                        .withTimeouts(Duration.ofMillis(500), Duration.ofMillis(500)))
                 .listener(new HubClient.Listener() {
                     @Override
                     public void retrying(String what, String reason, int next, int attempts) {
@@ -103,22 +107,25 @@ class HostileHubTest {
     }
 
     private Vit4jException refused(HubClient client, String file) {
-        return assertTimeoutPreemptively(Duration.ofSeconds(20),
-                () -> assertThrows(Vit4jException.class, () -> client.download(REPO, file)));
+        return assertTimeoutPreemptively(
+                Duration.ofSeconds(20), () -> assertThrows(Vit4jException.class, () -> client.download(REPO, file)));
     }
 
     /** The largest blob, whole or .incomplete (refs/ holds the 40-byte commit, written before any download). */
     private long largestFileInCache() throws IOException {
         try (Stream<Path> s = Files.walk(cacheDir)) {
-            return s.filter(p -> Files.isRegularFile(p) && p.getParent().getFileName().toString().equals("blobs"))
-                    .mapToLong(p -> p.toFile().length()).max().orElse(0);
+            return s.filter(p -> Files.isRegularFile(p)
+                            && p.getParent().getFileName().toString().equals("blobs"))
+                    .mapToLong(p -> p.toFile().length())
+                    .max()
+                    .orElse(0);
         }
     }
 
     private boolean snapshotExists() throws IOException {
         try (Stream<Path> s = Files.walk(cacheDir)) {
-            return s.anyMatch(p -> p.toString().contains("/snapshots/") && p.getFileName().toString()
-                    .equals("model.safetensors"));
+            return s.anyMatch(p -> p.toString().contains("/snapshots/")
+                    && p.getFileName().toString().equals("model.safetensors"));
         }
     }
 
@@ -132,7 +139,8 @@ class HostileHubTest {
         });
         List<String> retried = new CopyOnWriteArrayList<>();
         Vit4jException e = refused(client(hub, 2, retried), "model.safetensors");
-        assertTrue(e.getMessage().contains("no data for") && e.getMessage().contains("after 100 of 3000 bytes"),
+        assertTrue(
+                e.getMessage().contains("no data for") && e.getMessage().contains("after 100 of 3000 bytes"),
                 e.getMessage());
         assertEquals(2, retried.size(), "each stall retried: " + retried);
         assertTrue(retried.get(0).contains("(2 of 3)"), retried.toString());
@@ -215,10 +223,16 @@ class HostileHubTest {
     @Test
     void anHtmlPageForConfigJsonIsOneLine() throws IOException {
         try (LoopbackHub hub = new LoopbackHub()) {
-            hub.addRepo("timm/vit_micro.html", false, Map.of("config.json",
-                    "<!DOCTYPE html>\n<html><body>Hello from a captive portal</body></html>\n".getBytes(StandardCharsets.UTF_8)));
+            hub.addRepo(
+                    "timm/vit_micro.html",
+                    false,
+                    Map.of(
+                            "config.json",
+                            "<!DOCTYPE html>\n<html><body>Hello from a captive portal</body></html>\n"
+                                    .getBytes(StandardCharsets.UTF_8)));
             HubClient client = client(hub.url(), 0, new ArrayList<>());
-            Vit4jException e = assertThrows(Vit4jException.class, () -> HubModels.resolve("timm/vit_micro.html", client));
+            Vit4jException e =
+                    assertThrows(Vit4jException.class, () -> HubModels.resolve("timm/vit_micro.html", client));
             assertFalse(e.getMessage().contains("\n"), e.getMessage());
             assertTrue(e.getMessage().contains("config.json is not JSON"), e.getMessage());
         }
@@ -244,8 +258,11 @@ class HostileHubTest {
             Vit4jException e = refused(client, "model.safetensors");
             assertTrue(e.getMessage().startsWith("cannot reach"), e.getMessage());
             assertEquals(2, retried.size(), retried.toString());
-            assertTrue(retried.get(0).startsWith("model.safetensors of timm/hostile.test from http://127.0.0.1:")
-                    && retried.get(0).contains("timed out") && retried.get(1).endsWith("(3 of 3)"), retried.toString());
+            assertTrue(
+                    retried.get(0).startsWith("model.safetensors of timm/hostile.test from http://127.0.0.1:")
+                            && retried.get(0).contains("timed out")
+                            && retried.get(1).endsWith("(3 of 3)"),
+                    retried.toString());
         } finally {
             for (Socket s : held) {
                 s.close();

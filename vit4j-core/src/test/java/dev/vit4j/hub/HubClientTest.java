@@ -30,6 +30,7 @@ class HubClientTest {
 
     @TempDir
     Path cacheDir;
+
     private LoopbackHub hub;
     private byte[] weights;
     private String commit;
@@ -39,8 +40,14 @@ class HubClientTest {
         hub = new LoopbackHub();
         weights = new byte[3 << 20];
         new Random(7).nextBytes(weights);
-        commit = hub.addRepo("timm/vit_micro.test", false, Map.of("model.safetensors", weights,
-                "config.json", "{\"architecture\": \"vit_micro\"}".getBytes(StandardCharsets.UTF_8)));
+        commit = hub.addRepo(
+                "timm/vit_micro.test",
+                false,
+                Map.of(
+                        "model.safetensors",
+                        weights,
+                        "config.json",
+                        "{\"architecture\": \"vit_micro\"}".getBytes(StandardCharsets.UTF_8)));
     }
 
     @AfterEach
@@ -49,8 +56,11 @@ class HubClientTest {
     }
 
     private HubClient client() {
-        return new HubClient(HubSettings.fromEnvironment(Map.of()).withCache(cacheDir).withEndpoint(hub.url())
-                .withToken(null).withRetries(3, Duration.ofMillis(5)));
+        return new HubClient(HubSettings.fromEnvironment(Map.of())
+                .withCache(cacheDir)
+                .withEndpoint(hub.url())
+                .withToken(null)
+                .withRetries(3, Duration.ofMillis(5)));
     }
 
     @Test
@@ -84,8 +94,11 @@ class HubClientTest {
         assertTrue(Files.isRegularFile(offline.download(REPO, "model.safetensors")));
         assertEquals(requests, hub.log().size(), "offline makes no request");
         assertTrue(client().downloadIfExists(REPO, "pytorch_model.bin").isEmpty());
-        assertTrue(Files.exists(cacheDir.resolve("models--timm--vit_micro.test/.no_exist/" + commit + "/pytorch_model.bin")));
-        assertTrue(offline.downloadIfExists(REPO, "pytorch_model.bin").isEmpty(), "known absent, as huggingface_hub records");
+        assertTrue(Files.exists(
+                cacheDir.resolve("models--timm--vit_micro.test/.no_exist/" + commit + "/pytorch_model.bin")));
+        assertTrue(
+                offline.downloadIfExists(REPO, "pytorch_model.bin").isEmpty(),
+                "known absent, as huggingface_hub records");
         assertThrows(Vit4jException.class, () -> offline.downloadIfExists(REPO, "preprocessor_config.json"));
     }
 
@@ -97,13 +110,16 @@ class HubClientTest {
         Files.createDirectories(repo.resolve("blobs"));
         Files.write(repo.resolve("blobs/" + sha), weights);
         Files.createDirectories(repo.resolve("snapshots/" + commit));
-        Files.createSymbolicLink(repo.resolve("snapshots/" + commit + "/model.safetensors"), Path.of("../../blobs/" + sha));
+        Files.createSymbolicLink(
+                repo.resolve("snapshots/" + commit + "/model.safetensors"), Path.of("../../blobs/" + sha));
         Files.createDirectories(repo.resolve("refs"));
         Files.writeString(repo.resolve("refs/main"), commit);
         assertArrayEquals(weights, Files.readAllBytes(client().download(REPO, "model.safetensors")));
         assertEquals(0, count("GET"), "found in the cache: only the HEAD that checks the revision");
-        assertArrayEquals(weights, Files.readAllBytes(
-                new HubClient(client().settings().withOffline(true)).download(REPO, "model.safetensors")));
+        assertArrayEquals(
+                weights,
+                Files.readAllBytes(
+                        new HubClient(client().settings().withOffline(true)).download(REPO, "model.safetensors")));
     }
 
     @Test
@@ -111,7 +127,9 @@ class HubClientTest {
         hub.cutNext.set(2);
         Path got = client().download(REPO, "model.safetensors");
         assertArrayEquals(weights, Files.readAllBytes(got));
-        List<String> ranged = hub.log().stream().filter(l -> l.startsWith("GET /cdn/") && l.contains("bytes=")).toList();
+        List<String> ranged = hub.log().stream()
+                .filter(l -> l.startsWith("GET /cdn/") && l.contains("bytes="))
+                .toList();
         assertEquals(2, ranged.size(), hub.log().toString());
         // Each resume starts after what arrived before the cut: more than nothing, at most the half that was sent
         // (a reset socket may drop what the kernel still buffered, so the exact offset is not fixed).
@@ -154,18 +172,21 @@ class HubClientTest {
 
     @Test
     void missingRepositoriesFilesAndPermissionsAreOneClearLine() {
-        Vit4jException e = assertThrows(Vit4jException.class,
-                () -> client().download(RepoRef.parse("timm/no_such_model"), "model.safetensors"));
+        Vit4jException e = assertThrows(Vit4jException.class, () -> client().download(
+                        RepoRef.parse("timm/no_such_model"), "model.safetensors"));
         assertTrue(e.getMessage().startsWith("no repository timm/no_such_model"), e.getMessage());
         assertTrue(client().downloadIfExists(REPO, "pytorch_model.bin").isEmpty());
-        e = assertThrows(Vit4jException.class, () -> client().download(RepoRef.parse("timm/vit_micro.test@v9"), "config.json"));
+        e = assertThrows(
+                Vit4jException.class, () -> client().download(RepoRef.parse("timm/vit_micro.test@v9"), "config.json"));
         assertTrue(e.getMessage().contains("no revision 'v9'"), e.getMessage());
 
         hub.addRepo("acme/private", true, Map.of("model.safetensors", weights));
-        e = assertThrows(Vit4jException.class, () -> client().download(RepoRef.parse("acme/private"), "model.safetensors"));
+        e = assertThrows(
+                Vit4jException.class, () -> client().download(RepoRef.parse("acme/private"), "model.safetensors"));
         assertTrue(e.getMessage().contains("set HF_TOKEN"), e.getMessage());
         HubClient wrong = new HubClient(client().settings().withToken("hf_wrong"));
-        e = assertThrows(Vit4jException.class, () -> wrong.download(RepoRef.parse("acme/private"), "model.safetensors"));
+        e = assertThrows(
+                Vit4jException.class, () -> wrong.download(RepoRef.parse("acme/private"), "model.safetensors"));
         assertTrue(e.getMessage().contains("not allowed with the HF_TOKEN given"), e.getMessage());
         HubClient right = new HubClient(client().settings().withToken("hf_secret"));
         assertTrue(Files.isRegularFile(right.download(RepoRef.parse("acme/private"), "model.safetensors")));
@@ -176,8 +197,8 @@ class HubClientTest {
         hub.unavailableNext.set(2);
         assertTrue(Files.isRegularFile(client().download(REPO, "config.json")), "two 503s, then success");
         hub.unavailableNext.set(100);
-        Vit4jException e = assertThrows(Vit4jException.class,
-                () -> client().download(RepoRef.parse("timm/other"), "model.safetensors"));
+        Vit4jException e = assertThrows(
+                Vit4jException.class, () -> client().download(RepoRef.parse("timm/other"), "model.safetensors"));
         assertTrue(e.getMessage().contains("after 4 attempts"), e.getMessage());
         int port = Integer.parseInt(hub.url().substring(hub.url().lastIndexOf(':') + 1));
         hub.close();
@@ -201,7 +222,8 @@ class HubClientTest {
         } finally {
             pool.shutdownNow();
         }
-        assertEquals(1, hub.log().stream().filter(l -> l.startsWith("GET /cdn/")).count(), "fetched once, under the lock");
+        assertEquals(
+                1, hub.log().stream().filter(l -> l.startsWith("GET /cdn/")).count(), "fetched once, under the lock");
     }
 
     private long count(String method) {

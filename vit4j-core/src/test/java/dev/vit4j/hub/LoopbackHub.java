@@ -26,8 +26,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * corrupt the next one, fail with 503.
  */
 public final class LoopbackHub implements AutoCloseable {
-    private record Repo(String commit, boolean isPrivate, Map<String, byte[]> files) {
-    }
+    private record Repo(String commit, boolean isPrivate, Map<String, byte[]> files) {}
 
     private final HttpServer server;
     private final Map<String, Repo> repos = new ConcurrentHashMap<>();
@@ -147,7 +146,8 @@ public final class LoopbackHub implements AutoCloseable {
                 send(ex, 416, null);
                 return;
             }
-            ex.getResponseHeaders().add("Content-Range", "bytes " + start + "-" + (content.length - 1) + "/" + content.length);
+            ex.getResponseHeaders()
+                    .add("Content-Range", "bytes " + start + "-" + (content.length - 1) + "/" + content.length);
         }
         byte[] body = java.util.Arrays.copyOfRange(content, start, content.length);
         if (corruptNext.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {

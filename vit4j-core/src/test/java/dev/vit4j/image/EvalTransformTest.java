@@ -18,7 +18,8 @@ import org.junit.jupiter.api.Test;
 class EvalTransformTest {
     @Test
     void matchesPilAndTorchvision() throws IOException {
-        var configs = new ObjectMapper().readTree(Fixtures.path("images/preprocess_configs.json").toFile());
+        var configs = new ObjectMapper()
+                .readTree(Fixtures.path("images/preprocess_configs.json").toFile());
         try (SafeTensors expected = SafeTensors.open(Fixtures.path("images/expected_preprocess.safetensors"))) {
             for (String key : expected.tensors().keySet()) {
                 String configName = key.substring(0, key.indexOf('/'));
@@ -56,10 +57,8 @@ class EvalTransformTest {
         // PIL: Image.new("RGB", (3, 1)) with red, green, blue pixels, .convert("L") → 76, 150, 29.
         RgbImage rgb = new RgbImage(3, 1, new byte[] {(byte) 255, 0, 0, 0, (byte) 255, 0, 0, 0, (byte) 255});
         byte[] l = EvalTransform.luma(rgb).pixels();
-        assertArrayEquals(new byte[] {76, 76, 76, (byte) 150, (byte) 150, (byte) 150,
-            29, 29, 29}, l);
-        DataConfig gray = new DataConfig(new int[] {1, 3, 3}, "bilinear", 1.0,
-                new double[] {0.5}, new double[] {0.5});
+        assertArrayEquals(new byte[] {76, 76, 76, (byte) 150, (byte) 150, (byte) 150, 29, 29, 29}, l);
+        DataConfig gray = new DataConfig(new int[] {1, 3, 3}, "bilinear", 1.0, new double[] {0.5}, new double[] {0.5});
         float[] x = new EvalTransform(gray).apply(new RgbImage(3, 3, new byte[27]));
         assertEquals(9, x.length);
         assertEquals(-1f, x[4], 1e-6);

@@ -29,7 +29,8 @@ class HuggingFacePreprocessingTest {
         try (SafeTensors expected = SafeTensors.open(Fixtures.path("hf_preprocess/expected.safetensors"))) {
             assertEquals(4, expected.tensors().size());
             for (String image : expected.tensors().keySet()) {
-                double diff = Fixtures.maxAbsDiff(expected.floats(image), transform.apply(Fixtures.path("images/" + image)));
+                double diff =
+                        Fixtures.maxAbsDiff(expected.floats(image), transform.apply(Fixtures.path("images/" + image)));
                 System.out.printf("[hf preprocess] %s: max |diff| %.2e%n", image, diff);
                 assertTrue(diff <= 1e-6, image + ": " + diff);
             }
@@ -39,10 +40,14 @@ class HuggingFacePreprocessingTest {
     @Test
     void aHuggingFaceDirectoryReadsItsProcessorConfig(@TempDir Path dir) throws IOException {
         Files.copy(Fixtures.path("vit_micro_hf/config.json"), dir.resolve("config.json"));
-        assertEquals("bilinear", Configs.read(dir.resolve("config.json")).resolvedDataConfig().interpolation(),
+        assertEquals(
+                "bilinear",
+                Configs.read(dir.resolve("config.json")).resolvedDataConfig().interpolation(),
                 "without preprocessor_config.json: ViTImageProcessor's defaults");
-        Files.writeString(dir.resolve("preprocessor_config.json"), "{\"do_center_crop\": true, \"crop_size\": 32,"
-                + " \"size\": 36, \"resample\": 3, \"image_mean\": [0.485, 0.456, 0.406], \"image_std\": [0.229, 0.224, 0.225]}");
+        Files.writeString(
+                dir.resolve("preprocessor_config.json"),
+                "{\"do_center_crop\": true, \"crop_size\": 32,"
+                        + " \"size\": 36, \"resample\": 3, \"image_mean\": [0.485, 0.456, 0.406], \"image_std\": [0.229, 0.224, 0.225]}");
         DataConfig d = Configs.read(dir.resolve("config.json")).resolvedDataConfig();
         assertEquals("bicubic", d.interpolation());
         assertArrayEquals(new int[] {36, 36}, d.resizeSize());

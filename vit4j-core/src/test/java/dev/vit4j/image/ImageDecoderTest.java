@@ -55,8 +55,8 @@ class ImageDecoderTest {
     void aHundredMegapixelImageIsDecodedOrRefusedNeverAnOutOfMemoryError(@org.junit.jupiter.api.io.TempDir Path dir)
             throws Exception {
         // 10 000 × 10 000 gray: 100 MB raster + 300 MB RGB copy, against this test JVM's 1 GB heap.
-        java.awt.image.BufferedImage big = new java.awt.image.BufferedImage(10_000, 10_000,
-                java.awt.image.BufferedImage.TYPE_BYTE_GRAY);
+        java.awt.image.BufferedImage big =
+                new java.awt.image.BufferedImage(10_000, 10_000, java.awt.image.BufferedImage.TYPE_BYTE_GRAY);
         big.getRaster().setSample(5_000, 5_000, 0, 200);
         Path file = dir.resolve("big.png");
         javax.imageio.ImageIO.write(big, "png", file.toFile());

@@ -21,18 +21,20 @@ import org.junit.jupiter.params.provider.ValueSource;
  * engines. {@code -Dvit4j.concurrent.rounds=N} makes it a longer run.
  */
 class ConcurrentPredictionTest {
-    private static final List<String> IMAGES = List.of("small.png", "odd.jpg", "gray.png", "alpha.png", "landscape.png",
-            "portrait.png");
+    private static final List<String> IMAGES =
+            List.of("small.png", "odd.jpg", "gray.png", "alpha.png", "landscape.png", "portrait.png");
 
     @ParameterizedTest
     @ValueSource(strings = {"torch", "onnx"})
     void eightThreadsGiveTheSequentialAnswers(String engineName) throws Exception {
         int rounds = Integer.getInteger("vit4j.concurrent.rounds", 25);
-        try (LoadedModel m = LoadedModel.load(Fixtures.path("cait_micro/config.json").toString(),
-                Fixtures.path("cait_micro/model.safetensors"));
+        try (LoadedModel m = LoadedModel.load(
+                        Fixtures.path("cait_micro/config.json").toString(),
+                        Fixtures.path("cait_micro/model.safetensors"));
                 InferenceEngine engine = engineName.equals("onnx") ? new OnnxEngine(m, 1) : new TorchEngine(m)) {
             Predictor predictor = new Predictor(engine, m.labels());
-            List<Path> images = IMAGES.stream().map(n -> Fixtures.path("images/" + n)).toList();
+            List<Path> images =
+                    IMAGES.stream().map(n -> Fixtures.path("images/" + n)).toList();
             List<List<Prediction>> expected = new ArrayList<>();
             for (Path image : images) {
                 expected.add(predictor.predict(List.of(image), 5).get(0));
@@ -53,7 +55,9 @@ class ConcurrentPredictionTest {
                         for (int round = 0; round < rounds; round++) {
                             Collections.shuffle(order, r);
                             for (int i : order) {
-                                List<Prediction> got = predictor.predict(List.of(images.get(i)), 5).get(0);
+                                List<Prediction> got = predictor
+                                        .predict(List.of(images.get(i)), 5)
+                                        .get(0);
                                 assertSame(expected.get(i), got, images.get(i));
                                 checked++;
                             }
@@ -66,8 +70,10 @@ class ConcurrentPredictionTest {
                     total += f.get();
                 }
                 assertEquals(8 * rounds * images.size(), total);
-                System.out.printf("[concurrent] %s: %d predictions from 8 threads, all equal to the sequential ones;"
-                        + " RSS %d → %d MB%n", engineName, total, rssBefore >> 10, MemoryStabilityTest.residentKb() >> 10);
+                System.out.printf(
+                        "[concurrent] %s: %d predictions from 8 threads, all equal to the sequential ones;"
+                                + " RSS %d → %d MB%n",
+                        engineName, total, rssBefore >> 10, MemoryStabilityTest.residentKb() >> 10);
             } finally {
                 pool.shutdownNow();
             }

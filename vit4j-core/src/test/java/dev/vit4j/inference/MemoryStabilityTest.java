@@ -20,8 +20,8 @@ import org.junit.jupiter.api.Test;
 class MemoryStabilityTest {
     @Test
     void twoThousandPredictionsLeaveMemoryFlat() throws IOException {
-        try (LoadedModel m = LoadedModel.load(Fixtures.path("vit_micro/config.json").toString(),
-                Fixtures.path("vit_micro/model.safetensors"))) {
+        try (LoadedModel m = LoadedModel.load(
+                Fixtures.path("vit_micro/config.json").toString(), Fixtures.path("vit_micro/model.safetensors"))) {
             Predictor predictor = new Predictor(m);
             List<Path> image = List.of(Fixtures.path("images/small.png"));
             int arraysBefore = m.manager().getManagedArrays().size();
@@ -42,10 +42,12 @@ class MemoryStabilityTest {
                     ys[i / every] = residentKb();
                 }
             }
-            assertEquals(arraysBefore, m.manager().getManagedArrays().size(), "arrays left behind in the model's manager");
+            assertEquals(
+                    arraysBefore, m.manager().getManagedArrays().size(), "arrays left behind in the model's manager");
             double growthKb = slope(xs, ys) * 2000;
-            System.out.printf("[memory] %d predictions: RSS %.0f → %.0f kB, trend %+.0f kB per 2000%n", n, ys[0],
-                    ys[ys.length - 1], growthKb);
+            System.out.printf(
+                    "[memory] %d predictions: RSS %.0f → %.0f kB, trend %+.0f kB per 2000%n",
+                    n, ys[0], ys[ys.length - 1], growthKb);
             assertTrue(growthKb < 32 * 1024, "resident size grows by " + growthKb + " kB per 2000 predictions");
         }
     }

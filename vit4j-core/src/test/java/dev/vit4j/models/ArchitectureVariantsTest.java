@@ -49,7 +49,9 @@ class ArchitectureVariantsTest {
         assertTrue(names.contains("blocks.1.ls2.gamma"), "LayerScale as timm names it");
         ModelOutputs out = run(c);
         assertEquals(7, out.logits()[0].length);
-        assertEquals(new Shape(3, 2, 15, 15).getShape()[3], out.attention().get("attention.blocks.0").shape()[3]);
+        assertEquals(
+                new Shape(3, 2, 15, 15).getShape()[3],
+                out.attention().get("attention.blocks.0").shape()[3]);
     }
 
     @Test
@@ -70,7 +72,8 @@ class ArchitectureVariantsTest {
         c.globalPool = "avg";
         ModelOutputs out = run(c);
         assertEquals(7, out.logits()[0].length);
-        assertEquals(1 + 15, out.attention().get("attention.blocks_token_only.1").shape()[3]);
+        assertEquals(
+                1 + 15, out.attention().get("attention.blocks_token_only.1").shape()[3]);
         assertEquals(15, out.attention().get("attention_softmax.blocks.1").shape()[3]);
     }
 
@@ -79,7 +82,11 @@ class ArchitectureVariantsTest {
         ModelConfig c = small("cait");
         c.talkingHeadsInit = "identity";
         try (LoadedModel m = LoadedModel.initialized(c, 5)) {
-            float[] w = m.model().namedParameters().get("blocks.0.attn.proj_l.weight").array().toFloatArray();
+            float[] w = m.model()
+                    .namedParameters()
+                    .get("blocks.0.attn.proj_l.weight")
+                    .array()
+                    .toFloatArray();
             assertEquals(1f, w[0], 0.1f);
             assertEquals(0f, w[1], 0.1f);
             assertEquals(1f, w[3], 0.1f);
@@ -94,7 +101,13 @@ class ArchitectureVariantsTest {
         assertEquals(448, cait.resolvedDataConfig().height());
         assertEquals(1e-6, cait.initValues);
         // The element counts of timm's state dicts in shared/anchors.
-        assertEquals(11_956_264L, ModelRegistry.build(ModelRegistry.defaults().config("cait_xxs24_224")).parameterCount());
-        assertEquals(5_717_416L, ModelRegistry.build(ModelRegistry.defaults().config("deit_tiny_patch16_224")).parameterCount());
+        assertEquals(
+                11_956_264L,
+                ModelRegistry.build(ModelRegistry.defaults().config("cait_xxs24_224"))
+                        .parameterCount());
+        assertEquals(
+                5_717_416L,
+                ModelRegistry.build(ModelRegistry.defaults().config("deit_tiny_patch16_224"))
+                        .parameterCount());
     }
 }

@@ -72,24 +72,31 @@ class PerceiverTest {
             NDArray data = m.randomNormal(new Shape(3, 40, 16));
             CrossAttention attn = new CrossAttention(16, 4, 0, 0);
             attn.initialize(m, 1);
-            assertEquals(new Shape(3, 5, 16), attn.forward(latent, data, "x", ForwardContext.inference()).getShape());
+            assertEquals(
+                    new Shape(3, 5, 16),
+                    attn.forward(latent, data, "x", ForwardContext.inference()).getShape());
             CrossAttentionBlock block = new CrossAttentionBlock(16, 1, 32, 1e-6, 0, 0);
             block.initialize(m, 2);
-            assertEquals(new Shape(3, 5, 16), block.forward(latent, block.keysValues(data), "x", ForwardContext.training()).getShape());
+            assertEquals(
+                    new Shape(3, 5, 16),
+                    block.forward(latent, block.keysValues(data), "x", ForwardContext.training())
+                            .getShape());
         }
         for (int patch : new int[] {1, 2, 4}) {
             for (String positions : new String[] {"learned", "fourier"}) {
                 ModelConfig c = tiny(patch, positions, true);
                 try (LoadedModel model = LoadedModel.initialized(c, 3)) {
                     int n = 2 * 2 * 8 * 12;
-                    ModelOutputs out = ModelRunner.run(model.model(), model.manager(), input(n, 1), new Shape(2, 2, 8, 12), true);
+                    ModelOutputs out =
+                            ModelRunner.run(model.model(), model.manager(), input(n, 1), new Shape(2, 2, 8, 12), true);
                     assertEquals(2, out.logits().length);
                     assertEquals(3, out.logits()[0].length);
                     assertEquals(16, out.preLogits()[0].length);
                     int elements = (8 / patch) * (12 / patch);
                     for (int k = 0; k < 3; k++) {
                         FloatTensor a = out.attention().get(Perceiver.crossAttentionKey(k));
-                        assertArrayEquals(new long[] {2, 2, 5, elements}, a.shape(), "batch × heads × latents × inputs");
+                        assertArrayEquals(
+                                new long[] {2, 2, 5, elements}, a.shape(), "batch × heads × latents × inputs");
                         for (int row = 0; row < 2 * 2 * 5; row++) {
                             double sum = 0;
                             for (int i = 0; i < elements; i++) {
@@ -97,8 +104,11 @@ class PerceiverTest {
                             }
                             assertEquals(1.0, sum, 1e-5);
                         }
-                        assertArrayEquals(new long[] {2, 2, 5, 5},
-                                out.attention().get("attention.latent_blocks.1.iteration_" + k).shape());
+                        assertArrayEquals(
+                                new long[] {2, 2, 5, 5},
+                                out.attention()
+                                        .get("attention.latent_blocks.1.iteration_" + k)
+                                        .shape());
                     }
                 }
             }
@@ -109,7 +119,8 @@ class PerceiverTest {
     void sharedWeightsAreOneParameterSetWhoseGradientsSumOverIterations() {
         ModelConfig shared = tiny(2, "learned", true);
         ModelConfig unshared = tiny(2, "learned", false);
-        try (LoadedModel a = LoadedModel.initialized(shared, 5); LoadedModel b = LoadedModel.initialized(unshared, 5)) {
+        try (LoadedModel a = LoadedModel.initialized(shared, 5);
+                LoadedModel b = LoadedModel.initialized(unshared, 5)) {
             Perceiver pa = (Perceiver) a.model();
             assertSame(pa.iterationModules(0).get(0), pa.iterationModules(2).get(0));
             assertTrue(a.model().namedParameters().keySet().stream().noneMatch(k -> k.contains("_rest")));
@@ -117,9 +128,12 @@ class PerceiverTest {
             assertTrue(pb.containsKey("cross_attention_rest.attn.q.weight"));
             // Same values in both sets of the unshared model: then it computes exactly what the shared one does.
             for (Map.Entry<String, Parameter> e : pb.entrySet()) {
-                String own = e.getKey().replace("cross_attention_rest", "cross_attention").replace("latent_blocks_rest",
-                        "latent_blocks");
-                e.getValue().array().set(a.model().namedParameters().get(own).array().toFloatArray());
+                String own = e.getKey()
+                        .replace("cross_attention_rest", "cross_attention")
+                        .replace("latent_blocks_rest", "latent_blocks");
+                e.getValue()
+                        .array()
+                        .set(a.model().namedParameters().get(own).array().toFloatArray());
             }
             float[] x = input(2 * 2 * 8 * 12, 9);
             Map<String, float[]> ga = gradients(a, x);
@@ -176,17 +190,24 @@ class PerceiverTest {
     void exportedGraphMatchesTheDjlModel() {
         for (boolean shared : new boolean[] {true, false}) {
             ModelConfig c = tiny(2, shared ? "fourier" : "learned", shared);
-            try (LoadedModel m = LoadedModel.initialized(c, 11); OnnxEngine onnx = new OnnxEngine(m, 1)) {
+            try (LoadedModel m = LoadedModel.initialized(c, 11);
+                    OnnxEngine onnx = new OnnxEngine(m, 1)) {
                 float[] x = input(3 * 2 * 8 * 12, 4);
                 Shape s = new Shape(3, 2, 8, 12);
                 ModelOutputs a = onnx.run(x, s.getShape(), true);
                 ModelOutputs b = ModelRunner.run(m.model(), m.manager(), x, s, true);
                 assertTrue(Fixtures.maxAbsDiff(Fixtures.flatten(a.logits()), Fixtures.flatten(b.logits())) < 1e-4);
-                ModelOutputs fused = onnx.run(x, s.getShape(), false); // ONNX Runtime's Attention kernel in the latent blocks
+                ModelOutputs fused =
+                        onnx.run(x, s.getShape(), false); // ONNX Runtime's Attention kernel in the latent blocks
                 assertTrue(Fixtures.maxAbsDiff(Fixtures.flatten(fused.logits()), Fixtures.flatten(b.logits())) < 1e-4);
                 assertEquals(b.attention().keySet(), a.attention().keySet());
                 for (String k : b.attention().keySet()) {
-                    assertTrue(Fixtures.maxAbsDiff(a.attention().get(k).data(), b.attention().get(k).data()) < 1e-4, k);
+                    assertTrue(
+                            Fixtures.maxAbsDiff(
+                                            a.attention().get(k).data(),
+                                            b.attention().get(k).data())
+                                    < 1e-4,
+                            k);
                 }
             }
         }
@@ -235,6 +256,7 @@ class PerceiverTest {
         assertThrows(Vit4jException.class, bad::validate);
         ModelConfig pos = tiny(2, "sinusoid", true);
         assertThrows(Vit4jException.class, pos::validate);
-        assertFalse(ModelRegistry.build(tiny(2, "fourier", true)).namedParameters().containsKey("pos_embed"));
+        assertFalse(
+                ModelRegistry.build(tiny(2, "fourier", true)).namedParameters().containsKey("pos_embed"));
     }
 }

@@ -27,7 +27,8 @@ class PretrainedConfigsTest {
 
     @Test
     void everyRegisteredTimmNameMatchesTimmsResolvedDataConfig() throws IOException {
-        JsonNode timm = new ObjectMapper().readTree(Fixtures.path("timm_data_configs.json").toFile());
+        JsonNode timm = new ObjectMapper()
+                .readTree(Fixtures.path("timm_data_configs.json").toFile());
         Set<String> timmNames = new TreeSet<>();
         timm.fieldNames().forEachRemaining(n -> {
             if (!n.startsWith("_")) {
@@ -47,15 +48,25 @@ class PretrainedConfigsTest {
             check(wrong, name, "crop_mode", want.get("crop_mode").asText(), got.cropMode());
             check(wrong, name, "mean", doubles(want.get("mean")), got.mean());
             check(wrong, name, "std", doubles(want.get("std")), got.std());
-            check(wrong, name, "pretrained_tag", want.get("pretrained_tag").asText(), REGISTRY.pretrained(name).tag());
-            check(wrong, name, "num_params", want.get("num_params").asLong(),
+            check(
+                    wrong,
+                    name,
+                    "pretrained_tag",
+                    want.get("pretrained_tag").asText(),
+                    REGISTRY.pretrained(name).tag());
+            check(
+                    wrong,
+                    name,
+                    "num_params",
+                    want.get("num_params").asLong(),
                     ModelRegistry.build(REGISTRY.config(name)).parameterCount());
         }
         assertTrue(wrong.isEmpty(), "differs from timm 0.9.16: " + wrong);
     }
 
     private static void check(List<String> wrong, String name, String field, Object want, Object got) {
-        boolean same = want instanceof int[] w ? java.util.Arrays.equals(w, (int[]) got)
+        boolean same = want instanceof int[] w
+                ? java.util.Arrays.equals(w, (int[]) got)
                 : want instanceof double[] w ? java.util.Arrays.equals(w, (double[]) got) : want.equals(got);
         if (!same) {
             wrong.add(name + " " + field + ": timm " + show(want) + ", vit4j " + show(got));
@@ -63,7 +74,8 @@ class PretrainedConfigsTest {
     }
 
     private static String show(Object o) {
-        return o instanceof int[] a ? java.util.Arrays.toString(a)
+        return o instanceof int[] a
+                ? java.util.Arrays.toString(a)
                 : o instanceof double[] a ? java.util.Arrays.toString(a) : String.valueOf(o);
     }
 
@@ -93,8 +105,12 @@ class PretrainedConfigsTest {
         assertEquals(21843, REGISTRY.config(in21k).numClasses);
         assertEquals("organism, being", Labels.forClasses(21843, null).name(0));
         assertEquals(0, REGISTRY.pretrained("vit_base_patch16_224.mae").numClasses());
-        assertArrayEquals(DataConfig.IMAGENET_MEAN, REGISTRY.pretrained("vit_base_patch16_224.dino").dataConfig().mean());
-        assertEquals("augreg2_in21k_ft_in1k", REGISTRY.pretrained("vit_base_patch16_224").tag());
+        assertArrayEquals(
+                DataConfig.IMAGENET_MEAN,
+                REGISTRY.pretrained("vit_base_patch16_224.dino").dataConfig().mean());
+        assertEquals(
+                "augreg2_in21k_ft_in1k",
+                REGISTRY.pretrained("vit_base_patch16_224").tag());
         assertEquals("fb_dist_in1k", REGISTRY.pretrained("cait_xxs24_224").tag());
         Vit4jException e = assertThrows(Vit4jException.class, () -> REGISTRY.pretrained("deit_tiny_patch16_224.in22k"));
         assertTrue(e.getMessage().contains("fb_in1k"), e.getMessage());

@@ -12,9 +12,9 @@ import dev.vit4j.inference.ModelRunner;
 import dev.vit4j.weights.SafeTensors;
 import dev.vit4j.weights.TensorInfo;
 import java.util.Map;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.junit.jupiter.api.Test;
 
 /** Logits, pre-logits and every attention tensor against timm 0.9.16 on the fixtures, to 1e-4. */
 class TimmParityTest {
@@ -26,12 +26,13 @@ class TimmParityTest {
         ModelConfig config = Configs.read(Fixtures.path(fixture + "/config.json"));
         String input = fixture + "/input.safetensors";
         String expected = fixture + "/expected.safetensors";
-        try (LoadedModel m = LoadedModel.load(Fixtures.path(fixture + "/config.json").toString(),
-                Fixtures.path(fixture + "/model.safetensors"))) {
-            ModelOutputs out = ModelRunner.run(m.model(), m.manager(), Fixtures.tensor(input, "x"),
-                    new Shape(Fixtures.shape(input, "x")), true);
+        try (LoadedModel m = LoadedModel.load(
+                Fixtures.path(fixture + "/config.json").toString(), Fixtures.path(fixture + "/model.safetensors"))) {
+            ModelOutputs out = ModelRunner.run(
+                    m.model(), m.manager(), Fixtures.tensor(input, "x"), new Shape(Fixtures.shape(input, "x")), true);
             double logits = Fixtures.maxAbsDiff(Fixtures.flatten(out.logits()), Fixtures.tensor(expected, "logits"));
-            double pre = Fixtures.maxAbsDiff(Fixtures.flatten(out.preLogits()), Fixtures.tensor(expected, "pre_logits"));
+            double pre =
+                    Fixtures.maxAbsDiff(Fixtures.flatten(out.preLogits()), Fixtures.tensor(expected, "pre_logits"));
             StringBuilder report = new StringBuilder(fixture + ": logits " + logits + ", pre_logits " + pre);
             assertTrue(logits < TOL, report.toString());
             assertTrue(pre < TOL, report.toString());
@@ -43,14 +44,20 @@ class TimmParityTest {
                     }
                     attentionKeys++;
                     var got = out.attention().get(e.getKey());
-                    assertTrue(got != null, "no " + e.getKey() + " recorded; have " + out.attention().keySet());
+                    assertTrue(
+                            got != null,
+                            "no " + e.getKey() + " recorded; have "
+                                    + out.attention().keySet());
                     assertArrayEquals(e.getValue().shape(), got.shape(), e.getKey());
                     double d = Fixtures.maxAbsDiff(got.data(), st.floats(e.getKey()));
                     report.append(", ").append(e.getKey()).append(' ').append(d);
                     assertTrue(d < TOL, report.toString());
                 }
             }
-            assertEquals(attentionKeys, out.attention().size(), "recorded keys " + out.attention().keySet());
+            assertEquals(
+                    attentionKeys,
+                    out.attention().size(),
+                    "recorded keys " + out.attention().keySet());
             System.out.println("[parity] " + report);
             assertEquals(config.numClasses, out.logits()[0].length);
         }
@@ -60,10 +67,10 @@ class TimmParityTest {
     void huggingFaceLayoutGivesTheSameLogits() {
         try (LoadedModel m = LoadedModel.load((String) null, hfDirectory())) {
             String input = "vit_micro/input.safetensors";
-            ModelOutputs out = ModelRunner.run(m.model(), m.manager(), Fixtures.tensor(input, "x"),
-                    new Shape(Fixtures.shape(input, "x")), false);
-            double d = Fixtures.maxAbsDiff(Fixtures.flatten(out.logits()),
-                    Fixtures.tensor("vit_micro_hf/expected.safetensors", "logits"));
+            ModelOutputs out = ModelRunner.run(
+                    m.model(), m.manager(), Fixtures.tensor(input, "x"), new Shape(Fixtures.shape(input, "x")), false);
+            double d = Fixtures.maxAbsDiff(
+                    Fixtures.flatten(out.logits()), Fixtures.tensor("vit_micro_hf/expected.safetensors", "logits"));
             System.out.println("[parity] vit_micro_hf: logits " + d);
             assertTrue(d < TOL, "HF logits differ by " + d);
             assertEquals("class_3", m.labels().name(3));

@@ -44,8 +44,12 @@ class LayersTest {
         conv.initialize(manager, 1);
         UnfoldPatchEmbed unfold = new UnfoldPatchEmbed(1, 20, 32);
         var p = unfold.namedParameters();
-        set(p.get("project.weight"), conv.namedParameters().get("proj.weight").array().reshape(32, 400));
-        set(p.get("project.bias"), conv.namedParameters().get("proj.bias").array().duplicate());
+        set(
+                p.get("project.weight"),
+                conv.namedParameters().get("proj.weight").array().reshape(32, 400));
+        set(
+                p.get("project.bias"),
+                conv.namedParameters().get("proj.bias").array().duplicate());
         NDArray x = random(2, 1, 60, 100);
         NDArray a = conv.forward(x);
         NDArray b = unfold.forward(x);
@@ -89,7 +93,8 @@ class LayersTest {
     void layerScaleMultipliesPerChannel() {
         LayerScale ls = new LayerScale(3, 0.5);
         ls.initialize(manager, 0);
-        float[] out = ls.forward(manager.create(new float[] {1, 2, 3, 4, 5, 6}, new Shape(2, 3))).toFloatArray();
+        float[] out = ls.forward(manager.create(new float[] {1, 2, 3, 4, 5, 6}, new Shape(2, 3)))
+                .toFloatArray();
         assertEquals(3f, out[5], 1e-6f);
         assertEquals(0.5f, out[0], 1e-6f);
     }
@@ -143,7 +148,8 @@ class LayersTest {
         try (AttentionRecorder recorder = new AttentionRecorder(manager)) {
             NDArray out = attn.forward(random(3, 7, 8), ForwardContext.recording(recorder));
             assertEquals(new Shape(3, 1, 8), out.getShape());
-            assertEquals(new Shape(3, 2, 1, 7), recorder.tensors().get("attention").getShape());
+            assertEquals(
+                    new Shape(3, 2, 1, 7), recorder.tensors().get("attention").getShape());
         }
     }
 }

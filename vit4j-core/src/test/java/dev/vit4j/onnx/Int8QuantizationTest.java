@@ -50,7 +50,8 @@ class Int8QuantizationTest {
                 int v = q.values()[i * out + o];
                 assertTrue(Math.abs(v) <= Int8Weights.LEVELS, "level " + v);
                 max = Math.max(max, Math.abs(v));
-                assertTrue(Math.abs(w[i * out + o] - v * q.scales()[o]) <= q.scales()[o] / 2 + 1e-7,
+                assertTrue(
+                        Math.abs(w[i * out + o] - v * q.scales()[o]) <= q.scales()[o] / 2 + 1e-7,
                         "column " + o + " row " + i);
             }
             assertEquals(o == 2 ? 0 : Int8Weights.LEVELS, max, "the column's largest weight takes the top level");
@@ -85,20 +86,26 @@ class Int8QuantizationTest {
                 y = g.microsoftNode("DynamicQuantizeMatMul", new String[] {in, qw, scale}, new int[] {0})[0];
             } else {
                 String[] xq = g.nodeOutputs("DynamicQuantizeLinear", new String[] {in}, 3);
-                String cast = g.node("Cast", new String[] {g.node("MatMulInteger", new String[] {xq[0], qw, xq[2]})},
+                String cast = g.node(
+                        "Cast",
+                        new String[] {g.node("MatMulInteger", new String[] {xq[0], qw, xq[2]})},
                         OnnxGraph.Attr.of("to", 1L));
                 y = g.node("Mul", new String[] {cast, g.node("Mul", new String[] {xq[1], scale})});
             }
             g.output(y, "y", m, n);
-            float[] got = OrtRun.outputs(g.toBytes("test"), "x", x, new long[] {m, k}).get("y");
+            float[] got =
+                    OrtRun.outputs(g.toBytes("test"), "x", x, new long[] {m, k}).get("y");
             for (int r = 0; r < m; r++) {
                 for (int c = 0; c < n; c++) {
                     double exact = 0;
                     for (int i = 0; i < k; i++) {
                         exact += x[r * k + i] * w[i * n + c];
                     }
-                    assertEquals(exact, got[r * n + c], Math.abs(exact) * 0.01, (fused ? "fused" : "portable") + " row "
-                            + r + " column " + c);
+                    assertEquals(
+                            exact,
+                            got[r * n + c],
+                            Math.abs(exact) * 0.01,
+                            (fused ? "fused" : "portable") + " row " + r + " column " + c);
                 }
             }
         }
@@ -110,8 +117,10 @@ class Int8QuantizationTest {
         String input = fixture + "/input.safetensors";
         float[] x = Fixtures.tensor(input, "x");
         long[] shape = Fixtures.shape(input, "x");
-        try (LoadedModel m = LoadedModel.load(Fixtures.path(fixture + "/config.json").toString(),
-                Fixtures.path(fixture + "/model.safetensors")); OnnxEngine f32 = new OnnxEngine(m, 1);
+        try (LoadedModel m = LoadedModel.load(
+                        Fixtures.path(fixture + "/config.json").toString(),
+                        Fixtures.path(fixture + "/model.safetensors"));
+                OnnxEngine f32 = new OnnxEngine(m, 1);
                 OnnxEngine int8 = new OnnxEngine(m, 1, Quantization.INT8_DYNAMIC)) {
             ModelOutputs ref = f32.run(x, shape, true);
             ModelOutputs plain = int8.run(x, shape, false);
@@ -133,14 +142,18 @@ class Int8QuantizationTest {
             assertEquals(ref.attention().keySet(), probed.attention().keySet());
             double worst = 0;
             for (Map.Entry<String, FloatTensor> e : ref.attention().entrySet()) {
-                worst = Math.max(worst, Fixtures.maxAbsDiff(e.getValue().data(), probed.attention().get(e.getKey()).data()));
+                worst = Math.max(
+                        worst,
+                        Fixtures.maxAbsDiff(
+                                e.getValue().data(),
+                                probed.attention().get(e.getKey()).data()));
             }
             report.append(", attention ").append(worst);
             assertTrue(worst <= 0.02, report.toString());
 
             // The portable graph (standard ONNX operators) computes what the engine's fused kernels do.
-            Map<String, float[]> portable = OrtRun.outputs(m.model().toOnnx(true, false, Quantization.INT8_DYNAMIC),
-                    "pixel_values", x, shape);
+            Map<String, float[]> portable =
+                    OrtRun.outputs(m.model().toOnnx(true, false, Quantization.INT8_DYNAMIC), "pixel_values", x, shape);
             double d = Fixtures.maxAbsDiff(portable.get("logits"), Fixtures.flatten(probed.logits()));
             report.append(", portable vs engine ").append(d);
             assertTrue(d < 1e-4, report.toString());
@@ -152,7 +165,8 @@ class Int8QuantizationTest {
     @Test
     void aPerceiverRunsOnInt8() {
         ModelConfig c = dev.vit4j.models.ModelRegistry.defaults().config("perceiver_tiny");
-        try (LoadedModel m = LoadedModel.initialized(c, 5); OnnxEngine f32 = new OnnxEngine(m, 1);
+        try (LoadedModel m = LoadedModel.initialized(c, 5);
+                OnnxEngine f32 = new OnnxEngine(m, 1);
                 OnnxEngine int8 = new OnnxEngine(m, 1, Quantization.INT8_DYNAMIC)) {
             long[] shape = {2, c.inChans, c.height(), c.width()};
             float[] x = new float[(int) (shape[0] * shape[1] * shape[2] * shape[3])];
@@ -168,7 +182,9 @@ class Int8QuantizationTest {
                     span = Math.max(span, Math.abs(v));
                 }
                 assertTrue(error <= 0.05 * span + 1e-3, "attention " + attention + ": " + error + " of " + span);
-                assertEquals(attention ? ref.attention().keySet() : Set.of(), q.attention().keySet());
+                assertEquals(
+                        attention ? ref.attention().keySet() : Set.of(),
+                        q.attention().keySet());
             }
         }
     }
@@ -176,9 +192,12 @@ class Int8QuantizationTest {
     /** A CaiT trained by {@code vit4j demo --data shapes} (test resources): the full test split, both engines. */
     @Test
     void aTrainedCaitKeepsItsTestAccuracy() throws URISyntaxException {
-        Path dir = Path.of(Int8QuantizationTest.class.getResource("/trained/cait_shapes_demo").toURI());
+        Path dir = Path.of(Int8QuantizationTest.class
+                .getResource("/trained/cait_shapes_demo")
+                .toURI());
         Dataset test = DatasetSpec.open("shapes", DatasetSpec.Split.TEST);
-        try (LoadedModel m = LoadedModel.load((String) null, dir); OnnxEngine f32 = new OnnxEngine(m, 0);
+        try (LoadedModel m = LoadedModel.load((String) null, dir);
+                OnnxEngine f32 = new OnnxEngine(m, 0);
                 OnnxEngine int8 = new OnnxEngine(m, 0, Quantization.INT8_DYNAMIC)) {
             Evaluation a = evaluate(f32, m.model().config(), test);
             Evaluation b = evaluate(int8, m.model().config(), test);
@@ -199,17 +218,27 @@ class Int8QuantizationTest {
             Map<String, FloatTensor> got = int8.run(x, shape, true).attention();
             double worst = 0;
             for (Map.Entry<String, FloatTensor> e : ref.entrySet()) {
-                worst = Math.max(worst, Fixtures.maxAbsDiff(e.getValue().data(), got.get(e.getKey()).data()));
+                worst = Math.max(
+                        worst,
+                        Fixtures.maxAbsDiff(
+                                e.getValue().data(), got.get(e.getKey()).data()));
             }
-            System.out.printf("[int8] shapes CaiT on %d test images: top-1 float32 %.4f, int8 %.4f; attention maps of %d "
-                    + "images within %.4f%n", a.count(), a.top1(), b.top1(), n, worst);
+            System.out.printf(
+                    "[int8] shapes CaiT on %d test images: top-1 float32 %.4f, int8 %.4f; attention maps of %d "
+                            + "images within %.4f%n",
+                    a.count(), a.top1(), b.top1(), n, worst);
             assertTrue(worst <= 0.02, "attention " + worst);
         }
     }
 
     private static Evaluation evaluate(OnnxEngine engine, ModelConfig c, Dataset test) {
-        try (BatchLoader loader = new BatchLoader(test, Pipelines.eval(c, c.resolvedDataConfig()), 100,
-                c.inChans * c.height() * c.width(), 2, msg -> { })) {
+        try (BatchLoader loader = new BatchLoader(
+                test,
+                Pipelines.eval(c, c.resolvedDataConfig()),
+                100,
+                c.inChans * c.height() * c.width(),
+                2,
+                msg -> {})) {
             return Evaluator.evaluate(engine, loader, test, false);
         }
     }

@@ -29,8 +29,10 @@ class OnnxParityTest {
     void exportedGraphMatchesTimm(String fixture) {
         String input = fixture + "/input.safetensors";
         String expected = fixture + "/expected.safetensors";
-        try (LoadedModel m = LoadedModel.load(Fixtures.path(fixture + "/config.json").toString(),
-                Fixtures.path(fixture + "/model.safetensors")); OnnxEngine onnx = new OnnxEngine(m, 1);
+        try (LoadedModel m = LoadedModel.load(
+                        Fixtures.path(fixture + "/config.json").toString(),
+                        Fixtures.path(fixture + "/model.safetensors"));
+                OnnxEngine onnx = new OnnxEngine(m, 1);
                 SafeTensors st = SafeTensors.open(Fixtures.path(expected))) {
             ModelOutputs out = onnx.run(Fixtures.tensor(input, "x"), Fixtures.shape(input, "x"), true);
             double logits = Fixtures.maxAbsDiff(Fixtures.flatten(out.logits()), st.floats("logits"));
@@ -44,7 +46,9 @@ class OnnxParityTest {
                 }
                 keys++;
                 FloatTensor got = out.attention().get(e.getKey());
-                assertTrue(got != null, "no " + e.getKey() + " in " + out.attention().keySet());
+                assertTrue(
+                        got != null,
+                        "no " + e.getKey() + " in " + out.attention().keySet());
                 assertArrayEquals(e.getValue().shape(), got.shape());
                 double d = Fixtures.maxAbsDiff(got.data(), st.floats(e.getKey()));
                 report.append(", ").append(e.getKey()).append(' ').append(d);
@@ -55,12 +59,17 @@ class OnnxParityTest {
             ModelOutputs plain = onnx.run(Fixtures.tensor(input, "x"), Fixtures.shape(input, "x"), false);
             double plainLogits = Fixtures.maxAbsDiff(Fixtures.flatten(plain.logits()), st.floats("logits"));
             double plainPre = Fixtures.maxAbsDiff(Fixtures.flatten(plain.preLogits()), st.floats("pre_logits"));
-            report.append("; fused kernels without attention outputs: logits ").append(plainLogits).append(", pre_logits ")
+            report.append("; fused kernels without attention outputs: logits ")
+                    .append(plainLogits)
+                    .append(", pre_logits ")
                     .append(plainPre);
             assertTrue(plainLogits < 1e-4 && plainPre < 1e-4, report.toString());
 
-            Map<String, float[]> portable = OrtRun.outputs(m.model().toOnnx(true, false), "pixel_values",
-                    Fixtures.tensor(input, "x"), Fixtures.shape(input, "x"));
+            Map<String, float[]> portable = OrtRun.outputs(
+                    m.model().toOnnx(true, false),
+                    "pixel_values",
+                    Fixtures.tensor(input, "x"),
+                    Fixtures.shape(input, "x"));
             report.append("; portable graph:");
             for (Map.Entry<String, float[]> o : portable.entrySet()) {
                 double d = Fixtures.maxAbsDiff(o.getValue(), st.floats(o.getKey()));
@@ -89,7 +98,8 @@ class OnnxParityTest {
         c.initValues = 0.5;
         for (String arch : new String[] {"vit", "cait"}) {
             c.arch = arch;
-            try (LoadedModel m = LoadedModel.initialized(c.copy(), 3); OnnxEngine onnx = new OnnxEngine(m, 1)) {
+            try (LoadedModel m = LoadedModel.initialized(c.copy(), 3);
+                    OnnxEngine onnx = new OnnxEngine(m, 1)) {
                 float[] x = new float[2 * 2 * 24 * 40];
                 for (int i = 0; i < x.length; i++) {
                     x[i] = (float) Math.cos(i * 0.1);
@@ -97,7 +107,8 @@ class OnnxParityTest {
                 Shape s = new Shape(2, 2, 24, 40);
                 ModelOutputs a = onnx.run(x, s.getShape(), false);
                 ModelOutputs b = dev.vit4j.inference.ModelRunner.run(m.model(), m.manager(), x, s, false);
-                assertTrue(Fixtures.maxAbsDiff(Fixtures.flatten(a.logits()), Fixtures.flatten(b.logits())) < 1e-4, arch);
+                assertTrue(
+                        Fixtures.maxAbsDiff(Fixtures.flatten(a.logits()), Fixtures.flatten(b.logits())) < 1e-4, arch);
             }
         }
     }

@@ -12,8 +12,7 @@ import java.util.TreeMap;
 
 /** Runs an ONNX model on a plain ONNX Runtime session (one thread) and returns every output by name. */
 final class OrtRun {
-    private OrtRun() {
-    }
+    private OrtRun() {}
 
     static Map<String, float[]> outputs(byte[] model, String inputName, float[] x, long[] shape) {
         OrtEnvironment env = OnnxRuntimeEnvironment.get();

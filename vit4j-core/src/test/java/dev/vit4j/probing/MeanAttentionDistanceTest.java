@@ -13,9 +13,9 @@ import dev.vit4j.weights.FloatTensor;
 import dev.vit4j.weights.SafeTensors;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.junit.jupiter.api.Test;
 
 /** MAD per image and head against the fixtures' {@code mad.*} (timm attention, seed 002's formula), 1e-4. */
 class MeanAttentionDistanceTest {
@@ -23,12 +23,13 @@ class MeanAttentionDistanceTest {
     @ValueSource(strings = {"vit_micro", "cait_micro", "vit_seed_regression"})
     void matchesTheFixtures(String fixture) {
         String input = fixture + "/input.safetensors";
-        try (LoadedModel m = LoadedModel.load(Fixtures.path(fixture + "/config.json").toString(),
-                Fixtures.path(fixture + "/model.safetensors"));
+        try (LoadedModel m = LoadedModel.load(
+                        Fixtures.path(fixture + "/config.json").toString(),
+                        Fixtures.path(fixture + "/model.safetensors"));
                 SafeTensors expected = SafeTensors.open(Fixtures.path(fixture + "/expected.safetensors"))) {
             ModelConfig c = m.model().config();
-            ModelOutputs out = ModelRunner.run(m.model(), m.manager(), Fixtures.tensor(input, "x"),
-                    new Shape(Fixtures.shape(input, "x")), true);
+            ModelOutputs out = ModelRunner.run(
+                    m.model(), m.manager(), Fixtures.tensor(input, "x"), new Shape(Fixtures.shape(input, "x")), true);
             int batch = out.logits().length;
             double worst = 0;
             int blocks = 0;
@@ -42,8 +43,9 @@ class MeanAttentionDistanceTest {
                 blocks = sources.size();
                 for (var e : sources.entrySet()) {
                     double[] got = mad.perHead(e.getValue());
-                    FloatTensor want = new FloatTensor(expected.info("mad." + e.getKey()).shape(),
-                            expected.floats("mad." + e.getKey())).select(b);
+                    FloatTensor want = new FloatTensor(
+                                    expected.info("mad." + e.getKey()).shape(), expected.floats("mad." + e.getKey()))
+                            .select(b);
                     for (int h = 0; h < got.length; h++) {
                         worst = Math.max(worst, Math.abs(got[h] - want.data()[h]));
                     }

@@ -25,7 +25,8 @@ public final class SkippedTestReporter implements TestExecutionListener {
 
     private static void report(TestIdentifier test, String reason) {
         String where = test.getSource().map(Object::toString).orElse(test.getUniqueId());
-        where = where.replaceAll(".*\\[className = '([^']*)'(, methodName = '([^']*)')?.*", "$1 $3").trim();
+        where = where.replaceAll(".*\\[className = '([^']*)'(, methodName = '([^']*)')?.*", "$1 $3")
+                .trim();
         System.out.println("[SKIPPED] " + where + ": " + reason);
     }
 }

@@ -35,9 +35,14 @@ class CrashResumeTest {
     }
 
     static TrainerState run(Path out) throws IOException {
-        return new Trainer(TrainerTest.quick(EPOCHS), TrainerTest.tinyCait(), TrainerTest.train(384), TrainerTest.val(),
-                out, new TrainingListener() {
-                }).run(true);
+        return new Trainer(
+                        TrainerTest.quick(EPOCHS),
+                        TrainerTest.tinyCait(),
+                        TrainerTest.train(384),
+                        TrainerTest.val(),
+                        out,
+                        new TrainingListener() {})
+                .run(true);
     }
 
     private static final int EPOCHS = 5;
@@ -46,14 +51,24 @@ class CrashResumeTest {
     @Test
     void aCrashBetweenTheCheckpointAndTheHistoryIsMendedOnResume() throws IOException {
         Path out = dir.resolve("run");
-        new Trainer(TrainerTest.quick(2), TrainerTest.tinyCait(), TrainerTest.train(64), TrainerTest.val(), out,
-                new TrainingListener() {
-                }).run(false);
+        new Trainer(
+                        TrainerTest.quick(2),
+                        TrainerTest.tinyCait(),
+                        TrainerTest.train(64),
+                        TrainerTest.val(),
+                        out,
+                        new TrainingListener() {})
+                .run(false);
         List<String> full = Files.readAllLines(out.resolve("history.csv"));
         Files.write(out.resolve("history.csv"), full.subList(0, full.size() - 1));
-        new Trainer(TrainerTest.quick(2), TrainerTest.tinyCait(), TrainerTest.train(64), TrainerTest.val(), out,
-                new TrainingListener() {
-                }).run(true);
+        new Trainer(
+                        TrainerTest.quick(2),
+                        TrainerTest.tinyCait(),
+                        TrainerTest.train(64),
+                        TrainerTest.val(),
+                        out,
+                        new TrainingListener() {})
+                .run(true);
         assertEquals(full, Files.readAllLines(out.resolve("history.csv")));
     }
 
@@ -68,15 +83,25 @@ class CrashResumeTest {
         Random random = new Random(seed);
         int kills = 0;
         for (int attempt = 0; attempt < 8 && kills < 3; attempt++) {
-            Process child = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    "-Xmx512m", "-Dai.djl.offline=true", "-cp", System.getProperty("java.class.path"),
-                    CrashResumeTest.class.getName(), crashed.toString()).redirectErrorStream(true).start();
-            BufferedReader out = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8));
+            Process child = new ProcessBuilder(
+                            Path.of(System.getProperty("java.home"), "bin", "java")
+                                    .toString(),
+                            "-Xmx512m",
+                            "-Dai.djl.offline=true",
+                            "-cp",
+                            System.getProperty("java.class.path"),
+                            CrashResumeTest.class.getName(),
+                            crashed.toString())
+                    .redirectErrorStream(true)
+                    .start();
+            BufferedReader out =
+                    new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8));
             StringBuilder log = new StringBuilder();
             for (String line = out.readLine(); line != null && !line.equals("ready"); line = out.readLine()) {
                 log.append(line).append('\n');
             }
-            Thread drain = new Thread(() -> out.lines().forEach(l -> log.append(l).append('\n')));
+            Thread drain =
+                    new Thread(() -> out.lines().forEach(l -> log.append(l).append('\n')));
             drain.start();
             // A moment anywhere in the run: a fresh JVM trains about 2–3 times slower than this warm one did.
             long delay = random.nextInt((int) Math.max(1, 3 * runMillis));
@@ -86,25 +111,30 @@ class CrashResumeTest {
                 if (kills > 0) {
                     break;
                 }
-                dev.vit4j.io.Directories.deleteTree(crashed); // finished before the kill: start over, so that at least one kill happens
+                dev.vit4j.io.Directories.deleteTree(
+                        crashed); // finished before the kill: start over, so that at least one kill happens
                 continue;
             }
             child.destroyForcibly().waitFor();
             drain.join();
             kills++;
             Path last = Checkpoint.complete(crashed.resolve("last"));
-            System.out.println("[crash] SIGKILL after " + delay + " ms (warm uninterrupted run: " + runMillis + " ms; seed "
-                    + seed + "); epochs saved: " + (last == null ? 0 : Checkpoint.readState(last).epochsDone));
+            System.out.println(
+                    "[crash] SIGKILL after " + delay + " ms (warm uninterrupted run: " + runMillis + " ms; seed " + seed
+                            + "); epochs saved: " + (last == null ? 0 : Checkpoint.readState(last).epochsDone));
             assertVisibleFilesComplete(crashed);
         }
         assertTrue(kills > 0, "the training process was killed at least once");
         TrainerState state = run(crashed);
         assertEquals(EPOCHS, state.epochsDone);
         for (String file : List.of("last/model.safetensors", "last/optimizer.safetensors", "best/model.safetensors")) {
-            assertArrayEquals(Files.readAllBytes(reference.resolve(file)), Files.readAllBytes(crashed.resolve(file)),
+            assertArrayEquals(
+                    Files.readAllBytes(reference.resolve(file)),
+                    Files.readAllBytes(crashed.resolve(file)),
                     file + " after " + kills + " kills (seed " + seed + ")");
         }
-        assertEquals(Files.readString(reference.resolve("history.csv")).replaceAll(",[0-9.]+\n", "\n"),
+        assertEquals(
+                Files.readString(reference.resolve("history.csv")).replaceAll(",[0-9.]+\n", "\n"),
                 Files.readString(crashed.resolve("history.csv")).replaceAll(",[0-9.]+\n", "\n"));
         try (var files = Files.list(crashed)) {
             assertTrue(files.noneMatch(p -> p.getFileName().toString().endsWith(".tmp")), "temporary files cleaned up");

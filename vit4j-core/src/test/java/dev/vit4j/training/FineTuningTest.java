@@ -24,16 +24,26 @@ class FineTuningTest {
         c.numClasses = 3;
         c.imgSize = new int[] {48, 48}; // 6 × 6 patches where the weights have 4 × 4: positions resampled
         try (LoadedModel m = LoadedModel.initialized(c, 1)) {
-            float[] freshHead = m.model().namedParameters().get("head.weight").array().toFloatArray();
+            float[] freshHead =
+                    m.model().namedParameters().get("head.weight").array().toFloatArray();
             WeightLoader.load(m.model(), Fixtures.path("formats/vit_micro.pth"), m.manager(), true);
-            assertArrayEquals(freshHead, m.model().namedParameters().get("head.weight").array().toFloatArray());
+            assertArrayEquals(
+                    freshHead,
+                    m.model().namedParameters().get("head.weight").array().toFloatArray());
             try (SafeTensors st = SafeTensors.open(Fixtures.path("vit_micro/model.safetensors"))) {
-                assertArrayEquals(st.floats("blocks.2.mlp.fc2.weight"),
-                        m.model().namedParameters().get("blocks.2.mlp.fc2.weight").array().toFloatArray());
+                assertArrayEquals(
+                        st.floats("blocks.2.mlp.fc2.weight"),
+                        m.model()
+                                .namedParameters()
+                                .get("blocks.2.mlp.fc2.weight")
+                                .array()
+                                .toFloatArray());
             }
-            assertEquals(1 + 36, m.model().namedParameters().get("pos_embed").shape().get(1));
+            assertEquals(
+                    1 + 36, m.model().namedParameters().get("pos_embed").shape().get(1));
             // Without newHead, the head of another size is an error that names it.
-            Vit4jException e = assertThrows(Vit4jException.class,
+            Vit4jException e = assertThrows(
+                    Vit4jException.class,
                     () -> WeightLoader.load(m.model(), Fixtures.path("formats/vit_micro.pth"), m.manager()));
             assertTrue(e.getMessage().contains("head.weight"), e.getMessage());
         }
@@ -47,7 +57,8 @@ class FineTuningTest {
         assertEquals(Math.pow(0.75, 13), s.get("cls_token"), 1e-12);
         assertEquals(Math.pow(0.75, 12), s.get("blocks.0.attn.qkv.weight"), 1e-12);
         assertEquals(0.75, s.get("blocks.11.mlp.fc2.bias"), 1e-12);
-        assertEquals(0.75, s.get("norm.weight"), 1e-12, "the final norm joins the last block, as timm's MATCH_PREV_GROUP");
+        assertEquals(
+                0.75, s.get("norm.weight"), 1e-12, "the final norm joins the last block, as timm's MATCH_PREV_GROUP");
         assertEquals(1.0, s.get("head.weight"), 1e-12);
 
         ModelConfig cait = ModelRegistry.defaults().config("cait_xxs24_224");

@@ -33,7 +33,12 @@ class OptimizerTest {
             for (int s = 0; s < steps; s++) {
                 try (NDManager step = m.newSubManager();
                         GradientCollector gc = Engine.getEngine("PyTorch").newGradientCollector()) {
-                    NDArray loss = toy.w.array().reshape(2).mul(coeff).sum().add(toy.b.array().mul(coeff).sum());
+                    NDArray loss = toy.w
+                            .array()
+                            .reshape(2)
+                            .mul(coeff)
+                            .sum()
+                            .add(toy.b.array().mul(coeff).sum());
                     gc.backward(loss);
                 }
                 // step() leaves the gradients zeroed: were they not, the second step's would double.
@@ -65,8 +70,8 @@ class OptimizerTest {
         assertArrayEquals(new float[] {(float) (1 - 0.1 * trust * u0), (float) (-2 - 0.1 * trust * u1)}, one[0], 1e-6f);
         assertArrayEquals(new float[] {0.842667f, -1.841109f}, one[0], 1e-5f);
         // The bias does not decay, so no trust ratio: a plain bias-corrected Adam step.
-        assertArrayEquals(new float[] {(float) (1 - 0.1 * 0.5 / (0.5 + 1e-6)), (float) (-2 + 0.1 / (1 + 1e-6))}, one[1],
-                1e-6f);
+        assertArrayEquals(
+                new float[] {(float) (1 - 0.1 * 0.5 / (0.5 + 1e-6)), (float) (-2 + 0.1 / (1 + 1e-6))}, one[1], 1e-6f);
     }
 
     @Test

@@ -48,9 +48,11 @@ class SchedulesTest {
             double z = Math.exp(2) + 1 + Math.exp(-1);
             double[] logp = {2 - Math.log(z), -Math.log(z), -1 - Math.log(z)};
             double want = 0.9 * -logp[0] + 0.1 * -(logp[0] + logp[1] + logp[2]) / 3;
-            double got = Losses.crossEntropy(m.create(logits).reshape(1, 3), new int[] {0}, 0.1).getFloat();
+            double got = Losses.crossEntropy(m.create(logits).reshape(1, 3), new int[] {0}, 0.1)
+                    .getFloat();
             assertEquals(want, got, 1e-6);
-            double plain = Losses.crossEntropy(m.create(logits).reshape(1, 3), new int[] {2}, 0).getFloat();
+            double plain = Losses.crossEntropy(m.create(logits).reshape(1, 3), new int[] {2}, 0)
+                    .getFloat();
             assertEquals(-logp[2], plain, 1e-6);
             double mse = Losses.meanSquaredError(m.create(new float[] {1, 3}).reshape(2, 1), new float[] {0, 1})
                     .getFloat();

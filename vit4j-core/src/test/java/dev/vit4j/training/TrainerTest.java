@@ -69,13 +69,14 @@ class TrainerTest {
         t.augmentation = dev.vit4j.data.Augmentation.none();
         ModelConfig c = tinyCait();
         c.dropPathRate = 0;
-        TrainerState s = new Trainer(t, c, train(32), val(), dir, new TrainingListener() {
-        }).run(false);
+        TrainerState s = new Trainer(t, c, train(32), val(), dir, new TrainingListener() {}).run(false);
         List<EpochRecord> h = s.history;
         assertEquals(25, h.size());
-        assertTrue(h.get(24).trainLoss() < 0.5 * h.get(0).trainLoss(), "loss " + h.get(0).trainLoss() + " → "
-                + h.get(24).trainLoss());
-        assertTrue(h.get(24).trainTop1() > 0.8, "memorises 32 images: " + h.get(24).trainTop1());
+        assertTrue(
+                h.get(24).trainLoss() < 0.5 * h.get(0).trainLoss(),
+                "loss " + h.get(0).trainLoss() + " → " + h.get(24).trainLoss());
+        assertTrue(
+                h.get(24).trainTop1() > 0.8, "memorises 32 images: " + h.get(24).trainTop1());
         assertTrue(Files.isRegularFile(dir.resolve("history.csv")));
         assertTrue(Files.isRegularFile(dir.resolve("learning_curves.png")));
         assertTrue(Files.isRegularFile(dir.resolve("best/model.safetensors")));
@@ -88,11 +89,12 @@ class TrainerTest {
         t.timeBudgetMinutes = 1e-6;
         List<String> messages = new java.util.ArrayList<>();
         TrainerState s = new Trainer(t, tinyCait(), train(32), null, dir, new TrainingListener() {
-            @Override
-            public void message(String text) {
-                messages.add(text);
-            }
-        }).run(false);
+                    @Override
+                    public void message(String text) {
+                        messages.add(text);
+                    }
+                })
+                .run(false);
         assertEquals(1, s.history.size(), "the first epoch alone outlasts a 60 µs budget");
         assertTrue(messages.stream().anyMatch(m -> m.startsWith("time budget: 1 epochs")), messages.toString());
     }
@@ -101,8 +103,7 @@ class TrainerTest {
     void resumeAfterACrashEqualsAnUninterruptedRun() throws IOException {
         Path a = dir.resolve("a");
         Path b = dir.resolve("b");
-        new Trainer(quick(3), tinyCait(), train(96), val(), a, new TrainingListener() {
-        }).run(false);
+        new Trainer(quick(3), tinyCait(), train(96), val(), a, new TrainingListener() {}).run(false);
         TrainingListener crashAfterEpoch2 = new TrainingListener() {
             @Override
             public void epoch(EpochRecord r, boolean best) {
@@ -111,17 +112,23 @@ class TrainerTest {
                 }
             }
         };
-        assertThrows(IllegalStateException.class,
+        assertThrows(
+                IllegalStateException.class,
                 () -> new Trainer(quick(3), tinyCait(), train(96), val(), b, crashAfterEpoch2).run(false));
-        TrainerState resumed = new Trainer(quick(3), tinyCait(), train(96), val(), b, new TrainingListener() {
-        }).run(true);
+        TrainerState resumed =
+                new Trainer(quick(3), tinyCait(), train(96), val(), b, new TrainingListener() {}).run(true);
         assertEquals(3, resumed.epochsDone);
-        assertArrayEquals(Files.readAllBytes(a.resolve("last/model.safetensors")),
-                Files.readAllBytes(b.resolve("last/model.safetensors")), "same weights, bit for bit");
-        assertArrayEquals(Files.readAllBytes(a.resolve("last/optimizer.safetensors")),
+        assertArrayEquals(
+                Files.readAllBytes(a.resolve("last/model.safetensors")),
+                Files.readAllBytes(b.resolve("last/model.safetensors")),
+                "same weights, bit for bit");
+        assertArrayEquals(
+                Files.readAllBytes(a.resolve("last/optimizer.safetensors")),
                 Files.readAllBytes(b.resolve("last/optimizer.safetensors")));
-        assertEquals(Files.readString(a.resolve("history.csv")).replaceAll(",[0-9.]+\n", "\n"),
-                Files.readString(b.resolve("history.csv")).replaceAll(",[0-9.]+\n", "\n"), "same history but timings");
+        assertEquals(
+                Files.readString(a.resolve("history.csv")).replaceAll(",[0-9.]+\n", "\n"),
+                Files.readString(b.resolve("history.csv")).replaceAll(",[0-9.]+\n", "\n"),
+                "same history but timings");
     }
 
     @Test
@@ -133,14 +140,15 @@ class TrainerTest {
         t.schedule = "constant";
         t.earlyStoppingPatience = 2;
         t.monitor = "val_top1";
-        TrainerState s = new Trainer(t, tinyCait(), train(64), val(), dir, new TrainingListener() {
-        }).run(false);
+        TrainerState s = new Trainer(t, tinyCait(), train(64), val(), dir, new TrainingListener() {}).run(false);
         assertTrue(s.stoppedEarly, "stopped early: " + s.history);
         assertTrue(s.bestEpoch < s.epochsDone);
         double best = s.history.stream().mapToDouble(EpochRecord::valTop1).max().orElseThrow();
         assertEquals(best, s.history.get(s.bestEpoch - 1).valTop1(), 0);
-        assertArrayEquals(Files.readAllBytes(dir.resolve("best/model.safetensors")),
-                Files.readAllBytes(dir.resolve("last/model.safetensors")), "the run ends holding the best weights");
+        assertArrayEquals(
+                Files.readAllBytes(dir.resolve("best/model.safetensors")),
+                Files.readAllBytes(dir.resolve("last/model.safetensors")),
+                "the run ends holding the best weights");
     }
 
     @Test
@@ -149,8 +157,14 @@ class TrainerTest {
         Path data = dir.resolve("cifar");
         Files.createDirectories(data);
         Random r = new Random(3);
-        for (String file : new String[] {"data_batch_1.bin", "data_batch_2.bin", "data_batch_3.bin", "data_batch_4.bin",
-            "data_batch_5.bin", "test_batch.bin"}) {
+        for (String file : new String[] {
+            "data_batch_1.bin",
+            "data_batch_2.bin",
+            "data_batch_3.bin",
+            "data_batch_4.bin",
+            "data_batch_5.bin",
+            "test_batch.bin"
+        }) {
             byte[] records = new byte[24 * 3073];
             for (int i = 0; i < 24; i++) {
                 int label = i % 2;
@@ -185,12 +199,12 @@ class TrainerTest {
         t.augmentation = dev.vit4j.data.Augmentation.seed003();
         Dataset train = dev.vit4j.data.DatasetSpec.open("cifar10:" + data, dev.vit4j.data.DatasetSpec.Split.TRAIN);
         Dataset test = dev.vit4j.data.DatasetSpec.open("cifar10:" + data, dev.vit4j.data.DatasetSpec.Split.TEST);
-        TrainerState s = new Trainer(t, c, train, test, dir.resolve("run"), new TrainingListener() {
-        }).run(false);
+        TrainerState s = new Trainer(t, c, train, test, dir.resolve("run"), new TrainingListener() {}).run(false);
         EpochRecord last = s.history.get(s.history.size() - 1);
         assertTrue(last.valTop1() > 0.9, "learns top versus bottom: " + s.history);
         assertEquals(1.0, last.valTop5(), 1e-9);
-        try (dev.vit4j.inference.LoadedModel m = dev.vit4j.inference.LoadedModel.load((String) null, dir.resolve("run/best"))) {
+        try (dev.vit4j.inference.LoadedModel m =
+                dev.vit4j.inference.LoadedModel.load((String) null, dir.resolve("run/best"))) {
             assertTrue(m.model() instanceof dev.vit4j.models.Perceiver);
         }
     }

@@ -52,7 +52,10 @@ class HostileWeightFilesTest {
         String dict = "{'descr': '" + dtype + "', 'fortran_order': False, 'shape': " + shape + ", }";
         dict = dict + " ".repeat(63 - (10 + dict.length()) % 64) + "\n";
         ByteBuffer b = ByteBuffer.allocate(10 + dict.length()).order(ByteOrder.LITTLE_ENDIAN);
-        b.put((byte) 0x93).put("NUMPY".getBytes(StandardCharsets.US_ASCII)).put((byte) 1).put((byte) 0);
+        b.put((byte) 0x93)
+                .put("NUMPY".getBytes(StandardCharsets.US_ASCII))
+                .put((byte) 1)
+                .put((byte) 0);
         b.putShort((short) dict.length()).put(dict.getBytes(StandardCharsets.US_ASCII));
         return b.array();
     }
@@ -103,7 +106,10 @@ class HostileWeightFilesTest {
         p.write(0x85);
         p.write(0x8a);
         p.write(8);
-        p.writeBytes(ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(stride).array());
+        p.writeBytes(ByteBuffer.allocate(8)
+                .order(ByteOrder.LITTLE_ENDIAN)
+                .putLong(stride)
+                .array());
         p.write(0x85);
         p.write(0x89);
         ascii(p, "ccollections\nOrderedDict\n)R");
@@ -114,7 +120,10 @@ class HostileWeightFilesTest {
     private static void unicode(ByteArrayOutputStream p, String s) {
         byte[] b = s.getBytes(StandardCharsets.UTF_8);
         p.write('X');
-        p.writeBytes(ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(b.length).array());
+        p.writeBytes(ByteBuffer.allocate(4)
+                .order(ByteOrder.LITTLE_ENDIAN)
+                .putInt(b.length)
+                .array());
         p.writeBytes(b);
     }
 

@@ -53,8 +53,10 @@ class SafeTensorsTest {
         ByteBuffer data = ByteBuffer.allocate(12).order(ByteOrder.LITTLE_ENDIAN);
         data.putShort((short) 0x3c00).putShort((short) 0xc000).putShort((short) 0x0001); // 1, -2, smallest subnormal
         data.putShort((short) 0x3f80).putShort((short) 0xc040).putShort((short) 0x7f80); // 1, -3, +inf
-        Path f = write("{\"h\":{\"dtype\":\"F16\",\"shape\":[3],\"data_offsets\":[0,6]},"
-                + "\"b\":{\"dtype\":\"BF16\",\"shape\":[3],\"data_offsets\":[6,12]}}", data.array());
+        Path f = write(
+                "{\"h\":{\"dtype\":\"F16\",\"shape\":[3],\"data_offsets\":[0,6]},"
+                        + "\"b\":{\"dtype\":\"BF16\",\"shape\":[3],\"data_offsets\":[6,12]}}",
+                data.array());
         try (SafeTensors st = SafeTensors.open(f)) {
             assertArrayEquals(new float[] {1f, -2f, 0x1p-24f}, st.floats("h"));
             assertArrayEquals(new float[] {1f, -3f, Float.POSITIVE_INFINITY}, st.floats("b"));
@@ -70,17 +72,31 @@ class SafeTensorsTest {
         refuse(rawHeader(1L << 40, new byte[16]), "beyond the file");
         refuse(write("not json at all", eight), "not a JSON object");
         refuse(write("{\"a\": [1, 2", eight), "not valid JSON");
-        refuse(write("{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},"
-                + "\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]}}", eight), "not valid JSON");
+        refuse(
+                write(
+                        "{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},"
+                                + "\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]}}",
+                        eight),
+                "not valid JSON");
         refuse(write("{\"a\":{\"dtype\":\"Q7\",\"shape\":[2],\"data_offsets\":[0,8]}}", eight), "unsupported dtype");
         refuse(write("{\"a\":{\"dtype\":\"F32\",\"shape\":[3],\"data_offsets\":[0,8]}}", eight), "needs 12 bytes");
         refuse(write("{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,80]}}", eight), "beyond");
-        refuse(write("{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[8,0]}}", eight), "invalid data_offsets");
+        refuse(
+                write("{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[8,0]}}", eight),
+                "invalid data_offsets");
         refuse(write("{\"a\":{\"dtype\":\"F32\",\"shape\":[-2],\"data_offsets\":[0,8]}}", eight), "invalid dimension");
-        refuse(write("{\"a\":{\"dtype\":\"F32\",\"shape\":[4294967296,4294967296,4294967296],"
-                + "\"data_offsets\":[0,8]}}", eight), "absurd shape");
-        refuse(write("{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},"
-                + "\"b\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[4,8]}}", eight), "overlap");
+        refuse(
+                write(
+                        "{\"a\":{\"dtype\":\"F32\",\"shape\":[4294967296,4294967296,4294967296],"
+                                + "\"data_offsets\":[0,8]}}",
+                        eight),
+                "absurd shape");
+        refuse(
+                write(
+                        "{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},"
+                                + "\"b\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[4,8]}}",
+                        eight),
+                "overlap");
         refuse(write("{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[4,8]}}", eight), "gap");
         refuse(write("{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}", eight), "do not add up");
         refuse(write("{\"a\":{\"dtype\":\"F32\",\"shape\":[2]}}", eight), "data_offsets");
@@ -100,7 +116,10 @@ class SafeTensorsTest {
                 b = java.util.Arrays.copyOf(good, random.nextInt(good.length));
             } else {
                 b = good.clone();
-                int headerEnd = 8 + (int) ByteBuffer.wrap(good, 0, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
+                int headerEnd = 8
+                        + (int) ByteBuffer.wrap(good, 0, 8)
+                                .order(ByteOrder.LITTLE_ENDIAN)
+                                .getLong();
                 for (int k = 0; k < 1 + random.nextInt(4); k++) {
                     b[random.nextInt(i < 200 ? 8 : headerEnd)] = (byte) random.nextInt(256);
                 }
@@ -119,7 +138,8 @@ class SafeTensorsTest {
     }
 
     private void refuse(Path f, String part) {
-        Vit4jException e = assertThrows(Vit4jException.class, () -> SafeTensors.open(f).close());
+        Vit4jException e =
+                assertThrows(Vit4jException.class, () -> SafeTensors.open(f).close());
         assertTrue(e.getMessage().contains(part), "expected '" + part + "' in: " + e.getMessage());
         assertTrue(!e.getMessage().contains("\n"), e.getMessage());
     }

@@ -26,8 +26,13 @@ class WeightFormatsTest {
     private static final Path EXECUTED = Path.of("/tmp/vit4j-pickle-executed");
 
     @ParameterizedTest
-    @CsvSource({"vit_micro.pth, 1e-4", "vit_micro_legacy.pth, 1e-4", "vit_micro_wrapped.pth, 1e-4",
-        "vit_micro_f16.bin, 1e-2", "vit_micro.npz, 1e-4"})
+    @CsvSource({
+        "vit_micro.pth, 1e-4",
+        "vit_micro_legacy.pth, 1e-4",
+        "vit_micro_wrapped.pth, 1e-4",
+        "vit_micro_f16.bin, 1e-2",
+        "vit_micro.npz, 1e-4"
+    })
     void everyFormatGivesTheFixturesLogits(String file, double tolerance) {
         double diff = logitsDiff(Fixtures.path("formats/" + file));
         System.out.printf("[formats] %s: max |logits - timm| %.2e%n", file, diff);
@@ -35,11 +40,13 @@ class WeightFormatsTest {
     }
 
     static double logitsDiff(Path weights) {
-        try (LoadedModel m = LoadedModel.load(Fixtures.path("vit_micro/config.json").toString(), weights)) {
+        try (LoadedModel m =
+                LoadedModel.load(Fixtures.path("vit_micro/config.json").toString(), weights)) {
             float[] x = Fixtures.tensor("vit_micro/input.safetensors", "x");
-            ModelOutputs out = ModelRunner.run(m.model(), m.manager(), x,
-                    new Shape(Fixtures.shape("vit_micro/input.safetensors", "x")), false);
-            return Fixtures.maxAbsDiff(Fixtures.flatten(out.logits()), Fixtures.tensor("vit_micro/expected.safetensors", "logits"));
+            ModelOutputs out = ModelRunner.run(
+                    m.model(), m.manager(), x, new Shape(Fixtures.shape("vit_micro/input.safetensors", "x")), false);
+            return Fixtures.maxAbsDiff(
+                    Fixtures.flatten(out.logits()), Fixtures.tensor("vit_micro/expected.safetensors", "logits"));
         }
     }
 
@@ -57,7 +64,9 @@ class WeightFormatsTest {
         Path out = dir.resolve("converted.safetensors");
         WeightConversion.toSafeTensors(Fixtures.path("formats/vit_micro.npz"), out);
         try (SafeTensors st = SafeTensors.open(out)) {
-            assertTrue(st.tensors().containsKey("blocks.0.attn.qkv.weight"), st.tensors().keySet().toString());
+            assertTrue(
+                    st.tensors().containsKey("blocks.0.attn.qkv.weight"),
+                    st.tensors().keySet().toString());
         }
         assertTrue(logitsDiff(out) < 1e-4);
     }

@@ -52,8 +52,10 @@ class WeightLoaderTest {
         SafeTensorsWriter.write(f, sd, null);
         try (NDManager m = Engine.newManager()) {
             VisionModel model = ModelRegistry.build(Configs.read(Fixtures.path("vit_micro/config.json")));
-            String msg = assertThrows(Vit4jException.class, () -> WeightLoader.load(model, f, m)).getMessage();
-            assertTrue(msg.contains("not finite: blocks.0.attn.qkv.weight (1 NaN), head.bias (1 NaN, 1 infinite)"), msg);
+            String msg = assertThrows(Vit4jException.class, () -> WeightLoader.load(model, f, m))
+                    .getMessage();
+            assertTrue(
+                    msg.contains("not finite: blocks.0.attn.qkv.weight (1 NaN), head.bias (1 NaN, 1 infinite)"), msg);
         }
     }
 
@@ -61,7 +63,8 @@ class WeightLoaderTest {
     void caitWeightsDoNotFitAViT() {
         try (NDManager m = Engine.newManager()) {
             VisionModel model = ModelRegistry.build(Configs.read(Fixtures.path("vit_micro/config.json")));
-            Vit4jException e = assertThrows(Vit4jException.class,
+            Vit4jException e = assertThrows(
+                    Vit4jException.class,
                     () -> WeightLoader.load(model, Fixtures.path("cait_micro/model.safetensors"), m));
             assertTrue(e.getMessage().contains("unexpected blocks.0.attn.proj_l.bias"), e.getMessage());
             assertTrue(e.getMessage().contains("in all"), e.getMessage());
@@ -77,9 +80,12 @@ class WeightLoaderTest {
     void resamplesPositionEmbeddingsLikeTimm(int rows, int cols) throws Exception {
         ModelConfig config = Configs.read(Fixtures.path("vit_micro/config.json"));
         config.imgSize = new int[] {rows * 8, cols * 8};
-        Path expected = Path.of(getClass().getResource("/resample/vit_micro_pos_embed.safetensors").toURI());
+        Path expected = Path.of(getClass()
+                .getResource("/resample/vit_micro_pos_embed.safetensors")
+                .toURI());
         String key = (rows > 4 || cols > 4 ? "up_" : "down_") + rows + "x" + cols;
-        try (NDManager m = Engine.newManager(); SafeTensors want = SafeTensors.open(expected)) {
+        try (NDManager m = Engine.newManager();
+                SafeTensors want = SafeTensors.open(expected)) {
             VisionModel model = ModelRegistry.build(config);
             WeightLoader.load(model, Fixtures.path("vit_micro/model.safetensors"), m);
             float[] pos = model.namedParameters().get("pos_embed").array().toFloatArray();

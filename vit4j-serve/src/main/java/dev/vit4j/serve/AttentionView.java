@@ -17,15 +17,21 @@ import java.util.List;
  * blocks; ViT: the last block), the saliency (mean over heads, min-max scaled) of the first selected block, and for
  * ViT-style models the attention rollout.
  */
-public record AttentionView(String model, int[] grid, int[] input, List<Prediction> predictions, List<BlockMaps> blocks,
-        String saliencyBlock, float[] saliency, float[] rollout) {
+public record AttentionView(
+        String model,
+        int[] grid,
+        int[] input,
+        List<Prediction> predictions,
+        List<BlockMaps> blocks,
+        String saliencyBlock,
+        float[] saliency,
+        float[] rollout) {
 
     /**
      * One block: {@code heads} (heads × grid; raw attention weights) or, for a Perceiver's cross-attention,
      * {@code null} with {@code mean} over heads and latents; {@code mean} is min-max scaled.
      */
-    public record BlockMaps(String block, float[][] heads, float[] mean) {
-    }
+    public record BlockMaps(String block, float[][] heads, float[] mean) {}
 
     static final double OVERLAY_ALPHA = 0.6;
 
@@ -34,26 +40,42 @@ public record AttentionView(String model, int[] grid, int[] input, List<Predicti
         List<String> names = requested == null || requested.isEmpty() ? AttentionReport.defaultBlocks(c) : requested;
         List<BlockMaps> blocks = new ArrayList<>();
         for (String block : names) {
-            float[][] heads = block.startsWith("cross_attention.") ? null
-                    : ClassTokenAttention.perHead(AttentionReport.tensor(r.attention(), block), c.gridHeight(), c.gridWidth());
-            blocks.add(new BlockMaps(block, heads, heads == null ? AttentionReport.gridSaliency(r.attention(), block, c)
-                    : ClassTokenAttention.saliency(heads)));
+            float[][] heads = block.startsWith("cross_attention.")
+                    ? null
+                    : ClassTokenAttention.perHead(
+                            AttentionReport.tensor(r.attention(), block), c.gridHeight(), c.gridWidth());
+            blocks.add(new BlockMaps(
+                    block,
+                    heads,
+                    heads == null
+                            ? AttentionReport.gridSaliency(r.attention(), block, c)
+                            : ClassTokenAttention.saliency(heads)));
         }
         float[] rollout = null;
         if ("vit".equals(c.arch)) {
-            rollout = ClassTokenAttention.minMax(AttentionReport.rolloutGrid(r.attention(), c,
-                    AttentionRollout.HeadFusion.MEAN, 0.9));
+            rollout = ClassTokenAttention.minMax(
+                    AttentionReport.rolloutGrid(r.attention(), c, AttentionRollout.HeadFusion.MEAN, 0.9));
         }
         List<Prediction> top = c.numClasses == 0 ? List.of() : model.topK(r.logits(), k);
-        return new AttentionView(model.name(), new int[] {c.gridHeight(), c.gridWidth()},
-                new int[] {r.crop().height(), r.crop().width()}, top, blocks, names.get(0), blocks.get(0).mean(), rollout);
+        return new AttentionView(
+                model.name(),
+                new int[] {c.gridHeight(), c.gridWidth()},
+                new int[] {r.crop().height(), r.crop().width()},
+                top,
+                blocks,
+                names.get(0),
+                blocks.get(0).mean(),
+                rollout);
     }
 
     /** The saliency of {@code block} (default: the model's first) over the image the model saw, as a PNG. */
     static byte[] overlayPng(ServedModel model, ServedModel.Result r, List<String> requested) {
         ModelConfig c = model.config();
-        String block = requested == null || requested.isEmpty() ? AttentionReport.defaultBlocks(c).get(0) : requested.get(0);
-        float[] map = AttentionReport.saliency(r.attention(), block, c, r.crop().height(), r.crop().width());
+        String block = requested == null || requested.isEmpty()
+                ? AttentionReport.defaultBlocks(c).get(0)
+                : requested.get(0);
+        float[] map = AttentionReport.saliency(
+                r.attention(), block, c, r.crop().height(), r.crop().width());
         return Png.encode(AttentionFigures.overlay(r.crop(), map, Colormap.named("cividis"), OVERLAY_ALPHA));
     }
 }

@@ -70,8 +70,15 @@ public final class DynamicBatcher<R, I, O> implements AutoCloseable {
     private final Thread worker;
     private volatile boolean closing;
 
-    public DynamicBatcher(String name, int maxBatch, long maxDelayMillis, int capacity, Preparation<R, I> preparation,
-            Executor preparers, BatchFunction<I, O> function, BatchListener listener) {
+    public DynamicBatcher(
+            String name,
+            int maxBatch,
+            long maxDelayMillis,
+            int capacity,
+            Preparation<R, I> preparation,
+            Executor preparers,
+            BatchFunction<I, O> function,
+            BatchListener listener) {
         this.name = name;
         this.maxBatch = maxBatch;
         this.maxDelayNanos = TimeUnit.MILLISECONDS.toNanos(maxDelayMillis);
@@ -102,8 +109,8 @@ public final class DynamicBatcher<R, I, O> implements AutoCloseable {
         }
         Job<R, I, O> job = new Job<>(raw, System.nanoTime(), deadlineNanos);
         if (!queue.offer(job)) {
-            throw new QueueFullException(name + ": " + (queue.size() + queue.remainingCapacity())
-                    + " images already queued; retry shortly");
+            throw new QueueFullException(
+                    name + ": " + (queue.size() + queue.remainingCapacity()) + " images already queued; retry shortly");
         }
         return job.result;
     }
@@ -167,13 +174,15 @@ public final class DynamicBatcher<R, I, O> implements AutoCloseable {
                 if (expired(job, now)) {
                     continue;
                 }
-                pending.add(CompletableFuture.runAsync(() -> {
-                    try {
-                        job.input = preparation.prepare(job.raw);
-                    } catch (RuntimeException e) {
-                        job.result.completeExceptionally(e);
-                    }
-                }, preparers));
+                pending.add(CompletableFuture.runAsync(
+                        () -> {
+                            try {
+                                job.input = preparation.prepare(job.raw);
+                            } catch (RuntimeException e) {
+                                job.result.completeExceptionally(e);
+                            }
+                        },
+                        preparers));
             }
             CompletableFuture.allOf(pending.toArray(CompletableFuture[]::new)).join();
             from = batch.size();

@@ -47,8 +47,10 @@ final class JettyErrors extends ErrorHandler {
     }
 
     private static byte[] body(int status, String reason) {
-        String text = HttpStatus.getMessage(status) + (reason == null || reason.isBlank()
-                || reason.equals(HttpStatus.getMessage(status)) ? "" : ": " + reason);
+        String text = HttpStatus.getMessage(status)
+                + (reason == null || reason.isBlank() || reason.equals(HttpStatus.getMessage(status))
+                        ? ""
+                        : ": " + reason);
         try {
             return JSON.writeValueAsBytes(Map.of("error", text.split("[\r\n]", 2)[0]));
         } catch (IOException e) {

@@ -18,19 +18,37 @@ import dev.vit4j.Vit4jException;
  * @param engine          onnx, onnx-int8 or torch
  * @param threads         ONNX Runtime's intra-op threads (0: every core)
  */
-public record ServeOptions(String host, int port, int maxBatch, int maxDelayMillis, int queueCapacity,
-        long timeoutMillis, long maxBodyBytes, long maxPixels, int maxImages, String apiKey, String engine,
+public record ServeOptions(
+        String host,
+        int port,
+        int maxBatch,
+        int maxDelayMillis,
+        int queueCapacity,
+        long timeoutMillis,
+        long maxBodyBytes,
+        long maxPixels,
+        int maxImages,
+        String apiKey,
+        String engine,
         int threads) {
 
     public ServeOptions {
-        if (maxBatch < 1 || maxDelayMillis < 0 || queueCapacity < 1 || timeoutMillis < 1 || maxBodyBytes < 1
-                || maxPixels < 1 || threads < 0 || port < 0 || port > 65535) {
-            throw new Vit4jException("serve: --max-batch, --queue, --timeout-ms, --max-body-mb and --max-pixels must be "
-                    + "positive, --max-delay-ms and --threads not negative, --port 0..65535");
+        if (maxBatch < 1
+                || maxDelayMillis < 0
+                || queueCapacity < 1
+                || timeoutMillis < 1
+                || maxBodyBytes < 1
+                || maxPixels < 1
+                || threads < 0
+                || port < 0
+                || port > 65535) {
+            throw new Vit4jException(
+                    "serve: --max-batch, --queue, --timeout-ms, --max-body-mb and --max-pixels must be "
+                            + "positive, --max-delay-ms and --threads not negative, --port 0..65535");
         }
         if (maxImages < 1 || maxImages > queueCapacity) {
-            throw new Vit4jException("serve: maxImages must be 1.." + queueCapacity + " (the queue's capacity: a request "
-                    + "with more could never be answered)");
+            throw new Vit4jException("serve: maxImages must be 1.." + queueCapacity
+                    + " (the queue's capacity: a request " + "with more could never be answered)");
         }
         if (apiKey != null && apiKey.isBlank()) {
             apiKey = null;
@@ -40,37 +58,103 @@ public record ServeOptions(String host, int port, int maxBatch, int maxDelayMill
     public static final int DEFAULT_MAX_IMAGES = 64;
 
     public static ServeOptions defaults() {
-        return new ServeOptions("127.0.0.1", 8080, 8, 5, 256, 30_000, 20L << 20, 40_000_000L, DEFAULT_MAX_IMAGES, null,
-                "onnx", 0);
+        return new ServeOptions(
+                "127.0.0.1", 8080, 8, 5, 256, 30_000, 20L << 20, 40_000_000L, DEFAULT_MAX_IMAGES, null, "onnx", 0);
     }
 
     public ServeOptions withPort(int p) {
-        return new ServeOptions(host, p, maxBatch, maxDelayMillis, queueCapacity, timeoutMillis, maxBodyBytes, maxPixels,
-                maxImages, apiKey, engine, threads);
+        return new ServeOptions(
+                host,
+                p,
+                maxBatch,
+                maxDelayMillis,
+                queueCapacity,
+                timeoutMillis,
+                maxBodyBytes,
+                maxPixels,
+                maxImages,
+                apiKey,
+                engine,
+                threads);
     }
 
     public ServeOptions withBatching(int batch, int delayMillis, int capacity) {
-        return new ServeOptions(host, port, batch, delayMillis, capacity, timeoutMillis, maxBodyBytes, maxPixels,
-                Math.min(maxImages, capacity), apiKey, engine, threads);
+        return new ServeOptions(
+                host,
+                port,
+                batch,
+                delayMillis,
+                capacity,
+                timeoutMillis,
+                maxBodyBytes,
+                maxPixels,
+                Math.min(maxImages, capacity),
+                apiKey,
+                engine,
+                threads);
     }
 
     public ServeOptions withLimits(long timeout, long bodyBytes, long pixels) {
-        return new ServeOptions(host, port, maxBatch, maxDelayMillis, queueCapacity, timeout, bodyBytes, pixels, maxImages,
-                apiKey, engine, threads);
+        return new ServeOptions(
+                host,
+                port,
+                maxBatch,
+                maxDelayMillis,
+                queueCapacity,
+                timeout,
+                bodyBytes,
+                pixels,
+                maxImages,
+                apiKey,
+                engine,
+                threads);
     }
 
     public ServeOptions withApiKey(String key) {
-        return new ServeOptions(host, port, maxBatch, maxDelayMillis, queueCapacity, timeoutMillis, maxBodyBytes,
-                maxPixels, maxImages, key, engine, threads);
+        return new ServeOptions(
+                host,
+                port,
+                maxBatch,
+                maxDelayMillis,
+                queueCapacity,
+                timeoutMillis,
+                maxBodyBytes,
+                maxPixels,
+                maxImages,
+                key,
+                engine,
+                threads);
     }
 
     public ServeOptions withEngine(String e, int t) {
-        return new ServeOptions(host, port, maxBatch, maxDelayMillis, queueCapacity, timeoutMillis, maxBodyBytes,
-                maxPixels, maxImages, apiKey, e, t);
+        return new ServeOptions(
+                host,
+                port,
+                maxBatch,
+                maxDelayMillis,
+                queueCapacity,
+                timeoutMillis,
+                maxBodyBytes,
+                maxPixels,
+                maxImages,
+                apiKey,
+                e,
+                t);
     }
 
     public ServeOptions withMaxImages(int images) {
-        return new ServeOptions(host, port, maxBatch, maxDelayMillis, queueCapacity, timeoutMillis, maxBodyBytes,
-                maxPixels, images, apiKey, engine, threads);
+        return new ServeOptions(
+                host,
+                port,
+                maxBatch,
+                maxDelayMillis,
+                queueCapacity,
+                timeoutMillis,
+                maxBodyBytes,
+                maxPixels,
+                images,
+                apiKey,
+                engine,
+                threads);
     }
 }

@@ -29,12 +29,10 @@ import java.util.concurrent.TimeoutException;
  */
 public final class ServedModel implements AutoCloseable {
     /** What the model saw (the resized, cropped image) and its normalized tensor. */
-    record Prepared(RgbImage crop, float[] pixels) {
-    }
+    record Prepared(RgbImage crop, float[] pixels) {}
 
     /** One image's outputs: logits, pooled features, and its attention tensors when asked for (else empty). */
-    public record Result(float[] logits, float[] preLogits, Map<String, FloatTensor> attention, RgbImage crop) {
-    }
+    public record Result(float[] logits, float[] preLogits, Map<String, FloatTensor> attention, RgbImage crop) {}
 
     private final String name;
     private final LoadedModel model;
@@ -55,10 +53,24 @@ public final class ServedModel implements AutoCloseable {
         this.transform = new EvalTransform(data);
         this.metrics = metrics;
         DynamicBatcher.BatchListener listener = (size, queued, nanos) -> metrics.batchRun(name, size, queued, nanos);
-        this.plain = new DynamicBatcher<>(name, options.maxBatch(), options.maxDelayMillis(), options.queueCapacity(),
-                this::prepare, preparers, batch -> run(batch, false), listener);
-        this.probing = new DynamicBatcher<>(name + "-attention", options.maxBatch(), options.maxDelayMillis(),
-                options.queueCapacity(), this::prepare, preparers, batch -> run(batch, true), listener);
+        this.plain = new DynamicBatcher<>(
+                name,
+                options.maxBatch(),
+                options.maxDelayMillis(),
+                options.queueCapacity(),
+                this::prepare,
+                preparers,
+                batch -> run(batch, false),
+                listener);
+        this.probing = new DynamicBatcher<>(
+                name + "-attention",
+                options.maxBatch(),
+                options.maxDelayMillis(),
+                options.queueCapacity(),
+                this::prepare,
+                preparers,
+                batch -> run(batch, true),
+                listener);
         metrics.queue(name, () -> plain.depth() + probing.depth());
     }
 
@@ -87,8 +99,7 @@ public final class ServedModel implements AutoCloseable {
     }
 
     /** An image on its way through the batcher; {@link #await} gives its result. */
-    public record Pending(CompletableFuture<Result> future, long deadlineNanos) {
-    }
+    public record Pending(CompletableFuture<Result> future, long deadlineNanos) {}
 
     /**
      * Queues an encoded image; {@code attention} also records the attention tensors. A bad image fails its own
@@ -147,7 +158,11 @@ public final class ServedModel implements AutoCloseable {
             for (Map.Entry<String, FloatTensor> e : out.attention().entrySet()) {
                 mine.put(e.getKey(), e.getValue().select(i));
             }
-            results.add(new Result(out.logits() == null ? null : out.logits()[i], out.preLogits()[i], mine, attention ? batch.get(i).crop() : null));
+            results.add(new Result(
+                    out.logits() == null ? null : out.logits()[i],
+                    out.preLogits()[i],
+                    mine,
+                    attention ? batch.get(i).crop() : null));
         }
         return results;
     }

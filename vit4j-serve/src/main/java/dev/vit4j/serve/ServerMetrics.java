@@ -23,35 +23,55 @@ final class ServerMetrics {
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
 
     void request(String route, String method, int status, long nanos) {
-        Timer.builder("vit4j.http.requests").description("HTTP requests by route, method and status")
+        Timer.builder("vit4j.http.requests")
+                .description("HTTP requests by route, method and status")
                 .tags("route", route, "method", method, "status", Integer.toString(status))
-                .publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(1))
-                .maximumExpectedValue(Duration.ofSeconds(30)).register(registry)
+                .publishPercentileHistogram()
+                .minimumExpectedValue(Duration.ofMillis(1))
+                .maximumExpectedValue(Duration.ofSeconds(30))
+                .register(registry)
                 .record(Duration.ofNanos(nanos));
     }
 
     void prepared(String model, long nanos) {
-        Timer.builder("vit4j.prepare").description("Decoding and preprocessing, per image").tag("model", model)
-                .register(registry).record(Duration.ofNanos(nanos));
+        Timer.builder("vit4j.prepare")
+                .description("Decoding and preprocessing, per image")
+                .tag("model", model)
+                .register(registry)
+                .record(Duration.ofNanos(nanos));
     }
 
     void batchRun(String model, int size, long[] queuedNanos, long runNanos) {
-        Timer.builder("vit4j.inference").description("Engine time per batch").tag("model", model).register(registry)
+        Timer.builder("vit4j.inference")
+                .description("Engine time per batch")
+                .tag("model", model)
+                .register(registry)
                 .record(Duration.ofNanos(runNanos));
-        Timer wait = Timer.builder("vit4j.queue.wait").description("From arrival to the engine: queueing and preparation")
-                .tag("model", model).register(registry);
+        Timer wait = Timer.builder("vit4j.queue.wait")
+                .description("From arrival to the engine: queueing and preparation")
+                .tag("model", model)
+                .register(registry);
         for (long q : queuedNanos) {
             wait.record(Duration.ofNanos(q));
         }
-        DistributionSummary.builder("vit4j.batch.size").description("Images per batch run on the engine")
-                .tag("model", model).serviceLevelObjectives(BATCH_BUCKETS).register(registry).record(size);
-        Counter.builder("vit4j.images").description("Images run (images/s: rate of this counter)")
-                .tag("model", model).register(registry).increment(size);
+        DistributionSummary.builder("vit4j.batch.size")
+                .description("Images per batch run on the engine")
+                .tag("model", model)
+                .serviceLevelObjectives(BATCH_BUCKETS)
+                .register(registry)
+                .record(size);
+        Counter.builder("vit4j.images")
+                .description("Images run (images/s: rate of this counter)")
+                .tag("model", model)
+                .register(registry)
+                .increment(size);
     }
 
     void queue(String model, IntSupplier depth) {
-        Gauge.builder("vit4j.queue.depth", depth::getAsInt).description("Images waiting for a batch")
-                .tag("model", model).register(registry);
+        Gauge.builder("vit4j.queue.depth", depth::getAsInt)
+                .description("Images waiting for a batch")
+                .tag("model", model)
+                .register(registry);
     }
 
     String scrape() {

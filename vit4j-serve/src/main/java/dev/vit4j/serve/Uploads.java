@@ -32,10 +32,10 @@ import org.eclipse.jetty.server.MultiPartFormInputStream;
 final class Uploads {
     /** Form fields besides the files that a form may carry. */
     private static final int OTHER_FIELDS = 16;
+
     private static final File NO_SPOOLING = new File(System.getProperty("java.io.tmpdir"));
 
-    record Upload(String name, byte[] bytes) {
-    }
+    record Upload(String name, byte[] bytes) {}
 
     private final ServeOptions options;
 
@@ -93,14 +93,17 @@ final class Uploads {
             done.completeExceptionally(e);
         }
         return done.orTimeout(Math.max(0, deadlineNanos - System.nanoTime()), TimeUnit.NANOSECONDS)
-                .exceptionallyCompose(t -> CompletableFuture.failedFuture(t instanceof TimeoutException
-                        ? new HttpResponseException(408, "request body not received within " + options.timeoutMillis()
-                                + " ms") : t));
+                .exceptionallyCompose(t -> CompletableFuture.failedFuture(
+                        t instanceof TimeoutException
+                                ? new HttpResponseException(
+                                        408, "request body not received within " + options.timeoutMillis() + " ms")
+                                : t));
     }
 
     /** The images of a body: itself, or the files of its multipart form. */
     List<Upload> images(String contentType, byte[] body) {
-        List<Upload> out = isMultipart(contentType) ? files(contentType, body)
+        List<Upload> out = isMultipart(contentType)
+                ? files(contentType, body)
                 : body.length == 0 ? List.of() : List.of(new Upload("body", body));
         if (out.isEmpty()) {
             throw new Vit4jException("no image: send the image as the request body, or as files of a multipart form");
@@ -113,10 +116,10 @@ final class Uploads {
     }
 
     private List<Upload> files(String contentType, byte[] body) {
-        MultipartConfigElement inMemory = new MultipartConfigElement(NO_SPOOLING.getPath(), body.length, body.length,
-                body.length + 1);
-        MultiPartFormInputStream form = new MultiPartFormInputStream(new ByteArrayInputStream(body), contentType,
-                inMemory, NO_SPOOLING, options.maxImages() + OTHER_FIELDS);
+        MultipartConfigElement inMemory =
+                new MultipartConfigElement(NO_SPOOLING.getPath(), body.length, body.length, body.length + 1);
+        MultiPartFormInputStream form = new MultiPartFormInputStream(
+                new ByteArrayInputStream(body), contentType, inMemory, NO_SPOOLING, options.maxImages() + OTHER_FIELDS);
         Collection<Part> parts;
         try {
             parts = form.getParts();
@@ -149,13 +152,15 @@ final class Uploads {
     }
 
     private HttpResponseException tooManyImages(String count) {
-        return new HttpResponseException(413, count + " images in one request; at most " + options.maxImages()
-                + " per request");
+        return new HttpResponseException(
+                413, count + " images in one request; at most " + options.maxImages() + " per request");
     }
 
     private HttpResponseException tooLarge(long bytes) {
-        return new HttpResponseException(413, "request body " + (bytes >= 0 ? "of " + bytes + " bytes " : "")
-                + "above the limit of " + options.maxBodyBytes() + " bytes");
+        return new HttpResponseException(
+                413,
+                "request body " + (bytes >= 0 ? "of " + bytes + " bytes " : "") + "above the limit of "
+                        + options.maxBodyBytes() + " bytes");
     }
 
     static long deadline(ServeOptions options) {

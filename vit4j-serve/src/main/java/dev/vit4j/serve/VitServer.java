@@ -45,6 +45,7 @@ public final class VitServer implements AutoCloseable {
     private static final String CLIENT_GONE = "vit4j.clientGone";
     /** Set on model requests, which close() waits for. */
     private static final String COUNTED = "vit4j.inFlight";
+
     private static final int CLIENT_CLOSED_REQUEST = 499;
 
     private final ServeOptions options;
@@ -55,12 +56,13 @@ public final class VitServer implements AutoCloseable {
     private final CompletableFuture<Void> loaded = new CompletableFuture<>();
     private final AtomicInteger inFlight = new AtomicInteger();
     /** Decodes and preprocesses uploads for every model's batcher: one thread per core, as the engine's pool. */
-    private final ExecutorService preparers = Executors.newFixedThreadPool(Runtime.getRuntime().availableProcessors(),
-            r -> {
+    private final ExecutorService preparers =
+            Executors.newFixedThreadPool(Runtime.getRuntime().availableProcessors(), r -> {
                 Thread t = new Thread(r, "vit4j-prepare");
                 t.setDaemon(true);
                 return t;
             });
+
     private final Uploads uploads;
     /**
      * Answers requests whose bodies have arrived: queues their images and waits for them, each wait bounded by its
@@ -71,6 +73,7 @@ public final class VitServer implements AutoCloseable {
         t.setDaemon(true);
         return t;
     });
+
     private final Javalin app;
     private volatile boolean stopping;
 
@@ -92,8 +95,11 @@ public final class VitServer implements AutoCloseable {
                 files.directory = EXPLORER;
                 files.location = Location.CLASSPATH;
             });
-            config.requestLogger.http((ctx, ms) -> metrics.request(route(ctx), ctx.method().name(),
-                    ctx.attribute(CLIENT_GONE) != null ? CLIENT_CLOSED_REQUEST : ctx.statusCode(), (long) (ms * 1e6)));
+            config.requestLogger.http((ctx, ms) -> metrics.request(
+                    route(ctx),
+                    ctx.method().name(),
+                    ctx.attribute(CLIENT_GONE) != null ? CLIENT_CLOSED_REQUEST : ctx.statusCode(),
+                    (long) (ms * 1e6)));
         });
         app.before(this::admit);
         app.after(ctx -> {
@@ -103,7 +109,8 @@ public final class VitServer implements AutoCloseable {
         });
         app.get("/health/live", ctx -> send(ctx, Map.of("status", "live")));
         app.get("/health/ready", this::ready);
-        app.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(metrics.scrape()));
+        app.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8")
+                .result(metrics.scrape()));
         app.get("/openapi.json", ctx -> ctx.contentType("application/json").result(resource("openapi.json")));
         app.get("/v1/models", ctx -> send(ctx, describeModels()));
         app.post("/v1/models/{name}/predict", this::predict);
@@ -114,7 +121,8 @@ public final class VitServer implements AutoCloseable {
         try {
             app.start(options.host(), options.port());
         } catch (io.javalin.util.JavalinBindException e) {
-            throw new Vit4jException("cannot listen on " + options.host() + ":" + options.port() + ": " + e.getMessage());
+            throw new Vit4jException(
+                    "cannot listen on " + options.host() + ":" + options.port() + ": " + e.getMessage());
         }
         Thread loader = new Thread(() -> load(sources), "vit4j-model-loader");
         loader.setDaemon(true);
@@ -193,8 +201,13 @@ public final class VitServer implements AutoCloseable {
         if (isReady()) {
             send(ctx, Map.of("status", "ready", "models", names));
         } else if (loaded.isCompletedExceptionally()) {
-            error(ctx, 503, "a model failed to load: " + loaded.handle((v, e) -> e.getCause() == null ? e : e.getCause())
-                    .join().getMessage());
+            error(
+                    ctx,
+                    503,
+                    "a model failed to load: "
+                            + loaded.handle((v, e) -> e.getCause() == null ? e : e.getCause())
+                                    .join()
+                                    .getMessage());
         } else {
             error(ctx, 503, stopping ? "shutting down" : "loading models: " + models.size() + " of " + names.size());
         }
@@ -204,7 +217,8 @@ public final class VitServer implements AutoCloseable {
         String name = ctx.pathParam("name");
         ServedModel m = models.get(name);
         if (m == null) {
-            throw names.contains(name) ? new QueueFullException(name + " is still loading")
+            throw names.contains(name)
+                    ? new QueueFullException(name + " is still loading")
                     : new HttpResponseException(404, "no model '" + name + "'; have " + String.join(", ", names));
         }
         return m;
@@ -221,15 +235,18 @@ public final class VitServer implements AutoCloseable {
      */
     private void withImages(Context ctx, ImagesHandler handler) {
         long deadline = Uploads.deadline(options);
-        ctx.future(() -> uploads.body(ctx.req(), deadline).thenAcceptAsync(body -> {
-            try {
-                handler.handle(uploads.images(ctx.req().getContentType(), body), deadline);
-            } catch (RuntimeException e) {
-                throw e;
-            } catch (Exception e) {
-                throw new CompletionException(e);
-            }
-        }, responders));
+        ctx.future(() -> uploads.body(ctx.req(), deadline)
+                .thenAcceptAsync(
+                        body -> {
+                            try {
+                                handler.handle(uploads.images(ctx.req().getContentType(), body), deadline);
+                            } catch (RuntimeException e) {
+                                throw e;
+                            } catch (Exception e) {
+                                throw new CompletionException(e);
+                            }
+                        },
+                        responders));
     }
 
     /**
@@ -277,7 +294,10 @@ public final class VitServer implements AutoCloseable {
             ObjectNode o = json.createObjectNode().put("image", upload.name());
             ArrayNode preds = o.putArray("predictions");
             for (Prediction p : m.topK(r.logits(), k)) {
-                preds.addObject().put("index", p.index()).put("label", p.label()).put("probability", p.probability())
+                preds.addObject()
+                        .put("index", p.index())
+                        .put("label", p.label())
+                        .put("probability", p.probability())
                         .put("logit", p.logit());
             }
             return o;
@@ -326,7 +346,8 @@ public final class VitServer implements AutoCloseable {
         withImages(ctx, (images, deadline) -> answer(ctx, m, attention, answer, images, deadline));
     }
 
-    private void answer(Context ctx, ServedModel m, boolean attention, Answer answer, List<Upload> images, long deadline)
+    private void answer(
+            Context ctx, ServedModel m, boolean attention, Answer answer, List<Upload> images, long deadline)
             throws TimeoutException {
         if (!Uploads.isMultipart(ctx.req().getContentType())) {
             send(ctx, answer.of(images.get(0), m.await(m.submit(images.get(0).bytes(), attention, deadline))));

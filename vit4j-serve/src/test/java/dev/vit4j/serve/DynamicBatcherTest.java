@@ -28,10 +28,18 @@ class DynamicBatcherTest {
     @Test
     void concurrentInputsShareBatchesOfAtMostMaxBatch() throws Exception {
         List<Integer> sizes = new CopyOnWriteArrayList<>();
-        try (DynamicBatcher<Integer, Integer, Integer> b = new DynamicBatcher<>("t", 8, 50, 1000, x -> x, Runnable::run, in -> {
-            sleep(20); // a batch takes a while, so the next requests pile up
-            return in.stream().map(x -> x * 2).toList();
-        }, (s, q, n) -> sizes.add(s))) {
+        try (DynamicBatcher<Integer, Integer, Integer> b = new DynamicBatcher<>(
+                "t",
+                8,
+                50,
+                1000,
+                x -> x,
+                Runnable::run,
+                in -> {
+                    sleep(20); // a batch takes a while, so the next requests pile up
+                    return in.stream().map(x -> x * 2).toList();
+                },
+                (s, q, n) -> sizes.add(s))) {
             ExecutorService pool = Executors.newFixedThreadPool(32);
             List<Future<Integer>> results = new ArrayList<>();
             for (int i = 0; i < 256; i++) {
@@ -51,7 +59,8 @@ class DynamicBatcherTest {
     @Test
     void aLoneInputDoesNotWaitForTheDelay() throws Exception {
         // A delay of ten minutes that a lone input must not pay: nothing else is on its way.
-        try (DynamicBatcher<Integer, Integer, Integer> b = new DynamicBatcher<>("t", 8, 600_000, 10, x -> x, Runnable::run, in -> in, (s, q, n) -> { })) {
+        try (DynamicBatcher<Integer, Integer, Integer> b =
+                new DynamicBatcher<>("t", 8, 600_000, 10, x -> x, Runnable::run, in -> in, (s, q, n) -> {})) {
             assertEquals(7, b.submit(() -> 7, deadline()).get(1, TimeUnit.MINUTES));
         }
     }
@@ -60,11 +69,19 @@ class DynamicBatcherTest {
     void aFullQueueRefusesAtOnceAndRecovers() throws Exception {
         CountDownLatch release = new CountDownLatch(1);
         CountDownLatch running = new CountDownLatch(1);
-        try (DynamicBatcher<Integer, Integer, Integer> b = new DynamicBatcher<>("t", 1, 0, 2, x -> x, Runnable::run, in -> {
-            running.countDown();
-            await(release);
-            return in;
-        }, (s, q, n) -> { })) {
+        try (DynamicBatcher<Integer, Integer, Integer> b = new DynamicBatcher<>(
+                "t",
+                1,
+                0,
+                2,
+                x -> x,
+                Runnable::run,
+                in -> {
+                    running.countDown();
+                    await(release);
+                    return in;
+                },
+                (s, q, n) -> {})) {
             CompletableFuture<Integer> first = b.submit(() -> 1, deadline());
             running.await(1, TimeUnit.MINUTES); // the worker holds it; the queue is empty again
             CompletableFuture<Integer> second = b.submit(() -> 2, deadline());
@@ -83,11 +100,19 @@ class DynamicBatcherTest {
     void anInputPastItsDeadlineIsDroppedWithATimeout() throws Exception {
         CountDownLatch release = new CountDownLatch(1);
         List<Integer> ran = new CopyOnWriteArrayList<>();
-        try (DynamicBatcher<Integer, Integer, Integer> b = new DynamicBatcher<>("t", 1, 0, 10, x -> x, Runnable::run, in -> {
-            await(release);
-            ran.addAll(in);
-            return in;
-        }, (s, q, n) -> { })) {
+        try (DynamicBatcher<Integer, Integer, Integer> b = new DynamicBatcher<>(
+                "t",
+                1,
+                0,
+                10,
+                x -> x,
+                Runnable::run,
+                in -> {
+                    await(release);
+                    ran.addAll(in);
+                    return in;
+                },
+                (s, q, n) -> {})) {
             CompletableFuture<Integer> blocker = b.submit(() -> 1, deadline());
             CompletableFuture<Integer> late = b.submit(() -> 2, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(1));
             sleep(20);
@@ -104,20 +129,28 @@ class DynamicBatcherTest {
         CountDownLatch release = new CountDownLatch(1);
         CountDownLatch running = new CountDownLatch(1);
         List<List<Integer>> batches = new CopyOnWriteArrayList<>();
-        try (DynamicBatcher<Integer, Integer, Integer> b = new DynamicBatcher<>("t", 4, 0, 10, x -> {
-            if (x < 0) {
-                throw new IllegalArgumentException("not an image");
-            }
-            return x;
-        }, Runnable::run, in -> {
-            running.countDown();
-            await(release);
-            batches.add(in);
-            if (in.contains(13)) {
-                throw new IllegalStateException("unlucky");
-            }
-            return in;
-        }, (s, q, n) -> { })) {
+        try (DynamicBatcher<Integer, Integer, Integer> b = new DynamicBatcher<>(
+                "t",
+                4,
+                0,
+                10,
+                x -> {
+                    if (x < 0) {
+                        throw new IllegalArgumentException("not an image");
+                    }
+                    return x;
+                },
+                Runnable::run,
+                in -> {
+                    running.countDown();
+                    await(release);
+                    batches.add(in);
+                    if (in.contains(13)) {
+                        throw new IllegalStateException("unlucky");
+                    }
+                    return in;
+                },
+                (s, q, n) -> {})) {
             CompletableFuture<Integer> blocker = b.submit(() -> 1, deadline());
             running.await(1, TimeUnit.MINUTES);
             // Queued together behind the blocker: one bad input among good ones.
@@ -131,8 +164,8 @@ class DynamicBatcherTest {
             ExecutionException notImage = assertThrows(ExecutionException.class, () -> bad.get(1, TimeUnit.MINUTES));
             assertEquals("not an image", notImage.getCause().getMessage());
             assertEquals(List.of(List.of(1), List.of(2, 3)), batches);
-            ExecutionException e = assertThrows(ExecutionException.class,
-                    () -> b.submit(() -> 13, deadline()).get(1, TimeUnit.MINUTES));
+            ExecutionException e = assertThrows(ExecutionException.class, () -> b.submit(() -> 13, deadline())
+                    .get(1, TimeUnit.MINUTES));
             assertEquals("unlucky", e.getCause().getMessage());
             assertEquals(14, b.submit(() -> 14, deadline()).get(1, TimeUnit.MINUTES));
         }
@@ -141,10 +174,18 @@ class DynamicBatcherTest {
     @Test
     void closingRunsEverythingQueuedThenRefuses() throws Exception {
         CountDownLatch release = new CountDownLatch(1);
-        DynamicBatcher<Integer, Integer, Integer> b = new DynamicBatcher<>("t", 4, 0, 100, x -> x, Runnable::run, in -> {
-            await(release);
-            return in;
-        }, (s, q, n) -> { });
+        DynamicBatcher<Integer, Integer, Integer> b = new DynamicBatcher<>(
+                "t",
+                4,
+                0,
+                100,
+                x -> x,
+                Runnable::run,
+                in -> {
+                    await(release);
+                    return in;
+                },
+                (s, q, n) -> {});
         List<CompletableFuture<Integer>> queued = new ArrayList<>();
         for (int i = 0; i < 20; i++) {
             queued.add(b.submit(() -> 1, deadline()));

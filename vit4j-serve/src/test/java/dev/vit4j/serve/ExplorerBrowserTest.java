@@ -42,46 +42,74 @@ class ExplorerBrowserTest {
 
     @Test
     void thePageShowsPredictionsOverlayAndHeadMaps() throws IOException {
-        Assumptions.assumeTrue(Files.isExecutable(CHROMIUM) && Files.isExecutable(DRIVER),
+        Assumptions.assumeTrue(
+                Files.isExecutable(CHROMIUM) && Files.isExecutable(DRIVER),
                 "skipped: needs Debian's chromium and chromium-driver (.ci/run installs them)");
         Path shapes = ServeFixtures.shapesModel(dir);
         Path vit = ServeFixtures.vitMicro(dir);
         byte[] png = ServeFixtures.shapePng(5);
         Path image = Files.write(dir.resolve("shape.png"), png);
         String expectedTop;
-        try (Vit4j library = Vit4j.load(shapes.toString(), Vit4j.Options.defaults().withThreads(1))) {
+        try (Vit4j library =
+                Vit4j.load(shapes.toString(), Vit4j.Options.defaults().withThreads(1))) {
             expectedTop = library.predict(png, 1).get(0).label();
         }
         Map<String, Supplier<LoadedModel>> models = new LinkedHashMap<>();
         models.put("shapes", () -> LoadedModel.load((String) null, shapes));
         models.put("vit", () -> LoadedModel.load((String) null, vit));
         SELENIUM_DEVTOOLS_LOG.setLevel(java.util.logging.Level.SEVERE);
-        ChromeOptions options = new ChromeOptions().setBinary(CHROMIUM.toFile())
-                .addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                        "--window-size=1100,1000", "--user-data-dir=" + dir.resolve("profile"));
-        ChromeDriverService service = new ChromeDriverService.Builder().usingDriverExecutable(DRIVER.toFile())
-                .usingAnyFreePort().build();
-        try (VitServer server = VitServer.start(models, ServeOptions.defaults().withPort(0).withEngine("onnx", 1))) {
+        ChromeOptions options = new ChromeOptions()
+                .setBinary(CHROMIUM.toFile())
+                .addArguments(
+                        "--headless=new",
+                        "--no-sandbox",
+                        "--disable-gpu",
+                        "--disable-dev-shm-usage",
+                        "--window-size=1100,1000",
+                        "--user-data-dir=" + dir.resolve("profile"));
+        ChromeDriverService service = new ChromeDriverService.Builder()
+                .usingDriverExecutable(DRIVER.toFile())
+                .usingAnyFreePort()
+                .build();
+        try (VitServer server =
+                VitServer.start(models, ServeOptions.defaults().withPort(0).withEngine("onnx", 1))) {
             server.awaitReady();
             ChromeDriver browser = new ChromeDriver(service, options);
             try {
                 browser.manage().timeouts().pageLoadTimeout(Duration.ofSeconds(30));
                 browser.get("http://127.0.0.1:" + server.port() + "/");
-                waitFor(() -> browser.findElements(By.cssSelector("#model option")).size() == 2, "the model list");
+                waitFor(
+                        () -> browser.findElements(By.cssSelector("#model option"))
+                                        .size()
+                                == 2,
+                        "the model list");
                 browser.findElement(By.id("file")).sendKeys(image.toString());
-                waitFor(() -> browser.findElements(By.cssSelector("#predictions li")).size() == 5 && overlayShown(browser),
+                waitFor(
+                        () -> browser.findElements(By.cssSelector("#predictions li"))
+                                                .size()
+                                        == 5
+                                && overlayShown(browser),
                         "predictions and overlay");
-                String top = browser.findElements(By.cssSelector("#predictions li")).get(0).getText();
+                String top = browser.findElements(By.cssSelector("#predictions li"))
+                        .get(0)
+                        .getText();
                 assertTrue(top.startsWith(expectedTop + " — "), top + " (library: " + expectedTop + ")");
-                assertEquals(2 * 4, browser.findElements(By.cssSelector("canvas.head-map")).size(),
+                assertEquals(
+                        2 * 4,
+                        browser.findElements(By.cssSelector("canvas.head-map")).size(),
                         "two class-attention blocks × four heads");
                 assertTrue(browser.findElement(By.id("status")).getText().contains("done"));
                 File shot = browser.getScreenshotAs(OutputType.FILE);
-                Files.copy(shot.toPath(), Path.of("target", "explorer.png"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                Files.copy(
+                        shot.toPath(),
+                        Path.of("target", "explorer.png"),
+                        java.nio.file.StandardCopyOption.REPLACE_EXISTING);
 
                 browser.findElement(By.cssSelector("#model option[value=vit]")).click();
-                waitFor(() -> browser.findElement(By.id("status")).getText().contains("vit · done")
-                        && browser.findElement(By.id("rollout-box")).isDisplayed(), "the ViT's answer with rollout");
+                waitFor(
+                        () -> browser.findElement(By.id("status")).getText().contains("vit · done")
+                                && browser.findElement(By.id("rollout-box")).isDisplayed(),
+                        "the ViT's answer with rollout");
                 WebElement caption = browser.findElement(By.id("overlay-caption"));
                 assertTrue(caption.getText().contains("blocks."), caption.getText());
             } finally {
@@ -91,8 +119,9 @@ class ExplorerBrowserTest {
     }
 
     private static boolean overlayShown(ChromeDriver browser) {
-        Object w = ((JavascriptExecutor) browser).executeScript(
-                "const i = document.getElementById('overlay'); return i.complete && i.src.startsWith('blob:') ? i.naturalWidth : 0;");
+        Object w = ((JavascriptExecutor) browser)
+                .executeScript(
+                        "const i = document.getElementById('overlay'); return i.complete && i.src.startsWith('blob:') ? i.naturalWidth : 0;");
         return w instanceof Number n && n.intValue() > 0;
     }
 

@@ -15,7 +15,8 @@ import java.util.Map;
 /** A small HTTP client for the server tests (JDK's HttpClient, loopback only, every call bounded in time). */
 final class Http {
     static final ObjectMapper JSON = new ObjectMapper();
-    private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+    private final HttpClient client =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
     private final String base;
     private final String apiKey;
 
@@ -42,7 +43,9 @@ final class Http {
         }
 
         String header(String name) {
-            return headers.getOrDefault(name.toLowerCase(), java.util.List.of()).stream().findFirst().orElse(null);
+            return headers.getOrDefault(name.toLowerCase(), java.util.List.of()).stream()
+                    .findFirst()
+                    .orElse(null);
         }
     }
 
@@ -55,8 +58,8 @@ final class Http {
     }
 
     Reply post(String path, byte[] body, String contentType, String accept) {
-        HttpRequest.Builder r = request(path).header("Content-Type", contentType)
-                .POST(HttpRequest.BodyPublishers.ofByteArray(body));
+        HttpRequest.Builder r =
+                request(path).header("Content-Type", contentType).POST(HttpRequest.BodyPublishers.ofByteArray(body));
         if (accept != null) {
             r.header("Accept", accept);
         }
@@ -68,8 +71,9 @@ final class Http {
         String boundary = "vit4j-test-boundary";
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         for (Map.Entry<String, byte[]> f : files.entrySet()) {
-            out.writeBytes(("--" + boundary + "\r\nContent-Disposition: form-data; name=\"image\"; filename=\"" + f.getKey()
-                    + "\"\r\nContent-Type: application/octet-stream\r\n\r\n").getBytes(StandardCharsets.UTF_8));
+            out.writeBytes(("--" + boundary + "\r\nContent-Disposition: form-data; name=\"image\"; filename=\""
+                            + f.getKey() + "\"\r\nContent-Type: application/octet-stream\r\n\r\n")
+                    .getBytes(StandardCharsets.UTF_8));
             out.writeBytes(f.getValue());
             out.writeBytes("\r\n".getBytes(StandardCharsets.UTF_8));
         }
@@ -88,7 +92,8 @@ final class Http {
     private Reply send(HttpRequest.Builder r) {
         try {
             HttpResponse<byte[]> response = client.send(r.build(), HttpResponse.BodyHandlers.ofByteArray());
-            return new Reply(response.statusCode(), response.body(), response.headers().map());
+            return new Reply(
+                    response.statusCode(), response.body(), response.headers().map());
         } catch (IOException e) {
             throw new java.io.UncheckedIOException(e);
         } catch (InterruptedException e) {

@@ -12,8 +12,7 @@ import java.nio.file.Path;
 final class ServeFixtures {
     private static final ShapesDataset SHAPES = new ShapesDataset(32, 10_000, 77, "serve-test");
 
-    private ServeFixtures() {
-    }
+    private ServeFixtures() {}
 
     static byte[] resource(String name) {
         try (InputStream in = ServeFixtures.class.getResourceAsStream(name)) {

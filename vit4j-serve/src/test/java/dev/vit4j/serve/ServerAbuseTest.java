@@ -41,15 +41,21 @@ class ServerAbuseTest {
 
     @TempDir
     static Path dir;
+
     static VitServer server;
     static Http http;
 
     @BeforeAll
     static void start() throws IOException {
         Path shapes = ServeFixtures.shapesModel(dir);
-        server = VitServer.start(Map.of("shapes", () -> LoadedModel.load((String) null, shapes)),
-                ServeOptions.defaults().withPort(0).withEngine("onnx", 1).withBatching(8, 5, QUEUE)
-                        .withMaxImages(MAX_IMAGES).withLimits(4_000, 20L << 20, 40_000_000L));
+        server = VitServer.start(
+                Map.of("shapes", () -> LoadedModel.load((String) null, shapes)),
+                ServeOptions.defaults()
+                        .withPort(0)
+                        .withEngine("onnx", 1)
+                        .withBatching(8, 5, QUEUE)
+                        .withMaxImages(MAX_IMAGES)
+                        .withLimits(4_000, 20L << 20, 40_000_000L));
         server.awaitReady();
         http = new Http(server.port());
     }
@@ -67,7 +73,11 @@ class ServerAbuseTest {
     @Test
     void slowUploadersHoldNoThreads() throws Exception {
         byte[] image = ServeFixtures.shapePng(3);
-        int expected = http.post("/v1/models/shapes/predict?k=1", image).json().get("predictions").get(0).get("index")
+        int expected = http.post("/v1/models/shapes/predict?k=1", image)
+                .json()
+                .get("predictions")
+                .get(0)
+                .get("index")
                 .asInt();
         ExecutorService pool = Executors.newFixedThreadPool(SLOW_CLIENTS);
         try {
@@ -81,7 +91,9 @@ class ServerAbuseTest {
                 assertEquals(200, http.get("/health/live").status());
                 Http.Reply r = http.post("/v1/models/shapes/predict?k=1", image);
                 assertEquals(200, r.status(), r.text());
-                assertEquals(expected, r.json().get("predictions").get(0).get("index").asInt());
+                assertEquals(
+                        expected,
+                        r.json().get("predictions").get(0).get("index").asInt());
                 long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
                 assertTrue(ms < 3_000, "health + predict took " + ms + " ms among " + SLOW_CLIENTS + " slow uploaders");
             }
@@ -102,8 +114,10 @@ class ServerAbuseTest {
         try (Socket s = new Socket("127.0.0.1", server.port())) {
             s.setSoTimeout(300);
             OutputStream out = s.getOutputStream();
-            out.write(("POST /v1/models/shapes/predict HTTP/1.1\r\nHost: x\r\nContent-Type: application/octet-stream\r\n"
-                    + "Content-Length: " + image.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            out.write(
+                    ("POST /v1/models/shapes/predict HTTP/1.1\r\nHost: x\r\nContent-Type: application/octet-stream\r\n"
+                                    + "Content-Length: " + image.length + "\r\n\r\n")
+                            .getBytes(StandardCharsets.US_ASCII));
             InputStream in = s.getInputStream();
             for (int i = 0; i < 27; i++) {
                 out.write(image[i]);
@@ -133,16 +147,21 @@ class ServerAbuseTest {
                     .getBytes(StandardCharsets.US_ASCII));
         }
         tiny.writeBytes("--b--\r\n".getBytes(StandardCharsets.US_ASCII));
-        assertError(http.post("/v1/models/shapes/predict", tiny.toByteArray(), "multipart/form-data; boundary=b", null),
-                413, "more than 8 images in one request; at most 8");
+        assertError(
+                http.post("/v1/models/shapes/predict", tiny.toByteArray(), "multipart/form-data; boundary=b", null),
+                413,
+                "more than 8 images in one request; at most 8");
         assertEquals(before, imagesRun(), "nothing of a refused request is run");
         Map<String, byte[]> eight = new LinkedHashMap<>(nine);
         eight.remove("img8.png");
-        assertEquals(MAX_IMAGES, http.postFiles("/v1/models/shapes/predict", eight).json().size());
+        assertEquals(
+                MAX_IMAGES,
+                http.postFiles("/v1/models/shapes/predict", eight).json().size());
     }
 
     private static double imagesRun() {
-        Matcher m = Pattern.compile("vit4j_images_total\\{[^}]*\\} ([0-9.E]+)").matcher(http.get("/metrics").text());
+        Matcher m = Pattern.compile("vit4j_images_total\\{[^}]*\\} ([0-9.E]+)")
+                .matcher(http.get("/metrics").text());
         return m.find() ? Double.parseDouble(m.group(1)) : 0;
     }
 
@@ -152,14 +171,23 @@ class ServerAbuseTest {
         String part = "--good\r\nContent-Disposition: form-data; name=\"i\"; filename=\"a.png\"\r\n\r\n";
         byte[] unclosed = concat(part.getBytes(StandardCharsets.US_ASCII), png);
         byte[] whole = concat(unclosed, "\r\n--good--\r\n".getBytes(StandardCharsets.US_ASCII));
-        assertError(http.post("/v1/models/shapes/predict", whole, "multipart/form-data; boundary=other", null), 400,
+        assertError(
+                http.post("/v1/models/shapes/predict", whole, "multipart/form-data; boundary=other", null),
+                400,
                 "malformed multipart form");
-        assertError(http.post("/v1/models/shapes/predict", whole, "multipart/form-data", null), 400,
+        assertError(
+                http.post("/v1/models/shapes/predict", whole, "multipart/form-data", null),
+                400,
                 "malformed multipart form");
-        assertError(http.post("/v1/models/shapes/predict", unclosed, "multipart/form-data; boundary=good", null), 400,
+        assertError(
+                http.post("/v1/models/shapes/predict", unclosed, "multipart/form-data; boundary=good", null),
+                400,
                 "malformed multipart form");
-        assertEquals(1, http.post("/v1/models/shapes/predict", whole, "multipart/form-data; boundary=good", null).json()
-                .size());
+        assertEquals(
+                1,
+                http.post("/v1/models/shapes/predict", whole, "multipart/form-data; boundary=good", null)
+                        .json()
+                        .size());
         String metrics = http.get("/metrics").text();
         assertTrue(metrics.contains("route=\"/v1/models/{name}/predict\",status=\"400\""), metrics);
         assertTrue(!metrics.contains("status=\"499\""), "a malformed form is not a client that left");
@@ -171,7 +199,8 @@ class ServerAbuseTest {
         JsonNode r = http.post("/v1/models/shapes/predict?k=2", png, "application/octet-stream; charset=bogus", null)
                 .json();
         assertEquals(2, r.get("predictions").size(), r.toString());
-        assertError(http.post("/v1/models/shapes/predict?k=0", png, "image/png; charset=bogus", null), 400, "k must be");
+        assertError(
+                http.post("/v1/models/shapes/predict?k=0", png, "image/png; charset=bogus", null), 400, "k must be");
     }
 
     @Test
@@ -180,7 +209,8 @@ class ServerAbuseTest {
         assertJsonError(raw("GET /health/live HTTP/1.1\r\nHost: x\r\nX-Big: " + big + "\r\n\r\n"), 431);
         assertJsonError(raw("GET /health/live?" + big + " HTTP/1.1\r\nHost: x\r\n\r\n"), 414);
         assertJsonError(raw("GET /v1/models/%00/predict HTTP/1.1\r\nHost: x\r\n\r\n"), 400);
-        for (String path : List.of("/../metrics", "/v1/../../metrics", "/v1/%2e%2e/metrics", "/v1/%2F/x", "/a;b/../c")) {
+        for (String path :
+                List.of("/../metrics", "/v1/../../metrics", "/v1/%2e%2e/metrics", "/v1/%2F/x", "/a;b/../c")) {
             String answer = raw("GET " + path + " HTTP/1.1\r\nHost: x\r\n\r\n");
             assertJsonError(answer, Integer.parseInt(answer.substring(9, 12)));
             assertTrue(answer.charAt(9) == '4', path + ": " + answer);
@@ -208,11 +238,14 @@ class ServerAbuseTest {
             ByteArrayOutputStream got = new ByteArrayOutputStream();
             byte[] buf = new byte[8192];
             try {
-                for (int n = s.getInputStream().read(buf); n >= 0; n = s.getInputStream().read(buf)) {
+                for (int n = s.getInputStream().read(buf);
+                        n >= 0;
+                        n = s.getInputStream().read(buf)) {
                     got.write(buf, 0, n);
                     String text = got.toString(StandardCharsets.ISO_8859_1);
                     int end = text.indexOf("\r\n\r\n");
-                    Matcher length = Pattern.compile("(?i)content-length: (\\d+)").matcher(text);
+                    Matcher length =
+                            Pattern.compile("(?i)content-length: (\\d+)").matcher(text);
                     if (end >= 0 && length.find() && got.size() >= end + 4 + Integer.parseInt(length.group(1))) {
                         break;
                     }

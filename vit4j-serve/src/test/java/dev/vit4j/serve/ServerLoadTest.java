@@ -44,6 +44,7 @@ class ServerLoadTest {
 
     @TempDir
     static Path dir;
+
     static Path shapes;
     static VitServer server;
     static Http http;
@@ -54,15 +55,19 @@ class ServerLoadTest {
     @BeforeAll
     static void start() throws IOException {
         shapes = ServeFixtures.shapesModel(dir);
-        server = VitServer.start(Map.of("shapes", () -> LoadedModel.load((String) null, shapes)),
+        server = VitServer.start(
+                Map.of("shapes", () -> LoadedModel.load((String) null, shapes)),
                 ServeOptions.defaults().withPort(0).withEngine("onnx", 1));
         server.awaitReady();
         http = new Http(server.port());
-        try (Vit4j library = Vit4j.load(shapes.toString(), Vit4j.Options.defaults().withThreads(1))) {
+        try (Vit4j library =
+                Vit4j.load(shapes.toString(), Vit4j.Options.defaults().withThreads(1))) {
             for (int i = 0; i < DISTINCT; i++) {
                 byte[] png = ServeFixtures.shapePng(100 + i);
                 good.add(png);
-                expected.add(library.predict(png, 5).stream().mapToInt(Prediction::index).toArray());
+                expected.add(library.predict(png, 5).stream()
+                        .mapToInt(Prediction::index)
+                        .toArray());
             }
         }
         byte[] png = good.get(0);
@@ -91,9 +96,12 @@ class ServerLoadTest {
                     boolean isBad = n % 5 == 3;
                     byte[] image = isBad ? bad.get(n % bad.size()) : good.get(n % DISTINCT);
                     Http.Reply reply = http.post("/v1/models/shapes/predict", image);
-                    statuses.computeIfAbsent(reply.status(), s -> new AtomicInteger()).incrementAndGet();
-                    if (isBad ? reply.status() != 400 || !reply.json().has("error")
-                            : reply.status() != 200 || !Arrays.equals(expected.get(n % DISTINCT), indices(reply.json()))) {
+                    statuses.computeIfAbsent(reply.status(), s -> new AtomicInteger())
+                            .incrementAndGet();
+                    if (isBad
+                            ? reply.status() != 400 || !reply.json().has("error")
+                            : reply.status() != 200
+                                    || !Arrays.equals(expected.get(n % DISTINCT), indices(reply.json()))) {
                         wrong.incrementAndGet();
                     }
                 }
@@ -105,20 +113,27 @@ class ServerLoadTest {
         }
         pool.shutdown();
         int total = CLIENTS * REQUESTS;
-        int bads = (int) java.util.stream.IntStream.range(0, total).filter(n -> n % 5 == 3).count();
+        int bads = (int) java.util.stream.IntStream.range(0, total)
+                .filter(n -> n % 5 == 3)
+                .count();
         assertEquals(0, wrong.get(), "wrong answers; statuses " + statuses);
-        assertEquals(Map.of(200, total - bads, 400, bads), Map.of(200, count(statuses, 200), 400, count(statuses, 400)));
-        assertEquals(total, statuses.values().stream().mapToInt(AtomicInteger::get).sum(), "statuses " + statuses);
+        assertEquals(
+                Map.of(200, total - bads, 400, bads), Map.of(200, count(statuses, 200), 400, count(statuses, 400)));
+        assertEquals(
+                total, statuses.values().stream().mapToInt(AtomicInteger::get).sum(), "statuses " + statuses);
         double meanBatch = meanBatch(http.get("/metrics").text());
-        System.out.printf("[load] %d clients × %d requests: %s, mean batch %.2f%n", CLIENTS, REQUESTS, statuses, meanBatch);
+        System.out.printf(
+                "[load] %d clients × %d requests: %s, mean batch %.2f%n", CLIENTS, REQUESTS, statuses, meanBatch);
         assertTrue(meanBatch > 1.5, "concurrent requests should share batches: mean " + meanBatch);
     }
 
     @Test
     void aFullQueueAnswers503AtOnceAndTheServerRecovers() throws Exception {
         // DeiT-Ti at 224 (random weights): slow enough on one thread that 32 clients overrun a queue of 2.
-        ServeOptions o = ServeOptions.defaults().withPort(0).withEngine("onnx", 1).withBatching(2, 1, 2);
-        Supplier<LoadedModel> deit = () -> LoadedModel.initialized(ModelRegistry.defaults().config("deit_tiny_patch16_224"), 1);
+        ServeOptions o =
+                ServeOptions.defaults().withPort(0).withEngine("onnx", 1).withBatching(2, 1, 2);
+        Supplier<LoadedModel> deit =
+                () -> LoadedModel.initialized(ModelRegistry.defaults().config("deit_tiny_patch16_224"), 1);
         byte[] photo = ServeFixtures.resource("/fixtures/images/portrait.png");
         try (VitServer small = VitServer.start(Map.of("deit", deit), o)) {
             small.awaitReady();
@@ -131,7 +146,8 @@ class ServerLoadTest {
                 clients.add(pool.submit(() -> {
                     for (int r = 0; r < 4; r++) {
                         Http.Reply reply = h.post("/v1/models/deit/predict", photo);
-                        statuses.computeIfAbsent(reply.status(), s -> new AtomicInteger()).incrementAndGet();
+                        statuses.computeIfAbsent(reply.status(), s -> new AtomicInteger())
+                                .incrementAndGet();
                         if (reply.status() == 503 && "1".equals(reply.header("Retry-After"))) {
                             retryAfter.incrementAndGet();
                         }
@@ -149,7 +165,8 @@ class ServerLoadTest {
             assertEquals(200, h.post("/v1/models/deit/predict", photo).status(), "recovered");
             assertTrue(h.get("/metrics").text().contains("vit4j_queue_depth{model=\"deit\"} 0.0"));
         }
-        ServeOptions strict = ServeOptions.defaults().withPort(0).withEngine("onnx", 1).withLimits(1, 20L << 20, 40_000_000);
+        ServeOptions strict =
+                ServeOptions.defaults().withPort(0).withEngine("onnx", 1).withLimits(1, 20L << 20, 40_000_000);
         try (VitServer hurried = VitServer.start(Map.of("deit", deit), strict)) {
             hurried.awaitReady();
             Http.Reply late = new Http(hurried.port()).post("/v1/models/deit/predict", photo);
@@ -163,9 +180,11 @@ class ServerLoadTest {
         for (int i = 0; i < 40; i++) {
             try (Socket s = new Socket("127.0.0.1", server.port())) {
                 OutputStream out = s.getOutputStream();
-                out.write(("POST /v1/models/shapes/predict HTTP/1.1\r\nHost: x\r\nContent-Type: application/octet-stream\r\n"
-                        + "Content-Length: " + (i % 2 == 0 ? image.length * 10 : image.length) + "\r\n\r\n")
-                        .getBytes(StandardCharsets.US_ASCII));
+                out.write(
+                        ("POST /v1/models/shapes/predict HTTP/1.1\r\nHost: x\r\nContent-Type: application/octet-stream\r\n"
+                                        + "Content-Length: " + (i % 2 == 0 ? image.length * 10 : image.length)
+                                        + "\r\n\r\n")
+                                .getBytes(StandardCharsets.US_ASCII));
                 // Even: gone after half the promised body. Odd: the whole request, then gone before the answer.
                 out.write(image, 0, i % 2 == 0 ? image.length / 2 : image.length);
                 out.flush();
@@ -177,8 +196,12 @@ class ServerLoadTest {
             assertTrue(Arrays.equals(expected.get(i), indices(r.json())));
         }
         String metrics = http.get("/metrics").text();
-        assertTrue(!metrics.contains("status=\"500\""), "no 500 after disconnects: "
-                + metrics.lines().filter(l -> l.contains("500") && l.contains("_count")).toList());
+        assertTrue(
+                !metrics.contains("status=\"500\""),
+                "no 500 after disconnects: "
+                        + metrics.lines()
+                                .filter(l -> l.contains("500") && l.contains("_count"))
+                                .toList());
         assertTrue(metrics.contains("status=\"499\""), "uploads cut short are counted as 499 (client closed request)");
         assertTrue(metrics.contains("vit4j_queue_depth{model=\"shapes\"} 0.0"), "nothing left queued");
     }
@@ -192,15 +215,18 @@ class ServerLoadTest {
         long after = rssKb();
         pool.shutdown();
         System.out.printf("[rss] %d requests: RSS %d → %d kB (%+d kB)%n", RSS_REQUESTS, before, after, after - before);
-        assertTrue(after - before < 64 * 1024, "RSS grew " + (after - before) + " kB over " + RSS_REQUESTS + " requests");
+        assertTrue(
+                after - before < 64 * 1024, "RSS grew " + (after - before) + " kB over " + RSS_REQUESTS + " requests");
     }
 
     private static void runRequests(ExecutorService pool, int n) throws Exception {
         List<Future<Integer>> results = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             int k = i;
-            results.add(pool.submit(() -> http.post(k % 10 == 9 ? "/v1/models/shapes/attention" : "/v1/models/shapes/predict",
-                    k % 7 == 6 ? bad.get(k % bad.size()) : good.get(k % DISTINCT)).status()));
+            results.add(pool.submit(() -> http.post(
+                            k % 10 == 9 ? "/v1/models/shapes/attention" : "/v1/models/shapes/predict",
+                            k % 7 == 6 ? bad.get(k % bad.size()) : good.get(k % DISTINCT))
+                    .status()));
         }
         for (int i = 0; i < n; i++) {
             assertEquals(i % 7 == 6 ? 400 : 200, results.get(i).get(5, TimeUnit.MINUTES));
@@ -243,5 +269,4 @@ class ServerLoadTest {
         }
         return count == 0 ? 0 : sum / count;
     }
-
 }

@@ -33,6 +33,7 @@ import org.junit.jupiter.api.io.TempDir;
 class VitServerTest {
     @TempDir
     static Path dir;
+
     static Path shapes;
     static Path vit;
     static VitServer server;
@@ -80,9 +81,13 @@ class VitServerTest {
             for (int i = 0; i < 3; i++) {
                 assertEquals(expected.get(i).index(), preds.get(i).get("index").asInt());
                 assertEquals(expected.get(i).label(), preds.get(i).get("label").asText());
-                assertEquals(expected.get(i).probability(), preds.get(i).get("probability").asDouble(), 1e-6);
+                assertEquals(
+                        expected.get(i).probability(),
+                        preds.get(i).get("probability").asDouble(),
+                        1e-6);
             }
-            JsonNode embedding = http.post("/v1/models/shapes/embed", image).json().get("embedding");
+            JsonNode embedding =
+                    http.post("/v1/models/shapes/embed", image).json().get("embedding");
             float[] want = shapesLibrary.embed(image);
             assertEquals(want.length, embedding.size());
             for (int i = 0; i < want.length; i++) {
@@ -92,7 +97,10 @@ class VitServerTest {
         // The model was trained on shapes: it should know them.
         int right = 0;
         for (int i = 0; i < 6; i++) {
-            JsonNode top = http.post("/v1/models/shapes/predict?k=1", images.get(i)).json().get("predictions").get(0);
+            JsonNode top = http.post("/v1/models/shapes/predict?k=1", images.get(i))
+                    .json()
+                    .get("predictions")
+                    .get(0);
             right += top.get("index").asInt() == ServeFixtures.shapeLabel(i) ? 1 : 0;
         }
         assertTrue(right >= 5, right + " of 6 shapes right");
@@ -109,10 +117,14 @@ class VitServerTest {
         JsonNode a = r.json();
         assertEquals(3, a.size());
         assertEquals("a.png", a.get(0).get("image").asText());
-        assertEquals(shapesLibrary.predict(ServeFixtures.shapePng(1), 1).get(0).index(),
+        assertEquals(
+                shapesLibrary.predict(ServeFixtures.shapePng(1), 1).get(0).index(),
                 a.get(0).get("predictions").get(0).get("index").asInt());
-        assertTrue(a.get(1).get("error").asText().contains("not a recognised image"), a.get(1).toString());
-        assertEquals(shapesLibrary.predict(ServeFixtures.shapePng(2), 1).get(0).index(),
+        assertTrue(
+                a.get(1).get("error").asText().contains("not a recognised image"),
+                a.get(1).toString());
+        assertEquals(
+                shapesLibrary.predict(ServeFixtures.shapePng(2), 1).get(0).index(),
                 a.get(2).get("predictions").get(0).get("index").asInt());
     }
 
@@ -130,9 +142,11 @@ class VitServerTest {
         Path file = Files.write(dir.resolve("shape3.png"), image);
         try (LoadedModel m = LoadedModel.load((String) null, shapes);
                 InferenceEngine engine = InferenceEngine.create("onnx", m, 1)) {
-            AttentionProbe.ImageAttention probe = AttentionProbe.run(m, engine, List.of(file)).get(0);
+            AttentionProbe.ImageAttention probe =
+                    AttentionProbe.run(m, engine, List.of(file)).get(0);
             for (int b = 0; b < 2; b++) {
-                float[][] heads = ClassTokenAttention.perHead(probe.attention().get("attention.blocks_token_only." + b), 8, 8);
+                float[][] heads =
+                        ClassTokenAttention.perHead(probe.attention().get("attention.blocks_token_only." + b), 8, 8);
                 JsonNode got = v.get("blocks").get(b).get("heads");
                 assertEquals(heads.length, got.size());
                 for (int h = 0; h < heads.length; h++) {
@@ -147,8 +161,10 @@ class VitServerTest {
         assertEquals("image/png", png.header("content-type"));
         BufferedImage overlay = ImageIO.read(new ByteArrayInputStream(png.body()));
         assertEquals(32, overlay.getWidth());
-        JsonNode vitView = http.post("/v1/models/vit/attention", ServeFixtures.shapePng(4)).json();
-        int cells = vitView.get("grid").get(0).asInt() * vitView.get("grid").get(1).asInt();
+        JsonNode vitView =
+                http.post("/v1/models/vit/attention", ServeFixtures.shapePng(4)).json();
+        int cells =
+                vitView.get("grid").get(0).asInt() * vitView.get("grid").get(1).asInt();
         assertEquals(cells, vitView.get("rollout").size());
         assertEquals(cells, vitView.get("saliency").size());
     }
@@ -159,7 +175,8 @@ class VitServerTest {
         assertEquals(2, models.size());
         assertEquals("shapes", models.get(0).get("name").asText());
         assertEquals("cait", models.get(0).get("family").asText());
-        assertEquals(32, models.get(0).get("dataConfig").get("input_size").get(1).asInt());
+        assertEquals(
+                32, models.get(0).get("dataConfig").get("input_size").get(1).asInt());
         assertTrue(models.get(1).get("rollout").asBoolean());
         assertEquals(200, http.get("/health/live").status());
         assertEquals("ready", http.get("/health/ready").json().get("status").asText());
@@ -168,8 +185,12 @@ class VitServerTest {
         http.post("/v1/models/shapes/predict", ServeFixtures.shapePng(5));
         http.post("/v1/models/shapes/predict", new byte[] {1, 2, 3});
         String metrics = http.get("/metrics").text();
-        for (String line : List.of("vit4j_http_requests_seconds_bucket{", "route=\"/v1/models/{name}/predict\"",
-                "status=\"400\"", "vit4j_batch_size_bucket{", "vit4j_queue_depth{model=\"shapes\"}",
+        for (String line : List.of(
+                "vit4j_http_requests_seconds_bucket{",
+                "route=\"/v1/models/{name}/predict\"",
+                "status=\"400\"",
+                "vit4j_batch_size_bucket{",
+                "vit4j_queue_depth{model=\"shapes\"}",
                 "vit4j_images_total{model=\"shapes\"}")) {
             assertTrue(metrics.contains(line), "metrics lack " + line);
         }
@@ -193,7 +214,10 @@ class VitServerTest {
 
     @Test
     void limitsAndTheApiKey() throws IOException {
-        ServeOptions o = ServeOptions.defaults().withPort(0).withEngine("onnx", 1).withLimits(30_000, 100_000, 5_000)
+        ServeOptions o = ServeOptions.defaults()
+                .withPort(0)
+                .withEngine("onnx", 1)
+                .withLimits(30_000, 100_000, 5_000)
                 .withApiKey("s3cret");
         Map<String, Supplier<LoadedModel>> one = Map.of("shapes", () -> LoadedModel.load((String) null, shapes));
         try (VitServer limited = VitServer.start(one, o)) {
@@ -206,7 +230,8 @@ class VitServerTest {
             assertError(anonymous.get("/metrics"), 401, "API key");
             assertEquals(200, anonymous.get("/health/ready").status());
             assertEquals(200, keyed.post("/v1/models/shapes/predict", good).status());
-            assertError(keyed.post("/v1/models/shapes/predict", new byte[200_000]), 413, "above the limit of 100000 bytes");
+            assertError(
+                    keyed.post("/v1/models/shapes/predict", new byte[200_000]), 413, "above the limit of 100000 bytes");
             byte[] big = Png.encode(new BufferedImage(100, 100, BufferedImage.TYPE_INT_RGB));
             assertError(keyed.post("/v1/models/shapes/predict", big), 413, "100×100 pixels, above this limit of 5000");
             assertEquals(200, keyed.post("/v1/models/shapes/predict", good).status());

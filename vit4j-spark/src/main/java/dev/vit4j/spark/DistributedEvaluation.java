@@ -35,12 +35,16 @@ import org.apache.spark.sql.types.StructType;
  * confusion counts come back to the driver.
  */
 final class DistributedEvaluation {
-    private static final StructType SCORES = new StructType().add("path", DataTypes.StringType)
-            .add("label", DataTypes.IntegerType).add("prediction", DataTypes.IntegerType)
-            .add("top1", DataTypes.IntegerType).add("top5", DataTypes.IntegerType).add("loss", DataTypes.DoubleType)
+    private static final StructType SCORES = new StructType()
+            .add("path", DataTypes.StringType)
+            .add("label", DataTypes.IntegerType)
+            .add("prediction", DataTypes.IntegerType)
+            .add("top1", DataTypes.IntegerType)
+            .add("top5", DataTypes.IntegerType)
+            .add("loss", DataTypes.DoubleType)
             .add(VitPredictor.ERROR, DataTypes.StringType);
-    private static final StructType LIST = new StructType().add("path", DataTypes.StringType)
-            .add("label", DataTypes.IntegerType);
+    private static final StructType LIST =
+            new StructType().add("path", DataTypes.StringType).add("label", DataTypes.IntegerType);
 
     private final Evaluation evaluation;
     private final long unreadable;
@@ -57,8 +61,14 @@ final class DistributedEvaluation {
      * {@code relative/path label} file, on any Hadoop file system), by the list, whose images that are missing count
      * as unreadable, as in {@code vit4j eval --data imagenet-val:DIR:LIST}.
      */
-    static DistributedEvaluation run(SparkSession spark, VitPredictor predictor, Dataset<Row> files, String input,
-            String list, String scoresOutput) throws IOException {
+    static DistributedEvaluation run(
+            SparkSession spark,
+            VitPredictor predictor,
+            Dataset<Row> files,
+            String input,
+            String list,
+            String scoresOutput)
+            throws IOException {
         org.apache.hadoop.fs.Path root = new org.apache.hadoop.fs.Path(input);
         FileSystem fs = root.getFileSystem(spark.sparkContext().hadoopConfiguration());
         String prefix = fs.makeQualified(root).toString().replaceAll("/+$", "") + "/";
@@ -85,15 +95,23 @@ final class DistributedEvaluation {
         Dataset<Row> predicted = predictor.setOutputCols(VitPredictor.LOGITS).transform(labelled);
         // By position: rows coming straight from the transformer's partitions carry no schema.
         StructType p = predicted.schema();
-        int[] at = {p.fieldIndex("path"), p.fieldIndex("label"), p.fieldIndex(VitPredictor.LOGITS),
-            p.fieldIndex(VitPredictor.ERROR)};
+        int[] at = {
+            p.fieldIndex("path"),
+            p.fieldIndex("label"),
+            p.fieldIndex(VitPredictor.LOGITS),
+            p.fieldIndex(VitPredictor.ERROR)
+        };
         int classes = names.size();
         Dataset<Row> scores = predicted.map((MapFunction<Row, Row>) r -> score(r, at, classes), Encoders.row(SCORES));
         scores.write().mode(SaveMode.Overwrite).parquet(scoresOutput);
         Dataset<Row> written = spark.read().parquet(scoresOutput);
         Dataset<Row> good = written.filter(functions.col(VitPredictor.ERROR).isNull());
-        Row sums = good.agg(functions.count(functions.lit(1)), functions.sum("top1"), functions.sum("top5"),
-                functions.sum("loss")).first();
+        Row sums = good.agg(
+                        functions.count(functions.lit(1)),
+                        functions.sum("top1"),
+                        functions.sum("top5"),
+                        functions.sum("loss"))
+                .first();
         long count = sums.getLong(0);
         if (count == 0) {
             throw new Vit4jException("no readable images under " + input);
@@ -102,12 +120,18 @@ final class DistributedEvaluation {
         for (Row r : good.groupBy("label", "prediction").count().collectAsList()) {
             confusion[r.getInt(0)][r.getInt(1)] = r.getLong(2);
         }
-        long unreadable = written.filter(functions.col(VitPredictor.ERROR).isNotNull()).count();
+        long unreadable =
+                written.filter(functions.col(VitPredictor.ERROR).isNotNull()).count();
         if (listed >= 0) {
             unreadable += listed - written.count(); // listed, but not under input
         }
-        Evaluation e = new Evaluation(sums.getDouble(3) / count, (double) sums.getLong(1) / count,
-                (double) sums.getLong(2) / count, (int) count, names, confusion);
+        Evaluation e = new Evaluation(
+                sums.getDouble(3) / count,
+                (double) sums.getLong(1) / count,
+                (double) sums.getLong(2) / count,
+                (int) count,
+                names,
+                confusion);
         return new DistributedEvaluation(e, unreadable, data);
     }
 
@@ -128,18 +152,21 @@ final class DistributedEvaluation {
 
     /** The images inside class folders, each with its folder's label (files elsewhere are not scored). */
     private static Dataset<Row> byFolder(Dataset<Row> files, String prefix, List<String> classes) {
-        UserDefinedFunction labelOf = functions.udf((UDF1<String, Integer>) path -> {
-            if (!path.startsWith(prefix)) {
-                return -1;
-            }
-            String rest = path.substring(prefix.length());
-            int slash = rest.indexOf('/');
-            return slash > 0 ? classes.indexOf(rest.substring(0, slash)) : -1;
-        }, DataTypes.IntegerType);
+        UserDefinedFunction labelOf = functions.udf(
+                (UDF1<String, Integer>) path -> {
+                    if (!path.startsWith(prefix)) {
+                        return -1;
+                    }
+                    String rest = path.substring(prefix.length());
+                    int slash = rest.indexOf('/');
+                    return slash > 0 ? classes.indexOf(rest.substring(0, slash)) : -1;
+                },
+                DataTypes.IntegerType);
         int pathAt = files.schema().fieldIndex("path");
         return files.filter((FilterFunction<Row>) r -> DatasetSpec.looksLikeImage(
-                java.nio.file.Path.of(new org.apache.hadoop.fs.Path(r.getString(pathAt)).getName())))
-                .withColumn("label", labelOf.apply(functions.col("path"))).filter(functions.col("label").geq(0));
+                        java.nio.file.Path.of(new org.apache.hadoop.fs.Path(r.getString(pathAt)).getName())))
+                .withColumn("label", labelOf.apply(functions.col("path")))
+                .filter(functions.col("label").geq(0));
     }
 
     private static ImageNetValList readList(SparkSession spark, String list) throws IOException {
@@ -148,8 +175,8 @@ final class DistributedEvaluation {
         if (!fs.isFile(path)) {
             throw new Vit4jException("validation list not found: " + list);
         }
-        try (var in = new java.io.BufferedReader(new java.io.InputStreamReader(fs.open(path),
-                java.nio.charset.StandardCharsets.UTF_8))) {
+        try (var in = new java.io.BufferedReader(
+                new java.io.InputStreamReader(fs.open(path), java.nio.charset.StandardCharsets.UTF_8))) {
             return ImageNetValList.parse(in.lines().toList(), list);
         }
     }
@@ -176,17 +203,31 @@ final class DistributedEvaluation {
 
     void writeReport(java.nio.file.Path dir, String model) throws IOException {
         Files.createDirectories(dir);
-        dev.vit4j.io.AtomicFiles.writeString(dir.resolve("eval.json"),
-                evaluation.report(model, data).put("unreadable_images", unreadable).toPrettyString());
+        dev.vit4j.io.AtomicFiles.writeString(
+                dir.resolve("eval.json"),
+                evaluation
+                        .report(model, data)
+                        .put("unreadable_images", unreadable)
+                        .toPrettyString());
         evaluation.writeConfusionCsv(dir.resolve("confusion_matrix.csv"));
-        TrainingPlots.confusionMatrix(model + " on " + data, evaluation.classes(), evaluation.confusion(),
+        TrainingPlots.confusionMatrix(
+                model + " on " + data,
+                evaluation.classes(),
+                evaluation.confusion(),
                 dir.resolve("confusion_matrix.png"));
     }
 
     String summary(String model) {
-        return String.format(Locale.ROOT, "%s on %s: top-1 %.4f  top-5 %.4f  loss %.4f  (%d images%s)", model, data,
-                evaluation.top1(), evaluation.top5(), evaluation.loss(), evaluation.count(),
-                unreadable > 0 ? ", " + unreadable + " unreadable left out" : "") + "\n" + Arrays.toString(
-                evaluation.perClassAccuracy());
+        return String.format(
+                        Locale.ROOT,
+                        "%s on %s: top-1 %.4f  top-5 %.4f  loss %.4f  (%d images%s)",
+                        model,
+                        data,
+                        evaluation.top1(),
+                        evaluation.top5(),
+                        evaluation.loss(),
+                        evaluation.count(),
+                        unreadable > 0 ? ", " + unreadable + " unreadable left out" : "")
+                + "\n" + Arrays.toString(evaluation.perClassAccuracy());
     }
 }

@@ -17,15 +17,20 @@ import org.apache.spark.sql.functions;
  * one row per block and head.
  */
 final class DistributedMad {
-    private DistributedMad() {
-    }
+    private DistributedMad() {}
 
     static MeanAttentionDistance run(VitPredictor predictor, Dataset<Row> images) {
-        Dataset<Row> perImage = predictor.setOutputCols(VitPredictor.MAD).transform(images)
+        Dataset<Row> perImage = predictor
+                .setOutputCols(VitPredictor.MAD)
+                .transform(images)
                 .filter(functions.col(VitPredictor.ERROR).isNull());
-        List<Row> sums = perImage.select(functions.explode(functions.col(VitPredictor.MAD)).as(new String[] {"block", "heads"}))
-                .select(functions.col("block"), functions.posexplode(functions.col("heads")).as(new String[] {"head", "mad"}))
-                .groupBy("block", "head").agg(functions.sum("mad"), functions.count(functions.lit(1)))
+        List<Row> sums = perImage.select(
+                        functions.explode(functions.col(VitPredictor.MAD)).as(new String[] {"block", "heads"}))
+                .select(
+                        functions.col("block"),
+                        functions.posexplode(functions.col("heads")).as(new String[] {"head", "mad"}))
+                .groupBy("block", "head")
+                .agg(functions.sum("mad"), functions.count(functions.lit(1)))
                 .collectAsList();
         if (sums.isEmpty()) {
             throw new Vit4jException("no readable images, or a model without self-attention over its grid");
@@ -37,8 +42,8 @@ final class DistributedMad {
             count = r.getLong(3); // each image adds one value to every (block, head)
         }
         Map<String, double[]> blockSums = new LinkedHashMap<>();
-        byBlock.forEach((block, heads) -> blockSums.put(block, heads.values().stream().mapToDouble(Double::doubleValue)
-                .toArray()));
+        byBlock.forEach((block, heads) -> blockSums.put(
+                block, heads.values().stream().mapToDouble(Double::doubleValue).toArray()));
         return MeanAttentionDistance.ofSums(blockSums, (int) count);
     }
 

@@ -13,17 +13,14 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 final class ExecutorModels {
     /** What identifies a loaded model: where it comes from, the engine, ONNX Runtime's threads per run. */
-    record Key(String model, String engine, int threads) {
-    }
+    record Key(String model, String engine, int threads) {}
 
     /** A model with its engine. */
-    record Loaded(LoadedModel model, InferenceEngine engine) {
-    }
+    record Loaded(LoadedModel model, InferenceEngine engine) {}
 
     private static final ConcurrentHashMap<Key, Loaded> MODELS = new ConcurrentHashMap<>();
 
-    private ExecutorModels() {
-    }
+    private ExecutorModels() {}
 
     static Loaded get(Key key) {
         return MODELS.computeIfAbsent(key, k -> {

@@ -18,7 +18,10 @@ import picocli.CommandLine.Option;
  * a Spark cluster, read with the {@code binaryFile} source, written as Parquet (path, outputs, error). Parquet is
  * written through Spark's commit protocol, so a task that fails and is retried leaves no partial output behind.
  */
-@Command(name = "vit4j-spark", mixinStandardHelpOptions = true, subcommands = {Main.Predict.class, Main.Embed.class, Main.Eval.class, Main.Mad.class},
+@Command(
+        name = "vit4j-spark",
+        mixinStandardHelpOptions = true,
+        subcommands = {Main.Predict.class, Main.Embed.class, Main.Eval.class, Main.Mad.class},
         description = "vit4j on Apache Spark: predict, embed and evaluate images at scale.")
 public final class Main implements Runnable {
     @Override
@@ -32,21 +35,33 @@ public final class Main implements Runnable {
 
     /** Options every job shares. */
     static class JobOptions {
-        @Option(names = {"-m", "--model"}, required = true, description = "A Hub name (timm/NAME.TAG), an architecture "
-                + "with pretrained weights, or a model directory (shipped to the executors).")
+        @Option(
+                names = {"-m", "--model"},
+                required = true,
+                description = "A Hub name (timm/NAME.TAG), an architecture "
+                        + "with pretrained weights, or a model directory (shipped to the executors).")
         String model;
 
-        @Option(names = {"-i", "--input"}, required = true, description = "Images: a folder (read recursively) or a glob.")
+        @Option(
+                names = {"-i", "--input"},
+                required = true,
+                description = "Images: a folder (read recursively) or a glob.")
         String input;
 
-        @Option(names = {"-o", "--output"}, required = true, description = "Parquet output directory (replaced).")
+        @Option(
+                names = {"-o", "--output"},
+                required = true,
+                description = "Parquet output directory (replaced).")
         String output;
 
         @Option(names = "--batch", defaultValue = "16", description = "Images per engine run within a partition.")
         int batch;
 
-        @Option(names = "--partitions", defaultValue = "0", description = "Tasks over the images (0: as read; fewer "
-                + "than read are merged without moving the bytes, more are a shuffle).")
+        @Option(
+                names = "--partitions",
+                defaultValue = "0",
+                description = "Tasks over the images (0: as read; fewer "
+                        + "than read are merged without moving the bytes, more are a shuffle).")
         int partitions;
 
         @Option(names = "--engine", defaultValue = "onnx", description = "onnx, onnx-int8 or torch.")
@@ -56,17 +71,26 @@ public final class Main implements Runnable {
         boolean failOnError;
 
         Dataset<Row> images(SparkSession spark) {
-            Dataset<Row> files = spark.read().format("binaryFile").option("recursiveFileLookup", "true").load(input);
+            Dataset<Row> files = spark.read()
+                    .format("binaryFile")
+                    .option("recursiveFileLookup", "true")
+                    .load(input);
             if (partitions <= 0) {
                 return files;
             }
             // Merging read partitions keeps each image's bytes in the task that read them; only spreading out needs a
             // shuffle of the bytes.
-            return partitions < files.rdd().getNumPartitions() ? files.coalesce(partitions) : files.repartition(partitions);
+            return partitions < files.rdd().getNumPartitions()
+                    ? files.coalesce(partitions)
+                    : files.repartition(partitions);
         }
 
         VitPredictor predictor() {
-            return new VitPredictor().setModel(model).setBatchSize(batch).setEngine(engine).setFailOnError(failOnError);
+            return new VitPredictor()
+                    .setModel(model)
+                    .setBatchSize(batch)
+                    .setEngine(engine)
+                    .setFailOnError(failOnError);
         }
 
         void write(Dataset<Row> out, List<String> outputs) {
@@ -75,14 +99,22 @@ public final class Main implements Runnable {
                 columns.add(functions.col(o));
             }
             columns.add(functions.col(VitPredictor.ERROR));
-            out.select(columns.toArray(Column[]::new)).write().mode(SaveMode.Overwrite).parquet(output);
+            out.select(columns.toArray(Column[]::new))
+                    .write()
+                    .mode(SaveMode.Overwrite)
+                    .parquet(output);
         }
     }
 
-    @Command(name = "predict", mixinStandardHelpOptions = true, description = "Top-k classes per image (+ logits, "
-            + "embedding, saliency on request) → Parquet.")
+    @Command(
+            name = "predict",
+            mixinStandardHelpOptions = true,
+            description = "Top-k classes per image (+ logits, " + "embedding, saliency on request) → Parquet.")
     static final class Predict extends JobOptions implements Callable<Integer> {
-        @Option(names = {"-k", "--top-k"}, defaultValue = "5", description = "Classes per image.")
+        @Option(
+                names = {"-k", "--top-k"},
+                defaultValue = "5",
+                description = "Classes per image.")
         int k;
 
         @Option(names = "--with", split = ",", description = "Extra outputs: logits, embedding, saliency.")
@@ -91,35 +123,54 @@ public final class Main implements Runnable {
         @Override
         public Integer call() {
             SparkSession spark = SparkSession.builder().appName("vit4j predict").getOrCreate();
-            List<String> outputs = new ArrayList<>(List.of(VitPredictor.TOP_INDICES, VitPredictor.TOP_LABELS,
-                    VitPredictor.TOP_PROBABILITIES));
+            List<String> outputs = new ArrayList<>(
+                    List.of(VitPredictor.TOP_INDICES, VitPredictor.TOP_LABELS, VitPredictor.TOP_PROBABILITIES));
             outputs.addAll(extra);
-            write(predictor().setTopK(k).setOutputCols(outputs.toArray(String[]::new)).transform(images(spark)), outputs);
+            write(
+                    predictor()
+                            .setTopK(k)
+                            .setOutputCols(outputs.toArray(String[]::new))
+                            .transform(images(spark)),
+                    outputs);
             return 0;
         }
     }
 
-    @Command(name = "embed", mixinStandardHelpOptions = true, description = "timm's pre-logits features per image → Parquet.")
+    @Command(
+            name = "embed",
+            mixinStandardHelpOptions = true,
+            description = "timm's pre-logits features per image → Parquet.")
     static final class Embed extends JobOptions implements Callable<Integer> {
         @Override
         public Integer call() {
             SparkSession spark = SparkSession.builder().appName("vit4j embed").getOrCreate();
-            write(predictor().setOutputCols(VitPredictor.EMBEDDING).transform(images(spark)), List.of(VitPredictor.EMBEDDING));
+            write(
+                    predictor().setOutputCols(VitPredictor.EMBEDDING).transform(images(spark)),
+                    List.of(VitPredictor.EMBEDDING));
             return 0;
         }
     }
 
-    @Command(name = "eval", mixinStandardHelpOptions = true, description = {
-            "What `vit4j eval` gives (top-1, top-5, loss, per-class accuracy, confusion matrix CSV and PNG) over a folder",
-            "with a sub-folder per class, or over the images of an ImageNet-style list (--list), summed by Spark; the",
-            "per-image scores go to --output as Parquet."})
+    @Command(
+            name = "eval",
+            mixinStandardHelpOptions = true,
+            description = {
+                "What `vit4j eval` gives (top-1, top-5, loss, per-class accuracy, confusion matrix CSV and PNG) over a folder",
+                "with a sub-folder per class, or over the images of an ImageNet-style list (--list), summed by Spark; the",
+                "per-image scores go to --output as Parquet."
+            })
     static final class Eval extends JobOptions implements Callable<Integer> {
-        @Option(names = "--report", required = true, description = "Local directory for eval.json, confusion_matrix.csv "
-                + "and confusion_matrix.png.")
+        @Option(
+                names = "--report",
+                required = true,
+                description = "Local directory for eval.json, confusion_matrix.csv " + "and confusion_matrix.png.")
         java.nio.file.Path report;
 
-        @Option(names = "--list", description = "Label the images by this list instead of class folders: "
-                + "'relative/path label' lines, paths under -i, ImageNet-1k labels (vit4j eval's imagenet-val:DIR:LIST).")
+        @Option(
+                names = "--list",
+                description =
+                        "Label the images by this list instead of class folders: "
+                                + "'relative/path label' lines, paths under -i, ImageNet-1k labels (vit4j eval's imagenet-val:DIR:LIST).")
         String list;
 
         @Override
@@ -132,9 +183,13 @@ public final class Main implements Runnable {
         }
     }
 
-    @Command(name = "mad", mixinStandardHelpOptions = true, description = {
-            "Mean attention distance per block and head over every image, as `vit4j mad`: each image's distances on",
-            "the executors, summed by Spark; -o is a local directory for mad.csv and mad.png."})
+    @Command(
+            name = "mad",
+            mixinStandardHelpOptions = true,
+            description = {
+                "Mean attention distance per block and head over every image, as `vit4j mad`: each image's distances on",
+                "the executors, summed by Spark; -o is a local directory for mad.csv and mad.png."
+            })
     static final class Mad extends JobOptions implements Callable<Integer> {
         @Override
         public Integer call() throws java.io.IOException {

@@ -21,8 +21,7 @@ import org.apache.spark.SparkFiles;
  * directories are left as they are: executors resolve those themselves.
  */
 final class ModelShipping {
-    private ModelShipping() {
-    }
+    private ModelShipping() {}
 
     /**
      * The files that make up a model given as a local directory (for a {@code vit4j train} run, those of
@@ -33,12 +32,16 @@ final class ModelShipping {
         if (!Files.isDirectory(dir)) {
             return null;
         }
-        if (!Files.exists(dir.resolve("model.safetensors")) && Files.isRegularFile(dir.resolve("best/model.safetensors"))) {
+        if (!Files.exists(dir.resolve("model.safetensors"))
+                && Files.isRegularFile(dir.resolve("best/model.safetensors"))) {
             dir = dir.resolve("best");
         }
         try (Stream<Path> s = Files.list(dir)) {
             // Hidden files are no model's: Hadoop's .crc checksums in a saved predictor's copy, for one.
-            return s.filter(f -> Files.isRegularFile(f) && !f.getFileName().toString().startsWith(".")).sorted().toList();
+            return s.filter(f -> Files.isRegularFile(f)
+                            && !f.getFileName().toString().startsWith("."))
+                    .sorted()
+                    .toList();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot list the model directory " + dir, e);
         }
@@ -55,14 +58,16 @@ final class ModelShipping {
             for (Path f : files) {
                 crc.update(f.getFileName().toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
                 crc.update(Long.toString(Files.size(f)).getBytes(java.nio.charset.StandardCharsets.UTF_8));
-                crc.update(Long.toString(Files.getLastModifiedTime(f).toMillis()).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                crc.update(Long.toString(Files.getLastModifiedTime(f).toMillis())
+                        .getBytes(java.nio.charset.StandardCharsets.UTF_8));
             }
             String name = "vit4j-model-" + Long.toHexString(crc.getValue()) + ".zip";
             if (sc.listArchives().exists(a -> a.endsWith("/" + name))) {
                 return name; // this application already ships it
             }
             Path zip = Files.createTempDirectory("vit4j-spark").resolve(name);
-            try (OutputStream out = Files.newOutputStream(zip); ZipOutputStream z = new ZipOutputStream(out)) {
+            try (OutputStream out = Files.newOutputStream(zip);
+                    ZipOutputStream z = new ZipOutputStream(out)) {
                 for (Path f : files) {
                     z.putNextEntry(new ZipEntry(f.getFileName().toString()));
                     Files.copy(f, z);

@@ -29,9 +29,19 @@ import org.apache.spark.sql.types.StructType;
  */
 final class PredictPartition implements MapPartitionsFunction<Row, Row> {
     /** Everything a task needs, shipped with the closure. */
-    record Settings(String model, String shippedModel, String engine, int threads, int inputIndex, int pathIndex, int topK,
-            int batchSize, List<String> outputs, boolean failOnError, StructType schema) implements Serializable {
-    }
+    record Settings(
+            String model,
+            String shippedModel,
+            String engine,
+            int threads,
+            int inputIndex,
+            int pathIndex,
+            int topK,
+            int batchSize,
+            List<String> outputs,
+            boolean failOnError,
+            StructType schema)
+            implements Serializable {}
 
     private final Settings s;
 
@@ -42,9 +52,10 @@ final class PredictPartition implements MapPartitionsFunction<Row, Row> {
     @Override
     public Iterator<Row> call(Iterator<Row> rows) {
         String model = ModelShipping.local(s.model(), s.shippedModel());
-        ExecutorModels.Loaded loaded = ExecutorModels.get(new ExecutorModels.Key(model, s.engine(),
-                s.threads() > 0 ? s.threads() : taskCpus()));
-        EvalTransform transform = new EvalTransform(loaded.model().model().config().resolvedDataConfig());
+        ExecutorModels.Loaded loaded = ExecutorModels.get(
+                new ExecutorModels.Key(model, s.engine(), s.threads() > 0 ? s.threads() : taskCpus()));
+        EvalTransform transform =
+                new EvalTransform(loaded.model().model().config().resolvedDataConfig());
         return new Iterator<>() {
             private final List<Row> ready = new ArrayList<>();
             private int next;
@@ -105,11 +116,18 @@ final class PredictPartition implements MapPartitionsFunction<Row, Row> {
                 errors[i] = e.getMessage();
             }
         }
-        boolean attention = s.outputs().contains(VitPredictor.SALIENCY) || s.outputs().contains(VitPredictor.MAD);
-        ModelOutputs out = good.isEmpty() ? null : loaded.engine().run(java.util.Arrays.copyOf(input, good.size() * per),
-                new long[] {good.size(), d.channels(), d.height(), d.width()}, attention);
+        boolean attention =
+                s.outputs().contains(VitPredictor.SALIENCY) || s.outputs().contains(VitPredictor.MAD);
+        ModelOutputs out = good.isEmpty()
+                ? null
+                : loaded.engine()
+                        .run(
+                                java.util.Arrays.copyOf(input, good.size() * per),
+                                new long[] {good.size(), d.channels(), d.height(), d.width()},
+                                attention);
         MeanAttentionDistance mad = s.outputs().contains(VitPredictor.MAD)
-                ? new MeanAttentionDistance(c.gridHeight(), c.gridWidth(), c.patchSize) : null;
+                ? new MeanAttentionDistance(c.gridHeight(), c.gridWidth(), c.patchSize)
+                : null;
         List<Row> result = new ArrayList<>(batch.size());
         for (int i = 0, g = 0; i < batch.size(); i++) {
             Row row = batch.get(i);
@@ -128,28 +146,41 @@ final class PredictPartition implements MapPartitionsFunction<Row, Row> {
         return result;
     }
 
-    private void fill(Object[] values, int at, ModelOutputs out, int g, ExecutorModels.Loaded loaded, ModelConfig c,
+    private void fill(
+            Object[] values,
+            int at,
+            ModelOutputs out,
+            int g,
+            ExecutorModels.Loaded loaded,
+            ModelConfig c,
             MeanAttentionDistance mad) {
-        List<Prediction> top = c.numClasses == 0 ? List.of() : Predictor.topK(out.logits()[g], s.topK(), loaded.model().labels());
+        List<Prediction> top = c.numClasses == 0
+                ? List.of()
+                : Predictor.topK(out.logits()[g], s.topK(), loaded.model().labels());
         for (String o : s.outputs()) {
             values[at++] = switch (o) {
-                case VitPredictor.TOP_INDICES -> seq(top.stream().map(Prediction::index).toList());
-                case VitPredictor.TOP_LABELS -> seq(top.stream().map(Prediction::label).toList());
-                case VitPredictor.TOP_PROBABILITIES -> seq(top.stream().map(Prediction::probability).toList());
+                case VitPredictor.TOP_INDICES -> seq(
+                        top.stream().map(Prediction::index).toList());
+                case VitPredictor.TOP_LABELS -> seq(
+                        top.stream().map(Prediction::label).toList());
+                case VitPredictor.TOP_PROBABILITIES -> seq(
+                        top.stream().map(Prediction::probability).toList());
                 case VitPredictor.LOGITS -> seq(out.logits()[g]);
                 case VitPredictor.EMBEDDING -> seq(out.preLogits()[g]);
-                case VitPredictor.SALIENCY -> seq(AttentionReport.gridSaliency(attentionOf(out, g),
-                        AttentionReport.defaultBlocks(c).get(0), c));
+                case VitPredictor.SALIENCY -> seq(AttentionReport.gridSaliency(
+                        attentionOf(out, g), AttentionReport.defaultBlocks(c).get(0), c));
                 case VitPredictor.MAD -> madPerBlock(mad, out, g);
                 default -> throw new IllegalStateException(o);
             };
         }
     }
 
-    private static scala.collection.Map<String, scala.collection.Seq<Double>> madPerBlock(MeanAttentionDistance mad,
-            ModelOutputs out, int g) {
+    private static scala.collection.Map<String, scala.collection.Seq<Double>> madPerBlock(
+            MeanAttentionDistance mad, ModelOutputs out, int g) {
         java.util.Map<String, scala.collection.Seq<Double>> perBlock = new java.util.LinkedHashMap<>();
-        mad.perImage(attentionOf(out, g)).forEach((block, heads) -> perBlock.put(block, seq(java.util.Arrays.stream(heads).boxed().toList())));
+        mad.perImage(attentionOf(out, g))
+                .forEach((block, heads) -> perBlock.put(
+                        block, seq(java.util.Arrays.stream(heads).boxed().toList())));
         return scala.jdk.javaapi.CollectionConverters.asScala(perBlock);
     }
 

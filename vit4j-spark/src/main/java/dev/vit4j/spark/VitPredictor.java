@@ -1,7 +1,5 @@
 package dev.vit4j.spark;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.UUID;
@@ -56,8 +54,8 @@ public final class VitPredictor extends Transformer implements MLWritable {
     public static final String SALIENCY = "saliency";
     public static final String MAD = "mad";
     public static final String ERROR = "error";
-    private static final List<String> OUTPUTS = List.of(TOP_INDICES, TOP_LABELS, TOP_PROBABILITIES, LOGITS, EMBEDDING,
-            SALIENCY, MAD);
+    private static final List<String> OUTPUTS =
+            List.of(TOP_INDICES, TOP_LABELS, TOP_PROBABILITIES, LOGITS, EMBEDDING, SALIENCY, MAD);
 
     private final String uid;
     private final Param<String> model;
@@ -76,16 +74,21 @@ public final class VitPredictor extends Transformer implements MLWritable {
 
     public VitPredictor(String uid) {
         this.uid = uid;
-        model = new Param<>(this, "model", "a Hub name (timm/NAME.TAG), an architecture with pretrained weights, or a "
-                + "model directory");
+        model = new Param<>(
+                this,
+                "model",
+                "a Hub name (timm/NAME.TAG), an architecture with pretrained weights, or a " + "model directory");
         inputCol = new Param<>(this, "inputCol", "the column of encoded image bytes");
         pathCol = new Param<>(this, "pathCol", "a column naming each image in errors (none if absent)");
         outputCols = new StringArrayParam(this, "outputCols", "outputs, of " + OUTPUTS);
         topK = new IntParam(this, "topK", "classes per image", ParamValidators.gtEq(1));
-        batchSize = new IntParam(this, "batchSize", "images per engine run within a partition", ParamValidators.gtEq(1));
+        batchSize =
+                new IntParam(this, "batchSize", "images per engine run within a partition", ParamValidators.gtEq(1));
         engine = new Param<>(this, "engine", "onnx, onnx-int8 or torch");
-        threads = new IntParam(this, "threads", "ONNX Runtime threads per run (0: spark.task.cpus)", ParamValidators.gtEq(0));
-        failOnError = new BooleanParam(this, "failOnError", "fail the job on an unreadable image instead of an error row");
+        threads = new IntParam(
+                this, "threads", "ONNX Runtime threads per run (0: spark.task.cpus)", ParamValidators.gtEq(0));
+        failOnError =
+                new BooleanParam(this, "failOnError", "fail the job on an unreadable image instead of an error row");
         setDefault(inputCol, "content");
         setDefault(pathCol, "path");
         setDefault(outputCols, new String[] {TOP_INDICES, TOP_LABELS, TOP_PROBABILITIES});
@@ -184,9 +187,18 @@ public final class VitPredictor extends Transformer implements MLWritable {
         String m = $(model);
         String shipped = ModelShipping.ship(SparkSession.active().sparkContext(), m);
         StructType in = dataset.schema();
-        PredictPartition.Settings settings = new PredictPartition.Settings(m, shipped, $(engine), (Integer) $(threads),
-                in.fieldIndex($(inputCol)), Arrays.asList(in.fieldNames()).indexOf($(pathCol)), (Integer) $(topK),
-                (Integer) $(batchSize), List.of((String[]) $(outputCols)), (Boolean) $(failOnError), out);
+        PredictPartition.Settings settings = new PredictPartition.Settings(
+                m,
+                shipped,
+                $(engine),
+                (Integer) $(threads),
+                in.fieldIndex($(inputCol)),
+                Arrays.asList(in.fieldNames()).indexOf($(pathCol)),
+                (Integer) $(topK),
+                (Integer) $(batchSize),
+                List.of((String[]) $(outputCols)),
+                (Boolean) $(failOnError),
+                out);
         return dataset.toDF().mapPartitions(new PredictPartition(settings), Encoders.row(out));
     }
 
@@ -216,8 +228,8 @@ public final class VitPredictor extends Transformer implements MLWritable {
             case TOP_INDICES -> DataTypes.createArrayType(DataTypes.IntegerType, false);
             case TOP_LABELS -> DataTypes.createArrayType(DataTypes.StringType, false);
             case TOP_PROBABILITIES -> DataTypes.createArrayType(DataTypes.DoubleType, false);
-            case MAD -> DataTypes.createMapType(DataTypes.StringType, DataTypes.createArrayType(DataTypes.DoubleType, false),
-                    false);
+            case MAD -> DataTypes.createMapType(
+                    DataTypes.StringType, DataTypes.createArrayType(DataTypes.DoubleType, false), false);
             default -> DataTypes.createArrayType(DataTypes.FloatType, false);
         };
     }

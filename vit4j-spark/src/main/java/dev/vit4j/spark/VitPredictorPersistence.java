@@ -21,8 +21,7 @@ final class VitPredictorPersistence {
     private static final String MODEL_DIR = "model";
     private static final String METADATA_DIR = "metadata";
 
-    private VitPredictorPersistence() {
-    }
+    private VitPredictorPersistence() {}
 
     static final class Writer extends MLWriter {
         private final VitPredictor instance;
@@ -40,8 +39,13 @@ final class VitPredictorPersistence {
                 List<java.nio.file.Path> files = ModelShipping.modelFiles(instance.getModel());
                 if (files != null) {
                     for (java.nio.file.Path f : files) {
-                        fs.copyFromLocalFile(false, true, new Path(f.toUri()),
-                                new Path(new Path(root, MODEL_DIR), f.getFileName().toString()));
+                        fs.copyFromLocalFile(
+                                false,
+                                true,
+                                new Path(f.toUri()),
+                                new Path(
+                                        new Path(root, MODEL_DIR),
+                                        f.getFileName().toString()));
                     }
                 }
                 Path staging = new Path(root, "_metadata-staging");
@@ -59,7 +63,9 @@ final class VitPredictorPersistence {
     static final class Reader extends MLReader<VitPredictor> {
         @Override
         public VitPredictor load(String path) {
-            VitPredictor predictor = new DefaultParamsReader<VitPredictor>().session(sparkSession()).load(path);
+            VitPredictor predictor = new DefaultParamsReader<VitPredictor>()
+                    .session(sparkSession())
+                    .load(path);
             Path saved = new Path(path, MODEL_DIR);
             try {
                 FileSystem fs = saved.getFileSystem(sc().hadoopConfiguration());

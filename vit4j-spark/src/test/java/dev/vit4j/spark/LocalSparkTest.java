@@ -18,6 +18,7 @@ import org.junit.jupiter.api.io.TempDir;
 abstract class LocalSparkTest {
     @TempDir
     static Path dir;
+
     static Path model;
     static Path images;
     static SparkSession spark;
@@ -28,13 +29,20 @@ abstract class LocalSparkTest {
         images = Files.createDirectories(dir.resolve("images"));
         ShapesDataset shapes = new ShapesDataset(32, 100, 5, "spark-test");
         for (int i = 0; i < 10; i++) {
-            Files.write(images.resolve(String.format("shape_%02d.png", i)), Png.encode(shapes.get(i).toImage()));
+            Files.write(
+                    images.resolve(String.format("shape_%02d.png", i)),
+                    Png.encode(shapes.get(i).toImage()));
         }
         Files.writeString(images.resolve("broken.png"), "not an image");
         // local[2, 3]: two threads, and up to 3 attempts per task, as a cluster retries a failed one.
-        spark = SparkSession.builder().master("local[2,3]").appName("vit4j-test").config("spark.ui.enabled", "false")
-                .config("spark.driver.host", "127.0.0.1").config("spark.driver.bindAddress", "127.0.0.1")
-                .config("spark.sql.shuffle.partitions", "2").getOrCreate();
+        spark = SparkSession.builder()
+                .master("local[2,3]")
+                .appName("vit4j-test")
+                .config("spark.ui.enabled", "false")
+                .config("spark.driver.host", "127.0.0.1")
+                .config("spark.driver.bindAddress", "127.0.0.1")
+                .config("spark.sql.shuffle.partitions", "2")
+                .getOrCreate();
     }
 
     @AfterAll

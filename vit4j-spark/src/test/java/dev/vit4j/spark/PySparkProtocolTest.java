@@ -46,27 +46,34 @@ class PySparkProtocolTest extends LocalSparkTest {
         set.put("topK", 2);
         set.put("batchSize", 4);
         set.put("failOnError", false);
-        set.put("outputCols", new ArrayList<>(List.of(VitPredictor.TOP_INDICES, VitPredictor.TOP_LABELS,
-                VitPredictor.EMBEDDING)));
+        set.put(
+                "outputCols",
+                new ArrayList<>(List.of(VitPredictor.TOP_INDICES, VitPredictor.TOP_LABELS, VitPredictor.EMBEDDING)));
         set.forEach((name, value) -> call(java, "set", call(call(java, "getParam", name), "w", value)));
         // ... then the Python-side defaults in one call: java_obj.setDefault(PythonUtils.toSeq([pairs]))
         Object inputDefault = call(call(java, "getParam", "inputCol"), "w", "content");
-        Object seq = callStatic("org.apache.spark.api.python.PythonUtils", "toSeq", new ArrayList<>(List.of(inputDefault)));
+        Object seq =
+                callStatic("org.apache.spark.api.python.PythonUtils", "toSeq", new ArrayList<>(List.of(inputDefault)));
         call(java, "setDefault", seq);
 
         // JavaTransformer._transform: java_obj.transform(dataset._jdf)
         Dataset<Row> files = spark.read().format("binaryFile").load(images.toString());
         @SuppressWarnings("unchecked")
         Dataset<Row> viaPy4j = (Dataset<Row>) call(java, "transform", files);
-        Dataset<Row> viaJava = new VitPredictor().setModel(model.toString()).setTopK(2).setBatchSize(4)
-                .setOutputCols(VitPredictor.TOP_INDICES, VitPredictor.TOP_LABELS, VitPredictor.EMBEDDING).transform(files);
+        Dataset<Row> viaJava = new VitPredictor()
+                .setModel(model.toString())
+                .setTopK(2)
+                .setBatchSize(4)
+                .setOutputCols(VitPredictor.TOP_INDICES, VitPredictor.TOP_LABELS, VitPredictor.EMBEDDING)
+                .transform(files);
         assertEquals(outputs(viaJava), outputs(viaPy4j));
 
         // _transfer_params_from_java: hasParam, getParam, isSet, getOrDefault; hasDefault, getDefault(...).get()
         assertEquals(true, call(java, "hasParam", "outputCols"));
         Object outputCols = call(java, "getParam", "outputCols");
         assertEquals(true, call(java, "isSet", outputCols));
-        assertArrayEquals(new String[] {VitPredictor.TOP_INDICES, VitPredictor.TOP_LABELS, VitPredictor.EMBEDDING},
+        assertArrayEquals(
+                new String[] {VitPredictor.TOP_INDICES, VitPredictor.TOP_LABELS, VitPredictor.EMBEDDING},
                 (String[]) call(java, "getOrDefault", outputCols));
         Object engine = call(java, "getParam", "engine");
         assertEquals(true, call(java, "hasDefault", engine));
@@ -92,36 +99,44 @@ class PySparkProtocolTest extends LocalSparkTest {
         }
         Map<String, String> converters = new LinkedHashMap<>();
         var declared = Pattern.compile(
-                "(\\w+) = Param\\(Params\\._dummy\\(\\), \"(\\w+)\",.*?TypeConverters\\.(\\w+)\\)",
-                Pattern.DOTALL).matcher(python);
+                        "(\\w+) = Param\\(Params\\._dummy\\(\\), \"(\\w+)\",.*?TypeConverters\\.(\\w+)\\)",
+                        Pattern.DOTALL)
+                .matcher(python);
         while (declared.find()) {
             assertEquals(declared.group(1), declared.group(2), "attribute named as its param");
             converters.put(declared.group(2), declared.group(3));
         }
         Map<String, String> jvm = new LinkedHashMap<>();
         for (var p : new VitPredictor().params()) {
-            jvm.put(p.name(), switch (p.getClass().getSimpleName()) {
-                case "IntParam" -> "toInt";
-                case "BooleanParam" -> "toBoolean";
-                case "StringArrayParam" -> "toListString";
-                case "Param" -> "toString";
-                default -> p.getClass().getSimpleName() + ": no converter chosen for it";
-            });
+            jvm.put(
+                    p.name(),
+                    switch (p.getClass().getSimpleName()) {
+                        case "IntParam" -> "toInt";
+                        case "BooleanParam" -> "toBoolean";
+                        case "StringArrayParam" -> "toListString";
+                        case "Param" -> "toString";
+                        default -> p.getClass().getSimpleName() + ": no converter chosen for it";
+                    });
         }
         assertEquals(new TreeMap<>(jvm), new TreeMap<>(converters));
         for (String method : new String[] {"__init__", "setParams"}) {
-            var signature = Pattern.compile("def " + method + "\\(self, \\*, ([^)]*)\\)",
-                    Pattern.DOTALL).matcher(python);
+            var signature = Pattern.compile("def " + method + "\\(self, \\*, ([^)]*)\\)", Pattern.DOTALL)
+                    .matcher(python);
             assertEquals(true, signature.find(), method);
-            assertEquals(new TreeSet<>(jvm.keySet()), new TreeSet<>(
-                    Arrays.stream(signature.group(1).split(",")).map(a -> a.strip().replace("=None", ""))
-                            .toList()), method + "'s keywords");
+            assertEquals(
+                    new TreeSet<>(jvm.keySet()),
+                    new TreeSet<>(Arrays.stream(signature.group(1).split(","))
+                            .map(a -> a.strip().replace("=None", ""))
+                            .toList()),
+                    method + "'s keywords");
         }
         Path copy = dir.resolve("vit4j_spark_wrapper.py");
         java.nio.file.Files.writeString(copy, python);
         Process compile;
         try {
-            compile = new ProcessBuilder("python3", "-m", "py_compile", copy.toString()).redirectErrorStream(true).start();
+            compile = new ProcessBuilder("python3", "-m", "py_compile", copy.toString())
+                    .redirectErrorStream(true)
+                    .start();
         } catch (IOException e) {
             assumeTrue(false, "no python3 here (.ci/run installs it): the wrapper's syntax is not compiled");
             return;
@@ -141,6 +156,8 @@ class PySparkProtocolTest extends LocalSparkTest {
     }
 
     private static List<String> outputs(Dataset<Row> predicted) {
-        return predicted.drop("content").orderBy("path").collectAsList().stream().map(Row::toString).toList();
+        return predicted.drop("content").orderBy("path").collectAsList().stream()
+                .map(Row::toString)
+                .toList();
     }
 }

@@ -26,9 +26,13 @@ class VitPredictorPersistenceTest extends LocalSparkTest {
     void aSavedPipelineCarriesItsModelAndPredictsTheSameWithoutTheOriginal() throws IOException {
         Path original = shapesModel("trained-here");
         Dataset<Row> files = spark.read().format("binaryFile").load(images.toString());
-        VitPredictor predictor = new VitPredictor().setModel(original.toString()).setTopK(2).setBatchSize(3)
+        VitPredictor predictor = new VitPredictor()
+                .setModel(original.toString())
+                .setTopK(2)
+                .setBatchSize(3)
                 .setOutputCols(VitPredictor.TOP_INDICES, VitPredictor.TOP_PROBABILITIES, VitPredictor.EMBEDDING);
-        PipelineModel pipeline = new Pipeline().setStages(new PipelineStage[] {predictor}).fit(files);
+        PipelineModel pipeline =
+                new Pipeline().setStages(new PipelineStage[] {predictor}).fit(files);
         List<String> want = outputs(pipeline.transform(files));
         String saved = dir.resolve("pipeline").toString();
         pipeline.write().overwrite().save(saved);
@@ -50,7 +54,9 @@ class VitPredictorPersistenceTest extends LocalSparkTest {
 
     @Test
     void aHubNameIsSavedAsTheNameAndAnExistingPathIsNotOverwrittenUnlessAsked() throws IOException {
-        VitPredictor predictor = new VitPredictor().setModel("timm/deit_tiny_patch16_224.fb_in1k").setEngine("onnx-int8");
+        VitPredictor predictor = new VitPredictor()
+                .setModel("timm/deit_tiny_patch16_224.fb_in1k")
+                .setEngine("onnx-int8");
         Path saved = dir.resolve("hub-predictor");
         predictor.save(saved.toString());
         assertEquals(List.of("metadata"), entries(saved), "nothing to copy for a Hub name");
@@ -66,13 +72,17 @@ class VitPredictorPersistenceTest extends LocalSparkTest {
     /** What a saved directory holds (no staging left behind), Hadoop's checksum files aside. */
     private static List<String> entries(Path saved) throws IOException {
         try (Stream<Path> s = Files.list(saved)) {
-            return s.map(p -> p.getFileName().toString()).filter(n -> !n.startsWith(".")).sorted().toList();
+            return s.map(p -> p.getFileName().toString())
+                    .filter(n -> !n.startsWith("."))
+                    .sorted()
+                    .toList();
         }
     }
 
     /** Each row's path and outputs (not the image bytes), in path order. */
     private static List<String> outputs(Dataset<Row> predicted) {
         return predicted.drop("content", "modificationTime", "length").orderBy("path").collectAsList().stream()
-                .map(Row::toString).toList();
+                .map(Row::toString)
+                .toList();
     }
 }

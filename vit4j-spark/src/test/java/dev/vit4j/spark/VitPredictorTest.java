@@ -30,14 +30,24 @@ import org.junit.jupiter.api.Test;
 class VitPredictorTest extends LocalSparkTest {
     @Test
     void predictionsEqualTheLibraryAndABadImageIsAnErrorRow() throws IOException {
-        Dataset<Row> files = spark.read().format("binaryFile").load(images.toString()).repartition(2);
-        List<Row> rows = new VitPredictor().setModel(model.toString()).setTopK(3).setBatchSize(4)
-                .setOutputCols(VitPredictor.TOP_INDICES, VitPredictor.TOP_LABELS, VitPredictor.TOP_PROBABILITIES,
-                        VitPredictor.EMBEDDING, VitPredictor.SALIENCY)
-                .transform(files).collectAsList();
+        Dataset<Row> files =
+                spark.read().format("binaryFile").load(images.toString()).repartition(2);
+        List<Row> rows = new VitPredictor()
+                .setModel(model.toString())
+                .setTopK(3)
+                .setBatchSize(4)
+                .setOutputCols(
+                        VitPredictor.TOP_INDICES,
+                        VitPredictor.TOP_LABELS,
+                        VitPredictor.TOP_PROBABILITIES,
+                        VitPredictor.EMBEDDING,
+                        VitPredictor.SALIENCY)
+                .transform(files)
+                .collectAsList();
         assertEquals(11, rows.size());
         int checked = 0;
-        try (Vit4j library = Vit4j.load(model.toString(), Vit4j.Options.defaults().withThreads(1))) {
+        try (Vit4j library =
+                Vit4j.load(model.toString(), Vit4j.Options.defaults().withThreads(1))) {
             for (Row r : rows) {
                 String path = r.getAs("path");
                 if (path.endsWith("broken.png")) {
@@ -71,40 +81,75 @@ class VitPredictorTest extends LocalSparkTest {
     @Test
     void failOnErrorFailsTheJobAndBadSettingsAreRefused() {
         Dataset<Row> files = spark.read().format("binaryFile").load(images.toString());
-        Exception e = assertThrows(Exception.class, () -> new VitPredictor().setModel(model.toString())
-                .setFailOnError(true).transform(files).collectAsList());
+        Exception e = assertThrows(Exception.class, () -> new VitPredictor()
+                .setModel(model.toString())
+                .setFailOnError(true)
+                .transform(files)
+                .collectAsList());
         assertTrue(String.valueOf(e.getMessage()).contains("not a recognised image"), e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> new VitPredictor().transform(files));
-        assertThrows(IllegalArgumentException.class, () -> new VitPredictor().setModel(model.toString())
-                .setInputCol("path").transform(files));
-        assertThrows(IllegalArgumentException.class, () -> new VitPredictor().setModel(model.toString())
-                .setOutputCols("everything").transform(files));
-        assertNotNull(new VitPredictor().setModel("x").copy(new org.apache.spark.ml.param.ParamMap()).uid());
+        assertThrows(IllegalArgumentException.class, () -> new VitPredictor()
+                .setModel(model.toString())
+                .setInputCol("path")
+                .transform(files));
+        assertThrows(IllegalArgumentException.class, () -> new VitPredictor()
+                .setModel(model.toString())
+                .setOutputCols("everything")
+                .transform(files));
+        assertNotNull(new VitPredictor()
+                .setModel("x")
+                .copy(new org.apache.spark.ml.param.ParamMap())
+                .uid());
     }
 
     @Test
     void thePredictAndEmbedJobsWriteParquetThatEqualsTheTransformer() {
         Path out = dir.resolve("predictions.parquet");
-        assertEquals(0, new picocli.CommandLine(new Main()).execute("predict", "-m", model.toString(), "-i",
-                images.toString(), "-o", out.toString(), "-k", "2", "--with", "embedding", "--partitions", "3"));
+        assertEquals(
+                0,
+                new picocli.CommandLine(new Main())
+                        .execute(
+                                "predict",
+                                "-m",
+                                model.toString(),
+                                "-i",
+                                images.toString(),
+                                "-o",
+                                out.toString(),
+                                "-k",
+                                "2",
+                                "--with",
+                                "embedding",
+                                "--partitions",
+                                "3"));
         List<Row> rows = spark.read().parquet(out.toString()).orderBy("path").collectAsList();
-        List<Row> direct = new VitPredictor().setModel(model.toString()).setTopK(2)
-                .transform(spark.read().format("binaryFile").load(images.toString())).orderBy("path").collectAsList();
+        List<Row> direct = new VitPredictor()
+                .setModel(model.toString())
+                .setTopK(2)
+                .transform(spark.read().format("binaryFile").load(images.toString()))
+                .orderBy("path")
+                .collectAsList();
         assertEquals(11, rows.size());
-        assertEquals(List.of("path", "top_indices", "top_labels", "top_probabilities", "embedding", "error"),
+        assertEquals(
+                List.of("path", "top_indices", "top_labels", "top_probabilities", "embedding", "error"),
                 List.of(rows.get(0).schema().fieldNames()));
         for (int i = 0; i < rows.size(); i++) {
             assertEquals(direct.get(i).<String>getAs("path"), rows.get(i).<String>getAs("path"));
-            assertEquals(String.valueOf((Object) direct.get(i).getAs(VitPredictor.TOP_INDICES)),
-                    String.valueOf((Object) rows.get(i).getAs(VitPredictor.TOP_INDICES)));
-            assertEquals((Object) direct.get(i).getAs(VitPredictor.ERROR), rows.get(i).getAs(VitPredictor.ERROR));
+            assertEquals(String.valueOf((Object) direct.get(i).getAs(VitPredictor.TOP_INDICES)), String.valueOf((Object)
+                    rows.get(i).getAs(VitPredictor.TOP_INDICES)));
+            assertEquals(
+                    (Object) direct.get(i).getAs(VitPredictor.ERROR),
+                    rows.get(i).getAs(VitPredictor.ERROR));
         }
         // Run again into the same place: replaced, not appended.
-        assertEquals(0, new picocli.CommandLine(new Main()).execute("embed", "-m", model.toString(), "-i",
-                images.toString(), "-o", out.toString()));
+        assertEquals(
+                0,
+                new picocli.CommandLine(new Main())
+                        .execute("embed", "-m", model.toString(), "-i", images.toString(), "-o", out.toString()));
         Dataset<Row> embedded = spark.read().parquet(out.toString());
         assertEquals(11, embedded.count());
-        assertEquals(List.of("path", "embedding", "error"), List.of(embedded.schema().fieldNames()));
+        assertEquals(
+                List.of("path", "embedding", "error"), List.of(embedded.schema().fieldNames()));
     }
 
     @Test
@@ -118,7 +163,8 @@ class VitPredictorTest extends LocalSparkTest {
             Files.createDirectories(root.resolve("train").resolve(ShapesDataset.CLASSES.get(e.label())));
         }
         Files.writeString(root.resolve("val/circle/broken.png"), "not an image");
-        assertSparkEvalEqualsVit4jEval(model, "folder:" + root, 1, "-i", root.resolve("val").toString());
+        assertSparkEvalEqualsVit4jEval(
+                model, "folder:" + root, 1, "-i", root.resolve("val").toString());
     }
 
     @Test
@@ -129,14 +175,17 @@ class VitPredictorTest extends LocalSparkTest {
         config.labels = null;
         Path imagenetModel = Files.createDirectories(dir.resolve("cait_1000"));
         try (LoadedModel random = LoadedModel.initialized(config, 11)) {
-            SafeTensorsWriter.write(imagenetModel.resolve("model.safetensors"), WeightLoader.stateDict(random.model()),
+            SafeTensorsWriter.write(
+                    imagenetModel.resolve("model.safetensors"),
+                    WeightLoader.stateDict(random.model()),
                     java.util.Map.of("format", "pt"));
         }
         Files.writeString(imagenetModel.resolve("config.json"), Configs.toJson(config));
         Path root = Files.createDirectories(dir.resolve("imagenet-val"));
         List<String> lines = new java.util.ArrayList<>();
         ShapesDataset shapes = new ShapesDataset(32, 100, 13, "spark-list");
-        try (Vit4j library = Vit4j.load(imagenetModel.toString(), Vit4j.Options.defaults().withThreads(1))) {
+        try (Vit4j library =
+                Vit4j.load(imagenetModel.toString(), Vit4j.Options.defaults().withThreads(1))) {
             for (int i = 0; i < 24; i++) {
                 String name = (i % 3 == 0 ? "n0144/" : "") + "val_" + i + ".png";
                 byte[] png = Png.encode(shapes.get(i).toImage());
@@ -153,8 +202,14 @@ class VitPredictorTest extends LocalSparkTest {
         lines.add("missing.png 4");
         lines.add("");
         Path list = Files.write(dir.resolve("val_list.txt"), lines);
-        assertSparkEvalEqualsVit4jEval(imagenetModel, "imagenet-val:" + root + ":" + list, 2, "-i", root.toString(),
-                "--list", list.toString());
+        assertSparkEvalEqualsVit4jEval(
+                imagenetModel,
+                "imagenet-val:" + root + ":" + list,
+                2,
+                "-i",
+                root.toString(),
+                "--list",
+                list.toString());
     }
 
     /** Spark's eval job and vit4j eval's code on the same data: the same report, the same confusion CSV. */
@@ -165,17 +220,32 @@ class VitPredictorTest extends LocalSparkTest {
                 var engine = dev.vit4j.inference.InferenceEngine.create("onnx", loaded, 1)) {
             var c = loaded.model().config();
             var d = dev.vit4j.data.DatasetSpec.open(dataSpec, dev.vit4j.data.DatasetSpec.Split.TEST);
-            try (var loader = new dev.vit4j.data.BatchLoader(d, dev.vit4j.data.Pipelines.eval(c, c.resolvedDataConfig()), 8,
-                    c.inChans * c.height() * c.width(), 1, msg -> { })) {
+            try (var loader = new dev.vit4j.data.BatchLoader(
+                    d,
+                    dev.vit4j.data.Pipelines.eval(c, c.resolvedDataConfig()),
+                    8,
+                    c.inChans * c.height() * c.width(),
+                    1,
+                    msg -> {})) {
                 want = dev.vit4j.training.Evaluator.evaluate(engine, loader, d, true);
             }
         }
         Path report = Files.createTempDirectory(dir, "report");
-        List<String> args = new java.util.ArrayList<>(List.of("eval", "-m", modelDir.toString(), "-o",
-                report.resolve("scores.parquet").toString(), "--report", report.toString(), "--partitions", "3"));
+        List<String> args = new java.util.ArrayList<>(List.of(
+                "eval",
+                "-m",
+                modelDir.toString(),
+                "-o",
+                report.resolve("scores.parquet").toString(),
+                "--report",
+                report.toString(),
+                "--partitions",
+                "3"));
         args.addAll(List.of(input));
         assertEquals(0, new picocli.CommandLine(new Main()).execute(args.toArray(String[]::new)));
-        var got = com.fasterxml.jackson.databind.json.JsonMapper.builder().build().readTree(report.resolve("eval.json").toFile());
+        var got = com.fasterxml.jackson.databind.json.JsonMapper.builder()
+                .build()
+                .readTree(report.resolve("eval.json").toFile());
         assertEquals(want.count(), got.get("images").asInt());
         assertEquals(unreadable, got.get("unreadable_images").asInt());
         assertEquals(want.top1(), got.get("top1").asDouble(), 0);
@@ -183,7 +253,8 @@ class VitPredictorTest extends LocalSparkTest {
         assertEquals(want.loss(), got.get("loss").asDouble(), 1e-9);
         double[] perClass = want.perClassAccuracy();
         for (int c = 0; c < perClass.length; c++) {
-            JsonNode classAccuracy = got.get("per_class_accuracy").get(want.classes().get(c));
+            JsonNode classAccuracy =
+                    got.get("per_class_accuracy").get(want.classes().get(c));
             if (Double.isNaN(perClass[c])) {
                 assertTrue(classAccuracy == null || classAccuracy.isNull() || Double.isNaN(classAccuracy.asDouble()));
             } else {
@@ -202,7 +273,8 @@ class VitPredictorTest extends LocalSparkTest {
         List<Path> files = new java.util.ArrayList<>();
         ShapesDataset shapes = new ShapesDataset(32, 100, 5, "spark-test");
         for (int i = 0; i < 10; i++) {
-            files.add(Files.write(good.resolve("s" + i + ".png"), Png.encode(shapes.get(i).toImage())));
+            files.add(Files.write(
+                    good.resolve("s" + i + ".png"), Png.encode(shapes.get(i).toImage())));
         }
         dev.vit4j.probing.MeanAttentionDistance want;
         try (var loaded = dev.vit4j.inference.LoadedModel.load((String) null, model);
@@ -214,8 +286,19 @@ class VitPredictorTest extends LocalSparkTest {
             }
         }
         Path report = dir.resolve("mad-report");
-        assertEquals(0, new picocli.CommandLine(new Main()).execute("mad", "-m", model.toString(), "-i", good.toString(),
-                "-o", report.toString(), "--partitions", "3"));
+        assertEquals(
+                0,
+                new picocli.CommandLine(new Main())
+                        .execute(
+                                "mad",
+                                "-m",
+                                model.toString(),
+                                "-i",
+                                good.toString(),
+                                "-o",
+                                report.toString(),
+                                "--partitions",
+                                "3"));
         List<String> lines = Files.readAllLines(report.resolve("mad.csv"));
         List<String> expected = want.csv().lines().toList();
         assertEquals(expected.size(), lines.size());
@@ -232,24 +315,39 @@ class VitPredictorTest extends LocalSparkTest {
 
     @Test
     void aTaskThatDiesOnceIsRetriedAndTheParquetIsTheSame() throws IOException {
-        Dataset<Row> predicted = new VitPredictor().setModel(model.toString()).setTopK(3)
-                .transform(spark.read().format("binaryFile").load(images.toString()).repartition(3));
-        List<String> outputs = List.of(VitPredictor.TOP_INDICES, VitPredictor.TOP_LABELS, VitPredictor.TOP_PROBABILITIES);
+        Dataset<Row> predicted = new VitPredictor()
+                .setModel(model.toString())
+                .setTopK(3)
+                .transform(spark.read()
+                        .format("binaryFile")
+                        .load(images.toString())
+                        .repartition(3));
+        List<String> outputs =
+                List.of(VitPredictor.TOP_INDICES, VitPredictor.TOP_LABELS, VitPredictor.TOP_PROBABILITIES);
         Main.JobOptions job = new Main.JobOptions();
         job.output = dir.resolve("clean.parquet").toString();
         job.write(predicted, outputs);
-        Dataset<Row> flaky = predicted.mapPartitions(new DiesOnce(), org.apache.spark.sql.Encoders.row(predicted.schema()));
+        Dataset<Row> flaky =
+                predicted.mapPartitions(new DiesOnce(), org.apache.spark.sql.Encoders.row(predicted.schema()));
         job.output = dir.resolve("retried.parquet").toString();
         job.write(flaky, outputs);
-        List<String> clean = spark.read().parquet(dir.resolve("clean.parquet").toString()).orderBy("path").collectAsList()
-                .stream().map(Row::toString).toList();
+        List<String> clean =
+                spark.read().parquet(dir.resolve("clean.parquet").toString()).orderBy("path").collectAsList().stream()
+                        .map(Row::toString)
+                        .toList();
         List<String> retried = spark.read().parquet(job.output).orderBy("path").collectAsList().stream()
-                .map(Row::toString).toList();
+                .map(Row::toString)
+                .toList();
         assertEquals(11, clean.size());
         assertEquals(clean, retried);
         try (var left = Files.list(Path.of(job.output))) {
-            assertTrue(left.map(p -> p.getFileName().toString()).allMatch(n -> n.startsWith("part-") || n.startsWith(".part-")
-                    || n.equals("_SUCCESS") || n.equals("._SUCCESS.crc")), "only committed files");
+            assertTrue(
+                    left.map(p -> p.getFileName().toString())
+                            .allMatch(n -> n.startsWith("part-")
+                                    || n.startsWith(".part-")
+                                    || n.equals("_SUCCESS")
+                                    || n.equals("._SUCCESS.crc")),
+                    "only committed files");
         }
     }
 
