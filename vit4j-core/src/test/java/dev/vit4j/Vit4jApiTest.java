@@ -61,7 +61,8 @@ class Vit4jApiTest {
                 Map.of(
                         "config.json", Files.readAllBytes(Fixtures.path("vit_micro_hf/config.json")),
                         "preprocessor_config.json",
-                                "{\"size\": {\"height\": 32, \"width\": 32}, \"resample\": 2}".getBytes(),
+                                "{\"size\": {\"height\": 32, \"width\": 32}, \"resample\": 2}"
+                                        .getBytes(java.nio.charset.StandardCharsets.UTF_8),
                         "model.safetensors", Files.readAllBytes(Fixtures.path("vit_micro_hf/model.safetensors"))));
         options = Vit4j.Options.defaults()
                 .withThreads(1)

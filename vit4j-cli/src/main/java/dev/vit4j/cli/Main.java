@@ -4,7 +4,9 @@ import dev.vit4j.Vit4jException;
 import dev.vit4j.inference.OnnxRuntimeNatives;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
+import java.nio.charset.Charset;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.FileSystemException;
 import java.nio.file.NoSuchFileException;
@@ -68,10 +70,12 @@ public final class Main implements Runnable {
         // The CLI owns its process: PyTorch's native library only ever from the jar, never the network.
         System.setProperty("ai.djl.offline", System.getProperty("ai.djl.offline", "true"));
         OnnxRuntimeNatives.useUserCache();
-        PrintWriter err = new PrintWriter(System.err, true);
+        // The console's encoding, as System.out and System.err themselves use it.
+        PrintWriter err = new PrintWriter(new OutputStreamWriter(System.err, Charset.defaultCharset()), true);
         Progress.processStderr = err;
         StopOnSignal.exitOnSignal(err);
-        System.exit(execute(args, new PrintWriter(System.out, true), err));
+        System.exit(execute(
+                args, new PrintWriter(new OutputStreamWriter(System.out, Charset.defaultCharset()), true), err));
     }
 
     /** Runs a command line; what {@link #main} does without exiting (for tests). */

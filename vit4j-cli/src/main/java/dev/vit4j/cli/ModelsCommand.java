@@ -91,7 +91,7 @@ final class ModelsCommand implements Callable<Integer> {
                 if (json) {
                     ObjectNode o = array.addObject();
                     o.put("name", p.name());
-                    o.put("default", p == tags.get(0));
+                    o.put("default", p.equals(tags.get(0)));
                     o.put("hf_hub_id", p.hubId());
                     o.put("num_classes", p.numClasses());
                     o.put("label_set", p.labelSet());
@@ -101,7 +101,7 @@ final class ModelsCommand implements Callable<Integer> {
                     out.printf(
                             Locale.ROOT,
                             "%-52s %7d  %-17s %-8s %8.3f  %s%n",
-                            p.name() + (p == tags.get(0) ? " *" : ""),
+                            p.name() + (p.equals(tags.get(0)) ? " *" : ""),
                             p.numClasses(),
                             p.labelSet() == null ? "(features only)" : p.labelSet(),
                             d.interpolation(),

@@ -89,10 +89,10 @@ class TrainingFaultsTest {
             if (f.endsWith(".csv")) { // the seconds column differs
                 want = Files.readString(reference.resolve(f))
                         .replaceAll(",[0-9.]+\n", "\n")
-                        .getBytes();
+                        .getBytes(java.nio.charset.StandardCharsets.UTF_8);
                 got = Files.readString(out.resolve(f))
                         .replaceAll(",[0-9.]+\n", "\n")
-                        .getBytes();
+                        .getBytes(java.nio.charset.StandardCharsets.UTF_8);
             }
             assertArrayEquals(want, got, f + " as in the uninterrupted run");
         }

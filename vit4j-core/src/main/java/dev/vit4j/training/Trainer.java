@@ -138,7 +138,7 @@ public final class Trainer {
         DataConfig data = config.resolvedDataConfig();
         TrainStep step = new TrainStep(loaded, optimizer, train);
         int inputSize = config.inChans * config.height() * config.width();
-        long stepsPerEpoch = (trainData.size() + train.batchSize - 1) / train.batchSize;
+        long stepsPerEpoch = ((long) trainData.size() + train.batchSize - 1) / train.batchSize;
         Dataset val = valData == null ? null : dev.vit4j.data.Subset.limit(valData, train.valLimit);
         TorchEngine torch = new TorchEngine(loaded);
         try (BatchLoader trainLoader = new BatchLoader(

@@ -100,7 +100,9 @@ class DatasetsTest {
         for (int i = 1; i <= 5; i++) {
             Files.write(dir.resolve("data_batch_" + i + ".bin"), rec10);
         }
-        Files.write(dir.resolve("batches.meta.txt"), "a\nb\nc\nd\ne\nf\ng\nh\ni\nj\n".getBytes());
+        Files.write(
+                dir.resolve("batches.meta.txt"),
+                "a\nb\nc\nd\ne\nf\ng\nh\ni\nj\n".getBytes(java.nio.charset.StandardCharsets.UTF_8));
         Dataset c10 = DatasetSpec.open("cifar10:" + dir, DatasetSpec.Split.TRAIN);
         assertEquals(10, c10.size());
         assertEquals(7, c10.get(0).label());

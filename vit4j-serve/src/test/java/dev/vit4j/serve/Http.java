@@ -43,7 +43,7 @@ final class Http {
         }
 
         String header(String name) {
-            return headers.getOrDefault(name.toLowerCase(), java.util.List.of()).stream()
+            return headers.getOrDefault(name.toLowerCase(java.util.Locale.ROOT), java.util.List.of()).stream()
                     .findFirst()
                     .orElse(null);
         }

@@ -225,7 +225,7 @@ class ServerAbuseTest {
     private static void assertJsonError(String response, int status) {
         assertTrue(response.startsWith("HTTP/1.1 " + status), response);
         String body = response.substring(response.indexOf("\r\n\r\n") + 4);
-        assertTrue(response.toLowerCase().contains("content-type: application/json"), response);
+        assertTrue(response.toLowerCase(java.util.Locale.ROOT).contains("content-type: application/json"), response);
         assertTrue(body.startsWith("{\"error\":") && body.strip().lines().count() == 1, body);
     }
 

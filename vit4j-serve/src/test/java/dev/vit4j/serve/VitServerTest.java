@@ -16,6 +16,7 @@ import dev.vit4j.viz.Png;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -110,7 +111,7 @@ class VitServerTest {
     void aMultipartFormIsAnsweredPerImageAndABadOneDisturbsNoOther() {
         Map<String, byte[]> files = new LinkedHashMap<>();
         files.put("a.png", ServeFixtures.shapePng(1));
-        files.put("broken.png", "not an image at all".getBytes());
+        files.put("broken.png", "not an image at all".getBytes(StandardCharsets.UTF_8));
         files.put("c.png", ServeFixtures.shapePng(2));
         Http.Reply r = http.postFiles("/v1/models/shapes/predict", files);
         assertEquals(200, r.status(), r.text());
@@ -202,7 +203,10 @@ class VitServerTest {
     @Test
     void badRequestsGetOneLineJsonErrors() {
         byte[] good = ServeFixtures.shapePng(0);
-        assertError(http.post("/v1/models/shapes/predict", "hello".getBytes()), 400, "not a recognised image");
+        assertError(
+                http.post("/v1/models/shapes/predict", "hello".getBytes(StandardCharsets.UTF_8)),
+                400,
+                "not a recognised image");
         assertError(http.post("/v1/models/shapes/predict", Arrays.copyOf(good, good.length / 2)), 400, "truncated");
         assertError(http.post("/v1/models/shapes/predict", new byte[0]), 400, "no image");
         assertError(http.post("/v1/models/shapes/predict?k=0", good), 400, "k must be");
