@@ -23,8 +23,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * CaiT, "Going deeper with Image Transformers" (Touvron et al. 2021), as timm's {@code cait.py} and seeds
- * 000/004 build it: talking-heads self-attention blocks on the patch tokens only, then the class token is
+ * CaiT, "Going deeper with Image Transformers" (Touvron et al. 2021), as timm's {@code cait.py}, Keras' CaiT
+ * example and the official (Paddle) code build it: talking-heads self-attention blocks on the patch tokens only, then the class token is
  * introduced and class-attention blocks ({@link ClassAttention}) let it read the frozen patches; LayerScale
  * on every residual branch.
  */
@@ -132,7 +132,8 @@ public final class Cait extends VisionModel {
         return g.token(norm.export(g, cls), 0); // the norm is per token: only the class token's is needed
     }
 
-    // The ten variants of seed 004 with timm's names; pretrained tags and data configs from timm 0.9.16's cait.py
+    // The ten variants of "Going deeper with Image Transformers" (Touvron et al. 2021) with timm's names; pretrained
+    // tags and data configs from timm 0.9.16's cait.py
     // (cait.pretrained.json).
 
     static void register(ModelRegistry registry) {

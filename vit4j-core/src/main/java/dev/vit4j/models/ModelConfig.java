@@ -36,7 +36,7 @@ public final class ModelConfig {
     public String globalPool = "token";
     /** ViT: null picks timm's default (a final LayerNorm after pooling only for avg pooling). */
     public Boolean fcNorm;
-    /** "learned", "sinusoidal" (seed 001's fixed table) or, for the Perceiver, "fourier" (the paper's features). */
+    /** "learned", "sinusoidal" (the fixed table of "Attention Is All You Need") or, for the Perceiver, "fourier" (the paper's features). */
     public String posEmbed = "learned";
     /** LayerScale initial value; null = no LayerScale (plain ViT). CaiT always has one. */
     public Double initValues;
@@ -60,10 +60,10 @@ public final class ModelConfig {
     public int numLatents = 256;
     /** Perceiver: repetitions of cross-attention → latent transformer ({@code depth} blocks). */
     public int numIterations = 2;
-    /** Perceiver: heads of the cross-attention (1 = the seed). */
+    /** Perceiver: heads of the cross-attention (1 = Keras' Perceiver example). */
     public int crossHeads = 1;
     /**
-     * Perceiver: true = every iteration uses the same weights (the seed); false = the first iteration has its
+     * Perceiver: true = every iteration uses the same weights (Keras' example); false = the first iteration has its
      * own, the later ones share a second set (the paper's option).
      */
     public boolean shareWeights = true;

@@ -25,15 +25,15 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The Perceiver, "General Perception with Iterative Attention" (Jaegle et al. 2021), as seed 003 builds it
+ * The Perceiver, "General Perception with Iterative Attention" (Jaegle et al. 2021), as Keras' example "Image classification with Perceiver" builds it
  * for images: patches of any size (1 = one pixel per element) projected linearly, in row-major order, plus
- * a learned position embedding (the seed) or the paper's Fourier features; a learned latent array
+ * a learned position embedding (the example) or the paper's Fourier features; a learned latent array
  * (L × D) reads the data through {@link CrossAttentionBlock} and is refined by a latent transformer of
  * {@code depth} pre-norm blocks; {@code num_iterations} repetitions of the two, with weights shared across
- * iterations (the seed) or, with {@code share_weights: false}, the first iteration on its own weights and the
+ * iterations (the example) or, with {@code share_weights: false}, the first iteration on its own weights and the
  * later ones on a second shared set (the paper); a final LayerNorm, the average over latents, a linear head.
  * Cost grows linearly with the number of inputs: attention touches them only through L × N products.
- * <p>Departures from the seed, on purpose: its {@code call} uses an undefined {@code self.patcher}
+ * <p>Departures from the example, on purpose: its {@code call} uses an undefined {@code self.patcher}
  * (the {@code Patches} layer is meant); its latent transformer uses Keras' {@code key_dim = D} per head
  * (H·D wide attention) where we split D over the heads as every other transformer here does; its classifier
  * puts a Dense+GELU layer before the logits and dropout after them — we use the paper's LayerNorm → mean →
@@ -213,7 +213,7 @@ public final class Perceiver extends VisionModel {
         return g.meanTokens(norm.export(g, latent), 0);
     }
 
-    // Registry: the seed's CIFAR-100 model and a small one that trains in minutes on 2 cores.
+    // Registry: Keras' example's CIFAR-100 model and a small one that trains in minutes on 2 cores.
 
     static void register(ModelRegistry registry) {
         registry.register("perceiver_cifar", () -> {

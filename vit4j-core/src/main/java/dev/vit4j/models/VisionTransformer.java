@@ -22,7 +22,7 @@ import java.util.List;
 
 /**
  * The Vision Transformer as timm's {@code vision_transformer.py} builds it (Dosovitskiy et al. 2020; DeiT):
- * patch embedding, optional class token, learned or fixed sinusoidal positions (seed 001), pre-norm
+ * patch embedding, optional class token, learned or fixed sinusoidal positions (Vaswani et al.), pre-norm
  * blocks, final norm, token or average pooling, head. Any H × W and channel count the patch size divides.
  */
 public final class VisionTransformer extends VisionModel {

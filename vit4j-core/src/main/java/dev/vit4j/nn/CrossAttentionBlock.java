@@ -7,7 +7,7 @@ import dev.vit4j.onnx.OnnxGraph;
 /**
  * The Perceiver's cross-attention module: layer norms on the latent and the data arrays, {@link CrossAttention}
  * from the latents to the data, residual; layer norm, FFN, residual.
- * <p>Departure from seed 003: the seed adds both residuals to the <em>normalized</em> arrays (Keras
+ * <p>Departure from Keras' Perceiver example ("Image classification with Perceiver"): it adds both residuals to the <em>normalized</em> arrays (Keras
  * re-binds {@code latent_array} to its LayerNorm output), so the un-normalized latent never passes through;
  * we keep the paper's pre-norm residuals (x + f(norm(x))), as in every other block of this library.
  */

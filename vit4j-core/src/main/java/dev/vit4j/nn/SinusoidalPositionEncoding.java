@@ -1,9 +1,9 @@
 package dev.vit4j.nn;
 
 /**
- * The fixed position table of seed 001 (and "Attention is all you need"): for token i and channel j,
+ * The fixed position table of "Attention Is All You Need" (Vaswani et al. 2017), as from-scratch ViT tutorials use it: for token i and channel j,
  * angle = i / 10000^(2⌊j/2⌋/D); even channels take sin, odd channels cos. Computed in double, stored as
- * float, as the seed's NumPy code does.
+ * float, as the usual NumPy code does.
  */
 public final class SinusoidalPositionEncoding {
     private SinusoidalPositionEncoding() {}

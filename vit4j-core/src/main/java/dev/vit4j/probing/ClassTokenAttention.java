@@ -5,7 +5,8 @@ import dev.vit4j.image.ResampleFilter;
 import dev.vit4j.weights.FloatTensor;
 
 /**
- * What the class token reads (seed 000's {@code get_cls_attention_map}, after DINO): per head, the class
+ * What the class token reads (the {@code get_cls_attention_map} of Keras' CaiT example, "Class Attention Image Transformers with LayerScale",
+ * after DINO): per head, the class
  * token's attention row over the patches laid out on the real grid (rows × columns, tokens row-major, so
  * non-square inputs keep their orientation); the saliency is the mean over heads, min-max normalised.
  */

@@ -6,9 +6,9 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * Mean attention distance (seed 002, after the ViT paper): for each head, the attention-weighted distance
+ * Mean attention distance (the ViT paper's Figure 7, as the All Things ViTs probing notebook computes it): for each head, the attention-weighted distance
  * in input pixels between a query patch and the patches it attends to, averaged over query patches.
- * Prefix tokens are removed (rows and columns, without renormalising, as the seed does); patch distance
+ * Prefix tokens are removed (rows and columns, without renormalising, as that notebook does); patch distance
  * uses the real grid (rows × columns, tokens row-major), so non-square inputs work. Talking-heads blocks
  * use {@code attention_softmax} — the only rows that are distributions.
  */

@@ -10,7 +10,7 @@ import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
 
 /**
- * The pictures of seed 000: a row (or grid) of per-head attention maps with titles, the saliency map, and
+ * The pictures of Keras' CaiT example ("Class Attention Image Transformers with LayerScale"): a row (or grid) of per-head attention maps with titles, the saliency map, and
  * the saliency laid over the image the model saw.
  */
 public final class AttentionFigures {

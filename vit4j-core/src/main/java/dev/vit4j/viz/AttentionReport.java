@@ -40,7 +40,7 @@ public final class AttentionReport {
 
     private AttentionReport() {}
 
-    /** CaiT: its class-attention blocks (seed 000); ViT: the last block; Perceiver: every iteration's cross-attention. */
+    /** CaiT: its class-attention blocks (as Keras' CaiT example maps them); ViT: the last block; Perceiver: every iteration's cross-attention. */
     public static List<String> defaultBlocks(ModelConfig c) {
         List<String> out = new ArrayList<>();
         if (c.isPerceiver()) {

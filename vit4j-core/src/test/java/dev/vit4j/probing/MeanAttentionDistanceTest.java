@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-/** MAD per image and head against the fixtures' {@code mad.*} (timm attention, seed 002's formula), 1e-4. */
+/** MAD per image and head against the fixtures' {@code mad.*} (timm attention, the ViT paper's formula), 1e-4. */
 class MeanAttentionDistanceTest {
     @ParameterizedTest
     @ValueSource(strings = {"vit_micro", "cait_micro", "vit_seed_regression"})

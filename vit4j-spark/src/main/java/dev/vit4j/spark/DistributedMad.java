@@ -12,7 +12,7 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.functions;
 
 /**
- * {@code vit4j mad} on Spark (seed 002's statistic over a whole dataset): each image's mean attention distance per
+ * {@code vit4j mad} on Spark (the ViT paper's mean attention distance over a whole dataset): each image's mean attention distance per
  * self-attention block and head is computed on the executors; Spark sums them per (block, head); the driver receives
  * one row per block and head.
  */
