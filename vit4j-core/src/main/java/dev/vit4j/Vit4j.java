@@ -6,6 +6,7 @@ import dev.vit4j.hub.HubSettings;
 import dev.vit4j.image.EvalTransform;
 import dev.vit4j.image.ImageDecoder;
 import dev.vit4j.image.RgbImage;
+import dev.vit4j.inference.EngineType;
 import dev.vit4j.inference.InferenceEngine;
 import dev.vit4j.inference.Labels;
 import dev.vit4j.inference.LoadedModel;
@@ -36,17 +37,18 @@ import java.util.List;
  */
 public final class Vit4j implements AutoCloseable {
     /**
-     * How to run: {@code engine} "onnx" (ONNX Runtime, the fast default), "onnx-int8" (the same on int8
-     * weights: 1.3–1.9× faster, logits within a few hundredths) or "torch" (PyTorch through DJL);
+     * How to run: {@code engine} {@link EngineType#ONNX} (ONNX Runtime, the fast default), {@link EngineType#ONNX_INT8}
+     * (the same on int8 weights: 1.3–1.9× faster, logits within a few hundredths) or {@link EngineType#TORCH}
+     * (PyTorch through DJL);
      * {@code threads} for ONNX Runtime (0: every core); {@code batchSize} for lists; {@code hub} where the Hub and
      * its cache are (default: the environment, as huggingface_hub reads it).
      */
-    public record Options(String engine, int threads, int batchSize, HubSettings hub) {
+    public record Options(EngineType engine, int threads, int batchSize, HubSettings hub) {
         public static Options defaults() {
-            return new Options("onnx", 0, 32, HubSettings.fromEnvironment());
+            return new Options(EngineType.ONNX, 0, 32, HubSettings.fromEnvironment());
         }
 
-        public Options withEngine(String e) {
+        public Options withEngine(EngineType e) {
             return new Options(e, threads, batchSize, hub);
         }
 
@@ -68,7 +70,7 @@ public final class Vit4j implements AutoCloseable {
     private Vit4j(LoadedModel model, Options options) {
         this.model = model;
         this.options = options;
-        this.engine = InferenceEngine.createOrCloseModel(options.engine(), model, options.threads());
+        this.engine = options.engine().createOrCloseModel(model, options.threads());
         this.data = model.model().config().resolvedDataConfig();
         this.transform = new EvalTransform(data);
     }

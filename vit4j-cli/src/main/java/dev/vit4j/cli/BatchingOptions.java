@@ -57,7 +57,7 @@ final class BatchingOptions {
                 maxPixels,
                 Math.min(maxImages, queue),
                 apiKey,
-                engine.engine,
+                engine.type(),
                 engine.threads);
     }
 }

@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.vit4j.Vit4jException;
 import dev.vit4j.inference.Engine;
+import dev.vit4j.inference.EngineType;
 import dev.vit4j.inference.InferenceEngine;
 import dev.vit4j.inference.LoadedModel;
 import dev.vit4j.inference.OnnxRuntimeEnvironment;
@@ -111,7 +112,7 @@ final class BenchCommand implements Callable<Integer> {
                 if (e.equals("none")) {
                     continue; // the anchor alone: its own peak resident memory
                 }
-                InferenceEngine engine = InferenceEngine.create(e, loaded, nThreads);
+                InferenceEngine engine = EngineType.of(e).create(loaded, nThreads);
                 toClose.add(engine);
                 runners.put("vit4j-" + e, (x, s) -> engine.run(x, s.getShape(), false)
                         .logits());

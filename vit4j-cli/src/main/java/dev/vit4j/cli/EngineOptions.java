@@ -1,5 +1,6 @@
 package dev.vit4j.cli;
 
+import dev.vit4j.inference.EngineType;
 import dev.vit4j.inference.InferenceEngine;
 import dev.vit4j.inference.LoadedModel;
 import picocli.CommandLine.Option;
@@ -20,7 +21,11 @@ final class EngineOptions {
     @Option(names = "--threads", defaultValue = "0", description = "Intra-op threads (default: all cores).")
     int threads;
 
+    EngineType type() {
+        return EngineType.of(engine);
+    }
+
     InferenceEngine open(LoadedModel model) {
-        return InferenceEngine.create(engine, model, threads);
+        return type().create(model, threads);
     }
 }

@@ -93,8 +93,8 @@ public final class Main implements Runnable {
             return BAD_INPUT;
         });
         cli.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
-            if (ex instanceof Vit4jException) {
-                err.println("vit4j: " + ex.getMessage());
+            if (ex instanceof Vit4jException v) {
+                err.println("vit4j: " + v.describe(FlagNames::of));
                 return BAD_INPUT;
             }
             if (ex instanceof java.io.UncheckedIOException u) {

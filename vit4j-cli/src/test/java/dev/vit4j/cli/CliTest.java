@@ -119,6 +119,17 @@ class CliTest {
         assertBadInput(run("predict", "-m", VIT, "-w", "nowhere.safetensors", IMAGE), "weights file not found");
     }
 
+    /** The library names its parameters (architecture); the command line says which flag that is. */
+    @Test
+    void libraryErrorsAreSpelledAsFlags() {
+        Result r = run("predict", "-w", VIT_WEIGHTS, IMAGE);
+        assertBadInput(r, "pass -m (a registered name or a config .json)");
+        dev.vit4j.Vit4jException library = org.junit.jupiter.api.Assertions.assertThrows(
+                dev.vit4j.Vit4jException.class,
+                () -> dev.vit4j.inference.LoadedModel.load((String) null, Path.of(VIT_WEIGHTS)));
+        assertTrue(library.getMessage().contains("pass architecture (a registered name"), library.getMessage());
+    }
+
     @Test
     void badModelsAndUsageExitWithTwo() throws IOException {
         Path huge = Files.writeString(

@@ -56,7 +56,7 @@ public final class HubModels {
     public static Resolved pretrained(String name, HubClient client) {
         PretrainedConfig p = ModelRegistry.defaults().pretrained(name);
         if (p == null) {
-            throw new Vit4jException("no pretrained weights for '" + name + "' (see `vit4j models --pretrained`)");
+            throw Vit4jException.naming("no pretrained weights for '" + name + "' (see {pretrainedTags})");
         }
         RepoRef ref = RepoRef.parse(p.hubId());
         ModelConfig config = ModelRegistry.defaults().config(p);
@@ -107,9 +107,9 @@ public final class HubModels {
         }
         String arch = c.path("architecture").asText(null);
         if (arch == null || !ModelRegistry.defaults().entries().containsKey(arch)) {
-            throw new Vit4jException(
+            throw Vit4jException.naming(
                     ref + " is a timm " + (arch == null ? "model without an architecture" : "'" + arch + "'")
-                            + ", which vit4j does not build (see `vit4j models`)");
+                            + ", which vit4j does not build (see {registeredModels})");
         }
         ModelConfig config = ModelRegistry.defaults().config(arch);
         config.name = ref.repoId().substring("timm/".length());

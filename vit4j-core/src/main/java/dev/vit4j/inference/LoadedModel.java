@@ -51,12 +51,13 @@ public final class LoadedModel implements AutoCloseable {
             } else if (Files.isRegularFile(cfg)) {
                 config = Configs.read(cfg);
             } else {
-                throw new Vit4jException(weights + " holds no config.json: give the architecture with -m");
+                throw Vit4jException.naming(weights
+                        + " holds no config.json: pass {architecture} (a registered name or a" + " config .json)");
             }
         } else {
             if (arch == null) {
-                throw new Vit4jException(
-                        "give the architecture with -m (a name from `vit4j models` or a config .json)");
+                throw Vit4jException.naming(
+                        "a weights file names no architecture: pass {architecture} (a registered name or a config .json)");
             }
             config = ModelRegistry.defaults().config(arch);
         }

@@ -14,7 +14,7 @@ import java.util.Map;
  * The model exported by vit4j's own ONNX writer, with ONNX Runtime's fused kernels, and run by ONNX
  * Runtime with all graph optimizations on the process's shared thread pool. Sessions are built once and
  * reused (a second one, with attention outputs, only when first asked for). With
- * {@link Quantization#INT8_DYNAMIC} the Linear layers run on int8 weights (engine "onnx-int8").
+ * {@link Quantization#INT8_DYNAMIC} the Linear layers run on int8 weights ({@link EngineType#ONNX_INT8}).
  */
 public final class OnnxEngine implements InferenceEngine {
     private final LoadedModel model;
@@ -77,8 +77,8 @@ public final class OnnxEngine implements InferenceEngine {
     }
 
     @Override
-    public String name() {
-        return quantization == Quantization.NONE ? "onnx" : "onnx-int8";
+    public EngineType type() {
+        return quantization == Quantization.NONE ? EngineType.ONNX : EngineType.ONNX_INT8;
     }
 
     @Override

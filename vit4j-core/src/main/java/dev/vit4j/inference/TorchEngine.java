@@ -21,8 +21,8 @@ public final class TorchEngine implements InferenceEngine {
     }
 
     @Override
-    public String name() {
-        return "torch";
+    public EngineType type() {
+        return EngineType.TORCH;
     }
 
     @Override

@@ -94,7 +94,8 @@ public final class ModelRegistry {
         if (nameOrFile.endsWith(".json") || Files.isRegularFile(p)) {
             return Configs.read(p);
         }
-        throw new Vit4jException("unknown model '" + nameOrFile + "' (see `vit4j models`; or give a config .json)");
+        throw Vit4jException.naming(
+                "unknown model '" + nameOrFile + "' (see {registeredModels}; or give a config .json)");
     }
 
     public static VisionModel build(ModelConfig config) {

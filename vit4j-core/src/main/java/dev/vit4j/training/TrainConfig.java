@@ -77,8 +77,8 @@ public final class TrainConfig {
                 || !Double.isFinite(weightDecay)
                 || !(clipGrad >= 0)
                 || !Double.isFinite(clipGrad)) {
-            throw new Vit4jException(
-                    "warm-up epochs (at most --epochs), weight decay and gradient clipping must be numbers ≥ 0");
+            throw Vit4jException.naming(
+                    "{warmupEpochs} (at most {epochs}), {weightDecay} and {clipGrad} must be numbers" + " ≥ 0");
         }
         if (!(labelSmoothing >= 0 && labelSmoothing < 1)
                 || !(momentum >= 0 && momentum < 1)
@@ -86,7 +86,7 @@ public final class TrainConfig {
             throw new Vit4jException("label smoothing and momentum must be in [0, 1), the plateau factor in (0, 1)");
         }
         if (!(layerDecay >= 0 && layerDecay <= 1)) {
-            throw new Vit4jException("--layer-decay must be in (0, 1] (0 = off), not " + layerDecay);
+            throw Vit4jException.naming("{layerDecay} must be in (0, 1] (0 = off), not " + layerDecay);
         }
         augmentation.validate();
         Optimizer.create(optimizer, 0, 0);

@@ -125,7 +125,7 @@ public final class AttentionReport {
             Path dir, String imageName, RgbImage input, Map<String, FloatTensor> attention, ModelConfig c, Options o)
             throws IOException {
         if (o.rollout() && !"vit".equals(c.arch)) {
-            throw new Vit4jException("--rollout is for ViT-style models (CaiT's class token only enters at the end;"
+            throw Vit4jException.naming("{rollout} is for ViT-style models (CaiT's class token only enters at the end;"
                     + " a Perceiver's latents have no token per input)");
         }
         int gh = c.gridHeight();

@@ -1,6 +1,7 @@
 package dev.vit4j.serve;
 
 import dev.vit4j.Vit4jException;
+import dev.vit4j.inference.EngineType;
 
 /**
  * How the server runs: where it listens, how requests are batched and bounded, which engine runs the models.
@@ -15,7 +16,7 @@ import dev.vit4j.Vit4jException;
  * @param maxPixels       images above it (width × height, read from the header) get 413
  * @param maxImages       images one multipart request may carry (413 above, nothing of it run); at most the queue
  * @param apiKey          when set, every route but health needs {@code Authorization: Bearer KEY}
- * @param engine          onnx, onnx-int8 or torch
+ * @param engine          the engine that runs every model
  * @param threads         ONNX Runtime's intra-op threads (0: every core)
  */
 public record ServeOptions(
@@ -29,7 +30,7 @@ public record ServeOptions(
         long maxPixels,
         int maxImages,
         String apiKey,
-        String engine,
+        EngineType engine,
         int threads) {
 
     public ServeOptions {
@@ -42,13 +43,12 @@ public record ServeOptions(
                 || threads < 0
                 || port < 0
                 || port > 65535) {
-            throw new Vit4jException(
-                    "serve: --max-batch, --queue, --timeout-ms, --max-body-mb and --max-pixels must be "
-                            + "positive, --max-delay-ms and --threads not negative, --port 0..65535");
+            throw Vit4jException.naming("serve: {maxBatch}, {queueCapacity}, {timeoutMillis}, {maxBodyBytes} and"
+                    + " {maxPixels} must be positive, {maxDelayMillis} and {threads} not negative, {port} 0..65535");
         }
         if (maxImages < 1 || maxImages > queueCapacity) {
-            throw new Vit4jException("serve: maxImages must be 1.." + queueCapacity
-                    + " (the queue's capacity: a request " + "with more could never be answered)");
+            throw Vit4jException.naming("serve: {maxImages} must be 1.." + queueCapacity
+                    + " ({queueCapacity}: a request" + " with more images could never be answered)");
         }
         if (apiKey != null && apiKey.isBlank()) {
             apiKey = null;
@@ -59,7 +59,18 @@ public record ServeOptions(
 
     public static ServeOptions defaults() {
         return new ServeOptions(
-                "127.0.0.1", 8080, 8, 5, 256, 30_000, 20L << 20, 40_000_000L, DEFAULT_MAX_IMAGES, null, "onnx", 0);
+                "127.0.0.1",
+                8080,
+                8,
+                5,
+                256,
+                30_000,
+                20L << 20,
+                40_000_000L,
+                DEFAULT_MAX_IMAGES,
+                null,
+                EngineType.ONNX,
+                0);
     }
 
     public ServeOptions withPort(int p) {
@@ -126,7 +137,7 @@ public record ServeOptions(
                 threads);
     }
 
-    public ServeOptions withEngine(String e, int t) {
+    public ServeOptions withEngine(EngineType e, int t) {
         return new ServeOptions(
                 host,
                 port,

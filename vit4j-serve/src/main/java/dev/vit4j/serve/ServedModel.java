@@ -4,6 +4,7 @@ import dev.vit4j.Vit4jException;
 import dev.vit4j.image.EvalTransform;
 import dev.vit4j.image.ImageDecoder;
 import dev.vit4j.image.RgbImage;
+import dev.vit4j.inference.EngineType;
 import dev.vit4j.inference.InferenceEngine;
 import dev.vit4j.inference.LoadedModel;
 import dev.vit4j.inference.ModelOutputs;
@@ -48,7 +49,7 @@ public final class ServedModel implements AutoCloseable {
         this.name = name;
         this.model = model;
         this.options = options;
-        this.engine = InferenceEngine.createOrCloseModel(options.engine(), model, options.threads());
+        this.engine = options.engine().createOrCloseModel(model, options.threads());
         this.data = model.model().config().resolvedDataConfig();
         this.transform = new EvalTransform(data);
         this.metrics = metrics;
@@ -86,8 +87,8 @@ public final class ServedModel implements AutoCloseable {
         return data;
     }
 
-    public String engineName() {
-        return engine.name();
+    public EngineType engineType() {
+        return engine.type();
     }
 
     /** One batch of every size the batcher makes through both graphs, so the first requests pay no warm-up. */

@@ -132,7 +132,7 @@ public final class VitServer implements AutoCloseable {
     /** Starts listening now; the models load and warm in the background ({@link #awaitReady}). */
     public static VitServer start(Map<String, Supplier<LoadedModel>> models, ServeOptions options) {
         if (models.isEmpty()) {
-            throw new Vit4jException("serve: give at least one model (-m)");
+            throw Vit4jException.naming("serve: give at least one model ({models})");
         }
         return new VitServer(new LinkedHashMap<>(models), options);
     }
@@ -384,7 +384,7 @@ public final class VitServer implements AutoCloseable {
                 ModelConfig c = m.config();
                 o.put("architecture", c.name);
                 o.put("family", c.arch);
-                o.put("engine", m.engineName());
+                o.put("engine", m.engineType().id());
                 o.put("numClasses", c.numClasses);
                 o.put("embeddingSize", c.embedDim);
                 o.put("grid", new int[] {c.gridHeight(), c.gridWidth()});

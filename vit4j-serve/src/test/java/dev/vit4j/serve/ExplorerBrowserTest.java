@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.vit4j.Vit4j;
+import dev.vit4j.inference.EngineType;
 import dev.vit4j.inference.LoadedModel;
 import java.io.File;
 import java.io.IOException;
@@ -72,7 +73,7 @@ class ExplorerBrowserTest {
                 .usingAnyFreePort()
                 .build();
         try (VitServer server =
-                VitServer.start(models, ServeOptions.defaults().withPort(0).withEngine("onnx", 1))) {
+                VitServer.start(models, ServeOptions.defaults().withPort(0).withEngine(EngineType.ONNX, 1))) {
             server.awaitReady();
             ChromeDriver browser = new ChromeDriver(service, options);
             try {

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.vit4j.inference.EngineType;
 import dev.vit4j.inference.LoadedModel;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -52,7 +53,7 @@ class ServerAbuseTest {
                 Map.of("shapes", () -> LoadedModel.load((String) null, shapes)),
                 ServeOptions.defaults()
                         .withPort(0)
-                        .withEngine("onnx", 1)
+                        .withEngine(EngineType.ONNX, 1)
                         .withBatching(8, 5, QUEUE)
                         .withMaxImages(MAX_IMAGES)
                         .withLimits(4_000, 20L << 20, 40_000_000L));

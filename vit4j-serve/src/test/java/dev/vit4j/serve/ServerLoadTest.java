@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.vit4j.Vit4j;
+import dev.vit4j.inference.EngineType;
 import dev.vit4j.inference.LoadedModel;
 import dev.vit4j.inference.Prediction;
 import dev.vit4j.models.ModelRegistry;
@@ -57,7 +58,7 @@ class ServerLoadTest {
         shapes = ServeFixtures.shapesModel(dir);
         server = VitServer.start(
                 Map.of("shapes", () -> LoadedModel.load((String) null, shapes)),
-                ServeOptions.defaults().withPort(0).withEngine("onnx", 1));
+                ServeOptions.defaults().withPort(0).withEngine(EngineType.ONNX, 1));
         server.awaitReady();
         http = new Http(server.port());
         try (Vit4j library =
@@ -130,8 +131,10 @@ class ServerLoadTest {
     @Test
     void aFullQueueAnswers503AtOnceAndTheServerRecovers() throws Exception {
         // DeiT-Ti at 224 (random weights): slow enough on one thread that 32 clients overrun a queue of 2.
-        ServeOptions o =
-                ServeOptions.defaults().withPort(0).withEngine("onnx", 1).withBatching(2, 1, 2);
+        ServeOptions o = ServeOptions.defaults()
+                .withPort(0)
+                .withEngine(EngineType.ONNX, 1)
+                .withBatching(2, 1, 2);
         Supplier<LoadedModel> deit =
                 () -> LoadedModel.initialized(ModelRegistry.defaults().config("deit_tiny_patch16_224"), 1);
         byte[] photo = ServeFixtures.resource("/fixtures/images/portrait.png");
@@ -165,8 +168,10 @@ class ServerLoadTest {
             assertEquals(200, h.post("/v1/models/deit/predict", photo).status(), "recovered");
             assertTrue(h.get("/metrics").text().contains("vit4j_queue_depth{model=\"deit\"} 0.0"));
         }
-        ServeOptions strict =
-                ServeOptions.defaults().withPort(0).withEngine("onnx", 1).withLimits(1, 20L << 20, 40_000_000);
+        ServeOptions strict = ServeOptions.defaults()
+                .withPort(0)
+                .withEngine(EngineType.ONNX, 1)
+                .withLimits(1, 20L << 20, 40_000_000);
         try (VitServer hurried = VitServer.start(Map.of("deit", deit), strict)) {
             hurried.awaitReady();
             Http.Reply late = new Http(hurried.port()).post("/v1/models/deit/predict", photo);

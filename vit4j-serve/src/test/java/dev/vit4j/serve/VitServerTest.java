@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.vit4j.Vit4j;
+import dev.vit4j.inference.EngineType;
 import dev.vit4j.inference.InferenceEngine;
 import dev.vit4j.inference.LoadedModel;
 import dev.vit4j.inference.Prediction;
@@ -52,7 +53,7 @@ class VitServerTest {
     static void start() throws IOException {
         shapes = ServeFixtures.shapesModel(dir);
         vit = ServeFixtures.vitMicro(dir);
-        server = VitServer.start(models(), ServeOptions.defaults().withPort(0).withEngine("onnx", 1));
+        server = VitServer.start(models(), ServeOptions.defaults().withPort(0).withEngine(EngineType.ONNX, 1));
         server.awaitReady();
         http = new Http(server.port());
         shapesLibrary = Vit4j.load(shapes.toString(), Vit4j.Options.defaults().withThreads(1));
@@ -142,7 +143,7 @@ class VitServerTest {
         assertEquals(5, v.get("predictions").size());
         Path file = Files.write(dir.resolve("shape3.png"), image);
         try (LoadedModel m = LoadedModel.load((String) null, shapes);
-                InferenceEngine engine = InferenceEngine.create("onnx", m, 1)) {
+                InferenceEngine engine = EngineType.ONNX.create(m, 1)) {
             AttentionProbe.ImageAttention probe =
                     AttentionProbe.run(m, engine, List.of(file)).get(0);
             for (int b = 0; b < 2; b++) {
@@ -220,7 +221,7 @@ class VitServerTest {
     void limitsAndTheApiKey() throws IOException {
         ServeOptions o = ServeOptions.defaults()
                 .withPort(0)
-                .withEngine("onnx", 1)
+                .withEngine(EngineType.ONNX, 1)
                 .withLimits(30_000, 100_000, 5_000)
                 .withApiKey("s3cret");
         Map<String, Supplier<LoadedModel>> one = Map.of("shapes", () -> LoadedModel.load((String) null, shapes));

@@ -3,6 +3,7 @@ package dev.vit4j.spark;
 import dev.vit4j.hub.HubClient;
 import dev.vit4j.hub.HubModels;
 import dev.vit4j.hub.HubSettings;
+import dev.vit4j.inference.EngineType;
 import dev.vit4j.inference.InferenceEngine;
 import dev.vit4j.inference.LoadedModel;
 import java.util.concurrent.ConcurrentHashMap;
@@ -25,7 +26,7 @@ final class ExecutorModels {
     static Loaded get(Key key) {
         return MODELS.computeIfAbsent(key, k -> {
             LoadedModel model = HubModels.open(k.model(), new HubClient(HubSettings.fromEnvironment()));
-            return new Loaded(model, InferenceEngine.createOrCloseModel(k.engine(), model, k.threads()));
+            return new Loaded(model, EngineType.of(k.engine()).createOrCloseModel(model, k.threads()));
         });
     }
 }

@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.vit4j.Vit4j;
 import dev.vit4j.data.ImageNetValList;
 import dev.vit4j.data.ShapesDataset;
+import dev.vit4j.inference.EngineType;
 import dev.vit4j.inference.LoadedModel;
 import dev.vit4j.inference.Prediction;
 import dev.vit4j.models.Configs;
@@ -217,7 +218,7 @@ class VitPredictorTest extends LocalSparkTest {
             throws IOException {
         Evaluation want;
         try (var loaded = LoadedModel.load((String) null, modelDir);
-                var engine = dev.vit4j.inference.InferenceEngine.create("onnx", loaded, 1)) {
+                var engine = EngineType.ONNX.create(loaded, 1)) {
             var c = loaded.model().config();
             var d = dev.vit4j.data.DatasetSpec.open(dataSpec, dev.vit4j.data.DatasetSpec.Split.TEST);
             try (var loader = new dev.vit4j.data.BatchLoader(
@@ -278,7 +279,7 @@ class VitPredictorTest extends LocalSparkTest {
         }
         dev.vit4j.probing.MeanAttentionDistance want;
         try (var loaded = dev.vit4j.inference.LoadedModel.load((String) null, model);
-                var engine = dev.vit4j.inference.InferenceEngine.create("onnx", loaded, 1)) {
+                var engine = EngineType.ONNX.create(loaded, 1)) {
             var c = loaded.model().config();
             want = new dev.vit4j.probing.MeanAttentionDistance(c.gridHeight(), c.gridWidth(), c.patchSize);
             for (var r : dev.vit4j.probing.AttentionProbe.run(loaded, engine, files)) {
