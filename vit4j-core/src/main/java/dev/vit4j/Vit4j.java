@@ -3,19 +3,13 @@ package dev.vit4j;
 import dev.vit4j.hub.HubClient;
 import dev.vit4j.hub.HubModels;
 import dev.vit4j.hub.HubSettings;
-import dev.vit4j.image.EvalTransform;
-import dev.vit4j.image.ImageDecoder;
-import dev.vit4j.image.RgbImage;
 import dev.vit4j.inference.EngineType;
-import dev.vit4j.inference.InferenceEngine;
 import dev.vit4j.inference.Labels;
 import dev.vit4j.inference.LoadedModel;
-import dev.vit4j.inference.ModelOutputs;
+import dev.vit4j.inference.ModelPipeline;
 import dev.vit4j.inference.Prediction;
-import dev.vit4j.inference.Predictor;
 import dev.vit4j.models.DataConfig;
 import java.awt.image.BufferedImage;
-import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -61,18 +55,12 @@ public final class Vit4j implements AutoCloseable {
         }
     }
 
-    private final LoadedModel model;
-    private final InferenceEngine engine;
-    private final EvalTransform transform;
-    private final DataConfig data;
+    private final ModelPipeline pipeline;
     private final Options options;
 
     private Vit4j(LoadedModel model, Options options) {
-        this.model = model;
+        this.pipeline = ModelPipeline.open(model, options.engine(), options.threads());
         this.options = options;
-        this.engine = options.engine().createOrCloseModel(model, options.threads());
-        this.data = model.model().config().resolvedDataConfig();
-        this.transform = new EvalTransform(data);
     }
 
     public static Vit4j load(String model) {
@@ -89,12 +77,12 @@ public final class Vit4j implements AutoCloseable {
     }
 
     public String name() {
-        return model.model().config().name;
+        return pipeline.config().name;
     }
 
     /** The class names, index by index (empty for a features-only model). */
     public List<String> labels() {
-        Labels l = model.labels();
+        Labels l = pipeline.labels();
         List<String> out = new ArrayList<>();
         for (int i = 0; i < numClasses(); i++) {
             out.add(l.name(i));
@@ -103,16 +91,16 @@ public final class Vit4j implements AutoCloseable {
     }
 
     public int numClasses() {
-        return model.model().config().numClasses;
+        return pipeline.config().numClasses;
     }
 
     public int embeddingSize() {
-        return model.model().config().embedDim;
+        return pipeline.config().embedDim;
     }
 
     /** The preprocessing applied to every image (input size, interpolation, crop, mean, std). */
     public DataConfig dataConfig() {
-        return data;
+        return pipeline.dataConfig();
     }
 
     public List<Prediction> predict(Path image, int k) {
@@ -133,12 +121,10 @@ public final class Vit4j implements AutoCloseable {
 
     /** The top {@code k} classes of each image, run in batches; images of any of the accepted kinds. */
     public List<List<Prediction>> predictAll(List<?> images, int k) {
-        if (numClasses() == 0) {
-            throw new Vit4jException(name() + " has no classifier (features only): use embed");
-        }
+        pipeline.requireClassifier();
         List<List<Prediction>> out = new ArrayList<>();
-        for (float[] logits : run(images, false)) {
-            out.add(Predictor.topK(logits, k, model.labels()));
+        for (ModelPipeline.ImageOutputs o : pipeline.runAll(images, options.batchSize(), false)) {
+            out.add(pipeline.topK(o.logits(), k));
         }
         return out;
     }
@@ -161,54 +147,13 @@ public final class Vit4j implements AutoCloseable {
     }
 
     public List<float[]> embedAll(List<?> images) {
-        return run(images, true);
-    }
-
-    private List<float[]> run(List<?> images, boolean preLogits) {
-        List<float[]> out = new ArrayList<>();
-        int per = data.channels() * data.height() * data.width();
-        for (int from = 0; from < images.size(); from += options.batchSize()) {
-            List<?> part = images.subList(from, Math.min(images.size(), from + options.batchSize()));
-            float[] batch = new float[per * part.size()];
-            for (int i = 0; i < part.size(); i++) {
-                System.arraycopy(transform.apply(decode(part.get(i))), 0, batch, i * per, per);
-            }
-            long[] shape = {part.size(), data.channels(), data.height(), data.width()};
-            ModelOutputs result = engine.run(batch, shape, false); // both engines take concurrent calls
-            out.addAll(List.of(preLogits ? result.preLogits() : result.logits()));
-        }
-        return out;
-    }
-
-    private static RgbImage decode(Object image) {
-        if (image instanceof Path p) {
-            return ImageDecoder.read(p);
-        }
-        if (image instanceof BufferedImage b) {
-            return ImageDecoder.toRgb(b);
-        }
-        if (image instanceof byte[] bytes) {
-            return ImageDecoder.read(bytes, "image (" + bytes.length + " bytes)");
-        }
-        if (image instanceof InputStream in) {
-            try {
-                return ImageDecoder.read(in.readAllBytes(), "image stream");
-            } catch (IOException e) {
-                throw new Vit4jException("cannot read the image stream: " + e.getMessage(), e);
-            }
-        }
-        throw new Vit4jException("not an image: "
-                + (image == null
-                        ? "null"
-                        : image.getClass().getName() + " (Path, BufferedImage, byte[] or InputStream)"));
+        return pipeline.runAll(images, options.batchSize(), false).stream()
+                .map(ModelPipeline.ImageOutputs::preLogits)
+                .toList();
     }
 
     @Override
     public void close() {
-        try {
-            engine.close();
-        } finally {
-            model.close();
-        }
+        pipeline.close();
     }
 }

@@ -13,6 +13,7 @@ import dev.vit4j.inference.Engine;
 import dev.vit4j.inference.EngineType;
 import dev.vit4j.inference.InferenceEngine;
 import dev.vit4j.inference.LoadedModel;
+import dev.vit4j.inference.ModelPipeline;
 import dev.vit4j.inference.OnnxRuntimeEnvironment;
 import dev.vit4j.inference.OnnxRuntimeRuns;
 import dev.vit4j.models.Complexity;
@@ -114,8 +115,10 @@ final class BenchCommand implements Callable<Integer> {
                 }
                 InferenceEngine engine = EngineType.of(e).create(loaded, nThreads);
                 toClose.add(engine);
-                runners.put("vit4j-" + e, (x, s) -> engine.run(x, s.getShape(), false)
-                        .logits());
+                ModelPipeline pipeline = ModelPipeline.over(loaded, engine);
+                runners.put("vit4j-" + e, (x, s) -> pipeline.run(x, (int) s.get(0), false).stream()
+                        .map(ModelPipeline.ImageOutputs::logits)
+                        .toArray(float[][]::new));
             }
             OrtSession anchorSession = null;
             if (anchor != null) {

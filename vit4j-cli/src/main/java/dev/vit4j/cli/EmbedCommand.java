@@ -2,9 +2,7 @@ package dev.vit4j.cli;
 
 import dev.vit4j.Vit4jException;
 import dev.vit4j.data.DatasetSpec;
-import dev.vit4j.inference.InferenceEngine;
-import dev.vit4j.inference.LoadedModel;
-import dev.vit4j.inference.Predictor;
+import dev.vit4j.inference.ModelPipeline;
 import dev.vit4j.io.AtomicFiles;
 import dev.vit4j.io.NpyWriter;
 import java.io.IOException;
@@ -61,19 +59,20 @@ final class EmbedCommand implements Callable<Integer> {
         List<Path> images = new ArrayList<>();
         List<float[]> rows = new ArrayList<>();
         UnreadableImages unreadable = new UnreadableImages(spec.commandLine().getErr());
-        try (LoadedModel loaded = modelOptions.load(spec.commandLine().getErr());
-                InferenceEngine engine = engineOptions.open(loaded);
+        try (ModelPipeline pipeline = engineOptions.pipeline(
+                        modelOptions.load(spec.commandLine().getErr()));
                 Progress progress = found.size() > batchSize
                         ? Progress.start(spec.commandLine().getErr(), "embed", found.size(), "images")
                         : null) {
-            Predictor predictor = new Predictor(engine, loaded.labels());
             for (int start = 0; start < found.size(); start += batchSize) {
                 List<Path> chunk = found.subList(start, Math.min(found.size(), start + batchSize));
-                Predictor.ReadableBatch batch = predictor.runReadable(chunk);
-                unreadable.report(batch.unreadable());
-                images.addAll(batch.readable());
-                if (batch.outputs() != null) {
-                    rows.addAll(List.of(batch.outputs().preLogits()));
+                List<ModelPipeline.Outcome> outcomes = pipeline.runEach(chunk, false);
+                unreadable.report(chunk, outcomes);
+                for (int i = 0; i < chunk.size(); i++) {
+                    if (outcomes.get(i).ok()) {
+                        images.add(chunk.get(i));
+                        rows.add(outcomes.get(i).outputs().preLogits());
+                    }
                 }
                 if (progress != null) {
                     progress.stepTo(start + chunk.size());

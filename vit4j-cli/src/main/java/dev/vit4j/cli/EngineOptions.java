@@ -3,6 +3,7 @@ package dev.vit4j.cli;
 import dev.vit4j.inference.EngineType;
 import dev.vit4j.inference.InferenceEngine;
 import dev.vit4j.inference.LoadedModel;
+import dev.vit4j.inference.ModelPipeline;
 import picocli.CommandLine.Option;
 
 /** {@code --engine} and {@code --threads}, shared by the commands that run a model. */
@@ -27,5 +28,10 @@ final class EngineOptions {
 
     InferenceEngine open(LoadedModel model) {
         return type().create(model, threads);
+    }
+
+    /** The model with an engine of the chosen type, both closed with the pipeline. */
+    ModelPipeline pipeline(LoadedModel model) {
+        return ModelPipeline.open(model, type(), threads);
     }
 }

@@ -2,10 +2,10 @@ package dev.vit4j.cli;
 
 import dev.vit4j.Vit4jException;
 import dev.vit4j.data.ShapesDataset;
-import dev.vit4j.image.EvalTransform;
 import dev.vit4j.image.ImageDecoder;
 import dev.vit4j.inference.InferenceEngine;
 import dev.vit4j.inference.LoadedModel;
+import dev.vit4j.inference.ModelPipeline;
 import dev.vit4j.models.DataConfig;
 import dev.vit4j.serve.ServeOptions;
 import dev.vit4j.serve.VitServer;
@@ -265,28 +265,24 @@ final class LoadtestCommand implements Callable<Integer> {
 
     /** The engine alone on the images preprocessed: median batch time at batch 1 and batch {@code n}. */
     private Offline offline(InferenceEngine engine, LoadedModel model, List<byte[]> bodies, int n) {
-        DataConfig d = model.model().config().resolvedDataConfig();
-        EvalTransform t = new EvalTransform(d);
-        int per = d.channels() * d.height() * d.width();
-        float[] all = new float[per * n];
+        ModelPipeline pipeline = ModelPipeline.over(model, engine);
+        List<ModelPipeline.Prepared> images = new ArrayList<>();
         for (int i = 0; i < n; i++) {
-            System.arraycopy(
-                    t.apply(ImageDecoder.read(bodies.get(i % bodies.size()), "image " + i)), 0, all, i * per, per);
+            images.add(pipeline.prepare(new ModelPipeline.EncodedImage("image " + i, bodies.get(i % bodies.size()))));
         }
-        double one = medianNanos(
-                engine, java.util.Arrays.copyOf(all, per), new long[] {1, d.channels(), d.height(), d.width()});
-        double many = medianNanos(engine, all, new long[] {n, d.channels(), d.height(), d.width()});
+        double one = medianNanos(pipeline, pipeline.stack(images.subList(0, 1)), 1);
+        double many = medianNanos(pipeline, pipeline.stack(images), n);
         return new Offline(one / 1e6, n * 1e9 / many);
     }
 
-    private double medianNanos(InferenceEngine engine, float[] input, long[] shape) {
+    private double medianNanos(ModelPipeline pipeline, float[] batch, int size) {
         for (int i = 0; i < 5; i++) {
-            engine.run(input, shape, false);
+            pipeline.run(batch, size, false);
         }
         long[] t = new long[offlineBatches];
         for (int i = 0; i < t.length; i++) {
             long s = System.nanoTime();
-            engine.run(input, shape, false);
+            pipeline.run(batch, size, false);
             t[i] = System.nanoTime() - s;
         }
         return BenchCommand.percentile(t, 0.5);

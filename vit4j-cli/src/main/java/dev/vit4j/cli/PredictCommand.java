@@ -5,9 +5,8 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.vit4j.Vit4jException;
 import dev.vit4j.inference.Labels;
-import dev.vit4j.inference.LoadedModel;
+import dev.vit4j.inference.ModelPipeline;
 import dev.vit4j.inference.Prediction;
-import dev.vit4j.inference.Predictor;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
@@ -58,22 +57,26 @@ final class PredictCommand implements Callable<Integer> {
         ObjectMapper mapper = new ObjectMapper();
         UnreadableImages unreadable = new UnreadableImages(spec.commandLine().getErr());
         // One batch needs no bar; more get one (on stderr: stdout holds the results alone).
-        try (LoadedModel loaded = modelOptions.load(spec.commandLine().getErr());
-                dev.vit4j.inference.InferenceEngine engine = engineOptions.open(loaded);
+        try (ModelPipeline pipeline = engineOptions.pipeline(
+                        modelOptions.load(spec.commandLine().getErr()));
                 Progress progress = images.size() > batchSize
                         ? Progress.start(spec.commandLine().getErr(), "predict", images.size(), "images")
                         : null) {
-            Labels labels = labelsFile == null ? loaded.labels() : Labels.read(labelsFile);
-            Predictor predictor = new Predictor(engine, labels);
+            pipeline.requireClassifier();
+            Labels labels = labelsFile == null ? pipeline.labels() : Labels.read(labelsFile);
             for (int start = 0; start < images.size(); start += batchSize) {
                 List<Path> chunk = images.subList(start, Math.min(images.size(), start + batchSize));
-                Predictor.ReadableBatch batch = predictor.runReadable(chunk);
-                unreadable.report(batch.unreadable());
-                for (int i = 0; i < batch.readable().size(); i++) {
-                    List<Prediction> top = Predictor.topK(batch.outputs().logits()[i], k, labels);
+                List<ModelPipeline.Outcome> outcomes = pipeline.runEach(chunk, false);
+                unreadable.report(chunk, outcomes);
+                for (int i = 0; i < chunk.size(); i++) {
+                    if (!outcomes.get(i).ok()) {
+                        continue;
+                    }
+                    List<Prediction> top =
+                            ModelPipeline.topK(outcomes.get(i).outputs().logits(), k, labels);
                     if (json) {
                         ObjectNode o = mapper.createObjectNode();
-                        o.put("image", batch.readable().get(i).toString());
+                        o.put("image", chunk.get(i).toString());
                         ArrayNode preds = o.putArray("predictions");
                         for (Prediction p : top) {
                             preds.addObject()
@@ -84,7 +87,7 @@ final class PredictCommand implements Callable<Integer> {
                         }
                         out.println(o);
                     } else {
-                        out.println(batch.readable().get(i));
+                        out.println(chunk.get(i));
                         int rank = 1;
                         for (Prediction p : top) {
                             out.printf(

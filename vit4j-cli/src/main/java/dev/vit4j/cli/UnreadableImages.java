@@ -1,6 +1,6 @@
 package dev.vit4j.cli;
 
-import dev.vit4j.inference.Predictor;
+import dev.vit4j.inference.ModelPipeline;
 import java.io.PrintWriter;
 import java.util.List;
 
@@ -16,11 +16,16 @@ final class UnreadableImages {
         this.err = err;
     }
 
-    void report(List<Predictor.Unreadable> unreadable) {
-        for (Predictor.Unreadable u : unreadable) {
-            String reason = u.reason() == null ? "unreadable" : u.reason().split("\n", 2)[0];
-            err.println("vit4j: skipped " + (reason.contains(u.image().toString()) ? "" : u.image() + ": ") + reason);
-            count++;
+    /** Names each input whose outcome is an error ({@code outcomes} in the order of {@code inputs}). */
+    void report(List<?> inputs, List<ModelPipeline.Outcome> outcomes) {
+        for (int i = 0; i < outcomes.size(); i++) {
+            String error = outcomes.get(i).error();
+            if (error != null) {
+                String reason = error.split("\n", 2)[0];
+                String input = String.valueOf(inputs.get(i));
+                err.println("vit4j: skipped " + (reason.contains(input) ? "" : input + ": ") + reason);
+                count++;
+            }
         }
     }
 

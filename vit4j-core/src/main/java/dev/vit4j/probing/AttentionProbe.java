@@ -3,16 +3,12 @@ package dev.vit4j.probing;
 import dev.vit4j.data.BatchLoader;
 import dev.vit4j.data.Dataset;
 import dev.vit4j.data.Pipelines;
-import dev.vit4j.image.EvalTransform;
-import dev.vit4j.image.ImageDecoder;
 import dev.vit4j.image.RgbImage;
 import dev.vit4j.inference.LoadedModel;
-import dev.vit4j.inference.ModelOutputs;
-import dev.vit4j.models.DataConfig;
+import dev.vit4j.inference.ModelPipeline;
 import dev.vit4j.weights.FloatTensor;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.BiConsumer;
@@ -27,21 +23,19 @@ public final class AttentionProbe {
 
     public static List<ImageAttention> run(
             LoadedModel model, dev.vit4j.inference.InferenceEngine engine, List<Path> images) {
-        DataConfig data = model.model().config().resolvedDataConfig();
-        EvalTransform transform = new EvalTransform(data);
-        int per = data.channels() * data.height() * data.width();
-        float[] batch = new float[per * images.size()];
-        List<RgbImage> crops = new ArrayList<>();
-        for (int i = 0; i < images.size(); i++) {
-            RgbImage crop = transform.resizeAndCrop(ImageDecoder.read(images.get(i)));
-            crops.add(crop);
-            System.arraycopy(transform.normalize(crop), 0, batch, i * per, per);
+        ModelPipeline pipeline = ModelPipeline.over(model, engine);
+        List<ModelPipeline.Prepared> prepared = new ArrayList<>();
+        for (Path image : images) {
+            prepared.add(pipeline.prepare(image));
         }
-        List<Map<String, FloatTensor>> attention = new ArrayList<>();
-        ModelOutputs out = record(model, engine, batch, images.size(), attention);
+        List<ModelPipeline.ImageOutputs> out = pipeline.run(prepared, true);
         List<ImageAttention> result = new ArrayList<>();
         for (int i = 0; i < images.size(); i++) {
-            result.add(new ImageAttention(images.get(i), crops.get(i), attention.get(i), out.logits()[i]));
+            result.add(new ImageAttention(
+                    images.get(i),
+                    prepared.get(i).crop(),
+                    out.get(i).attention(),
+                    out.get(i).logits()));
         }
         return result;
     }
@@ -75,23 +69,16 @@ public final class AttentionProbe {
 
     /**
      * Runs an already preprocessed batch (B × C × H × W of the model's size) and appends each image's
-     * attention tensors (batch axis dropped) to {@code perImage}.
+     * attention tensors (batch axis dropped) to {@code perImage}; returns each image's outputs.
      */
-    public static ModelOutputs record(
+    public static List<ModelPipeline.ImageOutputs> record(
             LoadedModel model,
             dev.vit4j.inference.InferenceEngine engine,
             float[] batch,
             int size,
             List<Map<String, FloatTensor>> perImage) {
-        var c = model.model().config();
-        ModelOutputs out = engine.run(batch, new long[] {size, c.inChans, c.height(), c.width()}, true);
-        for (int i = 0; i < size; i++) {
-            Map<String, FloatTensor> mine = new LinkedHashMap<>();
-            for (Map.Entry<String, FloatTensor> e : out.attention().entrySet()) {
-                mine.put(e.getKey(), e.getValue().select(i));
-            }
-            perImage.add(mine);
-        }
+        List<ModelPipeline.ImageOutputs> out = ModelPipeline.over(model, engine).run(batch, size, true);
+        out.forEach(o -> perImage.add(o.attention()));
         return out;
     }
 }

@@ -32,12 +32,12 @@ class ConcurrentPredictionTest {
                         Fixtures.path("cait_micro/config.json").toString(),
                         Fixtures.path("cait_micro/model.safetensors"));
                 InferenceEngine engine = engineName.equals("onnx") ? new OnnxEngine(m, 1) : new TorchEngine(m)) {
-            Predictor predictor = new Predictor(engine, m.labels());
+            ModelPipeline pipeline = ModelPipeline.over(m, engine);
             List<Path> images =
                     IMAGES.stream().map(n -> Fixtures.path("images/" + n)).toList();
             List<List<Prediction>> expected = new ArrayList<>();
             for (Path image : images) {
-                expected.add(predictor.predict(List.of(image), 5).get(0));
+                expected.add(top5(pipeline, image));
             }
             long rssBefore = MemoryStabilityTest.residentKb();
             ExecutorService pool = Executors.newFixedThreadPool(8);
@@ -55,9 +55,7 @@ class ConcurrentPredictionTest {
                         for (int round = 0; round < rounds; round++) {
                             Collections.shuffle(order, r);
                             for (int i : order) {
-                                List<Prediction> got = predictor
-                                        .predict(List.of(images.get(i)), 5)
-                                        .get(0);
+                                List<Prediction> got = top5(pipeline, images.get(i));
                                 assertSame(expected.get(i), got, images.get(i));
                                 checked++;
                             }
@@ -86,5 +84,10 @@ class ConcurrentPredictionTest {
             assertEquals(expected.get(k).index(), got.get(k).index(), image + " rank " + k);
             assertTrue(Math.abs(expected.get(k).probability() - got.get(k).probability()) < 1e-6, image + " rank " + k);
         }
+    }
+
+    private static List<Prediction> top5(ModelPipeline pipeline, Path image) {
+        return pipeline.topK(
+                pipeline.run(List.of(pipeline.prepare(image)), false).get(0).logits(), 5);
     }
 }

@@ -21,21 +21,28 @@ class MemoryStabilityTest {
     @Test
     void twoThousandPredictionsLeaveMemoryFlat() throws IOException {
         try (LoadedModel m = LoadedModel.load(
-                Fixtures.path("vit_micro/config.json").toString(), Fixtures.path("vit_micro/model.safetensors"))) {
-            Predictor predictor = new Predictor(m);
+                        Fixtures.path("vit_micro/config.json").toString(),
+                        Fixtures.path("vit_micro/model.safetensors"));
+                TorchEngine engine = new TorchEngine(m)) {
+            ModelPipeline pipeline = ModelPipeline.over(m, engine);
             List<Path> image = List.of(Fixtures.path("images/small.png"));
             int arraysBefore = m.manager().getManagedArrays().size();
             for (int i = 0; i < 1500; i++) {
-                predictor.predict(image, 5);
+                pipeline.topK(pipeline.runAll(image, 1, false).get(0).logits(), 5);
             }
             int n = Integer.getInteger("vit4j.memory.predictions", 2000);
             int every = 50;
             double[] xs = new double[n / every];
             double[] ys = new double[n / every];
             for (int i = 0; i < n; i++) {
-                predictor.predict(image, 5);
+                pipeline.topK(pipeline.runAll(image, 1, false).get(0).logits(), 5);
                 if (i % 2 == 0) {
-                    ModelRunner.run(m.model(), m.manager(), predictor.preprocess(image), new Shape(1, 3, 32, 32), true);
+                    ModelRunner.run(
+                            m.model(),
+                            m.manager(),
+                            pipeline.prepare(image.get(0)).pixels(),
+                            new Shape(1, 3, 32, 32),
+                            true);
                 }
                 if (i % every == every - 1) {
                     xs[i / every] = i;

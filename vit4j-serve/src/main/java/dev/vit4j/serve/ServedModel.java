@@ -1,20 +1,15 @@
 package dev.vit4j.serve;
 
 import dev.vit4j.Vit4jException;
-import dev.vit4j.image.EvalTransform;
-import dev.vit4j.image.ImageDecoder;
 import dev.vit4j.image.RgbImage;
 import dev.vit4j.inference.EngineType;
-import dev.vit4j.inference.InferenceEngine;
 import dev.vit4j.inference.LoadedModel;
-import dev.vit4j.inference.ModelOutputs;
+import dev.vit4j.inference.ModelPipeline;
 import dev.vit4j.inference.Prediction;
-import dev.vit4j.inference.Predictor;
 import dev.vit4j.models.DataConfig;
 import dev.vit4j.models.ModelConfig;
 import dev.vit4j.weights.FloatTensor;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -29,29 +24,20 @@ import java.util.concurrent.TimeoutException;
  * Attention requests have their own batcher, since they run the graph that also outputs attention.
  */
 public final class ServedModel implements AutoCloseable {
-    /** What the model saw (the resized, cropped image) and its normalized tensor. */
-    record Prepared(RgbImage crop, float[] pixels) {}
-
     /** One image's outputs: logits, pooled features, and its attention tensors when asked for (else empty). */
     public record Result(float[] logits, float[] preLogits, Map<String, FloatTensor> attention, RgbImage crop) {}
 
     private final String name;
-    private final LoadedModel model;
-    private final InferenceEngine engine;
-    private final DataConfig data;
-    private final EvalTransform transform;
+    private final ModelPipeline pipeline;
     private final ServeOptions options;
     private final ServerMetrics metrics;
-    private final DynamicBatcher<byte[], Prepared, Result> plain;
-    private final DynamicBatcher<byte[], Prepared, Result> probing;
+    private final DynamicBatcher<byte[], ModelPipeline.Prepared, Result> plain;
+    private final DynamicBatcher<byte[], ModelPipeline.Prepared, Result> probing;
 
     ServedModel(String name, LoadedModel model, ServeOptions options, ServerMetrics metrics, Executor preparers) {
         this.name = name;
-        this.model = model;
+        this.pipeline = ModelPipeline.open(model, options.engine(), options.threads());
         this.options = options;
-        this.engine = options.engine().createOrCloseModel(model, options.threads());
-        this.data = model.model().config().resolvedDataConfig();
-        this.transform = new EvalTransform(data);
         this.metrics = metrics;
         DynamicBatcher.BatchListener listener = (size, queued, nanos) -> metrics.batchRun(name, size, queued, nanos);
         this.plain = new DynamicBatcher<>(
@@ -80,23 +66,23 @@ public final class ServedModel implements AutoCloseable {
     }
 
     public ModelConfig config() {
-        return model.model().config();
+        return pipeline.config();
     }
 
     public DataConfig dataConfig() {
-        return data;
+        return pipeline.dataConfig();
     }
 
     public EngineType engineType() {
-        return engine.type();
+        return pipeline.engine().type();
     }
 
     /** One batch of every size the batcher makes through both graphs, so the first requests pay no warm-up. */
     void warm() {
         for (int size = 1; size <= options.maxBatch(); size *= 2) {
-            engine.run(new float[size * perImage()], shape(size), false);
+            pipeline.run(new float[size * pipeline.inputSize()], size, false);
         }
-        engine.run(new float[perImage()], shape(1), true);
+        pipeline.run(new float[pipeline.inputSize()], 1, true);
     }
 
     /** An image on its way through the batcher; {@link #await} gives its result. */
@@ -132,48 +118,28 @@ public final class ServedModel implements AutoCloseable {
 
     /** The top {@code k} classes; refused for a features-only model. */
     public List<Prediction> topK(float[] logits, int k) {
-        if (config().numClasses == 0) {
-            throw new Vit4jException(name + " has no classifier (features only): use embed");
-        }
-        return Predictor.topK(logits, k, model.labels());
+        return pipeline.topK(logits, k);
     }
 
-    private Prepared prepare(byte[] image) {
+    private ModelPipeline.Prepared prepare(byte[] image) {
         long start = System.nanoTime();
-        RgbImage crop = transform.resizeAndCrop(ImageDecoder.read(image, "the uploaded image", options.maxPixels()));
-        Prepared p = new Prepared(crop, transform.normalize(crop));
+        ModelPipeline.Prepared p = pipeline.prepare(image, "the uploaded image", options.maxPixels());
         metrics.prepared(name, System.nanoTime() - start);
         return p;
     }
 
-    private List<Result> run(List<Prepared> batch, boolean attention) {
-        int per = perImage();
-        float[] input = new float[per * batch.size()];
-        for (int i = 0; i < batch.size(); i++) {
-            System.arraycopy(batch.get(i).pixels(), 0, input, i * per, per);
-        }
-        ModelOutputs out = engine.run(input, shape(batch.size()), attention);
+    private List<Result> run(List<ModelPipeline.Prepared> batch, boolean attention) {
+        List<ModelPipeline.ImageOutputs> outputs = pipeline.run(batch, attention);
         List<Result> results = new ArrayList<>(batch.size());
         for (int i = 0; i < batch.size(); i++) {
-            Map<String, FloatTensor> mine = new LinkedHashMap<>();
-            for (Map.Entry<String, FloatTensor> e : out.attention().entrySet()) {
-                mine.put(e.getKey(), e.getValue().select(i));
-            }
+            ModelPipeline.ImageOutputs o = outputs.get(i);
             results.add(new Result(
-                    out.logits() == null ? null : out.logits()[i],
-                    out.preLogits()[i],
-                    mine,
+                    o.logits(),
+                    o.preLogits(),
+                    o.attention(),
                     attention ? batch.get(i).crop() : null));
         }
         return results;
-    }
-
-    private int perImage() {
-        return data.channels() * data.height() * data.width();
-    }
-
-    private long[] shape(int size) {
-        return new long[] {size, data.channels(), data.height(), data.width()};
     }
 
     /** Finishes what is queued, then frees the engine and the weights. */
@@ -182,9 +148,8 @@ public final class ServedModel implements AutoCloseable {
         try {
             plain.close();
             probing.close();
-            engine.close();
         } finally {
-            model.close();
+            pipeline.close();
         }
     }
 }

@@ -4,8 +4,8 @@ import dev.vit4j.hub.HubClient;
 import dev.vit4j.hub.HubModels;
 import dev.vit4j.hub.HubSettings;
 import dev.vit4j.inference.EngineType;
-import dev.vit4j.inference.InferenceEngine;
 import dev.vit4j.inference.LoadedModel;
+import dev.vit4j.inference.ModelPipeline;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -16,17 +16,15 @@ final class ExecutorModels {
     /** What identifies a loaded model: where it comes from, the engine, ONNX Runtime's threads per run. */
     record Key(String model, String engine, int threads) {}
 
-    /** A model with its engine. */
-    record Loaded(LoadedModel model, InferenceEngine engine) {}
-
-    private static final ConcurrentHashMap<Key, Loaded> MODELS = new ConcurrentHashMap<>();
+    private static final ConcurrentHashMap<Key, ModelPipeline> MODELS = new ConcurrentHashMap<>();
 
     private ExecutorModels() {}
 
-    static Loaded get(Key key) {
+    /** The model with its engine and preprocessing. */
+    static ModelPipeline get(Key key) {
         return MODELS.computeIfAbsent(key, k -> {
             LoadedModel model = HubModels.open(k.model(), new HubClient(HubSettings.fromEnvironment()));
-            return new Loaded(model, EngineType.of(k.engine()).createOrCloseModel(model, k.threads()));
+            return ModelPipeline.open(model, EngineType.of(k.engine()), k.threads());
         });
     }
 }

@@ -1,16 +1,11 @@
 package dev.vit4j.spark;
 
 import dev.vit4j.Vit4jException;
-import dev.vit4j.image.EvalTransform;
-import dev.vit4j.image.ImageDecoder;
-import dev.vit4j.inference.ModelOutputs;
+import dev.vit4j.inference.ModelPipeline;
 import dev.vit4j.inference.Prediction;
-import dev.vit4j.inference.Predictor;
-import dev.vit4j.models.DataConfig;
 import dev.vit4j.models.ModelConfig;
 import dev.vit4j.probing.MeanAttentionDistance;
 import dev.vit4j.viz.AttentionReport;
-import dev.vit4j.weights.FloatTensor;
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -52,10 +47,8 @@ final class PredictPartition implements MapPartitionsFunction<Row, Row> {
     @Override
     public Iterator<Row> call(Iterator<Row> rows) {
         String model = ModelShipping.local(s.model(), s.shippedModel());
-        ExecutorModels.Loaded loaded = ExecutorModels.get(
+        ModelPipeline pipeline = ExecutorModels.get(
                 new ExecutorModels.Key(model, s.engine(), s.threads() > 0 ? s.threads() : taskCpus()));
-        EvalTransform transform =
-                new EvalTransform(loaded.model().model().config().resolvedDataConfig());
         return new Iterator<>() {
             private final List<Row> ready = new ArrayList<>();
             private int next;
@@ -72,7 +65,7 @@ final class PredictPartition implements MapPartitionsFunction<Row, Row> {
                     batch.add(rows.next());
                 }
                 if (!batch.isEmpty()) {
-                    ready.addAll(run(loaded, transform, batch));
+                    ready.addAll(run(pipeline, batch));
                 }
                 return !ready.isEmpty();
             }
@@ -92,53 +85,35 @@ final class PredictPartition implements MapPartitionsFunction<Row, Row> {
         return env == null ? 1 : env.conf().getInt("spark.task.cpus", 1);
     }
 
-    private List<Row> run(ExecutorModels.Loaded loaded, EvalTransform transform, List<Row> batch) {
-        ModelConfig c = loaded.model().model().config();
-        DataConfig d = c.resolvedDataConfig();
-        int per = d.channels() * d.height() * d.width();
-        String[] errors = new String[batch.size()];
-        List<Integer> good = new ArrayList<>();
-        float[] input = new float[per * batch.size()];
+    private List<Row> run(ModelPipeline pipeline, List<Row> batch) {
+        ModelConfig c = pipeline.config();
+        List<ModelPipeline.EncodedImage> images = new ArrayList<>(batch.size());
         for (int i = 0; i < batch.size(); i++) {
             Row row = batch.get(i);
             String name = s.pathIndex() >= 0 ? String.valueOf(row.get(s.pathIndex())) : "row " + i;
-            try {
-                byte[] bytes = (byte[]) row.get(s.inputIndex());
-                if (bytes == null) {
-                    throw new Vit4jException("no image bytes in " + name);
-                }
-                System.arraycopy(transform.apply(ImageDecoder.read(bytes, name)), 0, input, good.size() * per, per);
-                good.add(i);
-            } catch (Vit4jException e) {
-                if (s.failOnError()) {
-                    throw e;
-                }
-                errors[i] = e.getMessage();
-            }
+            images.add(new ModelPipeline.EncodedImage(name, (byte[]) row.get(s.inputIndex())));
         }
         boolean attention =
                 s.outputs().contains(VitPredictor.SALIENCY) || s.outputs().contains(VitPredictor.MAD);
-        ModelOutputs out = good.isEmpty()
-                ? null
-                : loaded.engine()
-                        .run(
-                                java.util.Arrays.copyOf(input, good.size() * per),
-                                new long[] {good.size(), d.channels(), d.height(), d.width()},
-                                attention);
+        List<ModelPipeline.Outcome> outcomes = pipeline.runEach(images, attention);
         MeanAttentionDistance mad = s.outputs().contains(VitPredictor.MAD)
                 ? new MeanAttentionDistance(c.gridHeight(), c.gridWidth(), c.patchSize)
                 : null;
         List<Row> result = new ArrayList<>(batch.size());
-        for (int i = 0, g = 0; i < batch.size(); i++) {
+        for (int i = 0; i < batch.size(); i++) {
             Row row = batch.get(i);
+            ModelPipeline.Outcome outcome = outcomes.get(i);
+            if (!outcome.ok() && s.failOnError()) {
+                throw new Vit4jException(outcome.error());
+            }
             Object[] values = new Object[row.length() + s.outputs().size() + 1];
             for (int j = 0; j < row.length(); j++) {
                 values[j] = row.get(j);
             }
-            if (errors[i] == null) {
-                fill(values, row.length(), out, g++, loaded, c, mad);
+            if (outcome.ok()) {
+                fill(values, row.length(), outcome.outputs(), pipeline, mad);
             } else {
-                values[values.length - 1] = errors[i];
+                values[values.length - 1] = outcome.error();
             }
             // Rows as Spark makes them (arrays as Seq, the schema attached): later steps may read them as they are.
             result.add(new GenericRowWithSchema(values, s.schema()));
@@ -149,14 +124,11 @@ final class PredictPartition implements MapPartitionsFunction<Row, Row> {
     private void fill(
             Object[] values,
             int at,
-            ModelOutputs out,
-            int g,
-            ExecutorModels.Loaded loaded,
-            ModelConfig c,
+            ModelPipeline.ImageOutputs out,
+            ModelPipeline pipeline,
             MeanAttentionDistance mad) {
-        List<Prediction> top = c.numClasses == 0
-                ? List.of()
-                : Predictor.topK(out.logits()[g], s.topK(), loaded.model().labels());
+        ModelConfig c = pipeline.config();
+        List<Prediction> top = c.numClasses == 0 ? List.of() : pipeline.topK(out.logits(), s.topK());
         for (String o : s.outputs()) {
             values[at++] = switch (o) {
                 case VitPredictor.TOP_INDICES -> seq(
@@ -165,30 +137,23 @@ final class PredictPartition implements MapPartitionsFunction<Row, Row> {
                         top.stream().map(Prediction::label).toList());
                 case VitPredictor.TOP_PROBABILITIES -> seq(
                         top.stream().map(Prediction::probability).toList());
-                case VitPredictor.LOGITS -> seq(out.logits()[g]);
-                case VitPredictor.EMBEDDING -> seq(out.preLogits()[g]);
+                case VitPredictor.LOGITS -> seq(out.logits());
+                case VitPredictor.EMBEDDING -> seq(out.preLogits());
                 case VitPredictor.SALIENCY -> seq(AttentionReport.gridSaliency(
-                        attentionOf(out, g), AttentionReport.defaultBlocks(c).get(0), c));
-                case VitPredictor.MAD -> madPerBlock(mad, out, g);
+                        out.attention(), AttentionReport.defaultBlocks(c).get(0), c));
+                case VitPredictor.MAD -> madPerBlock(mad, out);
                 default -> throw new IllegalStateException(o);
             };
         }
     }
 
     private static scala.collection.Map<String, scala.collection.Seq<Double>> madPerBlock(
-            MeanAttentionDistance mad, ModelOutputs out, int g) {
+            MeanAttentionDistance mad, ModelPipeline.ImageOutputs out) {
         java.util.Map<String, scala.collection.Seq<Double>> perBlock = new java.util.LinkedHashMap<>();
-        mad.perImage(attentionOf(out, g))
+        mad.perImage(out.attention())
                 .forEach((block, heads) -> perBlock.put(
                         block, seq(java.util.Arrays.stream(heads).boxed().toList())));
         return scala.jdk.javaapi.CollectionConverters.asScala(perBlock);
-    }
-
-    /** Image {@code g}'s attention tensors, batch axis dropped. */
-    private static java.util.Map<String, FloatTensor> attentionOf(ModelOutputs out, int g) {
-        java.util.Map<String, FloatTensor> mine = new java.util.LinkedHashMap<>();
-        out.attention().forEach((key, t) -> mine.put(key, t.select(g)));
-        return mine;
     }
 
     private static scala.collection.Seq<Float> seq(float[] v) {
