@@ -19,7 +19,7 @@ public final class Complexity {
             double latentBlock = l * d * 3 * d + 2 * l * l * d + l * d * d + 2 * l * d * hidden;
             macs += c.numIterations * (cross + c.depth * latentBlock);
             if ("fourier".equals(c.posEmbed)) {
-                macs += grid * dev.vit4j.nn.FourierFeatures.size(c.fourierBands) * d;
+                macs += grid * dev.vit4j.models.perceiver.FourierFeatures.size(c.fourierBands) * d;
             }
         } else if (c.isCait()) {
             double hidden = Math.floor(d * c.mlpRatio);

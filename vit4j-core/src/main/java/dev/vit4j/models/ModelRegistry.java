@@ -1,6 +1,9 @@
 package dev.vit4j.models;
 
 import dev.vit4j.Vit4jException;
+import dev.vit4j.models.cait.Cait;
+import dev.vit4j.models.perceiver.Perceiver;
+import dev.vit4j.models.vit.VisionTransformer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Collections;
@@ -28,12 +31,12 @@ public final class ModelRegistry {
         return DEFAULT;
     }
 
-    void register(String name, Supplier<ModelConfig> config) {
+    public void register(String name, Supplier<ModelConfig> config) {
         entries.put(name, config);
     }
 
     /** A family's pretrained table (a resource beside this class); an architecture's data config is its default tag's. */
-    void registerPretrained(String resource) {
+    public void registerPretrained(String resource) {
         PretrainedConfig.readTable(resource).forEach((arch, tags) -> {
             if (!entries.containsKey(arch)) {
                 throw new IllegalStateException("pretrained weights for an unregistered architecture " + arch);

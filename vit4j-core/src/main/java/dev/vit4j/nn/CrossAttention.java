@@ -9,7 +9,7 @@ import dev.vit4j.onnx.OnnxGraph;
  * the data array (N × D), softmax(q·kᵀ/√d)·v per head, then an output projection. Cost is L·N per head,
  * linear in the number of inputs. Records B × H × L × N as {@code attention.<name><suffix>}, or under the
  * layer's path when no name is given. With one head this is Keras' Perceiver example's
- * {@code Attention(use_scale=True)} plus the paper's output projection; CaiT's {@link ClassAttention} is the
+ * {@code Attention(use_scale=True)} plus the paper's output projection; CaiT's {@code ClassAttention} is the
  * case of one query, the class token.
  */
 public class CrossAttention extends Module {

@@ -3,17 +3,17 @@ package dev.vit4j.nn;
 import ai.djl.ndarray.NDArray;
 
 /** Reshapes between tokens (B × N × C) and heads (B × H × N × C/H), the layout every attention uses. */
-final class Heads {
+public final class Heads {
     private Heads() {}
 
-    static NDArray split(NDArray x, int heads) {
+    public static NDArray split(NDArray x, int heads) {
         long b = x.getShape().get(0);
         long n = x.getShape().get(1);
         long c = x.getShape().get(2);
         return x.reshape(b, n, heads, c / heads).transpose(0, 2, 1, 3);
     }
 
-    static NDArray merge(NDArray x) {
+    public static NDArray merge(NDArray x) {
         long b = x.getShape().get(0);
         long h = x.getShape().get(1);
         long n = x.getShape().get(2);
@@ -22,20 +22,20 @@ final class Heads {
     }
 
     /** ONNX: B × N × (H·d) → B × H × N × d. */
-    static String split(dev.vit4j.onnx.OnnxGraph g, String x, int heads, long headDim) {
+    public static String split(dev.vit4j.onnx.OnnxGraph g, String x, int heads, long headDim) {
         String r = g.node("Reshape", new String[] {x, g.ints(0, 0, heads, headDim)});
         return g.node("Transpose", new String[] {r}, dev.vit4j.onnx.OnnxGraph.Attr.of("perm", new long[] {0, 2, 1, 3}));
     }
 
     /** ONNX: B × H × N × d → B × N × (H·d). */
-    static String merge(dev.vit4j.onnx.OnnxGraph g, String x, long dim) {
+    public static String merge(dev.vit4j.onnx.OnnxGraph g, String x, long dim) {
         String t = g.node(
                 "Transpose", new String[] {x}, dev.vit4j.onnx.OnnxGraph.Attr.of("perm", new long[] {0, 2, 1, 3}));
         return g.node("Reshape", new String[] {t, g.ints(0, 0, dim)});
     }
 
     /** ONNX: fused qkv projection output B × N × 3C → q (scaled), k, v as B × H × N × d. */
-    static String[] qkv(dev.vit4j.onnx.OnnxGraph g, String qkv, int heads, long dim, float scale) {
+    public static String[] qkv(dev.vit4j.onnx.OnnxGraph g, String qkv, int heads, long dim, float scale) {
         String r = g.node("Reshape", new String[] {qkv, g.ints(0, 0, 3, heads, dim / heads)});
         String t = g.node(
                 "Transpose", new String[] {r}, dev.vit4j.onnx.OnnxGraph.Attr.of("perm", new long[] {2, 0, 3, 1, 4}));
@@ -46,14 +46,14 @@ final class Heads {
     }
 
     /** ONNX: q·kᵀ. */
-    static String scores(dev.vit4j.onnx.OnnxGraph g, String q, String k) {
+    public static String scores(dev.vit4j.onnx.OnnxGraph g, String q, String k) {
         String kt = g.node(
                 "Transpose", new String[] {k}, dev.vit4j.onnx.OnnxGraph.Attr.of("perm", new long[] {0, 1, 3, 2}));
         return g.node("MatMul", new String[] {q, kt});
     }
 
     /** Fused qkv projection output B × N × 3C → q (scaled), k, v as B × H × N × d. */
-    static NDArray[] qkv(NDArray qkv, int heads, float scale) {
+    public static NDArray[] qkv(NDArray qkv, int heads, float scale) {
         long b = qkv.getShape().get(0);
         long n = qkv.getShape().get(1);
         long c = qkv.getShape().get(2) / 3;
@@ -74,7 +74,7 @@ final class Heads {
     }
 
     /** q·kᵀ for (B × H × Nq × d) and (B × H × Nk × d). */
-    static NDArray scores(NDArray q, NDArray k) {
+    public static NDArray scores(NDArray q, NDArray k) {
         return q.matMul(k.transpose(0, 1, 3, 2));
     }
 }

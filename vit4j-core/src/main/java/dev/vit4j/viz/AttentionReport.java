@@ -3,7 +3,7 @@ package dev.vit4j.viz;
 import dev.vit4j.Vit4jException;
 import dev.vit4j.image.RgbImage;
 import dev.vit4j.models.ModelConfig;
-import dev.vit4j.models.Perceiver;
+import dev.vit4j.models.perceiver.Perceiver;
 import dev.vit4j.probing.AttentionRollout;
 import dev.vit4j.probing.ClassTokenAttention;
 import dev.vit4j.probing.CrossAttentionMaps;

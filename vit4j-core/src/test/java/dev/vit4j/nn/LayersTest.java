@@ -11,6 +11,8 @@ import ai.djl.ndarray.types.Shape;
 import dev.vit4j.Fixtures;
 import dev.vit4j.Vit4jException;
 import dev.vit4j.inference.Engine;
+import dev.vit4j.models.cait.ClassAttention;
+import dev.vit4j.models.cait.TalkingHeadsAttention;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;

@@ -205,7 +205,7 @@ class TrainerTest {
         assertEquals(1.0, last.valTop5(), 1e-9);
         try (dev.vit4j.inference.LoadedModel m =
                 dev.vit4j.inference.LoadedModel.load((String) null, dir.resolve("run/best"))) {
-            assertTrue(m.model() instanceof dev.vit4j.models.Perceiver);
+            assertTrue(m.model() instanceof dev.vit4j.models.perceiver.Perceiver);
         }
     }
 }

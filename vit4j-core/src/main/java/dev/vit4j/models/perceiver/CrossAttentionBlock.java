@@ -1,6 +1,11 @@
-package dev.vit4j.nn;
+package dev.vit4j.models.perceiver;
 
 import ai.djl.ndarray.NDArray;
+import dev.vit4j.nn.CrossAttention;
+import dev.vit4j.nn.ForwardContext;
+import dev.vit4j.nn.LayerNorm;
+import dev.vit4j.nn.Mlp;
+import dev.vit4j.nn.Module;
 import dev.vit4j.onnx.OnnxExport;
 import dev.vit4j.onnx.OnnxGraph;
 

@@ -1,6 +1,8 @@
-package dev.vit4j.nn;
+package dev.vit4j.models.cait;
 
 import ai.djl.ndarray.NDArray;
+import dev.vit4j.nn.CrossAttention;
+import dev.vit4j.nn.ForwardContext;
 import dev.vit4j.onnx.OnnxExport;
 
 /**

@@ -1,4 +1,6 @@
-package dev.vit4j.nn;
+package dev.vit4j.models.perceiver;
+
+import dev.vit4j.nn.Initializer;
 
 /**
  * The Perceiver's Fourier position features (Jaegle et al. 2021, §3.2; DeepMind's

@@ -1,9 +1,17 @@
-package dev.vit4j.nn;
+package dev.vit4j.models.cait;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.Shape;
+import dev.vit4j.nn.DropPath;
+import dev.vit4j.nn.ForwardContext;
+import dev.vit4j.nn.Initializer;
+import dev.vit4j.nn.LayerNorm;
+import dev.vit4j.nn.LayerScale;
+import dev.vit4j.nn.Mlp;
+import dev.vit4j.nn.Module;
+import dev.vit4j.nn.Parameter;
 import dev.vit4j.onnx.OnnxExport;
 import dev.vit4j.onnx.OnnxGraph;
 

@@ -1,10 +1,13 @@
-package dev.vit4j.models;
+package dev.vit4j.models.vit;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.Shape;
 import dev.vit4j.Vit4jException;
+import dev.vit4j.models.ModelConfig;
+import dev.vit4j.models.ModelRegistry;
+import dev.vit4j.models.VisionModel;
 import dev.vit4j.nn.Dropout;
 import dev.vit4j.nn.ForwardContext;
 import dev.vit4j.nn.Initializer;
@@ -126,7 +129,7 @@ public final class VisionTransformer extends VisionModel {
     // Registry entries with timm's names; their pretrained tags and data configs are timm 0.9.16's
     // (vision_transformer.py and deit.py), generated into vision_transformer.pretrained.json.
 
-    static void register(ModelRegistry registry) {
+    public static void register(ModelRegistry registry) {
         registry.register("vit_tiny_patch16_224", () -> vit("vit_tiny_patch16_224", 16, 192, 12, 3, 224));
         registry.register("vit_small_patch16_224", () -> vit("vit_small_patch16_224", 16, 384, 12, 6, 224));
         registry.register("vit_base_patch16_224", () -> vit("vit_base_patch16_224", 16, 768, 12, 12, 224));

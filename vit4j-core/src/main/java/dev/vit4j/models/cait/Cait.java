@@ -1,12 +1,13 @@
-package dev.vit4j.models;
+package dev.vit4j.models.cait;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.Shape;
 import dev.vit4j.Vit4jException;
-import dev.vit4j.nn.ClassAttention;
-import dev.vit4j.nn.ClassAttentionBlock;
+import dev.vit4j.models.ModelConfig;
+import dev.vit4j.models.ModelRegistry;
+import dev.vit4j.models.VisionModel;
 import dev.vit4j.nn.Dropout;
 import dev.vit4j.nn.ForwardContext;
 import dev.vit4j.nn.Initializer;
@@ -16,7 +17,6 @@ import dev.vit4j.nn.PatchEmbed;
 import dev.vit4j.nn.PendingResidual;
 import dev.vit4j.nn.Sequence;
 import dev.vit4j.nn.SinusoidalPositionEncoding;
-import dev.vit4j.nn.TalkingHeadsBlock;
 import dev.vit4j.onnx.OnnxExport;
 import dev.vit4j.onnx.OnnxGraph;
 import java.util.ArrayList;
@@ -136,7 +136,7 @@ public final class Cait extends VisionModel {
     // tags and data configs from timm 0.9.16's cait.py
     // (cait.pretrained.json).
 
-    static void register(ModelRegistry registry) {
+    public static void register(ModelRegistry registry) {
         variant(registry, "cait_xxs24_224", 192, 24, 4, 1e-5, 224);
         variant(registry, "cait_xxs24_384", 192, 24, 4, 1e-5, 384);
         variant(registry, "cait_xxs36_224", 192, 36, 4, 1e-5, 224);

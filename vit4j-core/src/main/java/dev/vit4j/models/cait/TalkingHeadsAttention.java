@@ -1,6 +1,15 @@
-package dev.vit4j.nn;
+package dev.vit4j.models.cait;
 
 import ai.djl.ndarray.NDArray;
+import dev.vit4j.nn.AttentionRecorder;
+import dev.vit4j.nn.Dropout;
+import dev.vit4j.nn.ForwardContext;
+import dev.vit4j.nn.Heads;
+import dev.vit4j.nn.Initializer;
+import dev.vit4j.nn.Linear;
+import dev.vit4j.nn.Module;
+import dev.vit4j.nn.Parameter;
+import dev.vit4j.nn.PendingResidual;
 import dev.vit4j.onnx.OnnxExport;
 import dev.vit4j.onnx.OnnxGraph;
 

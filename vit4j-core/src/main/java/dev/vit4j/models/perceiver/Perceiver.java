@@ -1,13 +1,15 @@
-package dev.vit4j.models;
+package dev.vit4j.models.perceiver;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
 import dev.vit4j.Vit4jException;
+import dev.vit4j.models.DataConfig;
+import dev.vit4j.models.ModelConfig;
+import dev.vit4j.models.ModelRegistry;
+import dev.vit4j.models.VisionModel;
 import dev.vit4j.nn.AttentionRecorder;
-import dev.vit4j.nn.CrossAttentionBlock;
 import dev.vit4j.nn.Dropout;
 import dev.vit4j.nn.ForwardContext;
-import dev.vit4j.nn.FourierFeatures;
 import dev.vit4j.nn.Initializer;
 import dev.vit4j.nn.LayerNorm;
 import dev.vit4j.nn.Linear;
@@ -215,7 +217,7 @@ public final class Perceiver extends VisionModel {
 
     // Registry: Keras' example's CIFAR-100 model and a small one that trains in minutes on 2 cores.
 
-    static void register(ModelRegistry registry) {
+    public static void register(ModelRegistry registry) {
         registry.register("perceiver_cifar", () -> {
             ModelConfig c = base("perceiver_cifar", 64, 3, 100, 2);
             c.embedDim = 256;
