@@ -10,6 +10,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 /** Architectures by timm name; each family file registers its own entries. */
@@ -17,6 +18,7 @@ public final class ModelRegistry {
     private static final ModelRegistry DEFAULT = createDefault();
 
     private final Map<String, Supplier<ModelConfig>> entries = new LinkedHashMap<>();
+    private final Map<String, Function<ModelConfig, VisionModel>> families = new LinkedHashMap<>();
     private final Map<String, List<PretrainedConfig>> pretrained = new LinkedHashMap<>();
 
     private static ModelRegistry createDefault() {
@@ -29,6 +31,11 @@ public final class ModelRegistry {
 
     public static ModelRegistry defaults() {
         return DEFAULT;
+    }
+
+    /** A family: the models whose config says {@code arch: family} are built by {@code build}. */
+    public void registerFamily(String family, Function<ModelConfig, VisionModel> build) {
+        families.put(family, build);
     }
 
     public void register(String name, Supplier<ModelConfig> config) {
@@ -101,10 +108,14 @@ public final class ModelRegistry {
                 "unknown model '" + nameOrFile + "' (see {registeredModels}; or give a config .json)");
     }
 
+    /** The model a config describes, built by the family that registered its {@code arch}. */
     public static VisionModel build(ModelConfig config) {
-        VisionModel model = config.isPerceiver()
-                ? new Perceiver(config)
-                : config.isCait() ? new Cait(config) : new VisionTransformer(config);
+        Function<ModelConfig, VisionModel> family = DEFAULT.families.get(config.arch);
+        if (family == null) {
+            throw new Vit4jException("unknown architecture family '" + config.arch + "' (have "
+                    + String.join(", ", DEFAULT.families.keySet()) + ")");
+        }
+        VisionModel model = family.apply(config);
         refuseBeyondMemory(model);
         return model;
     }

@@ -137,6 +137,7 @@ public final class Cait extends VisionModel {
     // (cait.pretrained.json).
 
     public static void register(ModelRegistry registry) {
+        registry.registerFamily("cait", Cait::new);
         variant(registry, "cait_xxs24_224", 192, 24, 4, 1e-5, 224);
         variant(registry, "cait_xxs24_384", 192, 24, 4, 1e-5, 384);
         variant(registry, "cait_xxs36_224", 192, 36, 4, 1e-5, 224);

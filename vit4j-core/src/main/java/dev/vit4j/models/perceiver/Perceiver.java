@@ -218,6 +218,7 @@ public final class Perceiver extends VisionModel {
     // Registry: Keras' example's CIFAR-100 model and a small one that trains in minutes on 2 cores.
 
     public static void register(ModelRegistry registry) {
+        registry.registerFamily("perceiver", Perceiver::new);
         registry.register("perceiver_cifar", () -> {
             ModelConfig c = base("perceiver_cifar", 64, 3, 100, 2);
             c.embedDim = 256;

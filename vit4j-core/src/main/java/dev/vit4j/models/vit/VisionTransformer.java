@@ -130,6 +130,7 @@ public final class VisionTransformer extends VisionModel {
     // (vision_transformer.py and deit.py), generated into vision_transformer.pretrained.json.
 
     public static void register(ModelRegistry registry) {
+        registry.registerFamily("vit", VisionTransformer::new);
         registry.register("vit_tiny_patch16_224", () -> vit("vit_tiny_patch16_224", 16, 192, 12, 3, 224));
         registry.register("vit_small_patch16_224", () -> vit("vit_small_patch16_224", 16, 384, 12, 6, 224));
         registry.register("vit_base_patch16_224", () -> vit("vit_base_patch16_224", 16, 768, 12, 12, 224));
