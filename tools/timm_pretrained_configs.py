@@ -16,6 +16,7 @@ import re
 import sys
 from collections import OrderedDict
 
+# The table's name -> (timm's files, architectures); each table is written into its family's package (vit, cait).
 FAMILIES = {
     "vision_transformer": (["vision_transformer.py", "deit.py"], [
         "vit_tiny_patch16_224", "vit_small_patch16_224", "vit_base_patch16_224", "vit_large_patch16_224",
@@ -25,6 +26,7 @@ FAMILIES = {
         "cait_xxs24_224", "cait_xxs24_384", "cait_xxs36_224", "cait_xxs36_384", "cait_xs24_384", "cait_s24_224",
         "cait_s24_384", "cait_s36_384", "cait_m36_384", "cait_m48_448"]),
 }
+PACKAGES = {"vision_transformer": "vit", "cait": "cait"}
 DEFAULTS = dict(url=None, file=None, hf_hub_id=None, hf_hub_filename=None, input_size=(3, 224, 224),
                 interpolation="bicubic", crop_pct=0.875, crop_mode="center", mean=(0.485, 0.456, 0.406),
                 std=(0.229, 0.224, 0.225), num_classes=1000, license=None)
@@ -83,7 +85,6 @@ def resolve(cfgs, arch):
 def main():
     timm_root = pathlib.Path(sys.argv[1])
     target = pathlib.Path(__file__).resolve().parent.parent / "vit4j-core/src/main/resources/dev/vit4j/models"
-    target.mkdir(parents=True, exist_ok=True)
     for family, (files, archs) in FAMILIES.items():
         cfgs = {}
         for f in files:
@@ -105,7 +106,9 @@ def main():
             entries[arch] = OrderedDict(default_tag=default, tags=tags)
         doc = OrderedDict(_source="timm 0.9.16 default_cfgs (" + ", ".join(files) + "), by tools/timm_pretrained_configs.py",
                           architectures=entries)
-        (target / (family + ".pretrained.json")).write_text(json.dumps(doc, indent=1) + "\n")
+        package = target / PACKAGES[family]
+        package.mkdir(parents=True, exist_ok=True)
+        (package / (family + ".pretrained.json")).write_text(json.dumps(doc, indent=1) + "\n")
         print(family, sum(len(e["tags"]) for e in entries.values()), "tags")
 
     # The ImageNet-21k (Google's 21 843 synsets) class names, for the *_in21k tags, as the 1k list: index, synset, label.

@@ -10,11 +10,14 @@ import java.util.regex.Pattern;
  *
  * <p>A message about a parameter names it in the API's terms, written {@code {name}} in the template given to
  * {@link #naming}: {@link #getMessage} spells it as the API names it ({@code layerDecay}), and a front end spells it
- * its own way with {@link #describe} (the command line: {@code --layer-decay}).
+ * its own way with {@link #describe} (the command line: {@code --layer-decay}). What the user gave (a name, a path, a
+ * number) goes in as a value for a {@code %s} of the template, after the parameters are spelled, so braces in it are
+ * left as they are.
  */
 public class Vit4jException extends RuntimeException {
     private static final Pattern PARAMETER = Pattern.compile("\\{([A-Za-z][A-Za-z0-9]*)}");
     private final boolean template;
+    private final Object[] values;
 
     public Vit4jException(String message) {
         this(message, null, false);
@@ -24,14 +27,18 @@ public class Vit4jException extends RuntimeException {
         this(message, cause, false);
     }
 
-    private Vit4jException(String message, Throwable cause, boolean template) {
+    private Vit4jException(String message, Throwable cause, boolean template, Object... values) {
         super(message, cause);
         this.template = template;
+        this.values = values.clone();
     }
 
-    /** A problem with parameters, each named {@code {name}} in {@code template} by its name in the API. */
-    public static Vit4jException naming(String template) {
-        return new Vit4jException(template, null, true);
+    /**
+     * A problem with parameters, each named {@code {name}} in {@code template} by its name in the API; each {@code %s}
+     * is replaced by the next of {@code values}, taken as they are.
+     */
+    public static Vit4jException naming(String template, Object... values) {
+        return new Vit4jException(template, null, true, values);
     }
 
     @Override
@@ -51,6 +58,20 @@ public class Vit4jException extends RuntimeException {
             m.appendReplacement(out, Matcher.quoteReplacement(spelling.apply(m.group(1))));
         }
         m.appendTail(out);
-        return out.toString();
+        return fill(out.toString());
+    }
+
+    private String fill(String spelled) {
+        StringBuilder out = new StringBuilder();
+        int from = 0;
+        for (Object value : values) {
+            int at = spelled.indexOf("%s", from);
+            if (at < 0) {
+                break;
+            }
+            out.append(spelled, from, at).append(value);
+            from = at + 2;
+        }
+        return out.append(spelled, from, spelled.length()).toString();
     }
 }

@@ -6,6 +6,7 @@ import dev.vit4j.inference.ModelRunner;
 import dev.vit4j.io.AtomicFiles;
 import dev.vit4j.models.Complexity;
 import dev.vit4j.models.ModelConfig;
+import dev.vit4j.models.perceiver.PerceiverOptions;
 import dev.vit4j.viz.MadPlot;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -29,10 +30,8 @@ public final class InputScaling {
 
     static ModelConfig perceiver(int side) {
         ModelConfig c = common("perceiver", side);
-        c.numLatents = 32;
-        c.crossHeads = 1;
+        c.withOptions(PerceiverOptions.DEFAULTS.withLatents(32, 1, 2));
         c.depth = 2;
-        c.numIterations = 2;
         c.globalPool = "avg";
         return c;
     }

@@ -5,12 +5,12 @@ import dev.vit4j.data.BatchLoader;
 import dev.vit4j.data.Dataset;
 import dev.vit4j.data.DatasetSpec;
 import dev.vit4j.data.Example;
-import dev.vit4j.data.Pipelines;
 import dev.vit4j.data.Subset;
 import dev.vit4j.image.RgbImage;
 import dev.vit4j.inference.InferenceEngine;
 import dev.vit4j.inference.LoadedModel;
 import dev.vit4j.inference.ModelOutputs;
+import dev.vit4j.inference.ModelPipeline;
 import dev.vit4j.inference.ModelRunner;
 import dev.vit4j.inference.OnnxEngine;
 import dev.vit4j.io.Directories;
@@ -113,9 +113,10 @@ final class DemoCommand implements Callable<Integer> {
         try (LoadedModel model = LoadedModel.load((String) null, run);
                 InferenceEngine engine = new OnnxEngine(model, 0)) {
             ModelConfig c = model.model().config();
+            ModelPipeline pipeline = ModelPipeline.over(model, engine);
             Evaluation e;
-            try (BatchLoader loader = loader(c, test)) {
-                e = Evaluator.evaluate(engine, loader, test, true);
+            try (BatchLoader loader = pipeline.examples(test, 128, 2, msg -> {})) {
+                e = Evaluator.evaluate(pipeline, loader, test, true);
             }
             TrainingPlots.confusionMatrix(
                     c.name + " on " + test.describe(),
@@ -181,11 +182,6 @@ final class DemoCommand implements Callable<Integer> {
         }
     }
 
-    private static BatchLoader loader(ModelConfig c, Dataset d) {
-        return new BatchLoader(
-                d, Pipelines.eval(c, c.resolvedDataConfig()), 128, c.inChans * c.height() * c.width(), 2, msg -> {});
-    }
-
     /** The first test image of each of the first four classes, with its per-head maps and overlay. */
     private static void attentionMaps(LoadedModel model, InferenceEngine engine, Dataset test, Path dir)
             throws IOException {
@@ -199,14 +195,14 @@ final class DemoCommand implements Callable<Integer> {
                 picked.add(i);
             }
         }
-        int per = c.inChans * c.height() * c.width();
-        float[] batch = new float[picked.size() * per];
-        var transform = Pipelines.eval(c, c.resolvedDataConfig());
-        for (int k = 0; k < picked.size(); k++) {
-            System.arraycopy(transform.apply(test.get(picked.get(k)), null), 0, batch, k * per, per);
-        }
         List<Map<String, FloatTensor>> attention = new ArrayList<>();
-        AttentionProbe.record(model, engine, batch, picked.size(), attention);
+        AttentionProbe.forEach(
+                model,
+                engine,
+                new Subset(test, picked.stream().mapToInt(Integer::intValue).toArray(), "one per class"),
+                picked.size(),
+                msg -> {},
+                (batch, perImage) -> attention.addAll(perImage));
         AttentionReport.Options options = new AttentionReport.Options(
                 null, Colormap.named("inferno"), 0.55, false, AttentionRollout.HeadFusion.MEAN, 0.9, null);
         for (int k = 0; k < picked.size(); k++) {

@@ -7,9 +7,9 @@ import dev.vit4j.data.BatchLoader;
 import dev.vit4j.data.ClassOrder;
 import dev.vit4j.data.Dataset;
 import dev.vit4j.data.DatasetSpec;
-import dev.vit4j.data.Pipelines;
 import dev.vit4j.data.Subset;
 import dev.vit4j.inference.LoadedModel;
+import dev.vit4j.inference.ModelPipeline;
 import dev.vit4j.models.ModelConfig;
 import dev.vit4j.probing.SaliencyInBox;
 import dev.vit4j.training.Evaluation;
@@ -97,17 +97,12 @@ final class EvalCommand implements Callable<Integer> {
                 d = order.relabel(d);
                 spec.commandLine().getErr().println("vit4j: " + order.describe());
             }
-            int inputSize = c.inChans * c.height() * c.width();
+            ModelPipeline pipeline = ModelPipeline.over(loaded, engine);
             Evaluation e;
-            try (BatchLoader loader = new BatchLoader(
-                            d,
-                            Pipelines.eval(c, c.resolvedDataConfig()),
-                            batchSize,
-                            inputSize,
-                            2,
-                            msg -> spec.commandLine().getErr().println("vit4j: " + msg));
+            try (BatchLoader loader = pipeline.examples(
+                            d, batchSize, 2, msg -> spec.commandLine().getErr().println("vit4j: " + msg));
                     Progress progress = Progress.start(spec.commandLine().getErr(), "eval", d.size(), "images")) {
-                e = Evaluator.evaluate(engine, loader, d, true, progress::stepTo);
+                e = Evaluator.evaluate(pipeline, loader, d, true, progress::stepTo);
                 if (loader.skipped() > 0) {
                     spec.commandLine()
                             .getErr()

@@ -66,9 +66,9 @@ final class MadCommand implements Callable<Integer> {
         try (LoadedModel loaded = modelOptions.load(spec.commandLine().getErr());
                 dev.vit4j.inference.InferenceEngine engine = engineOptions.open(loaded)) {
             ModelConfig c = loaded.model().config();
-            if (c.isPerceiver()) {
-                throw new Vit4jException("mean attention distance needs token-to-token attention over the image grid; a"
-                        + " Perceiver's latents have no position (see `vit4j attention` for its cross-attention maps)");
+            String whyNot = c.attentionLayout().whyNoDistances();
+            if (whyNot != null) {
+                throw new Vit4jException(whyNot);
             }
             MeanAttentionDistance mad = new MeanAttentionDistance(c.gridHeight(), c.gridWidth(), c.patchSize);
             if (data != null) {

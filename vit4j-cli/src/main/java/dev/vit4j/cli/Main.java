@@ -23,7 +23,8 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         scope = CommandLine.ScopeType.INHERIT,
         versionProvider = Main.Version.class,
-        description = "Vision transformers for Java: ViT and CaiT with timm's weights and numbers.",
+        description =
+                "Vision transformers for Java: ViT, DeiT, CaiT and the Perceiver, with timm's weights and numbers.",
         subcommands = {
             ModelsCommand.class,
             PredictCommand.class,

@@ -72,7 +72,7 @@ class ProbingCommandsTest {
     void rolloutIsForViTAndUnknownBlocksAreNamed() {
         CliTest.assertBadInput(
                 run("attention", "-m", CAIT, "-w", CAIT_WEIGHTS, "-o", dir.toString(), "--rollout", IMAGE),
-                "--rollout is for ViT-style models");
+                "no --rollout for cait_micro: CaiT's class token only enters in its last blocks");
         CliTest.assertBadInput(
                 run(
                         "attention",

@@ -7,7 +7,7 @@ import com.fasterxml.jackson.databind.annotation.JsonNaming;
 /**
  * Training-time augmentation, applied in this order: random resized crop (or a plain resize to the model's
  * size), padding + random crop, random zoom (Keras {@code RandomZoom}, reflect fill), horizontal flip.
- * All off by default; {@link #seed003()} is the Perceiver seed's recipe.
+ * All off by default; {@link #kerasPerceiverExample()} is the recipe of Keras' Perceiver example.
  */
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 @JsonIgnoreProperties(ignoreUnknown = true)
@@ -27,8 +27,8 @@ public final class Augmentation {
         return new Augmentation();
     }
 
-    /** Seed 003 (Keras Perceiver): RandomFlip("horizontal"), RandomZoom(0.2, 0.2). */
-    public static Augmentation seed003() {
+    /** Keras' example "Image classification with Perceiver": RandomFlip("horizontal"), RandomZoom(0.2, 0.2). */
+    public static Augmentation kerasPerceiverExample() {
         Augmentation a = new Augmentation();
         a.flip = 0.5;
         a.zoom = 0.2;

@@ -56,7 +56,7 @@ public final class HubModels {
     public static Resolved pretrained(String name, HubClient client) {
         PretrainedConfig p = ModelRegistry.defaults().pretrained(name);
         if (p == null) {
-            throw Vit4jException.naming("no pretrained weights for '" + name + "' (see {pretrainedTags})");
+            throw Vit4jException.naming("no pretrained weights for '%s' (see {pretrainedTags})", name);
         }
         RepoRef ref = RepoRef.parse(p.hubId());
         ModelConfig config = ModelRegistry.defaults().config(p);
@@ -108,8 +108,8 @@ public final class HubModels {
         String arch = c.path("architecture").asText(null);
         if (arch == null || !ModelRegistry.defaults().entries().containsKey(arch)) {
             throw Vit4jException.naming(
-                    ref + " is a timm " + (arch == null ? "model without an architecture" : "'" + arch + "'")
-                            + ", which vit4j does not build (see {registeredModels})");
+                    "%s is a timm %s, which vit4j does not build (see {registeredModels})",
+                    ref, arch == null ? "model without an architecture" : "'" + arch + "'");
         }
         ModelConfig config = ModelRegistry.defaults().config(arch);
         config.name = ref.repoId().substring("timm/".length());

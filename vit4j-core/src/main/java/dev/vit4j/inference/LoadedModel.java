@@ -51,8 +51,8 @@ public final class LoadedModel implements AutoCloseable {
             } else if (Files.isRegularFile(cfg)) {
                 config = Configs.read(cfg);
             } else {
-                throw Vit4jException.naming(weights
-                        + " holds no config.json: pass {architecture} (a registered name or a" + " config .json)");
+                throw Vit4jException.naming(
+                        "%s holds no config.json: pass {architecture} (a registered name or a config .json)", weights);
             }
         } else {
             if (arch == null) {

@@ -1,6 +1,9 @@
 package dev.vit4j.inference;
 
 import dev.vit4j.Vit4jException;
+import dev.vit4j.data.BatchLoader;
+import dev.vit4j.data.Dataset;
+import dev.vit4j.data.Pipelines;
 import dev.vit4j.image.EvalTransform;
 import dev.vit4j.image.ImageDecoder;
 import dev.vit4j.image.RgbImage;
@@ -18,6 +21,7 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 import java.util.stream.IntStream;
 
 /**
@@ -142,6 +146,15 @@ public final class ModelPipeline implements AutoCloseable {
         throw new Vit4jException("not an image: "
                 + (image == null ? "null" : image.getClass().getName())
                 + " (give a Path, BufferedImage, byte[] or InputStream)");
+    }
+
+    /**
+     * A dataset's examples through this model's eval preprocessing (the dataset kind's own decoding, then timm's eval
+     * transform), in order, in batches of {@code batchSize} read by {@code threads} workers; an example that cannot be
+     * read is reported to {@code warnings} and left out. Its batches go to {@link #run(float[], int, boolean)}.
+     */
+    public BatchLoader examples(Dataset dataset, int batchSize, int threads, Consumer<String> warnings) {
+        return new BatchLoader(dataset, Pipelines.eval(config(), data), batchSize, inputSize(), threads, warnings);
     }
 
     /** Prepared images run as one batch, split back per image. */

@@ -47,55 +47,15 @@ public final class Configs {
         return config.validate();
     }
 
-    /** A Hugging Face {@code transformers} ViT {@code config.json}, as the equivalent timm ViT. */
+    /** A Hugging Face {@code transformers} {@code config.json}, read by the family that knows its model_type. */
     static ModelConfig fromHuggingFace(JsonNode hf, Path file) {
-        if (!"vit".equals(hf.path("model_type").asText())) {
-            throw new Vit4jException("unsupported Hugging Face model_type '"
-                    + hf.path("model_type").asText() + "' in " + file + " (vit4j reads \"vit\")");
+        String type = hf.path("model_type").asText();
+        ModelConfig config = ModelRegistry.fromHuggingFace(hf, file);
+        if (config == null) {
+            throw new Vit4jException("unsupported Hugging Face model_type '" + type + "' in " + file + " (vit4j reads "
+                    + ModelRegistry.huggingFaceModelTypes() + ")");
         }
-        if (!"gelu".equals(hf.path("hidden_act").asText("gelu"))) {
-            throw new Vit4jException(
-                    "unsupported hidden_act '" + hf.path("hidden_act").asText() + "' in " + file);
-        }
-        ModelConfig c = new ModelConfig();
-        c.arch = "vit";
-        int hidden = hf.path("hidden_size").asInt(768);
-        int size = hf.path("image_size").asInt(224);
-        c.imgSize = new int[] {size, size};
-        c.patchSize = hf.path("patch_size").asInt(16);
-        c.inChans = hf.path("num_channels").asInt(3);
-        c.embedDim = hidden;
-        c.depth = hf.path("num_hidden_layers").asInt(12);
-        c.numHeads = hf.path("num_attention_heads").asInt(12);
-        c.mlpRatio = (double) hf.path("intermediate_size").asInt(4 * hidden) / hidden;
-        c.qkvBias = hf.path("qkv_bias").asBoolean(true);
-        c.layerNormEps = hf.path("layer_norm_eps").asDouble(1e-12);
-        JsonNode id2label = hf.get("id2label");
-        if (id2label != null && id2label.isObject() && id2label.size() > 0) {
-            String[] labels = new String[id2label.size()];
-            id2label.fields().forEachRemaining(e -> {
-                int i;
-                try {
-                    i = Integer.parseInt(e.getKey());
-                } catch (NumberFormatException ex) {
-                    throw new Vit4jException("id2label key '" + e.getKey() + "' is not an index in " + file);
-                }
-                if (i < 0 || i >= labels.length) {
-                    throw new Vit4jException("id2label index " + i + " out of range in " + file);
-                }
-                labels[i] = e.getValue().asText();
-            });
-            c.numClasses = labels.length;
-            c.labels = java.util.Arrays.asList(labels);
-        } else {
-            c.numClasses = 0;
-        }
-        // transformers' preprocessing, not timm's: its preprocessor_config.json beside config.json, else its defaults.
-        Path processor = file.toAbsolutePath().resolveSibling("preprocessor_config.json");
-        c.dataConfig = Files.isRegularFile(processor)
-                ? HuggingFaceImageProcessor.read(processor, c.inChans)
-                : HuggingFaceImageProcessor.defaults(c.inChans, size);
-        return c;
+        return config;
     }
 
     public static String toJson(ModelConfig config) {

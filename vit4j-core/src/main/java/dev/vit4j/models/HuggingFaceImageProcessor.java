@@ -9,7 +9,7 @@ import java.nio.file.Path;
  * A Hugging Face {@code preprocessor_config.json} ({@code ViTImageProcessor}, {@code DeiTImageProcessor}) as the
  * {@link DataConfig} that reproduces it: PIL resize to {@code size} (exact height × width, or the shorter side to
  * {@code shortest_edge}) with its {@code resample} filter, the optional center crop, {@code rescale_factor} and
- * normalization. Seed 002's checkpoints are preprocessed this way, not with timm's crop.
+ * normalization. The checkpoints of All Things ViTs' mean-attention-distance notebook are preprocessed this way, not with timm's crop.
  */
 public final class HuggingFaceImageProcessor {
     private static final double RESCALE = 1 / 255.0;

@@ -1,21 +1,33 @@
 package dev.vit4j.models;
 
+import com.fasterxml.jackson.annotation.JsonAnyGetter;
+import com.fasterxml.jackson.annotation.JsonAnySetter;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.annotation.JsonNaming;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.vit4j.Vit4jException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 
 /**
- * Everything needed to build a ViT or CaiT, with timm's argument names (the JSON form is snake_case, the
- * same keys as the fixtures' {@code config.json}). Registry entries fill it in code; custom models come
- * from a JSON file.
+ * Everything needed to build a model, with timm's argument names (the JSON form is snake_case, the same keys as
+ * the fixtures' {@code config.json}): the keys every family reads are fields here; the keys one family alone reads
+ * (CaiT's {@code depth_token_only}, the Perceiver's {@code num_latents}, ...) are that family's typed options
+ * ({@link #options}), kept in the same flat JSON object as timm keeps them in one keyword list. Registry entries
+ * fill it in code; custom models come from a JSON file.
  */
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 @JsonIgnoreProperties(ignoreUnknown = true)
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public final class ModelConfig {
-    /** "vit", "cait" or "perceiver". */
+    /** The family ({@link ModelFamily#arch()}): "vit", "cait", "perceiver". */
     public String arch;
 
     public String name;
@@ -30,51 +42,32 @@ public final class ModelConfig {
     public int numHeads = 12;
     public double mlpRatio = 4.0;
     public boolean qkvBias = true;
-    /** ViT: whether a class token is prepended (CaiT always has one, added after the SA blocks). */
+    /** ViT: whether a class token is prepended (CaiT always has one, added after its self-attention blocks). */
     public boolean classToken = true;
     /** "token" or "avg". */
     public String globalPool = "token";
     /** ViT: null picks timm's default (a final LayerNorm after pooling only for avg pooling). */
     public Boolean fcNorm;
-    /** "learned", "sinusoidal" (the fixed table of "Attention Is All You Need") or, for the Perceiver, "fourier" (the paper's features). */
+    /**
+     * "learned", "sinusoidal" (the fixed table of "Attention Is All You Need") or, for the Perceiver, "fourier" (the
+     * paper's features).
+     */
     public String posEmbed = "learned";
     /** LayerScale initial value; null = no LayerScale (plain ViT). CaiT always has one. */
     public Double initValues;
 
-    public int depthTokenOnly = 2;
-    /**
-     * CaiT: initial head mixes of talking-heads attention. "timm" (near zero, as timm) or "identity"
-     * (identity plus noise: starts as plain multi-head attention; faster for small models from scratch).
-     * Only matters when training from scratch.
-     */
-    public String talkingHeadsInit = "timm";
-
-    public double mlpRatioTokenOnly = 4.0;
     public double layerNormEps = 1e-6;
     public double dropRate;
     public double attnDropRate;
     public double dropPathRate;
-    /** "linear" (rate grows with depth, as ViT) or "uniform" (every block the same, as CaiT). */
+    /** "linear" (rate grows with depth, as ViT) or "uniform" (every block the same); null = the family's default. */
     public String dropPathSchedule;
-    /** Perceiver: rows of the latent array (its width is {@code embed_dim}). */
-    public int numLatents = 256;
-    /** Perceiver: repetitions of cross-attention → latent transformer ({@code depth} blocks). */
-    public int numIterations = 2;
-    /** Perceiver: heads of the cross-attention (1 = Keras' Perceiver example). */
-    public int crossHeads = 1;
-    /**
-     * Perceiver: true = every iteration uses the same weights (Keras' example); false = the first iteration has its
-     * own, the later ones share a second set (the paper's option).
-     */
-    public boolean shareWeights = true;
-    /** Perceiver with {@code pos_embed} "fourier": frequency bands per axis. */
-    public int fourierBands = 16;
-    /** Perceiver with Fourier features: the maximum resolution μ per axis (rows, cols); null = the patch grid. */
-    public int[] fourierMaxResolution;
     /** Preprocessing; null derives a default from the image size. */
     public DataConfig dataConfig;
     /** Class names, index order; null = ImageNet-1k names for 1000 classes, else the indices. */
-    public java.util.List<String> labels;
+    public List<String> labels;
+
+    private final Map<String, JsonNode> familyKeys = new LinkedHashMap<>();
 
     public int height() {
         return imgSize[0];
@@ -92,25 +85,72 @@ public final class ModelConfig {
         return width() / patchSize;
     }
 
-    public boolean isCait() {
-        return "cait".equals(arch);
+    /** The family that builds and describes this config, by its {@code arch}. */
+    public ModelFamily family() {
+        return ModelRegistry.family(arch);
     }
 
-    public boolean isPerceiver() {
-        return "perceiver".equals(arch);
-    }
-
-    /** Tokens before the patches: the class token (CaiT's is added later but is still a prefix). */
+    /** Tokens before the patches (a class token), as the family lays them out. */
     public int prefixTokens() {
-        if (isPerceiver()) {
-            return 0;
-        }
-        return isCait() || classToken ? 1 : 0;
+        return family().prefixTokens(this);
     }
 
-    /** Rows of {@code pos_embed} before the grid: ViT's table covers its class token, CaiT's does not. */
+    /** Rows of {@code pos_embed} before the grid. */
     public int positionPrefixTokens() {
-        return isCait() ? 0 : prefixTokens();
+        return family().positionPrefixTokens(this);
+    }
+
+    /** The attention maps the family's models record. */
+    public AttentionLayout attentionLayout() {
+        return family().attention(this);
+    }
+
+    /**
+     * One family's typed options: {@code defaults} with the keys of this config that name its components (snake_case)
+     * put in. A value of the wrong kind is refused with the key's name.
+     */
+    public <T extends Record> T options(Class<T> type, T defaults) {
+        ObjectNode tree = Configs.JSON.valueToTree(defaults);
+        List<String> names = new ArrayList<>();
+        tree.fieldNames().forEachRemaining(names::add);
+        for (String key : names) {
+            JsonNode given = familyKeys.get(key);
+            if (given != null) {
+                tree.set(key, given);
+            }
+        }
+        try {
+            return Configs.JSON.treeToValue(tree, type);
+        } catch (JsonProcessingException | IllegalArgumentException e) {
+            throw new Vit4jException((name == null ? "model config" : name) + ": " + Configs.firstLine(e.getMessage()));
+        }
+    }
+
+    /** Sets a family's typed options (its keys, all of them). */
+    public ModelConfig withOptions(Record options) {
+        ObjectNode tree = Configs.JSON.valueToTree(options);
+        tree.fields().forEachRemaining(e -> familyKeys.put(e.getKey(), e.getValue()));
+        return this;
+    }
+
+    @JsonAnySetter
+    void familyKey(String key, JsonNode value) {
+        familyKeys.put(key, value);
+    }
+
+    /** Written back as the family reads them (defaults included); keys no family reads are not kept. */
+    @JsonAnyGetter
+    Map<String, JsonNode> familyKeysAsJson() {
+        ModelFamily f = ModelRegistry.familyOrNull(arch);
+        Record options = f == null ? null : f.options(this);
+        Map<String, JsonNode> out = new LinkedHashMap<>();
+        if (options != null) {
+            Configs.JSON
+                    .<ObjectNode>valueToTree(options)
+                    .fields()
+                    .forEachRemaining(e -> out.put(e.getKey(), e.getValue()));
+        }
+        return out;
     }
 
     public DataConfig resolvedDataConfig() {
@@ -124,15 +164,16 @@ public final class ModelConfig {
 
     private static double[] fill(int n, double v) {
         double[] a = new double[n];
-        java.util.Arrays.fill(a, v);
+        Arrays.fill(a, v);
         return a;
     }
 
     /** Refuses configurations that cannot be built, with the reason. */
     public ModelConfig validate() {
         String what = name == null ? "model config" : name;
-        if (!"vit".equals(arch) && !"cait".equals(arch) && !isPerceiver()) {
-            throw new Vit4jException(what + ": arch must be \"vit\", \"cait\" or \"perceiver\", not " + arch);
+        ModelFamily family = ModelRegistry.familyOrNull(arch);
+        if (family == null) {
+            throw new Vit4jException(what + ": arch must be one of " + ModelRegistry.families() + ", not " + arch);
         }
         if (imgSize == null || imgSize.length < 1 || imgSize.length > 2 || height() <= 0 || width() <= 0) {
             throw new Vit4jException(what + ": img_size must be [height, width] with positive values");
@@ -146,12 +187,7 @@ public final class ModelConfig {
                 || numHeads > 65536
                 || inChans > 4096
                 || numClasses > 1 << 20
-                || mlpRatio > 64
-                || depthTokenOnly > 4096
-                || mlpRatioTokenOnly > 64
-                || numLatents > 65536
-                || numIterations > 4096
-                || fourierBands > 4096) {
+                || mlpRatio > 64) {
             throw new Vit4jException(
                     what + ": sizes beyond vit4j's limits (image ≤ 16384², embed_dim ≤ 65536, depth ≤ 4096,"
                             + " mlp_ratio ≤ 64, num_classes ≤ 2²⁰)");
@@ -169,39 +205,6 @@ public final class ModelConfig {
         if (!"token".equals(globalPool) && !"avg".equals(globalPool)) {
             throw new Vit4jException(what + ": global_pool must be \"token\" or \"avg\", not " + globalPool);
         }
-        if ("token".equals(globalPool) && prefixTokens() == 0 && !isPerceiver()) {
-            throw new Vit4jException(what + ": global_pool \"token\" needs a class token");
-        }
-        if (!"learned".equals(posEmbed)
-                && !"sinusoidal".equals(posEmbed)
-                && !(isPerceiver() && "fourier".equals(posEmbed))) {
-            throw new Vit4jException(what + ": pos_embed must be \"learned\" or \"sinusoidal\""
-                    + (isPerceiver() ? " or \"fourier\"" : "") + ", not " + posEmbed);
-        }
-        if (isPerceiver()) {
-            if (numLatents <= 0 || numIterations <= 0 || depth < 0) {
-                throw new Vit4jException(what + ": num_latents and num_iterations must be positive");
-            }
-            if (crossHeads <= 0 || embedDim % crossHeads != 0) {
-                throw new Vit4jException(
-                        what + ": embed_dim " + embedDim + " is not divisible by cross_heads " + crossHeads);
-            }
-            if ("fourier".equals(posEmbed)
-                    && (fourierBands <= 0
-                            || fourierMaxResolution != null
-                                    && (fourierMaxResolution.length != 2
-                                            || fourierMaxResolution[0] <= 0
-                                            || fourierMaxResolution[1] <= 0))) {
-                throw new Vit4jException(
-                        what + ": fourier_bands must be positive and fourier_max_resolution [rows, cols]");
-            }
-        }
-        if (isCait() && (initValues == null || depthTokenOnly < 0)) {
-            throw new Vit4jException(what + ": CaiT needs init_values and depth_token_only");
-        }
-        if (!"timm".equals(talkingHeadsInit) && !"identity".equals(talkingHeadsInit)) {
-            throw new Vit4jException(what + ": talking_heads_init must be \"timm\" or \"identity\"");
-        }
         if (dropPathSchedule != null && !"linear".equals(dropPathSchedule) && !"uniform".equals(dropPathSchedule)) {
             throw new Vit4jException(what + ": drop_path_schedule must be \"linear\" or \"uniform\"");
         }
@@ -212,12 +215,13 @@ public final class ModelConfig {
                         || dataConfig.std().length != inChans)) {
             throw new Vit4jException(what + ": data_config mean and std need one value per input channel");
         }
+        family.validate(this, what);
         return this;
     }
 
     /** Stochastic-depth rate of SA block {@code i} of {@code n}. */
     public float dropPathAt(int i, int n) {
-        String schedule = dropPathSchedule != null ? dropPathSchedule : isCait() ? "uniform" : "linear";
+        String schedule = dropPathSchedule != null ? dropPathSchedule : family().dropPathSchedule();
         if ("uniform".equals(schedule) || n <= 1) {
             return (float) ("uniform".equals(schedule) ? dropPathRate : 0.0);
         }

@@ -1,16 +1,15 @@
 package dev.vit4j.models;
 
 import dev.vit4j.Vit4jException;
-import dev.vit4j.models.cait.Cait;
-import dev.vit4j.models.perceiver.Perceiver;
-import dev.vit4j.models.vit.VisionTransformer;
+import dev.vit4j.models.cait.CaitFamily;
+import dev.vit4j.models.perceiver.PerceiverFamily;
+import dev.vit4j.models.vit.VitFamily;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Function;
 import java.util.function.Supplier;
 
 /** Architectures by timm name; each family file registers its own entries. */
@@ -18,14 +17,14 @@ public final class ModelRegistry {
     private static final ModelRegistry DEFAULT = createDefault();
 
     private final Map<String, Supplier<ModelConfig>> entries = new LinkedHashMap<>();
-    private final Map<String, Function<ModelConfig, VisionModel>> families = new LinkedHashMap<>();
+    private final Map<String, ModelFamily> families = new LinkedHashMap<>();
     private final Map<String, List<PretrainedConfig>> pretrained = new LinkedHashMap<>();
 
     private static ModelRegistry createDefault() {
         ModelRegistry r = new ModelRegistry();
-        VisionTransformer.register(r);
-        Cait.register(r);
-        Perceiver.register(r);
+        VitFamily.register(r);
+        CaitFamily.register(r);
+        PerceiverFamily.register(r);
         return r;
     }
 
@@ -33,18 +32,72 @@ public final class ModelRegistry {
         return DEFAULT;
     }
 
-    /** A family: the models whose config says {@code arch: family} are built by {@code build}. */
-    public void registerFamily(String family, Function<ModelConfig, VisionModel> build) {
-        families.put(family, build);
+    /** A family: the configs that say {@code arch: family.arch()} are its to build and describe. */
+    public void registerFamily(ModelFamily family) {
+        families.put(family.arch(), family);
+    }
+
+    /** The family registered for {@code arch}; an unknown one is one clear line naming those there are. */
+    public static ModelFamily family(String arch) {
+        ModelFamily f = familyOrNull(arch);
+        if (f == null) {
+            throw new Vit4jException("unknown architecture family '" + arch + "' (have " + families() + ")");
+        }
+        return f;
+    }
+
+    static ModelFamily familyOrNull(String arch) {
+        return arch == null ? null : DEFAULT.families.get(arch);
+    }
+
+    /** The registered families' {@code arch} names, comma-separated. */
+    static String families() {
+        return String.join(", ", DEFAULT.families.keySet());
+    }
+
+    /** A {@code transformers} config.json read by the family of its {@code model_type}; null when none reads it. */
+    static ModelConfig fromHuggingFace(com.fasterxml.jackson.databind.JsonNode config, Path file) {
+        String type = config.path("model_type").asText();
+        for (ModelFamily f : DEFAULT.families.values()) {
+            if (f.huggingFaceModelTypes().contains(type)) {
+                return f.fromHuggingFace(config, file);
+            }
+        }
+        return null;
+    }
+
+    static String huggingFaceModelTypes() {
+        return DEFAULT.families.values().stream()
+                .flatMap(f -> f.huggingFaceModelTypes().stream())
+                .map(t -> '"' + t + '"')
+                .sorted()
+                .collect(java.util.stream.Collectors.joining(", "));
+    }
+
+    /**
+     * A checkpoint's names as timm's, when some family recognises them as another library's (e.g. transformers'
+     * ViT); null when none does and they are read as they are.
+     */
+    public static Map<String, List<String>> checkpointNames(java.util.Set<String> fileNames) {
+        for (ModelFamily f : DEFAULT.families.values()) {
+            Map<String, List<String>> names = f.checkpointNames(fileNames);
+            if (names != null) {
+                return names;
+            }
+        }
+        return null;
     }
 
     public void register(String name, Supplier<ModelConfig> config) {
         entries.put(name, config);
     }
 
-    /** A family's pretrained table (a resource beside this class); an architecture's data config is its default tag's. */
-    public void registerPretrained(String resource) {
-        PretrainedConfig.readTable(resource).forEach((arch, tags) -> {
+    /**
+     * A family's pretrained table (a resource beside {@code owner}, from {@code tools/timm_pretrained_configs.py}); an
+     * architecture's data config is its default tag's.
+     */
+    public void registerPretrained(Class<?> owner, String resource) {
+        PretrainedConfig.readTable(owner, resource).forEach((arch, tags) -> {
             if (!entries.containsKey(arch)) {
                 throw new IllegalStateException("pretrained weights for an unregistered architecture " + arch);
             }
@@ -104,18 +157,12 @@ public final class ModelRegistry {
         if (nameOrFile.endsWith(".json") || Files.isRegularFile(p)) {
             return Configs.read(p);
         }
-        throw Vit4jException.naming(
-                "unknown model '" + nameOrFile + "' (see {registeredModels}; or give a config .json)");
+        throw Vit4jException.naming("unknown model '%s' (see {registeredModels}; or give a config .json)", nameOrFile);
     }
 
     /** The model a config describes, built by the family that registered its {@code arch}. */
     public static VisionModel build(ModelConfig config) {
-        Function<ModelConfig, VisionModel> family = DEFAULT.families.get(config.arch);
-        if (family == null) {
-            throw new Vit4jException("unknown architecture family '" + config.arch + "' (have "
-                    + String.join(", ", DEFAULT.families.keySet()) + ")");
-        }
-        VisionModel model = family.apply(config);
+        VisionModel model = family(config.arch).build(config);
         refuseBeyondMemory(model);
         return model;
     }

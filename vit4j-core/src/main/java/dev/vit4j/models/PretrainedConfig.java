@@ -29,8 +29,8 @@ public record PretrainedConfig(
     }
 
     /** Architecture → its tags, the default (timm's {@code pretrained=True}) first. */
-    static Map<String, List<PretrainedConfig>> readTable(String resource) {
-        try (InputStream in = PretrainedConfig.class.getResourceAsStream(resource)) {
+    static Map<String, List<PretrainedConfig>> readTable(Class<?> owner, String resource) {
+        try (InputStream in = owner.getResourceAsStream(resource)) {
             if (in == null) {
                 throw new IllegalStateException("pretrained table missing from the jar: " + resource);
             }

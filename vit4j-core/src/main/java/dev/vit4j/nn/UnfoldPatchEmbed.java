@@ -3,10 +3,10 @@ package dev.vit4j.nn;
 import ai.djl.ndarray.NDArray;
 
 /**
- * Seed 001's patch tokenization: {@code nn.Unfold(P, stride=P)} then a linear projection of each
+ * The patch tokenization of the from-scratch ViT tutorial (Habr, "Vision Transformer"): {@code nn.Unfold(P, stride=P)} then a linear projection of each
  * flattened patch (channel-major, then rows, then columns, as Unfold flattens). It computes the same
  * function as {@link PatchEmbed}'s convolution when {@code project.weight} is the convolution kernel
- * reshaped to D × (C·P·P); it exists to show that equivalence and for seed-style models.
+ * reshaped to D × (C·P·P); it exists to show that equivalence and for models built as that tutorial builds them.
  */
 public final class UnfoldPatchEmbed extends Module {
     private final int patchSize;

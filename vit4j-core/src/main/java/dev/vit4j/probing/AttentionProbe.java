@@ -2,7 +2,6 @@ package dev.vit4j.probing;
 
 import dev.vit4j.data.BatchLoader;
 import dev.vit4j.data.Dataset;
-import dev.vit4j.data.Pipelines;
 import dev.vit4j.image.RgbImage;
 import dev.vit4j.inference.LoadedModel;
 import dev.vit4j.inference.ModelPipeline;
@@ -51,34 +50,13 @@ public final class AttentionProbe {
             int batchSize,
             Consumer<String> warnings,
             BiConsumer<BatchLoader.Batch, List<Map<String, FloatTensor>>> consumer) {
-        var c = model.model().config();
-        try (BatchLoader loader = new BatchLoader(
-                data,
-                Pipelines.eval(c, c.resolvedDataConfig()),
-                batchSize,
-                c.inChans * c.height() * c.width(),
-                2,
-                warnings)) {
-            loader.forEachInOrder(batch -> {
-                List<Map<String, FloatTensor>> perImage = new ArrayList<>();
-                record(model, engine, batch.inputs(), batch.size(), perImage);
-                consumer.accept(batch, perImage);
-            });
+        ModelPipeline pipeline = ModelPipeline.over(model, engine);
+        try (BatchLoader loader = pipeline.examples(data, batchSize, 2, warnings)) {
+            loader.forEachInOrder(batch -> consumer.accept(
+                    batch,
+                    pipeline.run(batch.inputs(), batch.size(), true).stream()
+                            .map(ModelPipeline.ImageOutputs::attention)
+                            .toList()));
         }
-    }
-
-    /**
-     * Runs an already preprocessed batch (B × C × H × W of the model's size) and appends each image's
-     * attention tensors (batch axis dropped) to {@code perImage}; returns each image's outputs.
-     */
-    public static List<ModelPipeline.ImageOutputs> record(
-            LoadedModel model,
-            dev.vit4j.inference.InferenceEngine engine,
-            float[] batch,
-            int size,
-            List<Map<String, FloatTensor>> perImage) {
-        List<ModelPipeline.ImageOutputs> out = ModelPipeline.over(model, engine).run(batch, size, true);
-        out.forEach(o -> perImage.add(o.attention()));
-        return out;
     }
 }

@@ -18,7 +18,7 @@ public final class SaliencyInBox {
     public static double score(
             LoadedModel loaded, dev.vit4j.inference.InferenceEngine engine, Dataset data, String block, int batchSize) {
         ModelConfig c = loaded.model().config();
-        String b = block != null ? block : AttentionReport.defaultBlocks(c).get(0);
+        String b = block != null ? block : c.attentionLayout().defaultBlocks().get(0);
         int[] hits = {0};
         int[] total = {0};
         AttentionProbe.forEach(loaded, engine, data, batchSize, msg -> {}, (batch, perImage) -> {

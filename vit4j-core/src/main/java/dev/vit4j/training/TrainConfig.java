@@ -86,7 +86,7 @@ public final class TrainConfig {
             throw new Vit4jException("label smoothing and momentum must be in [0, 1), the plateau factor in (0, 1)");
         }
         if (!(layerDecay >= 0 && layerDecay <= 1)) {
-            throw Vit4jException.naming("{layerDecay} must be in (0, 1] (0 = off), not " + layerDecay);
+            throw Vit4jException.naming("{layerDecay} must be in (0, 1] (0 = off), not %s", layerDecay);
         }
         augmentation.validate();
         Optimizer.create(optimizer, 0, 0);

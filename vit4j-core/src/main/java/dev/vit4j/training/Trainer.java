@@ -8,6 +8,7 @@ import dev.vit4j.data.Normalization;
 import dev.vit4j.data.Pipelines;
 import dev.vit4j.data.Shuffle;
 import dev.vit4j.inference.LoadedModel;
+import dev.vit4j.inference.ModelPipeline;
 import dev.vit4j.inference.TorchEngine;
 import dev.vit4j.io.AtomicFiles;
 import dev.vit4j.models.DataConfig;
@@ -140,7 +141,7 @@ public final class Trainer {
         int inputSize = config.inChans * config.height() * config.width();
         long stepsPerEpoch = ((long) trainData.size() + train.batchSize - 1) / train.batchSize;
         Dataset val = valData == null ? null : dev.vit4j.data.Subset.limit(valData, train.valLimit);
-        TorchEngine torch = new TorchEngine(loaded);
+        ModelPipeline validation = ModelPipeline.over(loaded, new TorchEngine(loaded));
         try (BatchLoader trainLoader = new BatchLoader(
                         trainData,
                         Pipelines.train(config, data, train.augmentation),
@@ -150,13 +151,7 @@ public final class Trainer {
                         listener::message);
                 BatchLoader valLoader = val == null
                         ? null
-                        : new BatchLoader(
-                                val,
-                                Pipelines.eval(config, data),
-                                train.batchSize,
-                                inputSize,
-                                train.loaderThreads,
-                                listener::message)) {
+                        : validation.examples(val, train.batchSize, train.loaderThreads, listener::message)) {
             if (!state.history.isEmpty()) {
                 // A crash can come between last/ and history.csv: the checkpoint's own history is the one to show.
                 writeHistory(config.name, state);
@@ -200,7 +195,7 @@ public final class Trainer {
                     state.interrupted = true;
                     break;
                 }
-                Evaluation v = val == null ? null : Evaluator.evaluate(torch, valLoader, val, false);
+                Evaluation v = val == null ? null : Evaluator.evaluate(validation, valLoader, val, false);
                 EpochRecord rec = new EpochRecord(
                         epoch + 1,
                         lastLr[0],

@@ -2,8 +2,8 @@ package dev.vit4j.viz;
 
 import dev.vit4j.Vit4jException;
 import dev.vit4j.image.RgbImage;
+import dev.vit4j.models.AttentionLayout;
 import dev.vit4j.models.ModelConfig;
-import dev.vit4j.models.perceiver.Perceiver;
 import dev.vit4j.probing.AttentionRollout;
 import dev.vit4j.probing.ClassTokenAttention;
 import dev.vit4j.probing.CrossAttentionMaps;
@@ -40,23 +40,6 @@ public final class AttentionReport {
 
     private AttentionReport() {}
 
-    /** CaiT: its class-attention blocks (as Keras' CaiT example maps them); ViT: the last block; Perceiver: every iteration's cross-attention. */
-    public static List<String> defaultBlocks(ModelConfig c) {
-        List<String> out = new ArrayList<>();
-        if (c.isPerceiver()) {
-            for (int k = 0; k < c.numIterations; k++) {
-                out.add(Perceiver.crossAttentionKey(k).substring("attention.".length()));
-            }
-        } else if (c.isCait()) {
-            for (int i = 0; i < c.depthTokenOnly; i++) {
-                out.add("blocks_token_only." + i);
-            }
-        } else {
-            out.add("blocks." + (c.depth - 1));
-        }
-        return out;
-    }
-
     /**
      * The saliency map (input resolution, [0, 1]) of a block: {@link #gridSaliency} upsampled to the image.
      */
@@ -78,15 +61,15 @@ public final class AttentionReport {
                 : ClassTokenAttention.saliency(ClassTokenAttention.perHead(t, c.gridHeight(), c.gridWidth()));
     }
 
-    /** A ViT's attention rollout over every block, the class token's row over the patch grid (not rescaled). */
+    /** Attention rollout over the family's rollout blocks, the class token's row over the patch grid (not rescaled). */
     public static float[] rolloutGrid(
             Map<String, FloatTensor> attention,
             ModelConfig c,
             AttentionRollout.HeadFusion fusion,
             double discardRatio) {
         List<FloatTensor> all = new ArrayList<>();
-        for (int i = 0; i < c.depth; i++) {
-            all.add(tensor(attention, "blocks." + i));
+        for (String block : c.attentionLayout().rolloutBlocks()) {
+            all.add(tensor(attention, block));
         }
         return AttentionRollout.classTokenMask(
                 AttentionRollout.rollout(all, fusion, discardRatio), all.get(0).dim(-1), c.gridHeight(), c.gridWidth());
@@ -124,9 +107,9 @@ public final class AttentionReport {
     public static void write(
             Path dir, String imageName, RgbImage input, Map<String, FloatTensor> attention, ModelConfig c, Options o)
             throws IOException {
-        if (o.rollout() && !"vit".equals(c.arch)) {
-            throw Vit4jException.naming("{rollout} is for ViT-style models (CaiT's class token only enters at the end;"
-                    + " a Perceiver's latents have no token per input)");
+        AttentionLayout layout = c.attentionLayout();
+        if (o.rollout() && !layout.rollout()) {
+            throw Vit4jException.naming("no {rollout} for %s: %s", c.name, layout.whyNoRollout());
         }
         int gh = c.gridHeight();
         int gw = c.gridWidth();
@@ -136,7 +119,7 @@ public final class AttentionReport {
         int h = input.height();
         int w = input.width();
         Png.write(AttentionFigures.fromRgb(input), dir.resolve("input.png"));
-        List<String> blocks = o.blocks() == null || o.blocks().isEmpty() ? defaultBlocks(c) : o.blocks();
+        List<String> blocks = o.blocks() == null || o.blocks().isEmpty() ? layout.defaultBlocks() : o.blocks();
         for (String block : blocks) {
             float[] first = saliency(attention, block, c, h, w);
             if (block.equals(blocks.get(0))) {

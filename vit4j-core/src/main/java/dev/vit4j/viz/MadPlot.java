@@ -13,7 +13,7 @@ import org.knowm.xchart.XYSeries;
 import org.knowm.xchart.style.Styler;
 import org.knowm.xchart.style.markers.SeriesMarkers;
 
-/** Seed 002's figure: mean attention distance per head (markers) against block index, with XChart. */
+/** The figure of All Things ViTs' notebook {@code mean_attention_distance.ipynb}: mean attention distance per head (markers) against block index, with XChart. */
 public final class MadPlot {
     private MadPlot() {}
 

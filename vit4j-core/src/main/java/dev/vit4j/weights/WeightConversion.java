@@ -1,5 +1,6 @@
 package dev.vit4j.weights;
 
+import dev.vit4j.models.ModelRegistry;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -13,8 +14,7 @@ public final class WeightConversion {
         Map<String, FloatTensor> tensors = new LinkedHashMap<>();
         try (TensorSource src = WeightFiles.open(in)) {
             Map<String, long[]> shapes = src.shapes();
-            Map<String, java.util.List<String>> names =
-                    HuggingFaceVitNames.matches(shapes.keySet()) ? HuggingFaceVitNames.toTimm(shapes.keySet()) : null;
+            Map<String, java.util.List<String>> names = ModelRegistry.checkpointNames(shapes.keySet());
             if (names == null) {
                 shapes.forEach((name, shape) -> tensors.put(name, new FloatTensor(shape, src.floats(name))));
             } else {

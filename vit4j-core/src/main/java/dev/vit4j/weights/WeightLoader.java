@@ -16,7 +16,8 @@ import java.util.TreeSet;
 
 /**
  * Loads a state dict (any format {@link WeightFiles} reads) into a model, strictly: every missing, unexpected and
- * mis-shaped key is named in one error. timm names load as they are; Hugging Face ViT names are mapped. A position
+ * mis-shaped key is named in one error. timm names load as they are; another library's names (transformers' ViT) are
+ * mapped by the model's family ({@link dev.vit4j.models.ModelFamily#checkpointNames}). A position
  * table for another grid is resampled (bicubic, antialiased, as timm's {@code resample_abs_pos_embed}).
  */
 public final class WeightLoader {
@@ -34,8 +35,9 @@ public final class WeightLoader {
         try (TensorSource st = WeightFiles.open(file)) {
             Map<String, long[]> shapes = st.shapes();
             Map<String, List<String>> sources = new LinkedHashMap<>();
-            if (HuggingFaceVitNames.matches(shapes.keySet())) {
-                sources.putAll(HuggingFaceVitNames.toTimm(shapes.keySet()));
+            Map<String, List<String>> renamed = model.config().family().checkpointNames(shapes.keySet());
+            if (renamed != null) {
+                sources.putAll(renamed);
             } else {
                 shapes.keySet().forEach(n -> sources.put(n, List.of(n)));
             }

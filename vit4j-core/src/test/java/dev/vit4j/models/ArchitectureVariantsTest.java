@@ -9,6 +9,7 @@ import ai.djl.ndarray.types.Shape;
 import dev.vit4j.inference.LoadedModel;
 import dev.vit4j.inference.ModelOutputs;
 import dev.vit4j.inference.ModelRunner;
+import dev.vit4j.models.cait.CaitOptions;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
@@ -80,7 +81,8 @@ class ArchitectureVariantsTest {
     @Test
     void talkingHeadsCanStartAsPlainMultiHeadAttention() {
         ModelConfig c = small("cait");
-        c.talkingHeadsInit = "identity";
+        CaitOptions options = CaitOptions.of(c);
+        c.withOptions(new CaitOptions(options.depthTokenOnly(), options.mlpRatioTokenOnly(), "identity"));
         try (LoadedModel m = LoadedModel.initialized(c, 5)) {
             float[] w = m.model()
                     .namedParameters()
@@ -91,7 +93,7 @@ class ArchitectureVariantsTest {
             assertEquals(0f, w[1], 0.1f);
             assertEquals(1f, w[3], 0.1f);
         }
-        c.talkingHeadsInit = "zeros";
+        c.withOptions(new CaitOptions(options.depthTokenOnly(), options.mlpRatioTokenOnly(), "zeros"));
         assertThrows(dev.vit4j.Vit4jException.class, c::validate);
     }
 

@@ -21,6 +21,7 @@ import dev.vit4j.inference.OnnxEngine;
 import dev.vit4j.models.perceiver.CrossAttentionBlock;
 import dev.vit4j.models.perceiver.FourierFeatures;
 import dev.vit4j.models.perceiver.Perceiver;
+import dev.vit4j.models.perceiver.PerceiverOptions;
 import dev.vit4j.nn.CrossAttention;
 import dev.vit4j.nn.ForwardContext;
 import dev.vit4j.nn.Parameter;
@@ -44,15 +45,11 @@ class PerceiverTest {
         c.numClasses = 3;
         c.patchSize = patch;
         c.embedDim = 16;
-        c.numLatents = 5;
         c.numHeads = 2;
-        c.crossHeads = 2;
         c.depth = 2;
-        c.numIterations = 3;
         c.mlpRatio = 2;
         c.posEmbed = positions;
-        c.fourierBands = 3;
-        c.shareWeights = shared;
+        c.withOptions(new PerceiverOptions(5, 3, 2, shared, 3, null));
         c.globalPool = "avg";
         return c;
     }
@@ -217,7 +214,7 @@ class PerceiverTest {
     @Test
     void aTinyPerceiverOverfitsATinySet() {
         ModelConfig c = tiny(2, "learned", true);
-        c.numIterations = 2;
+        c.withOptions(PerceiverOptions.of(c).withLatents(5, 2, 2));
         float[] x = input(12 * 2 * 8 * 12, 21);
         int[] y = new int[12];
         for (int i = 0; i < y.length; i++) {
@@ -250,10 +247,10 @@ class PerceiverTest {
     void registryAndValidation() {
         ModelConfig cifar = ModelRegistry.defaults().config("perceiver_cifar");
         assertEquals(1024, cifar.gridHeight() * cifar.gridWidth());
-        assertEquals(256, cifar.numLatents);
+        assertEquals(256, PerceiverOptions.of(cifar).numLatents());
         assertTrue(ModelRegistry.defaults().entries().containsKey("perceiver_tiny"));
         ModelConfig bad = tiny(2, "learned", true);
-        bad.crossHeads = 3;
+        bad.withOptions(PerceiverOptions.of(bad).withLatents(5, 3, 3));
         assertThrows(Vit4jException.class, bad::validate);
         ModelConfig pos = tiny(2, "sinusoid", true);
         assertThrows(Vit4jException.class, pos::validate);

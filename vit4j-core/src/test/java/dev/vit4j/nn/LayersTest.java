@@ -39,7 +39,7 @@ class LayersTest {
         return v;
     }
 
-    /** Seed 001: unfold + linear on a 1-channel 60×100 image with P=20 gives 15 tokens, the same as the convolution. */
+    /** The from-scratch ViT tutorial (Habr, "Vision Transformer"): unfold + linear on a 1-channel 60×100 image with P=20 gives 15 tokens, the same as the convolution. */
     @Test
     void unfoldPatchEmbedEqualsConvolution() {
         PatchEmbed conv = new PatchEmbed(1, 20, 32);
@@ -68,7 +68,7 @@ class LayersTest {
     }
 
     @Test
-    void sinusoidTableMatchesSeed001() {
+    void sinusoidTableMatchesTheFromScratchTutorial() {
         float[] want = Fixtures.tensor("sinusoid_176x768.safetensors", "table");
         float[] got = SinusoidalPositionEncoding.table(176, 768);
         assertTrue(Fixtures.maxAbsDiff(want, got) < 1e-6);

@@ -10,6 +10,7 @@ import dev.vit4j.data.DatasetSpec;
 import dev.vit4j.data.Pipelines;
 import dev.vit4j.inference.LoadedModel;
 import dev.vit4j.inference.ModelOutputs;
+import dev.vit4j.inference.ModelPipeline;
 import dev.vit4j.inference.OnnxEngine;
 import dev.vit4j.models.ModelConfig;
 import dev.vit4j.training.Evaluation;
@@ -199,8 +200,8 @@ class Int8QuantizationTest {
         try (LoadedModel m = LoadedModel.load((String) null, dir);
                 OnnxEngine f32 = new OnnxEngine(m, 0);
                 OnnxEngine int8 = new OnnxEngine(m, 0, Quantization.INT8_DYNAMIC)) {
-            Evaluation a = evaluate(f32, m.model().config(), test);
-            Evaluation b = evaluate(int8, m.model().config(), test);
+            Evaluation a = evaluate(ModelPipeline.over(m, f32), test);
+            Evaluation b = evaluate(ModelPipeline.over(m, int8), test);
             assertEquals(2000, b.count());
             assertTrue(a.top1() > 0.9, "the trained model: " + a.top1());
             assertEquals(a.top1(), b.top1(), 0.003);
@@ -231,15 +232,9 @@ class Int8QuantizationTest {
         }
     }
 
-    private static Evaluation evaluate(OnnxEngine engine, ModelConfig c, Dataset test) {
-        try (BatchLoader loader = new BatchLoader(
-                test,
-                Pipelines.eval(c, c.resolvedDataConfig()),
-                100,
-                c.inChans * c.height() * c.width(),
-                2,
-                msg -> {})) {
-            return Evaluator.evaluate(engine, loader, test, false);
+    private static Evaluation evaluate(ModelPipeline pipeline, Dataset test) {
+        try (BatchLoader loader = pipeline.examples(test, 100, 2, msg -> {})) {
+            return Evaluator.evaluate(pipeline, loader, test, false);
         }
     }
 

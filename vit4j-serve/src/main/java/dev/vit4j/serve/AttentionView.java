@@ -37,7 +37,8 @@ public record AttentionView(
 
     static AttentionView of(ServedModel model, ServedModel.Result r, List<String> requested, int k) {
         ModelConfig c = model.config();
-        List<String> names = requested == null || requested.isEmpty() ? AttentionReport.defaultBlocks(c) : requested;
+        List<String> names =
+                requested == null || requested.isEmpty() ? c.attentionLayout().defaultBlocks() : requested;
         List<BlockMaps> blocks = new ArrayList<>();
         for (String block : names) {
             float[][] heads = block.startsWith("cross_attention.")
@@ -52,7 +53,7 @@ public record AttentionView(
                             : ClassTokenAttention.saliency(heads)));
         }
         float[] rollout = null;
-        if ("vit".equals(c.arch)) {
+        if (c.attentionLayout().rollout()) {
             rollout = ClassTokenAttention.minMax(
                     AttentionReport.rolloutGrid(r.attention(), c, AttentionRollout.HeadFusion.MEAN, 0.9));
         }
@@ -72,7 +73,7 @@ public record AttentionView(
     static byte[] overlayPng(ServedModel model, ServedModel.Result r, List<String> requested) {
         ModelConfig c = model.config();
         String block = requested == null || requested.isEmpty()
-                ? AttentionReport.defaultBlocks(c).get(0)
+                ? c.attentionLayout().defaultBlocks().get(0)
                 : requested.get(0);
         float[] map = AttentionReport.saliency(
                 r.attention(), block, c, r.crop().height(), r.crop().width());

@@ -47,8 +47,10 @@ public record ServeOptions(
                     + " {maxPixels} must be positive, {maxDelayMillis} and {threads} not negative, {port} 0..65535");
         }
         if (maxImages < 1 || maxImages > queueCapacity) {
-            throw Vit4jException.naming("serve: {maxImages} must be 1.." + queueCapacity
-                    + " ({queueCapacity}: a request" + " with more images could never be answered)");
+            throw Vit4jException.naming(
+                    "serve: {maxImages} must be 1..%s ({queueCapacity}: a request with more images could never be"
+                            + " answered)",
+                    queueCapacity);
         }
         if (apiKey != null && apiKey.isBlank()) {
             apiKey = null;

@@ -9,7 +9,6 @@ import dev.vit4j.inference.LoadedModel;
 import dev.vit4j.inference.Prediction;
 import dev.vit4j.models.ModelConfig;
 import dev.vit4j.serve.Uploads.Upload;
-import dev.vit4j.viz.AttentionReport;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
@@ -388,8 +387,8 @@ public final class VitServer implements AutoCloseable {
                 o.put("numClasses", c.numClasses);
                 o.put("embeddingSize", c.embedDim);
                 o.put("grid", new int[] {c.gridHeight(), c.gridWidth()});
-                o.put("attentionBlocks", AttentionReport.defaultBlocks(c));
-                o.put("rollout", "vit".equals(c.arch));
+                o.put("attentionBlocks", c.attentionLayout().defaultBlocks());
+                o.put("rollout", c.attentionLayout().rollout());
                 o.put("dataConfig", m.dataConfig());
             }
             out.add(o);

@@ -140,7 +140,7 @@ final class PredictPartition implements MapPartitionsFunction<Row, Row> {
                 case VitPredictor.LOGITS -> seq(out.logits());
                 case VitPredictor.EMBEDDING -> seq(out.preLogits());
                 case VitPredictor.SALIENCY -> seq(AttentionReport.gridSaliency(
-                        out.attention(), AttentionReport.defaultBlocks(c).get(0), c));
+                        out.attention(), c.attentionLayout().defaultBlocks().get(0), c));
                 case VitPredictor.MAD -> madPerBlock(mad, out);
                 default -> throw new IllegalStateException(o);
             };

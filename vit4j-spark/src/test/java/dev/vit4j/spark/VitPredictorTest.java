@@ -219,16 +219,10 @@ class VitPredictorTest extends LocalSparkTest {
         Evaluation want;
         try (var loaded = LoadedModel.load((String) null, modelDir);
                 var engine = EngineType.ONNX.create(loaded, 1)) {
-            var c = loaded.model().config();
             var d = dev.vit4j.data.DatasetSpec.open(dataSpec, dev.vit4j.data.DatasetSpec.Split.TEST);
-            try (var loader = new dev.vit4j.data.BatchLoader(
-                    d,
-                    dev.vit4j.data.Pipelines.eval(c, c.resolvedDataConfig()),
-                    8,
-                    c.inChans * c.height() * c.width(),
-                    1,
-                    msg -> {})) {
-                want = dev.vit4j.training.Evaluator.evaluate(engine, loader, d, true);
+            var pipeline = dev.vit4j.inference.ModelPipeline.over(loaded, engine);
+            try (var loader = pipeline.examples(d, 8, 1, msg -> {})) {
+                want = dev.vit4j.training.Evaluator.evaluate(pipeline, loader, d, true);
             }
         }
         Path report = Files.createTempDirectory(dir, "report");

@@ -6,7 +6,6 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.Shape;
 import dev.vit4j.Vit4jException;
 import dev.vit4j.models.ModelConfig;
-import dev.vit4j.models.ModelRegistry;
 import dev.vit4j.models.VisionModel;
 import dev.vit4j.nn.Dropout;
 import dev.vit4j.nn.ForwardContext;
@@ -38,9 +37,10 @@ public final class Cait extends VisionModel {
 
     public Cait(ModelConfig config) {
         super(config);
-        if (!config.isCait()) {
+        if (!CaitFamily.ARCH.equals(config.arch)) {
             throw new IllegalArgumentException("not a CaiT config: " + config.arch);
         }
+        CaitOptions options = CaitOptions.of(config);
         int dim = config.embedDim;
         this.clsToken = parameterWithoutDecay("cls_token", new Shape(1, 1, dim), Initializer.truncatedNormal(0.02));
         Shape posShape = new Shape(1, (long) config.gridHeight() * config.gridWidth(), dim);
@@ -60,15 +60,15 @@ public final class Cait extends VisionModel {
                     (float) config.dropRate,
                     (float) config.attnDropRate,
                     config.dropPathAt(i, config.depth),
-                    "identity".equals(config.talkingHeadsInit))));
+                    options.identityTalkingHeads())));
         }
         Sequence ca = child("blocks_token_only", new Sequence());
-        for (int i = 0; i < config.depthTokenOnly; i++) {
+        for (int i = 0; i < options.depthTokenOnly(); i++) {
             // timm: no dropout and no stochastic depth in the class-attention stage.
             blocksTokenOnly.add(ca.add(new ClassAttentionBlock(
                     dim,
                     config.numHeads,
-                    (int) (dim * config.mlpRatioTokenOnly),
+                    (int) (dim * options.mlpRatioTokenOnly()),
                     config.qkvBias,
                     config.initValues,
                     config.layerNormEps,
@@ -130,41 +130,5 @@ public final class Cait extends VisionModel {
                     norm.export(g, g.node("Concat", new String[] {cls, x}, OnnxGraph.Attr.of("axis", 1L))), 1);
         }
         return g.token(norm.export(g, cls), 0); // the norm is per token: only the class token's is needed
-    }
-
-    // The ten variants of "Going deeper with Image Transformers" (Touvron et al. 2021) with timm's names; pretrained
-    // tags and data configs from timm 0.9.16's cait.py
-    // (cait.pretrained.json).
-
-    public static void register(ModelRegistry registry) {
-        registry.registerFamily("cait", Cait::new);
-        variant(registry, "cait_xxs24_224", 192, 24, 4, 1e-5, 224);
-        variant(registry, "cait_xxs24_384", 192, 24, 4, 1e-5, 384);
-        variant(registry, "cait_xxs36_224", 192, 36, 4, 1e-5, 224);
-        variant(registry, "cait_xxs36_384", 192, 36, 4, 1e-5, 384);
-        variant(registry, "cait_xs24_384", 288, 24, 6, 1e-5, 384);
-        variant(registry, "cait_s24_224", 384, 24, 8, 1e-5, 224);
-        variant(registry, "cait_s24_384", 384, 24, 8, 1e-5, 384);
-        variant(registry, "cait_s36_384", 384, 36, 8, 1e-6, 384);
-        variant(registry, "cait_m36_384", 768, 36, 16, 1e-6, 384);
-        variant(registry, "cait_m48_448", 768, 48, 16, 1e-6, 448);
-        registry.registerPretrained("cait.pretrained.json");
-    }
-
-    private static void variant(
-            ModelRegistry registry, String name, int dim, int depth, int heads, double init, int size) {
-        registry.register(name, () -> {
-            ModelConfig c = new ModelConfig();
-            c.arch = "cait";
-            c.name = name;
-            c.imgSize = new int[] {size, size};
-            c.patchSize = 16;
-            c.embedDim = dim;
-            c.depth = depth;
-            c.numHeads = heads;
-            c.initValues = init;
-            c.depthTokenOnly = 2;
-            return c;
-        });
     }
 }

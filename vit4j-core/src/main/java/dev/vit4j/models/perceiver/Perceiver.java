@@ -3,9 +3,7 @@ package dev.vit4j.models.perceiver;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
 import dev.vit4j.Vit4jException;
-import dev.vit4j.models.DataConfig;
 import dev.vit4j.models.ModelConfig;
-import dev.vit4j.models.ModelRegistry;
 import dev.vit4j.models.VisionModel;
 import dev.vit4j.nn.AttentionRecorder;
 import dev.vit4j.nn.Dropout;
@@ -64,24 +62,26 @@ public final class Perceiver extends VisionModel {
     private final Stage first;
     private final Stage rest;
     private final LayerNorm norm;
+    private final PerceiverOptions options;
 
     public Perceiver(ModelConfig config) {
         super(config);
-        if (!config.isPerceiver()) {
+        if (!PerceiverFamily.ARCH.equals(config.arch)) {
             throw new IllegalArgumentException("not a Perceiver config: " + config.arch);
         }
+        this.options = PerceiverOptions.of(config);
         int dim = config.embedDim;
         int grid = config.gridHeight() * config.gridWidth();
         this.patchEmbed = child("patch_embed", new PatchEmbed(config.inChans, config.patchSize, dim));
         if ("fourier".equals(config.posEmbed)) {
-            int[] mu = config.fourierMaxResolution != null
-                    ? config.fourierMaxResolution
+            int[] mu = options.fourierMaxResolution() != null
+                    ? options.fourierMaxResolution()
                     : new int[] {config.gridHeight(), config.gridWidth()};
-            int width = FourierFeatures.size(config.fourierBands);
+            int width = FourierFeatures.size(options.fourierBands());
             this.fourierFeatures = buffer(
                     "fourier_features",
                     new Shape(1, grid, width),
-                    FourierFeatures.initializer(config.gridHeight(), config.gridWidth(), config.fourierBands, mu));
+                    FourierFeatures.initializer(config.gridHeight(), config.gridWidth(), options.fourierBands(), mu));
             this.posProj = child("pos_proj", new Linear(width, dim, false));
             this.posEmbed = null;
         } else {
@@ -91,9 +91,9 @@ public final class Perceiver extends VisionModel {
             this.posProj = null;
         }
         this.latents = parameterWithoutDecay(
-                "latents", new Shape(1, config.numLatents, dim), Initializer.truncatedNormal(0.02));
+                "latents", new Shape(1, options.numLatents(), dim), Initializer.truncatedNormal(0.02));
         this.first = stage("cross_attention", "latent_blocks");
-        this.rest = config.shareWeights || config.numIterations == 1
+        this.rest = options.shareWeights() || options.numIterations() == 1
                 ? first
                 : stage("cross_attention_rest", "latent_blocks_rest");
         this.norm = child("norm", new LayerNorm(dim, config.layerNormEps));
@@ -107,7 +107,7 @@ public final class Perceiver extends VisionModel {
         CrossAttentionBlock cross = child(
                 crossName,
                 new CrossAttentionBlock(
-                        dim, c.crossHeads, hidden, c.layerNormEps, (float) c.dropRate, (float) c.attnDropRate));
+                        dim, options.crossHeads(), hidden, c.layerNormEps, (float) c.dropRate, (float) c.attnDropRate));
         Sequence seq = child(blocksName, new Sequence());
         List<TransformerBlock> blocks = new ArrayList<>();
         for (int i = 0; i < c.depth; i++) {
@@ -144,11 +144,11 @@ public final class Perceiver extends VisionModel {
         }
         NDArray position = posEmbed != null ? posEmbed.array() : posProj.forward(fourierFeatures.array());
         NDArray data = Dropout.apply(x.add(position), (float) config.dropRate, ctx);
-        NDArray latent = latents.array().broadcast(data.getShape().get(0), config.numLatents, config.embedDim);
+        NDArray latent = latents.array().broadcast(data.getShape().get(0), options.numLatents(), config.embedDim);
         AttentionRecorder recorder = ctx.recorder();
         // The data's keys and values depend only on the weights: computed once per weight set, not per iteration.
         Map<CrossAttentionBlock, NDArray[]> keysValues = new IdentityHashMap<>();
-        for (int k = 0; k < config.numIterations; k++) {
+        for (int k = 0; k < options.numIterations(); k++) {
             if (recorder != null) {
                 recorder.suffix(iterationSuffix(k));
             }
@@ -193,10 +193,10 @@ public final class Perceiver extends VisionModel {
                 g.initializer(
                         "latents", latents.shape().getShape(), latents.array().toFloatArray()),
                 x,
-                config.numLatents,
+                options.numLatents(),
                 dim);
         Map<CrossAttentionBlock, String[]> keysValues = new IdentityHashMap<>();
-        for (int k = 0; k < config.numIterations; k++) {
+        for (int k = 0; k < options.numIterations(); k++) {
             e.suffix(iterationSuffix(k));
             Stage s = k == 0 ? first : rest;
             PendingResidual stream = PendingResidual.of(s.cross()
@@ -213,50 +213,5 @@ public final class Perceiver extends VisionModel {
         }
         e.suffix("");
         return g.meanTokens(norm.export(g, latent), 0);
-    }
-
-    // Registry: Keras' example's CIFAR-100 model and a small one that trains in minutes on 2 cores.
-
-    public static void register(ModelRegistry registry) {
-        registry.registerFamily("perceiver", Perceiver::new);
-        registry.register("perceiver_cifar", () -> {
-            ModelConfig c = base("perceiver_cifar", 64, 3, 100, 2);
-            c.embedDim = 256;
-            c.numLatents = 256;
-            c.numHeads = 8;
-            c.depth = 4;
-            c.numIterations = 2;
-            c.mlpRatio = 1.0; // ffn_units = [projection_dim, projection_dim]
-            c.dropRate = 0.2;
-            c.attnDropRate = 0.1;
-            c.dataConfig = new DataConfig(
-                    new int[] {3, 64, 64}, "bilinear", 1.0, DataConfig.INCEPTION_MEAN, DataConfig.INCEPTION_STD);
-            return c;
-        });
-        registry.register("perceiver_tiny", () -> {
-            ModelConfig c = base("perceiver_tiny", 28, 1, 10, 2);
-            c.embedDim = 64;
-            c.numLatents = 32;
-            c.numHeads = 4;
-            c.crossHeads = 2;
-            c.depth = 3;
-            c.numIterations = 2;
-            c.mlpRatio = 2.0;
-            c.dataConfig =
-                    new DataConfig(new int[] {1, 28, 28}, "bilinear", 1.0, new double[] {0.5}, new double[] {0.5});
-            return c;
-        });
-    }
-
-    private static ModelConfig base(String name, int size, int channels, int classes, int patch) {
-        ModelConfig c = new ModelConfig();
-        c.arch = "perceiver";
-        c.name = name;
-        c.imgSize = new int[] {size, size};
-        c.inChans = channels;
-        c.numClasses = classes;
-        c.patchSize = patch;
-        c.globalPool = "avg";
-        return c;
     }
 }

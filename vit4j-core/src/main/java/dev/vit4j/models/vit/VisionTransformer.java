@@ -6,7 +6,6 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.Shape;
 import dev.vit4j.Vit4jException;
 import dev.vit4j.models.ModelConfig;
-import dev.vit4j.models.ModelRegistry;
 import dev.vit4j.models.VisionModel;
 import dev.vit4j.nn.Dropout;
 import dev.vit4j.nn.ForwardContext;
@@ -38,7 +37,7 @@ public final class VisionTransformer extends VisionModel {
 
     public VisionTransformer(ModelConfig config) {
         super(config);
-        if (config.isCait()) {
+        if (!VitFamily.ARCH.equals(config.arch)) {
             throw new IllegalArgumentException("not a ViT config: " + config.arch);
         }
         int dim = config.embedDim;
@@ -124,34 +123,5 @@ public final class VisionTransformer extends VisionModel {
                     + ")");
         }
         return posEmbed.array();
-    }
-
-    // Registry entries with timm's names; their pretrained tags and data configs are timm 0.9.16's
-    // (vision_transformer.py and deit.py), generated into vision_transformer.pretrained.json.
-
-    public static void register(ModelRegistry registry) {
-        registry.registerFamily("vit", VisionTransformer::new);
-        registry.register("vit_tiny_patch16_224", () -> vit("vit_tiny_patch16_224", 16, 192, 12, 3, 224));
-        registry.register("vit_small_patch16_224", () -> vit("vit_small_patch16_224", 16, 384, 12, 6, 224));
-        registry.register("vit_base_patch16_224", () -> vit("vit_base_patch16_224", 16, 768, 12, 12, 224));
-        registry.register("vit_large_patch16_224", () -> vit("vit_large_patch16_224", 16, 1024, 24, 16, 224));
-        registry.register("vit_base_patch32_224", () -> vit("vit_base_patch32_224", 32, 768, 12, 12, 224));
-        registry.register("vit_base_patch16_384", () -> vit("vit_base_patch16_384", 16, 768, 12, 12, 384));
-        registry.register("deit_tiny_patch16_224", () -> vit("deit_tiny_patch16_224", 16, 192, 12, 3, 224));
-        registry.register("deit_small_patch16_224", () -> vit("deit_small_patch16_224", 16, 384, 12, 6, 224));
-        registry.register("deit_base_patch16_224", () -> vit("deit_base_patch16_224", 16, 768, 12, 12, 224));
-        registry.registerPretrained("vision_transformer.pretrained.json");
-    }
-
-    private static ModelConfig vit(String name, int patch, int dim, int depth, int heads, int size) {
-        ModelConfig c = new ModelConfig();
-        c.arch = "vit";
-        c.name = name;
-        c.imgSize = new int[] {size, size};
-        c.patchSize = patch;
-        c.embedDim = dim;
-        c.depth = depth;
-        c.numHeads = heads;
-        return c;
     }
 }

@@ -1,4 +1,4 @@
-package dev.vit4j.weights;
+package dev.vit4j.models.vit;
 
 import java.util.LinkedHashMap;
 import java.util.List;
