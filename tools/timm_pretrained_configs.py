@@ -21,7 +21,12 @@ FAMILIES = {
     "vision_transformer": (["vision_transformer.py", "deit.py"], [
         "vit_tiny_patch16_224", "vit_small_patch16_224", "vit_base_patch16_224", "vit_large_patch16_224",
         "vit_base_patch32_224", "vit_base_patch16_384", "deit_tiny_patch16_224", "deit_small_patch16_224",
-        "deit_base_patch16_224"]),
+        "deit_base_patch16_224", "deit_tiny_distilled_patch16_224", "deit_small_distilled_patch16_224",
+        "deit_base_distilled_patch16_224", "vit_small_patch14_dinov2", "vit_base_patch14_dinov2",
+        "vit_large_patch14_dinov2", "vit_small_patch14_reg4_dinov2", "vit_base_patch14_reg4_dinov2",
+        "vit_large_patch14_reg4_dinov2", "vit_base_patch16_clip_224", "vit_base_patch16_clip_quickgelu_224",
+        "vit_large_patch14_clip_224", "vit_large_patch14_clip_quickgelu_224", "vit_base_patch16_siglip_224",
+        "vit_base_patch16_siglip_256", "vit_base_patch16_siglip_384"]),
     "cait": (["cait.py"], [
         "cait_xxs24_224", "cait_xxs24_384", "cait_xxs36_224", "cait_xxs36_384", "cait_xs24_384", "cait_s24_224",
         "cait_s24_384", "cait_s36_384", "cait_m36_384", "cait_m48_448"]),
@@ -30,7 +35,8 @@ PACKAGES = {"vision_transformer": "vit", "cait": "cait"}
 DEFAULTS = dict(url=None, file=None, hf_hub_id=None, hf_hub_filename=None, input_size=(3, 224, 224),
                 interpolation="bicubic", crop_pct=0.875, crop_mode="center", mean=(0.485, 0.456, 0.406),
                 std=(0.229, 0.224, 0.225), num_classes=1000, license=None)
-LABEL_SETS = {1000: "imagenet-1k", 21843: "imagenet-21k-goog", 0: None}
+# Class names vit4j ships, by head size; other heads (CLIP's projections, ImageNet-12k's 11 821) have none.
+LABEL_SETS = {1000: "imagenet-1k", 21843: "imagenet-21k-goog"}
 
 
 def block(source, start):
@@ -99,7 +105,7 @@ def main():
                 hub = c["hf_hub_id"] + (arch + "." + tag if c["hf_hub_id"].endswith("/") else "")
                 tags.append(OrderedDict(
                     tag=tag, hf_hub_id=hub, hf_hub_filename=c["hf_hub_filename"], num_classes=c["num_classes"],
-                    label_set=LABEL_SETS[c["num_classes"]], license=c["license"],
+                    label_set=LABEL_SETS.get(c["num_classes"]), license=c["license"],
                     data_config=OrderedDict(input_size=list(c["input_size"]), interpolation=c["interpolation"],
                                             crop_pct=c["crop_pct"], crop_mode=c["crop_mode"],
                                             mean=list(c["mean"]), std=list(c["std"]))))

@@ -28,8 +28,9 @@ public final class ModelRunner {
             scope.suppressNotUsedWarning();
             NDArray x = step.create(batch, shape);
             ForwardContext ctx = recorder == null ? ForwardContext.inference() : ForwardContext.recording(recorder);
-            NDArray pre = model.forwardPreLogits(x, ctx);
-            NDArray logits = model.forwardHead(pre);
+            VisionModel.Outputs out = model.forwardOutputs(x, ctx);
+            NDArray pre = out.preLogits();
+            NDArray logits = out.logits();
             Map<String, FloatTensor> attention = new LinkedHashMap<>();
             if (recorder != null) {
                 recorder.tensors()

@@ -2,6 +2,7 @@ package dev.vit4j.models;
 
 import com.fasterxml.jackson.annotation.JsonAnyGetter;
 import com.fasterxml.jackson.annotation.JsonAnySetter;
+import com.fasterxml.jackson.annotation.JsonFormat;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -31,7 +32,8 @@ public final class ModelConfig {
     public String arch;
 
     public String name;
-    /** Height, width. */
+    /** Height, width; one number (as timm takes it) is a square. */
+    @JsonFormat(with = JsonFormat.Feature.ACCEPT_SINGLE_VALUE_AS_ARRAY)
     public int[] imgSize = {224, 224};
 
     public int inChans = 3;
@@ -44,7 +46,7 @@ public final class ModelConfig {
     public boolean qkvBias = true;
     /** ViT: whether a class token is prepended (CaiT always has one, added after its self-attention blocks). */
     public boolean classToken = true;
-    /** "token" or "avg". */
+    /** "token", "avg" or, for a ViT, "map" (attention pooling with a latent query, SigLIP's). */
     public String globalPool = "token";
     /** ViT: null picks timm's default (a final LayerNorm after pooling only for avg pooling). */
     public Boolean fcNorm;
@@ -202,8 +204,8 @@ public final class ModelConfig {
         if (depth < 0 || inChans <= 0 || numClasses < 0 || mlpRatio <= 0) {
             throw new Vit4jException(what + ": depth, in_chans, num_classes and mlp_ratio must be positive");
         }
-        if (!"token".equals(globalPool) && !"avg".equals(globalPool)) {
-            throw new Vit4jException(what + ": global_pool must be \"token\" or \"avg\", not " + globalPool);
+        if (!"token".equals(globalPool) && !"avg".equals(globalPool) && !"map".equals(globalPool)) {
+            throw new Vit4jException(what + ": global_pool must be \"token\", \"avg\" or \"map\", not " + globalPool);
         }
         if (dropPathSchedule != null && !"linear".equals(dropPathSchedule) && !"uniform".equals(dropPathSchedule)) {
             throw new Vit4jException(what + ": drop_path_schedule must be \"linear\" or \"uniform\"");

@@ -149,7 +149,9 @@ public final class ModelRegistry {
             ModelConfig c = s.get();
             List<PretrainedConfig> tags = pretrained.get(nameOrFile);
             if (tags != null && c.dataConfig == null) {
+                // As timm.create_model(name): the default tag's head and preprocessing.
                 c.dataConfig = tags.get(0).dataConfig();
+                c.numClasses = tags.get(0).numClasses();
             }
             return c.validate();
         }

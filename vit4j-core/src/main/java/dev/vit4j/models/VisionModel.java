@@ -33,16 +33,39 @@ public abstract class VisionModel extends Module {
     public abstract NDArray forwardPreLogits(NDArray images, ForwardContext ctx);
 
     /** Logits from pre-logits; the identity for a model without head ({@code num_classes = 0}). */
-    public final NDArray forwardHead(NDArray preLogits) {
+    protected final NDArray forwardHead(NDArray preLogits) {
         return head == null ? preLogits : head.forward(preLogits);
     }
 
+    /** What one forward pass gives: timm's {@code forward_head(x, pre_logits=True)} and {@code forward_head(x)}. */
+    public record Outputs(NDArray preLogits, NDArray logits) {}
+
+    /**
+     * Pre-logits, and the head applied to them; a model whose logits are not that (distilled DeiT averages two heads
+     * over two tokens) overrides it, and {@link #exportOutputs} with it.
+     */
+    public Outputs forwardOutputs(NDArray images, ForwardContext ctx) {
+        NDArray pre = forwardPreLogits(images, ctx);
+        return new Outputs(pre, forwardHead(pre));
+    }
+
     public final NDArray forward(NDArray images, ForwardContext ctx) {
-        return forwardHead(forwardPreLogits(images, ctx));
+        return forwardOutputs(images, ctx).logits();
     }
 
     /** The same computation as {@link #forwardPreLogits} as ONNX nodes, from pixel_values to pre-logits. */
     protected abstract String exportPreLogits(OnnxExport e, String pixels);
+
+    /** {@link #forwardOutputs} as ONNX nodes: {pre-logits, logits}. */
+    protected String[] exportOutputs(OnnxExport e, String pixels) {
+        String pre = exportPreLogits(e, pixels);
+        return new String[] {pre, exportHead(e, pre)};
+    }
+
+    /** The head as ONNX nodes; the identity without one. */
+    protected final String exportHead(OnnxExport e, String preLogits) {
+        return head == null ? preLogits : head.export(e, preLogits);
+    }
 
     /**
      * The model as an ONNX graph: input {@code pixel_values} (batch × C × H × W, dynamic batch), outputs
@@ -66,8 +89,9 @@ public abstract class VisionModel extends Module {
         OnnxGraph g = new OnnxGraph(config.name == null ? "vit4j" : config.name);
         OnnxExport e = new OnnxExport(g, withAttention, onnxRuntimeKernels, quantization);
         String x = g.input("pixel_values", OnnxGraph.BATCH, config.inChans, config.height(), config.width());
-        String pre = exportPreLogits(e, x);
-        String logits = head == null ? pre : head.export(e, pre);
+        String[] outputs = exportOutputs(e, x);
+        String pre = outputs[0];
+        String logits = outputs[1];
         g.output(logits, "logits", OnnxGraph.BATCH, outputSize());
         g.output(pre, "pre_logits", OnnxGraph.BATCH, config.embedDim);
         e.attentionOutputs().forEach((name, tensor) -> g.outputUnshaped(tensor, name));

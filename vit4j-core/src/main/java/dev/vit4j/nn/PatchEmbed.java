@@ -17,9 +17,14 @@ public final class PatchEmbed extends Module {
     private final Projection proj;
 
     public PatchEmbed(int inChannels, int patchSize, int dim) {
+        this(inChannels, patchSize, dim, true);
+    }
+
+    /** Without {@code bias} as timm builds it for pre-norm models (CLIP): the LayerNorm after it would undo one. */
+    public PatchEmbed(int inChannels, int patchSize, int dim, boolean bias) {
         this.patchSize = patchSize;
         this.inChannels = inChannels;
-        this.proj = child("proj", new Projection(inChannels, patchSize, dim));
+        this.proj = child("proj", new Projection(inChannels, patchSize, dim, bias));
     }
 
     public int patchSize() {
@@ -28,7 +33,11 @@ public final class PatchEmbed extends Module {
 
     public NDArray forward(NDArray x) {
         checkInput(x.getShape(), inChannels, patchSize);
-        NDArray y = Conv2d.conv2d(x, proj.weight.array(), proj.bias.array(), new Shape(patchSize, patchSize))
+        NDArray y = Conv2d.conv2d(
+                        x,
+                        proj.weight.array(),
+                        proj.bias == null ? null : proj.bias.array(),
+                        new Shape(patchSize, patchSize))
                 .singletonOrThrow();
         long b = y.getShape().get(0);
         long d = y.getShape().get(1);
@@ -37,19 +46,22 @@ public final class PatchEmbed extends Module {
 
     /** Conv (kernel = stride = P), then B × D × (H/P·W/P) → B × N × D. */
     public String export(OnnxGraph g, String x) {
+        String weight = g.initializer(
+                proj.path() + ".weight",
+                proj.weight.shape().getShape(),
+                proj.weight.array().toFloatArray());
         String y = g.node(
                 "Conv",
-                new String[] {
-                    x,
-                    g.initializer(
-                            proj.path() + ".weight",
-                            proj.weight.shape().getShape(),
-                            proj.weight.array().toFloatArray()),
-                    g.initializer(
-                            proj.path() + ".bias",
-                            proj.bias.shape().getShape(),
-                            proj.bias.array().toFloatArray())
-                },
+                proj.bias == null
+                        ? new String[] {x, weight}
+                        : new String[] {
+                            x,
+                            weight,
+                            g.initializer(
+                                    proj.path() + ".bias",
+                                    proj.bias.shape().getShape(),
+                                    proj.bias.array().toFloatArray())
+                        },
                 OnnxGraph.Attr.of("kernel_shape", new long[] {patchSize, patchSize}),
                 OnnxGraph.Attr.of("strides", new long[] {patchSize, patchSize}));
         long dim = proj.weight.shape().get(0);
@@ -76,10 +88,10 @@ public final class PatchEmbed extends Module {
         final Parameter weight;
         final Parameter bias;
 
-        Projection(int inChannels, int patchSize, int dim) {
+        Projection(int inChannels, int patchSize, int dim, boolean bias) {
             this.weight = parameter(
                     "weight", new Shape(dim, inChannels, patchSize, patchSize), Initializer.truncatedNormal(0.02));
-            this.bias = parameter("bias", new Shape(dim), Initializer.ZEROS);
+            this.bias = bias ? parameter("bias", new Shape(dim), Initializer.ZEROS) : null;
         }
     }
 }

@@ -27,11 +27,26 @@ public final class TransformerBlock extends Module {
             float dropRate,
             float attnDropRate,
             float dropPath) {
+        this(dim, heads, mlpHidden, qkvBias, layerScaleInit, eps, dropRate, attnDropRate, dropPath, MlpActivation.GELU);
+    }
+
+    /** As above, with the MLP's activation. */
+    public TransformerBlock(
+            int dim,
+            int heads,
+            int mlpHidden,
+            boolean qkvBias,
+            Double layerScaleInit,
+            double eps,
+            float dropRate,
+            float attnDropRate,
+            float dropPath,
+            MlpActivation activation) {
         this.norm1 = child("norm1", new LayerNorm(dim, eps));
         this.attn = child("attn", new Attention(dim, heads, qkvBias, attnDropRate, dropRate));
         this.ls1 = layerScaleInit == null ? null : child("ls1", new LayerScale(dim, layerScaleInit));
         this.norm2 = child("norm2", new LayerNorm(dim, eps));
-        this.mlp = child("mlp", new Mlp(dim, mlpHidden, dropRate));
+        this.mlp = child("mlp", new Mlp(dim, mlpHidden, dropRate, activation));
         this.ls2 = layerScaleInit == null ? null : child("ls2", new LayerScale(dim, layerScaleInit));
         this.dropPath = dropPath;
     }

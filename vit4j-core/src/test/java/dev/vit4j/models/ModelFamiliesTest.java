@@ -6,6 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.vit4j.Fixtures;
 import dev.vit4j.Vit4jException;
 import dev.vit4j.models.cait.CaitOptions;
 import dev.vit4j.models.perceiver.PerceiverOptions;
@@ -14,7 +17,12 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -96,6 +104,43 @@ class ModelFamiliesTest {
                 perceiver.attentionLayout().defaultBlocks());
         assertTrue(perceiver.attentionLayout().whyNoDistances() != null);
         assertEquals(new PerceiverOptions(32, 2, 2, true, 16, null), PerceiverOptions.of(perceiver));
+    }
+
+    /** The names and shapes a timm checkpoint of each architecture holds (tools/timm_state_dict_shapes.py). */
+    @Test
+    void registeredArchitecturesAskForTimmsStateDict() throws IOException {
+        JsonNode timm = new ObjectMapper()
+                .readTree(Fixtures.path("timm_state_dict_shapes.json").toFile());
+        List<String> wrong = new ArrayList<>();
+        timm.fields().forEachRemaining(arch -> {
+            Map<String, long[]> ours = new TreeMap<>();
+            ModelRegistry.build(REGISTRY.config(arch.getKey()))
+                    .namedParameters()
+                    .forEach((name, p) -> ours.put(name, p.shape().getShape()));
+            Map<String, long[]> theirs = new TreeMap<>();
+            arch.getValue().fields().forEachRemaining(t -> {
+                long[] shape = new long[t.getValue().size()];
+                for (int i = 0; i < shape.length; i++) {
+                    shape[i] = t.getValue().get(i).asLong();
+                }
+                theirs.put(t.getKey(), shape);
+            });
+            if (!ours.keySet().equals(theirs.keySet())) {
+                Set<String> missing = new TreeSet<>(theirs.keySet());
+                missing.removeAll(ours.keySet());
+                Set<String> extra = new TreeSet<>(ours.keySet());
+                extra.removeAll(theirs.keySet());
+                wrong.add(arch.getKey() + ": timm has " + missing + ", vit4j has " + extra);
+            }
+            theirs.forEach((name, shape) -> {
+                if (ours.containsKey(name) && !Arrays.equals(shape, ours.get(name))) {
+                    wrong.add(arch.getKey() + " " + name + ": timm " + Arrays.toString(shape) + ", vit4j "
+                            + Arrays.toString(ours.get(name)));
+                }
+            });
+        });
+        assertTrue(wrong.isEmpty(), String.join("\n", wrong));
+        assertTrue(timm.size() >= 18, "architectures compared: " + timm.size());
     }
 
     @Test

@@ -25,7 +25,17 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 class OnnxParityTest {
     @ParameterizedTest
-    @ValueSource(strings = {"vit_micro", "cait_micro", "vit_seed_regression"})
+    @ValueSource(
+            strings = {
+                "vit_micro",
+                "cait_micro",
+                "vit_seed_regression",
+                "dinov2_micro",
+                "dinov2_micro_resampled",
+                "clip_micro",
+                "siglip_micro",
+                "deit_distilled_micro"
+            })
     void exportedGraphMatchesTimm(String fixture) {
         String input = fixture + "/input.safetensors";
         String expected = fixture + "/expected.safetensors";

@@ -36,6 +36,9 @@ public final class CaitFamily implements ModelFamily {
 
     @Override
     public void validate(ModelConfig c, String what) {
+        if ("map".equals(c.globalPool)) {
+            throw new Vit4jException(what + ": global_pool \"map\" is a ViT's; CaiT pools with \"token\" or \"avg\"");
+        }
         CaitOptions o = options(c);
         if (c.initValues == null || o.depthTokenOnly() < 0) {
             throw new Vit4jException(what + ": CaiT needs init_values and depth_token_only");

@@ -37,6 +37,10 @@ public final class PerceiverFamily implements ModelFamily {
 
     @Override
     public void validate(ModelConfig c, String what) {
+        if ("map".equals(c.globalPool)) {
+            throw new Vit4jException(
+                    what + ": global_pool \"map\" is a ViT's; the Perceiver pools with \"token\" or \"avg\"");
+        }
         PerceiverOptions o = options(c);
         if (o.numLatents() <= 0 || o.numIterations() <= 0) {
             throw new Vit4jException(what + ": num_latents and num_iterations must be positive");

@@ -1,0 +1,51 @@
+package dev.vit4j.nn;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.nn.Activation;
+import dev.vit4j.Vit4jException;
+import dev.vit4j.onnx.OnnxGraph;
+
+/** The MLP's activation, by timm's {@code act_layer} names. */
+public enum MlpActivation {
+    /** {@code nn.GELU()}: exact, x·½(1 + erf(x/√2)). */
+    GELU("gelu"),
+    /** OpenAI CLIP's QuickGELU (timm's {@code quick_gelu}): x·sigmoid(1.702·x). */
+    QUICK_GELU("quick_gelu");
+
+    private final String timmName;
+
+    MlpActivation(String timmName) {
+        this.timmName = timmName;
+    }
+
+    public String timmName() {
+        return timmName;
+    }
+
+    /** By timm's name; an unknown name is one line listing those there are. */
+    public static MlpActivation named(String name) {
+        for (MlpActivation a : values()) {
+            if (a.timmName.equals(name)) {
+                return a;
+            }
+        }
+        throw new Vit4jException("act_layer must be \"gelu\" or \"quick_gelu\", not " + name);
+    }
+
+    public NDArray forward(NDArray x) {
+        return this == GELU ? Activation.gelu(x) : x.mul(Activation.sigmoid(x.mul(1.702f)));
+    }
+
+    /** As graph nodes; GELU in the erf pattern ONNX Runtime fuses into one kernel. */
+    public String export(OnnxGraph g, String x) {
+        if (this == QUICK_GELU) {
+            return g.node("Mul", new String[] {
+                x, g.node("Sigmoid", new String[] {g.node("Mul", new String[] {x, g.scalar(1.702f)})})
+            });
+        }
+        String erf = g.node("Erf", new String[] {g.node("Div", new String[] {x, g.scalar((float) Math.sqrt(2))})});
+        return g.node("Mul", new String[] {
+            g.node("Mul", new String[] {x, g.node("Add", new String[] {erf, g.scalar(1f)})}), g.scalar(0.5f)
+        });
+    }
+}
