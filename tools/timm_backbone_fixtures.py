@@ -70,6 +70,35 @@ def record_attention(model):
     return recorded
 
 
+def openai_clip_layout(state):
+    """A timm CLIP tower's state dict in OpenAI's / open_clip's layout (visual.*, the inverse of timm's
+    _convert_openai_clip), with a text tower's worth of other keys beside it."""
+    swaps = [("patch_embed.proj", "conv1"), ("norm_pre", "ln_pre"), ("blocks.", "transformer.resblocks."),
+             (".norm1", ".ln_1"), (".norm2", ".ln_2"), ("qkv.", "in_proj_"), ("attn.proj", "attn.out_proj"),
+             ("mlp.fc1", "mlp.c_fc"), ("mlp.fc2", "mlp.c_proj")]
+    out = {}
+    for k, v in state.items():
+        if k == "head.weight":
+            out["visual.proj"] = v.t().contiguous()
+            continue
+        if k == "head.bias":
+            continue  # OpenAI's projection has none; timm's conversion adds zeros (this fixture's bias is zeroed)
+        if k == "cls_token":
+            out["visual.class_embedding"] = v.reshape(-1)
+            continue
+        if k == "pos_embed":
+            out["visual.positional_embedding"] = v[0]
+            continue
+        if k.startswith("norm."):
+            k = k.replace("norm.", "ln_post.")
+        for a, b in swaps:
+            k = k.replace(a, b)
+        out["visual." + k] = v
+    out["transformer.resblocks.0.attn.in_proj_weight"] = torch.zeros(12, 4)  # the text tower: not ours
+    out["logit_scale"] = torch.ones(())
+    return out
+
+
 def write(out, name, model, config, x):
     d = os.path.join(out, name)
     os.makedirs(d, exist_ok=True)
@@ -115,13 +144,26 @@ def main():
     clip = dict(common, num_classes=8, pre_norm=True, act_layer="quick_gelu")
     model = VisionTransformer(**dict(clip, norm_layer=torch.nn.LayerNorm)).eval()
     perturb(model, 4)
+    with torch.no_grad():
+        model.head.bias.zero_()  # OpenAI's projection has no bias
     write(out, "clip_micro", model, dict(arch="vit", name="clip_micro", **clip, layer_norm_eps=1e-5), x)
+    # the same weights as OpenAI's / open_clip's checkpoint; timm's own filter must give them back
+    openai = openai_clip_layout(model.state_dict())
+    back = checkpoint_filter_fn(openai, model)
+    assert set(back) == set(model.state_dict()), set(back) ^ set(model.state_dict())
+    assert all(torch.equal(back[k], v) for k, v in model.state_dict().items())
+    torch.save(openai, os.path.join(out, "clip_micro", "open_clip_pytorch_model.bin"))
 
     # SigLIP image tower: no class token, attention pooling with a latent query (MAP)
     siglip = dict(common, num_classes=6, class_token=False, global_pool="map")
     model = VisionTransformer(**siglip).eval()
     perturb(model, 5)
     write(out, "siglip_micro", model, dict(arch="vit", name="siglip_micro", **siglip, layer_norm_eps=1e-6), x)
+    # as open_clip stores a tower that is a timm model: visual.trunk.*, beside its text tower
+    trunk = {"visual.trunk." + k: v for k, v in model.state_dict().items()}
+    trunk["text.positional_embedding"] = torch.zeros(4, 6)
+    assert all(torch.equal(checkpoint_filter_fn(trunk, model)[k], v) for k, v in model.state_dict().items())
+    torch.save(trunk, os.path.join(out, "siglip_micro", "open_clip_pytorch_model.bin"))
 
     # distilled DeiT: class and distillation tokens, two heads averaged in eval
     deit = dict(common, num_classes=5)

@@ -1,9 +1,8 @@
 package dev.vit4j.models;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.vit4j.weights.TensorSource;
 import java.nio.file.Path;
-import java.util.List;
-import java.util.Map;
 import java.util.Set;
 
 /**
@@ -71,12 +70,11 @@ public interface ModelFamily {
     AttentionLayout attention(ModelConfig config);
 
     /**
-     * For a checkpoint written by another library under its own names (e.g. {@code transformers}'), timm's name →
-     * the file's names whose values, concatenated along the first axis, make it; null when the names are not that
-     * library's (they are read as timm's).
+     * A checkpoint written by another library (transformers', OpenAI's or open_clip's layout) seen under timm's names,
+     * as timm's {@code checkpoint_filter_fn} converts it; {@code file} itself when its names are timm's.
      */
-    default Map<String, List<String>> checkpointNames(Set<String> fileNames) {
-        return null;
+    default TensorSource checkpoint(TensorSource file) {
+        return file;
     }
 
     /** The {@code model_type}s of Hugging Face {@code transformers} configs this family reads. */

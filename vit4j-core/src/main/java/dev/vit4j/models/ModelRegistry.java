@@ -75,17 +75,17 @@ public final class ModelRegistry {
     }
 
     /**
-     * A checkpoint's names as timm's, when some family recognises them as another library's (e.g. transformers'
-     * ViT); null when none does and they are read as they are.
+     * A checkpoint under timm's names, when some family recognises its layout as another library's ({@link
+     * ModelFamily#checkpoint}); {@code file} itself otherwise.
      */
-    public static Map<String, List<String>> checkpointNames(java.util.Set<String> fileNames) {
+    public static dev.vit4j.weights.TensorSource checkpoint(dev.vit4j.weights.TensorSource file) {
         for (ModelFamily f : DEFAULT.families.values()) {
-            Map<String, List<String>> names = f.checkpointNames(fileNames);
-            if (names != null) {
-                return names;
+            dev.vit4j.weights.TensorSource converted = f.checkpoint(file);
+            if (converted != file) {
+                return converted;
             }
         }
-        return null;
+        return file;
     }
 
     public void register(String name, Supplier<ModelConfig> config) {

@@ -9,17 +9,11 @@ import java.util.Map;
 public final class WeightConversion {
     private WeightConversion() {}
 
-    /** Returns the number of tensors written. Hugging Face ViT names are mapped to timm's as when loading. */
+    /** Returns the number of tensors written. Another library's layout is converted to timm's as when loading. */
     public static int toSafeTensors(Path in, Path out) throws java.io.IOException {
         Map<String, FloatTensor> tensors = new LinkedHashMap<>();
-        try (TensorSource src = WeightFiles.open(in)) {
-            Map<String, long[]> shapes = src.shapes();
-            Map<String, java.util.List<String>> names = ModelRegistry.checkpointNames(shapes.keySet());
-            if (names == null) {
-                shapes.forEach((name, shape) -> tensors.put(name, new FloatTensor(shape, src.floats(name))));
-            } else {
-                names.forEach((timm, parts) -> tensors.put(timm, WeightLoader.concat(src, shapes, parts)));
-            }
+        try (TensorSource src = ModelRegistry.checkpoint(WeightFiles.open(in))) {
+            src.shapes().forEach((name, shape) -> tensors.put(name, new FloatTensor(shape, src.floats(name))));
         }
         SafeTensorsWriter.write(
                 out,

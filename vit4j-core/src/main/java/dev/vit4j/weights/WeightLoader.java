@@ -16,8 +16,8 @@ import java.util.TreeSet;
 
 /**
  * Loads a state dict (any format {@link WeightFiles} reads) into a model, strictly: every missing, unexpected and
- * mis-shaped key is named in one error. timm names load as they are; another library's names (transformers' ViT) are
- * mapped by the model's family ({@link dev.vit4j.models.ModelFamily#checkpointNames}). A position
+ * mis-shaped key is named in one error. timm names load as they are; another library's layout (transformers', OpenAI's, open_clip's)
+ * is converted by the model's family ({@link dev.vit4j.models.ModelFamily#checkpoint}). A position
  * table for another grid is resampled (bicubic, antialiased, as timm's {@code resample_abs_pos_embed}).
  */
 public final class WeightLoader {
@@ -32,49 +32,38 @@ public final class WeightLoader {
      * when its shape differs from the model's (another number of classes) and the model keeps its fresh head.
      */
     public static void load(VisionModel model, Path file, NDManager manager, boolean newHead) {
-        try (TensorSource st = WeightFiles.open(file)) {
-            Map<String, long[]> shapes = st.shapes();
-            Map<String, List<String>> sources = new LinkedHashMap<>();
-            Map<String, List<String>> renamed = model.config().family().checkpointNames(shapes.keySet());
-            if (renamed != null) {
-                sources.putAll(renamed);
-            } else {
-                shapes.keySet().forEach(n -> sources.put(n, List.of(n)));
-            }
+        try (TensorSource st = model.config().family().checkpoint(WeightFiles.open(file))) {
+            Map<String, long[]> shapes = new LinkedHashMap<>(st.shapes());
             Map<String, Parameter> params = new LinkedHashMap<>(model.namedParameters());
             if (newHead) {
-                for (String head : List.of("head.weight", "head.bias")) {
-                    List<String> src = sources.get(head);
-                    boolean fits = src != null
+                for (String head : List.of("head.weight", "head.bias", "head_dist.weight", "head_dist.bias")) {
+                    boolean fits = shapes.containsKey(head)
                             && params.containsKey(head)
-                            && src.stream().allMatch(shapes::containsKey)
                             && Arrays.equals(
-                                    concatShape(shapes, src),
-                                    params.get(head).shape().getShape());
+                                    shapes.get(head), params.get(head).shape().getShape());
                     if (!fits) {
-                        sources.remove(head);
+                        shapes.remove(head);
                         params.remove(head);
                     }
                 }
             }
             List<String> missing = new ArrayList<>();
             List<String> misShaped = new ArrayList<>();
-            TreeSet<String> unexpected = new TreeSet<>(sources.keySet());
+            TreeSet<String> unexpected = new TreeSet<>(shapes.keySet());
             unexpected.removeAll(params.keySet());
             Map<String, float[]> values = new LinkedHashMap<>();
             for (Map.Entry<String, Parameter> e : params.entrySet()) {
                 String name = e.getKey();
-                List<String> src = sources.get(name);
-                if (src == null || !src.stream().allMatch(shapes::containsKey)) {
+                long[] shape = shapes.get(name);
+                if (shape == null) {
                     missing.add(name);
                     continue;
                 }
-                long[] shape = concatShape(shapes, src);
                 long[] want = e.getValue().shape().getShape();
                 if (Arrays.equals(shape, want)) {
-                    values.put(name, read(st, src));
+                    values.put(name, st.floats(name));
                 } else if (name.equals("pos_embed") && canResample(shape, want, model)) {
-                    values.put(name, resamplePositions(read(st, src), shape, want, model));
+                    values.put(name, resamplePositions(st.floats(name), shape, want, model));
                 } else {
                     misShaped.add(name + " (file " + Arrays.toString(shape) + ", model " + Arrays.toString(want) + ")");
                 }
@@ -133,43 +122,6 @@ public final class WeightLoader {
         int shown = Math.min(names.size(), 12);
         String list = String.join(", ", names.subList(0, shown));
         return names.size() > shown ? list + ", … (" + names.size() + " in all)" : list;
-    }
-
-    private static long[] concatShape(Map<String, long[]> shapes, List<String> src) {
-        long[] first = shapes.get(src.get(0)).clone();
-        for (int i = 1; i < src.size(); i++) {
-            long[] s = shapes.get(src.get(i));
-            if (s.length != first.length || s.length == 0) {
-                return new long[] {-1};
-            }
-            first[0] += s[0];
-        }
-        return first;
-    }
-
-    /** The tensors {@code parts}, concatenated along the first axis (Hugging Face's query, key, value → qkv). */
-    static FloatTensor concat(TensorSource st, Map<String, long[]> shapes, List<String> parts) {
-        return new FloatTensor(concatShape(shapes, parts), read(st, parts));
-    }
-
-    private static float[] read(TensorSource st, List<String> src) {
-        if (src.size() == 1) {
-            return st.floats(src.get(0));
-        }
-        List<float[]> parts = new ArrayList<>();
-        int total = 0;
-        for (String s : src) {
-            float[] p = st.floats(s);
-            parts.add(p);
-            total += p.length;
-        }
-        float[] out = new float[total];
-        int at = 0;
-        for (float[] p : parts) {
-            System.arraycopy(p, 0, out, at, p.length);
-            at += p.length;
-        }
-        return out;
     }
 
     private static boolean canResample(long[] file, long[] model, VisionModel m) {

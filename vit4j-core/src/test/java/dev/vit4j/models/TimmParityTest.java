@@ -87,6 +87,27 @@ class TimmParityTest {
         }
     }
 
+    /**
+     * OpenAI's / open_clip's CLIP layout ({@code visual.*}: renamed, the projection transposed, the class and position
+     * embeddings reshaped, a zero head bias) and open_clip's timm-trunk layout ({@code visual.trunk.*}, SigLIP's), each
+     * beside a text tower that is left out: the logits of the timm-named weights.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"clip_micro", "siglip_micro"})
+    void openClipCheckpointsGiveTheSameLogits(String fixture) {
+        try (LoadedModel m = LoadedModel.load(
+                Fixtures.path(fixture + "/config.json").toString(),
+                Fixtures.path(fixture + "/open_clip_pytorch_model.bin"))) {
+            String input = fixture + "/input.safetensors";
+            ModelOutputs out = ModelRunner.run(
+                    m.model(), m.manager(), Fixtures.tensor(input, "x"), new Shape(Fixtures.shape(input, "x")), false);
+            double d = Fixtures.maxAbsDiff(
+                    Fixtures.flatten(out.logits()), Fixtures.tensor(fixture + "/expected.safetensors", "logits"));
+            System.out.println("[parity] " + fixture + " from open_clip's layout: logits " + d);
+            assertTrue(d < TOL, fixture + " logits differ by " + d);
+        }
+    }
+
     private static java.nio.file.Path hfDirectory() {
         return Fixtures.path("vit_micro_hf/config.json").getParent();
     }

@@ -8,10 +8,10 @@ import dev.vit4j.models.ModelConfig;
 import dev.vit4j.models.ModelFamily;
 import dev.vit4j.models.ModelRegistry;
 import dev.vit4j.models.VisionModel;
+import dev.vit4j.weights.TensorSource;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.function.Consumer;
 
@@ -119,8 +119,8 @@ public final class VitFamily implements ModelFamily {
     }
 
     @Override
-    public Map<String, List<String>> checkpointNames(Set<String> fileNames) {
-        return HuggingFaceVitNames.matches(fileNames) ? HuggingFaceVitNames.toTimm(fileNames) : null;
+    public TensorSource checkpoint(TensorSource file) {
+        return ForeignCheckpoints.asTimm(file);
     }
 
     @Override
