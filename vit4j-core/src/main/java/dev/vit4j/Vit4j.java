@@ -3,6 +3,7 @@ package dev.vit4j;
 import dev.vit4j.hub.HubClient;
 import dev.vit4j.hub.HubModels;
 import dev.vit4j.hub.HubSettings;
+import dev.vit4j.inference.Embedding;
 import dev.vit4j.inference.EngineType;
 import dev.vit4j.inference.Labels;
 import dev.vit4j.inference.LoadedModel;
@@ -147,8 +148,16 @@ public final class Vit4j implements AutoCloseable {
     }
 
     public List<float[]> embedAll(List<?> images) {
+        return embedAll(images, Embedding.DEFAULT);
+    }
+
+    /**
+     * The embeddings {@code embedding} chooses: timm's pre-logits or the head's output (a CLIP tower's joint-space
+     * embedding), L2-normalised or not.
+     */
+    public List<float[]> embedAll(List<?> images, Embedding embedding) {
         return pipeline.runAll(images, options.batchSize(), false).stream()
-                .map(ModelPipeline.ImageOutputs::preLogits)
+                .map(embedding::of)
                 .toList();
     }
 

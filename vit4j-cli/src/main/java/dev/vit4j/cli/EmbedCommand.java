@@ -2,6 +2,7 @@ package dev.vit4j.cli;
 
 import dev.vit4j.Vit4jException;
 import dev.vit4j.data.DatasetSpec;
+import dev.vit4j.inference.Embedding;
 import dev.vit4j.inference.ModelPipeline;
 import dev.vit4j.io.AtomicFiles;
 import dev.vit4j.io.NpyWriter;
@@ -21,8 +22,9 @@ import picocli.CommandLine.Spec;
 
 @Command(
         name = "embed",
-        description = "Image embeddings: timm's forward_head(pre_logits=True), one row per image, "
-                + "as .npy (with a .txt of the image paths in row order) or CSV (path, then the values).")
+        description = "Image embeddings: timm's forward_head(pre_logits=True) or, with --embedding head, the head's"
+                + " output (a CLIP tower's image embedding), one row per image, as .npy (with a .txt of the image"
+                + " paths in row order) or CSV (path, then the values).")
 final class EmbedCommand implements Callable<Integer> {
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -42,6 +44,17 @@ final class EmbedCommand implements Callable<Integer> {
     @Option(names = "--batch-size", defaultValue = "32", description = "Images per forward pass (default 32).")
     int batchSize;
 
+    @Option(
+            names = "--embedding",
+            defaultValue = "pre-logits",
+            paramLabel = "pre-logits|head",
+            description = "pre-logits (timm's forward_head(pre_logits=True), default) or head (the head's output:"
+                    + " for CLIP towers the image embedding in the joint space, before normalising).")
+    String embeddingOutput;
+
+    @Option(names = "--normalize", description = "L2-normalise every row (as open_clip's normalize=True).")
+    boolean normalize;
+
     @Parameters(arity = "1..*", paramLabel = "IMAGE_OR_DIR", description = "Images, or folders searched for images.")
     List<Path> inputs;
 
@@ -55,6 +68,7 @@ final class EmbedCommand implements Callable<Integer> {
         if (batchSize < 1) {
             throw new Vit4jException("--batch-size must be at least 1");
         }
+        Embedding embedding = new Embedding(Embedding.Output.parse(embeddingOutput), normalize);
         List<Path> found = collect(inputs);
         List<Path> images = new ArrayList<>();
         List<float[]> rows = new ArrayList<>();
@@ -71,7 +85,7 @@ final class EmbedCommand implements Callable<Integer> {
                 for (int i = 0; i < chunk.size(); i++) {
                     if (outcomes.get(i).ok()) {
                         images.add(chunk.get(i));
-                        rows.add(outcomes.get(i).outputs().preLogits());
+                        rows.add(embedding.of(outcomes.get(i).outputs()));
                     }
                 }
                 if (progress != null) {

@@ -51,7 +51,7 @@ final class ExportCommand implements Callable<Integer> {
             description = {
                 "none (float32) or int8: every Linear's weights "
                         + "as int8 per output channel (7-bit range, safe from AVX2's int16 saturation), activations quantized at "
-                        + "run time; LayerNorm, softmax, GELU and the talking-heads mixes stay float32. About 28 % of the float32 "
+                        + "run time; LayerNorm, softmax, GELU and the talking-heads mixes stay float32. About 28 %% of the float32 "
                         + "file; run it with ONNX Runtime (vit4j's engine: --engine onnx-int8)."
             })
     String quantize;

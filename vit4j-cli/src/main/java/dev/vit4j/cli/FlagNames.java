@@ -18,6 +18,7 @@ final class FlagNames {
             Map.entry("weightDecay", "--weight-decay"),
             Map.entry("clipGrad", "--clip-grad"),
             Map.entry("layerDecay", "--layer-decay"),
+            Map.entry("embeddingOutput", "--embedding"),
             Map.entry("maxBatch", "--max-batch"),
             Map.entry("maxDelayMillis", "--max-delay-ms"),
             Map.entry("queueCapacity", "--queue"),

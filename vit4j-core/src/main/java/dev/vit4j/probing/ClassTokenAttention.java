@@ -15,7 +15,9 @@ public final class ClassTokenAttention {
 
     /**
      * {@code attention}: heads × queries × keys of one image, the class token being query 0 and the keys
-     * {@code prefix} tokens followed by the grid. Returns heads × (gridH·gridW).
+     * {@code prefix} tokens followed by the grid (prefix tokens — the class token, registers, DeiT's distillation
+     * token — are left out of the map); or a pooling query's (SigLIP's attention pooling: one query, keys the grid
+     * alone). Returns heads × (gridH·gridW).
      */
     public static float[][] perHead(FloatTensor attention, int gridH, int gridW) {
         if (attention.shape().length != 3) {
@@ -26,7 +28,7 @@ public final class ClassTokenAttention {
         int queries = attention.dim(1);
         int keys = attention.dim(2);
         int prefix = keys - gridH * gridW;
-        if (prefix < 1) {
+        if (prefix < 1 && !(prefix == 0 && queries == 1)) {
             throw new Vit4jException("this attention has no class token to read (" + keys + " keys for a " + gridH + "×"
                     + gridW + " grid)");
         }

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.vit4j.Vit4jException;
 import dev.vit4j.image.ImageTooLargeException;
+import dev.vit4j.inference.Embedding;
 import dev.vit4j.inference.LoadedModel;
 import dev.vit4j.inference.Prediction;
 import dev.vit4j.models.ModelConfig;
@@ -305,14 +306,39 @@ public final class VitServer implements AutoCloseable {
 
     private void embed(Context ctx) throws Exception {
         ServedModel m = model(ctx);
+        Embedding embedding = embedding(ctx);
         run(ctx, m, false, (upload, r) -> {
             ObjectNode o = json.createObjectNode().put("image", upload.name());
             ArrayNode v = o.putArray("embedding");
-            for (float f : r.preLogits()) {
+            for (float f : embedding.of(r.logits(), r.preLogits())) {
                 v.add(f);
             }
             return o;
         });
+    }
+
+    /** {@code ?output=pre-logits|head} (default pre-logits) and {@code ?normalize=true|false} (default false). */
+    private static Embedding embedding(Context ctx) {
+        List<String> outputs = queryParams(ctx, "output");
+        List<String> normalize = queryParams(ctx, "normalize");
+        if (outputs.size() > 1 || normalize.size() > 1) {
+            throw new Vit4jException("give output and normalize at most once each");
+        }
+        String n = normalize.isEmpty() ? "false" : normalize.get(0);
+        if (!n.equals("true") && !n.equals("false")) {
+            throw new Vit4jException("normalize must be true or false, not '" + n + "'");
+        }
+        return new Embedding(
+                outputs.isEmpty() ? Embedding.Output.PRE_LOGITS : parseOutput(outputs.get(0)), n.equals("true"));
+    }
+
+    private static Embedding.Output parseOutput(String value) {
+        for (Embedding.Output o : Embedding.Output.values()) {
+            if (o.id().equals(value)) {
+                return o;
+            }
+        }
+        throw new Vit4jException("output must be pre-logits or head, not '" + value + "'");
     }
 
     private void attention(Context ctx) throws Exception {

@@ -96,6 +96,23 @@ class VitServerTest {
                 assertEquals(want[i], embedding.get(i).floatValue(), 1e-5);
             }
         }
+        // the head's output, L2-normalised (the CLIP-tower choice), as the library gives it; a wrong choice is a 400
+        byte[] image = images.get(0);
+        JsonNode head = http.post("/v1/models/shapes/embed?output=head&normalize=true", image)
+                .json()
+                .get("embedding");
+        float[] want = shapesLibrary
+                .embedAll(
+                        List.of(image),
+                        new dev.vit4j.inference.Embedding(dev.vit4j.inference.Embedding.Output.HEAD, true))
+                .get(0);
+        assertEquals(want.length, head.size());
+        for (int i = 0; i < want.length; i++) {
+            assertEquals(want[i], head.get(i).floatValue(), 1e-6);
+        }
+        Http.Reply bad = http.post("/v1/models/shapes/embed?output=logits", image);
+        assertEquals(400, bad.status(), bad.text());
+        assertTrue(bad.text().contains("output must be pre-logits or head"), bad.text());
         // The model was trained on shapes: it should know them.
         int right = 0;
         for (int i = 0; i < 6; i++) {

@@ -1,6 +1,7 @@
 package dev.vit4j.spark;
 
 import dev.vit4j.Vit4jException;
+import dev.vit4j.inference.Embedding;
 import dev.vit4j.inference.ModelPipeline;
 import dev.vit4j.inference.Prediction;
 import dev.vit4j.models.ModelConfig;
@@ -35,6 +36,7 @@ final class PredictPartition implements MapPartitionsFunction<Row, Row> {
             int batchSize,
             List<String> outputs,
             boolean failOnError,
+            Embedding embedding,
             StructType schema)
             implements Serializable {}
 
@@ -138,7 +140,7 @@ final class PredictPartition implements MapPartitionsFunction<Row, Row> {
                 case VitPredictor.TOP_PROBABILITIES -> seq(
                         top.stream().map(Prediction::probability).toList());
                 case VitPredictor.LOGITS -> seq(out.logits());
-                case VitPredictor.EMBEDDING -> seq(out.preLogits());
+                case VitPredictor.EMBEDDING -> seq(s.embedding().of(out));
                 case VitPredictor.SALIENCY -> seq(AttentionReport.gridSaliency(
                         out.attention(), c.attentionLayout().defaultBlocks().get(0), c));
                 case VitPredictor.MAD -> madPerBlock(mad, out);

@@ -1,5 +1,6 @@
 package dev.vit4j.spark;
 
+import dev.vit4j.inference.Embedding;
 import java.util.Arrays;
 import java.util.List;
 import java.util.UUID;
@@ -32,7 +33,7 @@ import org.apache.spark.sql.types.StructType;
  *         .setOutputCols("top_indices", "top_labels", "top_probabilities", "embedding").transform(images);
  * }</pre>
  * Output columns, after the input's: those of {@code outputCols} ({@value #TOP_INDICES}, {@value #TOP_LABELS},
- * {@value #TOP_PROBABILITIES}, {@value #LOGITS}, {@value #EMBEDDING}: timm's pre-logits, {@value #SALIENCY}: the
+ * {@value #TOP_PROBABILITIES}, {@value #LOGITS}, {@value #EMBEDDING}: timm's pre-logits (or, with {@code embeddingOutput} "head", the head's output; L2-normalised with {@code normalizeEmbedding}), {@value #SALIENCY}: the
  * class-token saliency over the patch grid, {@value #MAD}: the image's mean attention distance per self-attention block
  * and head), then {@code error}: null, or why the row's image could not be read (its
  * outputs then null; with {@code failOnError} the job fails instead). One model per executor JVM, shared by its tasks;
@@ -67,6 +68,8 @@ public final class VitPredictor extends Transformer implements MLWritable {
     private final Param<String> engine;
     private final IntParam threads;
     private final BooleanParam failOnError;
+    private final Param<String> embeddingOutput;
+    private final BooleanParam normalizeEmbedding;
 
     public VitPredictor() {
         this("vitPredictor_" + UUID.randomUUID().toString().substring(0, 12));
@@ -96,7 +99,14 @@ public final class VitPredictor extends Transformer implements MLWritable {
         setDefault(batchSize, 16);
         setDefault(engine, "onnx");
         setDefault(threads, 0);
+        embeddingOutput = new Param<>(
+                this,
+                "embeddingOutput",
+                "the embedding column: pre-logits (timm's) or head (a CLIP tower's joint-space embedding)");
+        normalizeEmbedding = new BooleanParam(this, "normalizeEmbedding", "L2-normalise the embedding column");
         setDefault(failOnError, false);
+        setDefault(embeddingOutput, Embedding.Output.PRE_LOGITS.id());
+        setDefault(normalizeEmbedding, false);
     }
 
     // Spark finds a transformer's params through public no-argument methods returning them.
@@ -130,6 +140,14 @@ public final class VitPredictor extends Transformer implements MLWritable {
 
     public IntParam threads() {
         return threads;
+    }
+
+    public Param<String> embeddingOutput() {
+        return embeddingOutput;
+    }
+
+    public BooleanParam normalizeEmbedding() {
+        return normalizeEmbedding;
     }
 
     public BooleanParam failOnError() {
@@ -172,6 +190,16 @@ public final class VitPredictor extends Transformer implements MLWritable {
         return (VitPredictor) set(threads, value);
     }
 
+    /** "pre-logits" (timm's, the default) or "head" (the head's output: a CLIP tower's image embedding). */
+    public VitPredictor setEmbeddingOutput(String value) {
+        Embedding.Output.parse(value);
+        return (VitPredictor) set(embeddingOutput, value);
+    }
+
+    public VitPredictor setNormalizeEmbedding(boolean value) {
+        return (VitPredictor) set(normalizeEmbedding, value);
+    }
+
     public VitPredictor setFailOnError(boolean value) {
         return (VitPredictor) set(failOnError, value);
     }
@@ -198,6 +226,7 @@ public final class VitPredictor extends Transformer implements MLWritable {
                 (Integer) $(batchSize),
                 List.of((String[]) $(outputCols)),
                 (Boolean) $(failOnError),
+                new Embedding(Embedding.Output.parse($(embeddingOutput)), (Boolean) $(normalizeEmbedding)),
                 out);
         return dataset.toDF().mapPartitions(new PredictPartition(settings), Encoders.row(out));
     }

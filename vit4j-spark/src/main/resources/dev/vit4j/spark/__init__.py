@@ -36,15 +36,20 @@ class VitPredictor(JavaTransformer, JavaMLReadable, JavaMLWritable):
                     TypeConverters.toInt)
     failOnError = Param(Params._dummy(), "failOnError",
                         "fail the job on an unreadable image instead of an error row", TypeConverters.toBoolean)
+    embeddingOutput = Param(Params._dummy(), "embeddingOutput",
+                            "the embedding column: pre-logits (timm's) or head (a CLIP tower's joint-space embedding)",
+                            TypeConverters.toString)
+    normalizeEmbedding = Param(Params._dummy(), "normalizeEmbedding", "L2-normalise the embedding column",
+                               TypeConverters.toBoolean)
 
     @keyword_only
     def __init__(self, *, model=None, inputCol=None, pathCol=None, outputCols=None, topK=None, batchSize=None,
-                 engine=None, threads=None, failOnError=None):
+                 engine=None, threads=None, failOnError=None, embeddingOutput=None, normalizeEmbedding=None):
         super().__init__()
         self._java_obj = self._new_java_obj("dev.vit4j.spark.VitPredictor", self.uid)
         self._set(**self._input_kwargs)
 
     @keyword_only
     def setParams(self, *, model=None, inputCol=None, pathCol=None, outputCols=None, topK=None, batchSize=None,
-                  engine=None, threads=None, failOnError=None):
+                  engine=None, threads=None, failOnError=None, embeddingOutput=None, normalizeEmbedding=None):
         return self._set(**self._input_kwargs)

@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.vit4j.Vit4j;
 import dev.vit4j.data.ImageNetValList;
 import dev.vit4j.data.ShapesDataset;
+import dev.vit4j.inference.Embedding;
 import dev.vit4j.inference.EngineType;
 import dev.vit4j.inference.LoadedModel;
 import dev.vit4j.inference.Prediction;
@@ -77,6 +78,40 @@ class VitPredictorTest extends LocalSparkTest {
             }
         }
         assertEquals(10, checked);
+    }
+
+    /** embeddingOutput "head" with normalizeEmbedding: the library's normalised head outputs, row for row. */
+    @Test
+    void theEmbeddingColumnCanBeTheNormalisedHeadOutput() throws IOException {
+        Dataset<Row> files = spark.read().format("binaryFile").load(images.toString());
+        List<Row> rows = new VitPredictor()
+                .setModel(model.toString())
+                .setOutputCols(VitPredictor.EMBEDDING)
+                .setEmbeddingOutput("head")
+                .setNormalizeEmbedding(true)
+                .transform(files)
+                .collectAsList();
+        Embedding head = new Embedding(Embedding.Output.HEAD, true);
+        int checked = 0;
+        try (Vit4j library =
+                Vit4j.load(model.toString(), Vit4j.Options.defaults().withThreads(1))) {
+            for (Row r : rows) {
+                String path = r.getAs("path");
+                if (r.getAs(VitPredictor.ERROR) != null) {
+                    continue;
+                }
+                byte[] bytes = Files.readAllBytes(Path.of(java.net.URI.create(path)));
+                float[] want = library.embedAll(List.of(bytes), head).get(0);
+                List<Float> got = r.getList(r.fieldIndex(VitPredictor.EMBEDDING));
+                assertEquals(want.length, got.size());
+                for (int i = 0; i < want.length; i++) {
+                    assertEquals(want[i], got.get(i), 1e-6, path);
+                }
+                checked++;
+            }
+        }
+        assertEquals(10, checked);
+        assertThrows(Exception.class, () -> new VitPredictor().setEmbeddingOutput("logits"));
     }
 
     @Test
