@@ -7,8 +7,9 @@ Each fixture is a small model of timm's own classes with the switches of one fam
 and no_embed_class; pre-norm with QuickGELU and torch's LayerNorm eps; no class token with attention pooling; the
 distillation token and head), every parameter drawn at random (LayerScale gammas, register tokens and the pooling
 latent included: timm starts some at constants that would hide a mistake), written as vit4j's fixtures are:
-config.json (timm's argument names), model.safetensors (timm's names), input.safetensors (x: 2 images) and
-expected.safetensors (logits, pre_logits, and each block's attention probabilities). dinov2_micro_resampled holds the
+config.json (timm's argument names, the family's data config), model.safetensors (timm's names), input.safetensors
+(x: 2 images) and expected.safetensors (logits, pre_logits, and each block's attention probabilities), and
+images.safetensors: logits and pre_logits of two fixture image files (PNG, JPEG) through timm's eval transform. dinov2_micro_resampled holds the
 weights of dinov2_micro made for a larger grid, and timm's output after its checkpoint filter resampled them.
 Needs Debian's python3-torch; timm's source at tag v0.9.16 on PYTHONPATH.
 """
@@ -18,9 +19,9 @@ import struct
 import sys
 
 import torch
-import torch.nn.functional as F
+from PIL import Image
 
-import timm.layers
+from timm.data import create_transform
 from timm.layers import AttentionPoolLatent
 from timm.models.deit import VisionTransformerDistilled
 from timm.models.vision_transformer import Attention, VisionTransformer, checkpoint_filter_fn
@@ -99,7 +100,19 @@ def openai_clip_layout(state):
     return out
 
 
+IMAGES = ["landscape.png", "odd.jpg"]
+DATA = {  # each family's own preprocessing, as its timm default tag resolves it (at the fixtures' 28 px)
+    "dinov2": dict(crop_pct=1.0, mean=(0.485, 0.456, 0.406), std=(0.229, 0.224, 0.225)),
+    "clip": dict(crop_pct=0.9, mean=(0.48145466, 0.4578275, 0.40821073), std=(0.26862954, 0.26130258, 0.27577711)),
+    "siglip": dict(crop_pct=0.9, mean=(0.5, 0.5, 0.5), std=(0.5, 0.5, 0.5)),
+    "deit": dict(crop_pct=0.9, mean=(0.485, 0.456, 0.406), std=(0.229, 0.224, 0.225)),
+}
+
+
 def write(out, name, model, config, x):
+    data = DATA[name.split("_")[0]]
+    config = dict(config, data_config=dict(input_size=[3, 28, 28], interpolation="bicubic", crop_pct=data["crop_pct"],
+                                           crop_mode="center", mean=list(data["mean"]), std=list(data["std"])))
     d = os.path.join(out, name)
     os.makedirs(d, exist_ok=True)
     recorded = record_attention(model)
@@ -109,6 +122,14 @@ def write(out, name, model, config, x):
         logits = model.forward_head(features)
     expected = {"logits": logits, "pre_logits": pre_logits}
     expected.update(sorted(recorded.items()))
+    # the same model on image files through timm's own eval transform (PIL decoding, resize, crop, normalise)
+    transform = create_transform(input_size=(3, 28, 28), interpolation="bicubic", crop_pct=data["crop_pct"],
+                                 crop_mode="center", mean=data["mean"], std=data["std"])
+    batch = torch.stack([transform(Image.open(os.path.join(IMAGE_DIR, n)).convert("RGB")) for n in IMAGES])
+    with torch.no_grad():
+        f = model.forward_features(batch)
+        save_safetensors({"pre_logits": model.forward_head(f, pre_logits=True), "logits": model.forward_head(f)},
+                         os.path.join(d, "images.safetensors"))
     save_safetensors(model.state_dict(), os.path.join(d, "model.safetensors"))
     save_safetensors({"x": x}, os.path.join(d, "input.safetensors"))
     save_safetensors(expected, os.path.join(d, "expected.safetensors"))
@@ -116,6 +137,9 @@ def write(out, name, model, config, x):
         json.dump(config, f, indent=2)
         f.write("\n")
     print(name, {k: list(v.shape) for k, v in expected.items()})
+
+
+IMAGE_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "vit4j-core/src/test/resources/fixtures/images")
 
 
 def main():

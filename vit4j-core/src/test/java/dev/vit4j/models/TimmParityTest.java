@@ -6,11 +6,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.types.Shape;
 import dev.vit4j.Fixtures;
+import dev.vit4j.Vit4j;
+import dev.vit4j.inference.Embedding;
 import dev.vit4j.inference.LoadedModel;
 import dev.vit4j.inference.ModelOutputs;
 import dev.vit4j.inference.ModelRunner;
 import dev.vit4j.weights.SafeTensors;
 import dev.vit4j.weights.TensorInfo;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -105,6 +108,41 @@ class TimmParityTest {
                     Fixtures.flatten(out.logits()), Fixtures.tensor(fixture + "/expected.safetensors", "logits"));
             System.out.println("[parity] " + fixture + " from open_clip's layout: logits " + d);
             assertTrue(d < TOL, fixture + " logits differ by " + d);
+        }
+    }
+
+    /**
+     * From image files (a PNG and a JPEG) through the model's own data config: vit4j's pre-logits and head output are
+     * timm's {@code forward_head} after timm's eval transform, to 2e-3 relative (PIL-exact resizing keeps it far
+     * closer).
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"dinov2_micro", "clip_micro", "siglip_micro", "deit_distilled_micro"})
+    void imageFilesGiveTimmsEmbeddings(String fixture) {
+        List<java.nio.file.Path> images =
+                List.of(Fixtures.path("images/landscape.png"), Fixtures.path("images/odd.jpg"));
+        try (Vit4j model = Vit4j.load(
+                Fixtures.path(fixture + "/config.json").toString(),
+                Fixtures.path(fixture + "/model.safetensors"),
+                Vit4j.Options.defaults())) {
+            String expected = fixture + "/images.safetensors";
+            for (Embedding.Output output : Embedding.Output.values()) {
+                List<float[]> got = model.embedAll(images, new Embedding(output, false));
+                float[] want = Fixtures.tensor(expected, output == Embedding.Output.HEAD ? "logits" : "pre_logits");
+                double worst = 0;
+                for (int i = 0; i < got.size(); i++) {
+                    float[] row = got.get(i);
+                    double scale = 0;
+                    double diff = 0;
+                    for (int j = 0; j < row.length; j++) {
+                        scale = Math.max(scale, Math.abs(want[i * row.length + j]));
+                        diff = Math.max(diff, Math.abs(row[j] - want[i * row.length + j]));
+                    }
+                    worst = Math.max(worst, diff / scale);
+                }
+                System.out.println("[parity] " + fixture + " from image files, " + output.id() + ": relative " + worst);
+                assertTrue(worst < 2e-3, fixture + " " + output.id() + " relative " + worst);
+            }
         }
     }
 
