@@ -6,6 +6,7 @@ import dev.vit4j.hub.HubModels;
 import dev.vit4j.hub.HubSettings;
 import dev.vit4j.hub.RepoRef;
 import dev.vit4j.inference.LoadedModel;
+import dev.vit4j.models.ModelConfig;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import picocli.CommandLine.Option;
@@ -32,16 +33,39 @@ final class ModelOptions {
                     + "(default tag: see `vit4j models --pretrained`).")
     boolean pretrained;
 
+    @Option(
+            names = "--img-size",
+            paramLabel = "SIZE|HxW",
+            description = "Run at another input size than the model was made for (e.g. 224 for DINOv2's 518): the"
+                    + " position table is resampled as timm's resample_abs_pos_embed does, and images are prepared at"
+                    + " that size.")
+    String imgSize;
+
     LoadedModel load(PrintWriter err) {
         if (weights != null) {
             if (pretrained || model != null && RepoRef.looksLike(model)) {
                 throw new Vit4jException(
                         "give either -w WEIGHTS or a pretrained model (-m timm/NAME, --pretrained), not both");
             }
-            return LoadedModel.load(model, weights);
+            LoadedModel.Source s = LoadedModel.locate(model, weights);
+            return LoadedModel.load(sized(s.config()), s.file());
         }
         HubModels.Resolved r = resolve(err);
-        return LoadedModel.load(r.config(), r.weights());
+        return LoadedModel.load(sized(r.config()), r.weights());
+    }
+
+    private ModelConfig sized(ModelConfig config) {
+        if (imgSize == null) {
+            return config;
+        }
+        java.util.regex.Matcher m =
+                java.util.regex.Pattern.compile("(\\d{1,5})(?:x(\\d{1,5}))?").matcher(imgSize);
+        if (!m.matches()) {
+            throw new Vit4jException("--img-size must be SIZE or HEIGHTxWIDTH (e.g. 224 or 224x336), not " + imgSize);
+        }
+        int height = Integer.parseInt(m.group(1));
+        int width = m.group(2) == null ? height : Integer.parseInt(m.group(2));
+        return config.atImageSize(height, width);
     }
 
     /** The Hub model that -m names (with --pretrained for an architecture), downloaded into the Hub cache. */

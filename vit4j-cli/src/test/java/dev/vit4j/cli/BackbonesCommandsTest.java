@@ -194,6 +194,55 @@ class BackbonesCommandsTest {
                 "no --rollout for siglip_micro: without a class token");
     }
 
+    /** --img-size: DINOv2-style weights made at another grid run at the size asked for. */
+    @Test
+    void anotherImageSize() throws IOException {
+        Path csv = dir.resolve("at42.csv");
+        String file =
+                FIXTURES.resolve("dinov2_micro_resampled/model.safetensors").toString(); // a 6 × 6 grid
+        for (String size : List.of("42", "28", "21x35")) {
+            CliTest.Result r = run(
+                    "embed",
+                    "-m",
+                    config("dinov2_micro"),
+                    "-w",
+                    file,
+                    "--img-size",
+                    size,
+                    images().get(0),
+                    "-o",
+                    csv.toString());
+            assertEquals(0, r.code(), size + ": " + r.err());
+            assertEquals(48, csvRows(csv).get(0).length);
+        }
+        CliTest.assertBadInput(
+                run(
+                        "embed",
+                        "-m",
+                        config("dinov2_micro"),
+                        "-w",
+                        file,
+                        "--img-size",
+                        "40",
+                        images().get(0),
+                        "-o",
+                        csv.toString()),
+                "not divisible by the patch size 7");
+        CliTest.assertBadInput(
+                run(
+                        "embed",
+                        "-m",
+                        config("dinov2_micro"),
+                        "-w",
+                        file,
+                        "--img-size",
+                        "big",
+                        images().get(0),
+                        "-o",
+                        csv.toString()),
+                "--img-size must be SIZE or HEIGHTxWIDTH");
+    }
+
     @Test
     void everyCommandsHelpPrintsCleanly() {
         PrintStream saved = System.err;

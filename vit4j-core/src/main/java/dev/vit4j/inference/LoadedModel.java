@@ -27,7 +27,19 @@ public final class LoadedModel implements AutoCloseable {
         this.labels = labels;
     }
 
+    /** A config and the weights file to read into it. */
+    public record Source(ModelConfig config, Path file) {}
+
     public static LoadedModel load(String arch, Path weights) {
+        Source s = locate(arch, weights);
+        return load(s.config(), s.file());
+    }
+
+    /**
+     * What {@link #load(String, Path)} would read: the config ({@code arch}, or a model directory's config.json) and
+     * the weights file (a directory's model.safetensors or pytorch_model.bin, a training run's best checkpoint).
+     */
+    public static Source locate(String arch, Path weights) {
         if (!Files.exists(weights)) {
             throw new Vit4jException("weights file not found: " + weights);
         }
@@ -37,7 +49,7 @@ public final class LoadedModel implements AutoCloseable {
                 && !Files.exists(weights.resolve("model.safetensors"))
                 && Files.isRegularFile(weights.resolve("best/model.safetensors"))) {
             // A `vit4j train` output directory: its best checkpoint.
-            return load(arch, weights.resolve("best"));
+            return locate(arch, weights.resolve("best"));
         }
         if (Files.isDirectory(weights)) {
             // A model directory: vit4j's, or a Hugging Face one with pytorch_model.bin only.
@@ -64,7 +76,7 @@ public final class LoadedModel implements AutoCloseable {
         if (!Files.exists(file)) {
             throw new Vit4jException("weights file not found: " + file);
         }
-        return load(config, file);
+        return new Source(config, file);
     }
 
     /** An architecture and a weights file in any format {@link dev.vit4j.weights.WeightFiles} reads. */

@@ -230,6 +230,26 @@ public final class ModelConfig {
         return (float) (dropPathRate * i / (n - 1));
     }
 
+    /**
+     * This model at another input size (timm's {@code img_size=}: e.g. DINOv2, made at 518, run at 224): a copy whose
+     * image size and data config's input size are {@code height} × {@code width}; the position table is resampled when
+     * the weights are read, as timm's {@code resample_abs_pos_embed} does.
+     */
+    public ModelConfig atImageSize(int height, int width) {
+        ModelConfig c = copy();
+        DataConfig d = resolvedDataConfig();
+        c.imgSize = new int[] {height, width};
+        c.dataConfig = new DataConfig(
+                new int[] {d.channels(), height, width},
+                d.interpolation(),
+                d.cropPct(),
+                d.cropMode(),
+                d.resizeSize(),
+                d.mean(),
+                d.std());
+        return c.validate();
+    }
+
     public ModelConfig copy() {
         return Configs.copy(this);
     }

@@ -146,6 +146,28 @@ class TimmParityTest {
         }
     }
 
+    /**
+     * timm's {@code img_size=} on another grid's weights: the DINOv2 fixture's 6 × 6 checkpoint, its config made at
+     * 42 px and asked for 28 px, gives timm's output after its checkpoint filter resampled the positions.
+     */
+    @Test
+    void anotherImageSizeResamplesThePositionsAsTimm() {
+        ModelConfig at42 = Configs.read(Fixtures.path("dinov2_micro_resampled/config.json"))
+                .atImageSize(42, 42);
+        assertEquals(36, at42.gridHeight() * at42.gridWidth());
+        ModelConfig at28 = at42.atImageSize(28, 28);
+        assertArrayEquals(new int[] {3, 28, 28}, at28.resolvedDataConfig().inputSize());
+        String input = "dinov2_micro_resampled/input.safetensors";
+        try (LoadedModel m = LoadedModel.load(at28, Fixtures.path("dinov2_micro_resampled/model.safetensors"))) {
+            ModelOutputs out = ModelRunner.run(
+                    m.model(), m.manager(), Fixtures.tensor(input, "x"), new Shape(Fixtures.shape(input, "x")), false);
+            double d = Fixtures.maxAbsDiff(
+                    Fixtures.flatten(out.preLogits()),
+                    Fixtures.tensor("dinov2_micro_resampled/expected.safetensors", "pre_logits"));
+            assertTrue(d < TOL, "resampled positions: pre_logits differ by " + d);
+        }
+    }
+
     private static java.nio.file.Path hfDirectory() {
         return Fixtures.path("vit_micro_hf/config.json").getParent();
     }
