@@ -194,6 +194,38 @@ class BackbonesCommandsTest {
                 "no --rollout for siglip_micro: without a class token");
     }
 
+    /** export: float32 with every attention (SigLIP's pooling query included) and int8, both readable by ORT. */
+    @Test
+    void exportWritesGraphsOnnxRuntimeRuns() throws Exception {
+        for (String fixture : List.of("siglip_micro", "deit_distilled_micro", "dinov2_micro", "clip_micro")) {
+            Path onnx = dir.resolve(fixture + ".onnx");
+            CliTest.Result r = run(
+                    "export", "-m", config(fixture), "-w", weights(fixture), "-o", onnx.toString(), "--with-attention");
+            assertEquals(0, r.code(), r.err());
+            try (ai.onnxruntime.OrtSession s =
+                    dev.vit4j.inference.OnnxRuntimeEnvironment.get().createSession(onnx.toString())) {
+                assertTrue(s.getOutputNames().containsAll(List.of("logits", "pre_logits", "attention.blocks.1")));
+                assertEquals(fixture.startsWith("siglip"), s.getOutputNames().contains("attention.attn_pool"));
+            }
+            Path int8 = dir.resolve(fixture + "-int8.onnx");
+            CliTest.Result q = run(
+                    "export",
+                    "-m",
+                    config(fixture),
+                    "-w",
+                    weights(fixture),
+                    "-o",
+                    int8.toString(),
+                    "--quantize",
+                    "int8");
+            assertEquals(0, q.code(), q.err());
+            try (ai.onnxruntime.OrtSession s =
+                    dev.vit4j.inference.OnnxRuntimeEnvironment.get().createSession(int8.toString())) {
+                assertTrue(s.getOutputNames().contains("logits"));
+            }
+        }
+    }
+
     /** --img-size: DINOv2-style weights made at another grid run at the size asked for. */
     @Test
     void anotherImageSize() throws IOException {
