@@ -9,6 +9,22 @@ import java.nio.file.Path;
 public final class Fixtures {
     private Fixtures() {}
 
+    /**
+     * The fixtures made with timm itself (config.json, model.safetensors, input.safetensors, expected.safetensors):
+     * the seed-era ones from ../shared/fixtures and tools/timm_backbone_fixtures.py's.
+     */
+    public static java.util.stream.Stream<String> timmModels() {
+        return java.util.stream.Stream.of(
+                "vit_micro",
+                "cait_micro",
+                "vit_seed_regression",
+                "dinov2_micro",
+                "dinov2_micro_resampled",
+                "clip_micro",
+                "siglip_micro",
+                "deit_distilled_micro");
+    }
+
     public static Path path(String relative) {
         URL url = Fixtures.class.getResource("/fixtures/" + relative);
         if (url == null) {

@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /** Logits, pre-logits and every attention tensor against timm 0.9.16 on the fixtures, to 1e-4. */
@@ -24,17 +25,7 @@ class TimmParityTest {
     private static final double TOL = 1e-4;
 
     @ParameterizedTest
-    @ValueSource(
-            strings = {
-                "vit_micro",
-                "cait_micro",
-                "vit_seed_regression",
-                "dinov2_micro",
-                "dinov2_micro_resampled",
-                "clip_micro",
-                "siglip_micro",
-                "deit_distilled_micro"
-            })
+    @MethodSource("dev.vit4j.Fixtures#timmModels")
     void matchesTimm(String fixture) {
         ModelConfig config = Configs.read(Fixtures.path(fixture + "/config.json"));
         String input = fixture + "/input.safetensors";

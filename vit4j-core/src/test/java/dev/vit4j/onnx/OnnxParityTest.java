@@ -16,7 +16,7 @@ import dev.vit4j.weights.TensorInfo;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * The exported graphs on ONNX Runtime against timm's fixtures (every family), 1e-4, attention included:
@@ -25,17 +25,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 class OnnxParityTest {
     @ParameterizedTest
-    @ValueSource(
-            strings = {
-                "vit_micro",
-                "cait_micro",
-                "vit_seed_regression",
-                "dinov2_micro",
-                "dinov2_micro_resampled",
-                "clip_micro",
-                "siglip_micro",
-                "deit_distilled_micro"
-            })
+    @MethodSource("dev.vit4j.Fixtures#timmModels")
     void exportedGraphMatchesTimm(String fixture) {
         String input = fixture + "/input.safetensors";
         String expected = fixture + "/expected.safetensors";
