@@ -194,6 +194,25 @@ class BackbonesCommandsTest {
                 "no --rollout for siglip_micro: without a class token");
     }
 
+    /** eval: SigLIP's tower with a 6-class head on the built-in shapes (six classes), through the pipeline. */
+    @Test
+    void evalRunsOnANewFamily() throws IOException {
+        CliTest.Result r = run(
+                "eval",
+                "-m",
+                config("siglip_micro"),
+                "-w",
+                weights("siglip_micro"),
+                "--data",
+                "shapes:28:40",
+                "-o",
+                dir.resolve("eval").toString(),
+                "--json");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("\"top1\"") && r.out().contains("\"images\":40"), r.out());
+        assertTrue(Files.exists(dir.resolve("eval/confusion_matrix.png")));
+    }
+
     /** export: float32 with every attention (SigLIP's pooling query included) and int8, both readable by ORT. */
     @Test
     void exportWritesGraphsOnnxRuntimeRuns() throws Exception {

@@ -79,12 +79,20 @@ class CliTest {
         Result r = run("models", "--json");
         assertEquals(0, r.code(), r.err());
         JsonNode all = new ObjectMapper().readTree(r.out());
-        assertEquals(21, all.size());
+        assertEquals(37, all.size());
         JsonNode deit = all.get(6);
         assertEquals("deit_tiny_patch16_224", deit.get("name").asText());
         assertEquals(5_717_416, deit.get("params").asLong());
         assertEquals(0.9, deit.get("data_config").get("crop_pct").asDouble(), "timm 0.9.16's DeiT config");
         assertTrue(run("models").out().contains("cait_m48_448"));
+        JsonNode dino = null;
+        for (JsonNode m : all) {
+            if (m.get("name").asText().equals("vit_small_patch14_reg4_dinov2")) {
+                dino = m;
+            }
+        }
+        assertEquals(22_057_344, dino.get("params").asLong(), "timm 0.9.16's count");
+        assertEquals(518, dino.get("data_config").get("input_size").get(1).asInt());
     }
 
     @Test

@@ -12,12 +12,20 @@ import dev.vit4j.nn.MlpActivation;
  * (DINOv2 with registers, DeiT III, big_vision); {@code pre_norm}: a LayerNorm ({@code norm_pre}) before the blocks
  * and no patch-embedding bias (CLIP); {@code act_layer}: the MLP's activation ("gelu", or CLIP's "quick_gelu");
  * {@code distilled}: DeiT's distillation token after the class token and a second head, the two heads averaged
- * (timm's {@code VisionTransformerDistilled} in eval).
+ * (timm's {@code VisionTransformerDistilled} in eval); {@code dynamic_img_size}: accepted and changes nothing here —
+ * vit4j prepares every image at the model's input size, and runs a model at another size with {@code --img-size}
+ * ({@link dev.vit4j.models.ModelConfig#atImageSize}).
  */
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
-public record VitOptions(int regTokens, boolean noEmbedClass, boolean preNorm, String actLayer, boolean distilled) {
+public record VitOptions(
+        int regTokens,
+        boolean noEmbedClass,
+        boolean preNorm,
+        String actLayer,
+        boolean distilled,
+        boolean dynamicImgSize) {
     /** timm's defaults: the original ViT. */
-    public static final VitOptions DEFAULTS = new VitOptions(0, false, false, "gelu", false);
+    public static final VitOptions DEFAULTS = new VitOptions(0, false, false, "gelu", false, false);
 
     public static VitOptions of(ModelConfig config) {
         return config.options(VitOptions.class, DEFAULTS);
@@ -28,14 +36,14 @@ public record VitOptions(int regTokens, boolean noEmbedClass, boolean preNorm, S
     }
 
     public VitOptions withRegisters(int tokens, boolean noEmbedClassPositions) {
-        return new VitOptions(tokens, noEmbedClassPositions, preNorm, actLayer, distilled);
+        return new VitOptions(tokens, noEmbedClassPositions, preNorm, actLayer, distilled, dynamicImgSize);
     }
 
     public VitOptions withPreNorm(boolean on, String activation) {
-        return new VitOptions(regTokens, noEmbedClass, on, activation, distilled);
+        return new VitOptions(regTokens, noEmbedClass, on, activation, distilled, dynamicImgSize);
     }
 
     public VitOptions withDistilled(boolean on) {
-        return new VitOptions(regTokens, noEmbedClass, preNorm, actLayer, on);
+        return new VitOptions(regTokens, noEmbedClass, preNorm, actLayer, on, dynamicImgSize);
     }
 }
