@@ -91,12 +91,12 @@ public final class ConvertedTensors implements TensorSource {
             };
         }
 
-        /** Zeros as long as the first axis of {@code like} (a bias the other library does not have). */
-        static Recipe zerosLike(Recipe like, boolean firstAxisOfIt) {
+        /** Zeros as long as the first axis of {@code weight} (a bias the other library does not have). */
+        static Recipe zerosFor(Recipe weight) {
             return new Recipe() {
                 @Override
                 public long[] shape(Map<String, long[]> file) {
-                    return new long[] {like.shape(file)[firstAxisOfIt ? 0 : 1]};
+                    return new long[] {weight.shape(file)[0]};
                 }
 
                 @Override

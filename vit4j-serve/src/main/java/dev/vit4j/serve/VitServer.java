@@ -333,12 +333,11 @@ public final class VitServer implements AutoCloseable {
     }
 
     private static Embedding.Output parseOutput(String value) {
-        for (Embedding.Output o : Embedding.Output.values()) {
-            if (o.id().equals(value)) {
-                return o;
-            }
+        try {
+            return Embedding.Output.parse(value);
+        } catch (Vit4jException e) {
+            throw new Vit4jException("output must be pre-logits or head, not '" + value + "'");
         }
-        throw new Vit4jException("output must be pre-logits or head, not '" + value + "'");
     }
 
     private void attention(Context ctx) throws Exception {

@@ -74,7 +74,7 @@ final class ForeignCheckpoints {
                 case "proj" -> {
                     Recipe head = Recipe.transposed(name);
                     recipes.put("head.weight", head);
-                    recipes.put("head.bias", Recipe.zerosLike(head, true));
+                    recipes.put("head.bias", Recipe.zerosFor(head));
                 }
                 case "class_embedding" -> recipes.put("cls_token", Recipe.reshaped(name, new long[] {1, 1, shape[0]}));
                 case "pos_embed" -> recipes.put(

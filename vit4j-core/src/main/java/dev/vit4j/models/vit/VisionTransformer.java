@@ -99,6 +99,24 @@ public final class VisionTransformer extends VisionModel {
                 : null;
     }
 
+    /** A learned token (or tokens) put before the patches, under its timm name. */
+    private record PrefixToken(String name, Parameter parameter) {}
+
+    /** The tokens put before the patches, in timm's order: class, distillation (DeiT), registers (DINOv2). */
+    private List<PrefixToken> prefixTokens() {
+        List<PrefixToken> out = new ArrayList<>();
+        if (clsToken != null) {
+            out.add(new PrefixToken("cls_token", clsToken));
+        }
+        if (distToken != null) {
+            out.add(new PrefixToken("dist_token", distToken));
+        }
+        if (regToken != null) {
+            out.add(new PrefixToken("reg_token", regToken));
+        }
+        return out;
+    }
+
     /** timm's {@code forward_features}: B × C × H × W → B × tokens × D, normalized. */
     private NDArray features(NDArray images, ForwardContext ctx) {
         NDArray x = patchEmbed.forward(images);
@@ -108,14 +126,8 @@ public final class VisionTransformer extends VisionModel {
             x = x.add(positions);
         }
         NDList tokens = new NDList();
-        if (clsToken != null) {
-            tokens.add(clsToken.array().broadcast(b, 1, config.embedDim));
-        }
-        if (distToken != null) {
-            tokens.add(distToken.array().broadcast(b, 1, config.embedDim));
-        }
-        if (regToken != null) {
-            tokens.add(regToken.array().broadcast(b, options.regTokens(), config.embedDim));
+        for (PrefixToken t : prefixTokens()) {
+            tokens.add(t.parameter().array().broadcast(b, t.parameter().shape().get(1), config.embedDim));
         }
         if (!tokens.isEmpty()) {
             tokens.add(x);
@@ -179,13 +191,13 @@ public final class VisionTransformer extends VisionModel {
             x = g.node("Add", new String[] {x, positions});
         }
         List<String> tokens = new ArrayList<>();
-        for (Parameter p : new Parameter[] {clsToken, distToken, regToken}) {
-            if (p != null) {
-                long count = p.shape().get(1);
-                String name = p == clsToken ? "cls_token" : p == distToken ? "dist_token" : "reg_token";
-                tokens.add(g.expandToBatch(
-                        g.initializer(name, p.shape().getShape(), p.array().toFloatArray()), x, count, dim));
-            }
+        for (PrefixToken t : prefixTokens()) {
+            Parameter p = t.parameter();
+            tokens.add(g.expandToBatch(
+                    g.initializer(t.name(), p.shape().getShape(), p.array().toFloatArray()),
+                    x,
+                    p.shape().get(1),
+                    dim));
         }
         if (!tokens.isEmpty()) {
             tokens.add(x);
