@@ -40,10 +40,23 @@ final class ModelsCommand implements Callable<Integer> {
             listPretrained(out, mapper, array);
             return 0;
         }
+        // The name column as wide as the longest name, so every row lines up.
+        String nameColumn = "%-"
+                + ModelRegistry.defaults().entries().keySet().stream()
+                        .mapToInt(String::length)
+                        .max()
+                        .orElse(24)
+                + "s";
         if (!json) {
             out.printf(
-                    "%-24s %10s %8s %-11s %-8s %8s  %s%n",
-                    "model", "params", "GFLOPs", "input", "interp", "crop_pct", "mean / std");
+                    nameColumn + " %10s %8s %-11s %-8s %8s  %s%n",
+                    "model",
+                    "params",
+                    "GFLOPs",
+                    "input",
+                    "interp",
+                    "crop_pct",
+                    "mean / std");
         }
         for (String name : ModelRegistry.defaults().entries().keySet()) {
             ModelConfig c = ModelRegistry.defaults().config(name);
@@ -61,7 +74,7 @@ final class ModelsCommand implements Callable<Integer> {
             } else {
                 out.printf(
                         Locale.ROOT,
-                        "%-24s %9.2fM %8.2f %-11s %-8s %8.3f  %s / %s%n",
+                        nameColumn + " %9.2fM %8.2f %-11s %-8s %8.3f  %s / %s%n",
                         name,
                         params / 1e6,
                         gflops,
@@ -103,7 +116,9 @@ final class ModelsCommand implements Callable<Integer> {
                             "%-52s %7d  %-17s %-8s %8.3f  %s%n",
                             p.name() + (p.equals(tags.get(0)) ? " *" : ""),
                             p.numClasses(),
-                            p.labelSet() == null ? "(features only)" : p.labelSet(),
+                            p.labelSet() != null
+                                    ? p.labelSet()
+                                    : p.numClasses() == 0 ? "(features only)" : "(no class names)",
                             d.interpolation(),
                             d.cropPct(),
                             d.channels() + "x" + d.height() + "x" + d.width());
