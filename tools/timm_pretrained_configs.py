@@ -103,9 +103,12 @@ def main():
                 if not c["hf_hub_id"]:
                     continue  # weights only at a URL timm itself no longer uses: not downloadable by name
                 hub = c["hf_hub_id"] + (arch + "." + tag if c["hf_hub_id"].endswith("/") else "")
+                # A CLIP tower's image-text weights end in its projection into the joint space (512/768 wide), not
+                # a classifier; timm marks nothing, its fine-tuned classifiers carry "_ft_" in the tag.
+                head = "projection" if "_clip_" in arch and "_ft_" not in tag and c["num_classes"] else "classifier"
                 tags.append(OrderedDict(
                     tag=tag, hf_hub_id=hub, hf_hub_filename=c["hf_hub_filename"], num_classes=c["num_classes"],
-                    label_set=LABEL_SETS.get(c["num_classes"]), license=c["license"],
+                    head=head, label_set=LABEL_SETS.get(c["num_classes"]), license=c["license"],
                     data_config=OrderedDict(input_size=list(c["input_size"]), interpolation=c["interpolation"],
                                             crop_pct=c["crop_pct"], crop_mode=c["crop_mode"],
                                             mean=list(c["mean"]), std=list(c["std"]))))

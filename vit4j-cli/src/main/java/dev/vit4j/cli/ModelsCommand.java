@@ -107,6 +107,7 @@ final class ModelsCommand implements Callable<Integer> {
                     o.put("default", p.equals(tags.get(0)));
                     o.put("hf_hub_id", p.hubId());
                     o.put("num_classes", p.numClasses());
+                    o.put("head", p.head());
                     o.put("label_set", p.labelSet());
                     o.put("license", p.license());
                     o.set("data_config", mapper.valueToTree(d));
@@ -118,7 +119,11 @@ final class ModelsCommand implements Callable<Integer> {
                             p.numClasses(),
                             p.labelSet() != null
                                     ? p.labelSet()
-                                    : p.numClasses() == 0 ? "(features only)" : "(no class names)",
+                                    : p.numClasses() == 0
+                                            ? "(features only)"
+                                            : ModelConfig.PROJECTION.equals(p.head())
+                                                    ? "(projection)"
+                                                    : "(no class names)",
                             d.interpolation(),
                             d.cropPct(),
                             d.channels() + "x" + d.height() + "x" + d.width());

@@ -245,10 +245,15 @@ public final class ModelPipeline implements AutoCloseable {
         return topK(logits, k, model.labels());
     }
 
-    /** Refuses a features-only model (no classifier: nothing to rank), before any image is run. */
+    /** Refuses a model without classes to rank (features only, or a CLIP projection), before any image is run. */
     public void requireClassifier() {
         if (config().numClasses == 0) {
             throw new Vit4jException(config().name + " has no classifier (features only): use embed");
+        }
+        if (!config().hasClassifier()) {
+            throw new Vit4jException(
+                    config().name + "'s head is an embedding projection (CLIP's image embedding), not a"
+                            + " classifier: use embed, with the head's output");
         }
     }
 

@@ -38,6 +38,15 @@ public final class ModelConfig {
 
     public int inChans = 3;
     public int numClasses = 1000;
+    /**
+     * What the head's {@code num_classes} outputs are: {@value #CLASSIFIER} (logits over classes), or
+     * {@value #PROJECTION} (an embedding projection — a CLIP tower's into the joint image–text space — with no classes
+     * to rank). Null is a classifier.
+     */
+    public String head;
+
+    public static final String CLASSIFIER = "classifier";
+    public static final String PROJECTION = "projection";
     public int patchSize = 16;
     public int embedDim = 768;
     public int depth = 12;
@@ -85,6 +94,11 @@ public final class ModelConfig {
 
     public int gridWidth() {
         return width() / patchSize;
+    }
+
+    /** Whether the head's outputs are classes to rank (not features only, not a projection). */
+    public boolean hasClassifier() {
+        return numClasses > 0 && !PROJECTION.equals(head);
     }
 
     /** The family that builds and describes this config, by its {@code arch}. */
@@ -206,6 +220,9 @@ public final class ModelConfig {
         }
         if (!"token".equals(globalPool) && !"avg".equals(globalPool) && !"map".equals(globalPool)) {
             throw new Vit4jException(what + ": global_pool must be \"token\", \"avg\" or \"map\", not " + globalPool);
+        }
+        if (head != null && !CLASSIFIER.equals(head) && !PROJECTION.equals(head)) {
+            throw new Vit4jException(what + ": head must be \"classifier\" or \"projection\", not " + head);
         }
         if (dropPathSchedule != null && !"linear".equals(dropPathSchedule) && !"uniform".equals(dropPathSchedule)) {
             throw new Vit4jException(what + ": drop_path_schedule must be \"linear\" or \"uniform\"");

@@ -138,6 +138,7 @@ public final class ModelRegistry {
     public ModelConfig config(PretrainedConfig weights) {
         ModelConfig c = config(weights.architecture());
         c.numClasses = weights.numClasses();
+        c.head = weights.head();
         c.dataConfig = weights.dataConfig();
         return c.validate();
     }
@@ -152,6 +153,7 @@ public final class ModelRegistry {
                 // As timm.create_model(name): the default tag's head and preprocessing.
                 c.dataConfig = tags.get(0).dataConfig();
                 c.numClasses = tags.get(0).numClasses();
+                c.head = tags.get(0).head();
             }
             return c.validate();
         }

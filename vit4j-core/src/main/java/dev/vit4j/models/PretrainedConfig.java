@@ -10,7 +10,8 @@ import java.util.Map;
 
 /**
  * One of timm's pretrained weights for an architecture ({@code deit_tiny_patch16_224.fb_in1k}): where it lies on the
- * Hugging Face Hub, its classes and its data config. The tables are generated from timm's own source by
+ * Hugging Face Hub, its classes (and whether its head is a classifier or, for CLIP's image-text weights, the
+ * projection into the joint space) and its data config. The tables are generated from timm's own source by
  * {@code tools/timm_pretrained_configs.py}, one resource per family file.
  */
 public record PretrainedConfig(
@@ -19,6 +20,7 @@ public record PretrainedConfig(
         String hubId,
         String hubFilename,
         int numClasses,
+        String head,
         String labelSet,
         String license,
         DataConfig dataConfig) {
@@ -49,6 +51,7 @@ public record PretrainedConfig(
                                     ? t.get("hf_hub_filename").asText()
                                     : null,
                             t.get("num_classes").asInt(),
+                            t.path("head").asText(ModelConfig.CLASSIFIER),
                             t.path("label_set").isTextual() ? t.get("label_set").asText() : null,
                             t.path("license").isTextual() ? t.get("license").asText() : null,
                             Configs.JSON.convertValue(t.get("data_config"), DataConfig.class));

@@ -143,6 +143,31 @@ class ModelFamiliesTest {
         assertTrue(timm.size() >= 18, "architectures compared: " + timm.size());
     }
 
+    /** CLIP's image-text weights end in a projection, not a classifier: nothing to rank, predict refuses them. */
+    @Test
+    void clipProjectionsAreNotClassifiers() {
+        ModelConfig openai = REGISTRY.config(REGISTRY.pretrained("vit_base_patch16_clip_224.openai"));
+        assertEquals(512, openai.numClasses);
+        assertFalse(openai.hasClassifier());
+        assertTrue(REGISTRY.config(REGISTRY.pretrained("vit_base_patch16_clip_224.laion2b_ft_in1k"))
+                .hasClassifier());
+        assertFalse(REGISTRY.config("vit_base_patch16_siglip_224").hasClassifier(), "no head");
+        assertTrue(REGISTRY.config("deit_tiny_distilled_patch16_224").hasClassifier());
+        try (dev.vit4j.inference.ModelPipeline pipeline = dev.vit4j.inference.ModelPipeline.open(
+                dev.vit4j.inference.LoadedModel.initialized(clipMicroAsProjection(), 1),
+                dev.vit4j.inference.EngineType.TORCH,
+                1)) {
+            Vit4jException e = assertThrows(Vit4jException.class, pipeline::requireClassifier);
+            assertTrue(e.getMessage().contains("embedding projection"), e.getMessage());
+        }
+    }
+
+    private static ModelConfig clipMicroAsProjection() {
+        ModelConfig c = Configs.read(Fixtures.path("clip_micro/config.json"));
+        c.head = ModelConfig.PROJECTION;
+        return c.validate();
+    }
+
     @Test
     void theLayerDecayGroupsAreTheFamilysOwn() {
         ModelConfig cait = REGISTRY.config("cait_xxs24_224");

@@ -57,7 +57,7 @@ public record AttentionView(
             rollout = ClassTokenAttention.minMax(
                     AttentionReport.rolloutGrid(r.attention(), c, AttentionRollout.HeadFusion.MEAN, 0.9));
         }
-        List<Prediction> top = c.numClasses == 0 ? List.of() : model.topK(r.logits(), k);
+        List<Prediction> top = !c.hasClassifier() ? List.of() : model.topK(r.logits(), k);
         return new AttentionView(
                 model.name(),
                 new int[] {c.gridHeight(), c.gridWidth()},

@@ -130,7 +130,7 @@ final class PredictPartition implements MapPartitionsFunction<Row, Row> {
             ModelPipeline pipeline,
             MeanAttentionDistance mad) {
         ModelConfig c = pipeline.config();
-        List<Prediction> top = c.numClasses == 0 ? List.of() : pipeline.topK(out.logits(), s.topK());
+        List<Prediction> top = !c.hasClassifier() ? List.of() : pipeline.topK(out.logits(), s.topK());
         for (String o : s.outputs()) {
             values[at++] = switch (o) {
                 case VitPredictor.TOP_INDICES -> seq(
