@@ -15,7 +15,6 @@ Needs Debian's python3-torch; timm's source at tag v0.9.16 on PYTHONPATH.
 """
 import json
 import os
-import struct
 import sys
 
 import torch
@@ -25,22 +24,7 @@ from timm.data import create_transform
 from timm.layers import AttentionPoolLatent
 from timm.models.deit import VisionTransformerDistilled
 from timm.models.vision_transformer import Attention, VisionTransformer, checkpoint_filter_fn
-
-
-def save_safetensors(tensors, path):
-    header, blobs, offset = {}, [], 0
-    for name, t in tensors.items():
-        data = t.detach().contiguous().to(torch.float32).numpy().tobytes()
-        header[name] = {"dtype": "F32", "shape": list(t.shape), "data_offsets": [offset, offset + len(data)]}
-        blobs.append(data)
-        offset += len(data)
-    head = json.dumps(header).encode()
-    head += b" " * (-len(head) % 8)
-    with open(path, "wb") as f:
-        f.write(struct.pack("<Q", len(head)))
-        f.write(head)
-        for b in blobs:
-            f.write(b)
+from timm_anchor import save_safetensors  # tools/ is the script's folder, first on sys.path
 
 
 def perturb(model, seed):

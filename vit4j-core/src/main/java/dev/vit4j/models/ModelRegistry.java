@@ -136,11 +136,15 @@ public final class ModelRegistry {
 
     /** The architecture as the pretrained weights need it: their classes and data config. */
     public ModelConfig config(PretrainedConfig weights) {
-        ModelConfig c = config(weights.architecture());
+        return withWeights(config(weights.architecture()), weights).validate();
+    }
+
+    /** The head (classes, classifier or projection) and data config of {@code weights}, as timm.create_model takes them. */
+    private static ModelConfig withWeights(ModelConfig c, PretrainedConfig weights) {
         c.numClasses = weights.numClasses();
         c.head = weights.head();
         c.dataConfig = weights.dataConfig();
-        return c.validate();
+        return c;
     }
 
     /** A registered name, or the path of a JSON config file. */
@@ -150,10 +154,7 @@ public final class ModelRegistry {
             ModelConfig c = s.get();
             List<PretrainedConfig> tags = pretrained.get(nameOrFile);
             if (tags != null && c.dataConfig == null) {
-                // As timm.create_model(name): the default tag's head and preprocessing.
-                c.dataConfig = tags.get(0).dataConfig();
-                c.numClasses = tags.get(0).numClasses();
-                c.head = tags.get(0).head();
+                withWeights(c, tags.get(0)); // as timm.create_model(name): the default tag's
             }
             return c.validate();
         }

@@ -26,20 +26,6 @@ public final class TransformerBlock extends Module {
             double eps,
             float dropRate,
             float attnDropRate,
-            float dropPath) {
-        this(dim, heads, mlpHidden, qkvBias, layerScaleInit, eps, dropRate, attnDropRate, dropPath, MlpActivation.GELU);
-    }
-
-    /** As above, with the MLP's activation. */
-    public TransformerBlock(
-            int dim,
-            int heads,
-            int mlpHidden,
-            boolean qkvBias,
-            Double layerScaleInit,
-            double eps,
-            float dropRate,
-            float attnDropRate,
             float dropPath,
             MlpActivation activation) {
         this.norm1 = child("norm1", new LayerNorm(dim, eps));

@@ -11,6 +11,7 @@ import dev.vit4j.nn.ForwardContext;
 import dev.vit4j.nn.Initializer;
 import dev.vit4j.nn.LayerNorm;
 import dev.vit4j.nn.Linear;
+import dev.vit4j.nn.MlpActivation;
 import dev.vit4j.nn.Module;
 import dev.vit4j.nn.Parameter;
 import dev.vit4j.nn.PatchEmbed;
@@ -120,7 +121,8 @@ public final class Perceiver extends VisionModel {
                     c.layerNormEps,
                     (float) c.dropRate,
                     (float) c.attnDropRate,
-                    c.dropPathAt(i, c.depth))));
+                    c.dropPathAt(i, c.depth),
+                    MlpActivation.GELU)));
         }
         return new Stage(cross, blocks);
     }

@@ -33,6 +33,9 @@ import java.util.List;
  */
 public final class VisionTransformer extends VisionModel {
     private final VitOptions options;
+    // Asked of the family once: both come from the config's typed options, read through JSON.
+    private final int prefix;
+    private final int positionPrefix;
     private final PatchEmbed patchEmbed;
     private final Parameter clsToken;
     private final Parameter regToken;
@@ -51,6 +54,8 @@ public final class VisionTransformer extends VisionModel {
             throw new IllegalArgumentException("not a ViT config: " + config.arch);
         }
         this.options = VitOptions.of(config);
+        this.prefix = config.prefixTokens();
+        this.positionPrefix = config.positionPrefixTokens();
         int dim = config.embedDim;
         this.clsToken = config.classToken
                 ? parameterWithoutDecay("cls_token", new Shape(1, 1, dim), Initializer.normal(1e-6))
@@ -58,8 +63,7 @@ public final class VisionTransformer extends VisionModel {
         this.regToken = options.regTokens() > 0
                 ? parameterWithoutDecay("reg_token", new Shape(1, options.regTokens(), dim), Initializer.normal(1e-6))
                 : null;
-        Shape posShape =
-                new Shape(1, config.positionPrefixTokens() + (long) config.gridHeight() * config.gridWidth(), dim);
+        Shape posShape = new Shape(1, positionPrefix + (long) config.gridHeight() * config.gridWidth(), dim);
         this.posEmbed = "sinusoidal".equals(config.posEmbed)
                 ? buffer("pos_embed", posShape, SinusoidalPositionEncoding.initializer())
                 : parameterWithoutDecay("pos_embed", posShape, Initializer.truncatedNormal(0.02));
@@ -158,7 +162,7 @@ public final class VisionTransformer extends VisionModel {
         if (attnPool != null) {
             x = attnPool.forward(x, ctx);
         } else if ("avg".equals(config.globalPool)) {
-            x = x.get(":, " + config.prefixTokens() + ":, :").mean(new int[] {1});
+            x = x.get(":, " + prefix + ":, :").mean(new int[] {1});
         } else {
             x = x.get(":, 0, :");
         }
@@ -232,7 +236,7 @@ public final class VisionTransformer extends VisionModel {
         if (attnPool != null) {
             x = attnPool.export(e, x);
         } else if ("avg".equals(config.globalPool)) {
-            x = g.meanTokens(x, config.prefixTokens());
+            x = g.meanTokens(x, prefix);
         } else {
             x = g.token(x, 0);
         }
@@ -255,7 +259,7 @@ public final class VisionTransformer extends VisionModel {
     }
 
     private NDArray positions(NDArray patches) {
-        long expected = posEmbed.shape().get(1) - config.positionPrefixTokens();
+        long expected = posEmbed.shape().get(1) - positionPrefix;
         long given = patches.getShape().get(1);
         if (given != expected) {
             throw new Vit4jException("input gives " + given + " patches but " + config.name + " is built for "
