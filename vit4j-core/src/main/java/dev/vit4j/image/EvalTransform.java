@@ -52,7 +52,16 @@ public final class EvalTransform {
         int cropW = config.width();
         int[] size = resizeTarget(image.width(), image.height());
         // transformers' center_crop floors an odd margin's half where torchvision rounds it half to even.
-        return centerCrop(PilResize.resize(image, size[0], size[1], filter), cropW, cropH, config.resizeSize() != null);
+        boolean floor = config.resizeSize() != null;
+        return PilResize.resizeAndCrop(
+                image,
+                size[0],
+                size[1],
+                filter,
+                offset(size[0], cropW, floor),
+                offset(size[1], cropH, floor),
+                cropW,
+                cropH);
     }
 
     /**
@@ -75,13 +84,9 @@ public final class EvalTransform {
     }
 
     /**
-     * torchvision's CenterCrop: offsets rounded half to even (floored with {@code floor}); images smaller than the
-     * crop are zero-padded.
+     * torchvision's CenterCrop offset: rounded half to even (floored with {@code floor}); an image smaller than the
+     * crop is zero-padded (a negative offset).
      */
-    static RgbImage centerCrop(RgbImage img, int cropW, int cropH, boolean floor) {
-        return img.crop(offset(img.width(), cropW, floor), offset(img.height(), cropH, floor), cropW, cropH);
-    }
-
     private static int offset(int size, int crop, boolean floor) {
         if (size < crop) {
             return -((crop - size) / 2);

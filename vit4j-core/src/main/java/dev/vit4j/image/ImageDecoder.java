@@ -4,7 +4,9 @@ import dev.vit4j.Vit4jException;
 import java.awt.image.BufferedImage;
 import java.awt.image.ColorModel;
 import java.awt.image.DataBuffer;
+import java.awt.image.DataBufferByte;
 import java.awt.image.IndexColorModel;
+import java.awt.image.PixelInterleavedSampleModel;
 import java.awt.image.Raster;
 import java.awt.image.SampleModel;
 import java.awt.image.SinglePixelPackedSampleModel;
@@ -193,6 +195,9 @@ public final class ImageDecoder {
         int colorComponents = cm.getNumColorComponents();
         boolean rgbSpace = cm.getColorSpace().getType() == java.awt.color.ColorSpace.TYPE_RGB;
         boolean graySpace = cm.getColorSpace().getType() == java.awt.color.ColorSpace.TYPE_GRAY;
+        if (rgbSpace && colorComponents == 3 && interleaved8(raster, cm)) {
+            return copyInterleaved(raster, w, h, out); // what a JPEG decodes to: the same bytes, without getPixels
+        }
         if ((graySpace && colorComponents == 1) || (rgbSpace && colorComponents == 3)) {
             int bits = cm.getComponentSize(0);
             for (int y = 0; y < h; y++) {
@@ -222,6 +227,45 @@ public final class ImageDecoder {
                 out[o] = (byte) (argb >> 16);
                 out[o + 1] = (byte) (argb >> 8);
                 out[o + 2] = (byte) argb;
+            }
+        }
+        return new RgbImage(w, h, out);
+    }
+
+    /** One byte per sample, pixels interleaved in a byte buffer of the raster's own (as ImageIO's JPEG reader makes). */
+    private static boolean interleaved8(Raster raster, ColorModel cm) {
+        if (!(raster.getDataBuffer() instanceof DataBufferByte)
+                || !(raster.getSampleModel() instanceof PixelInterleavedSampleModel)
+                || raster.getSampleModelTranslateX() != 0
+                || raster.getSampleModelTranslateY() != 0
+                || raster.getDataBuffer().getNumBanks() != 1) {
+            return false;
+        }
+        for (int c = 0; c < 3; c++) {
+            if (cm.getComponentSize(c) != 8) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** The first three bands (R, G, B: alpha dropped, as PIL's convert("RGB")) of an {@link #interleaved8} raster. */
+    private static RgbImage copyInterleaved(Raster raster, int w, int h, byte[] out) {
+        PixelInterleavedSampleModel sm = (PixelInterleavedSampleModel) raster.getSampleModel();
+        DataBufferByte buffer = (DataBufferByte) raster.getDataBuffer();
+        byte[] data = buffer.getData();
+        int[] bands = sm.getBandOffsets();
+        int r = bands[0];
+        int g = bands[1];
+        int b = bands[2];
+        int stride = sm.getPixelStride();
+        int o = 0;
+        for (int y = 0; y < h; y++) {
+            int p = buffer.getOffset() + y * sm.getScanlineStride();
+            for (int x = 0; x < w; x++, p += stride) {
+                out[o++] = data[p + r];
+                out[o++] = data[p + g];
+                out[o++] = data[p + b];
             }
         }
         return new RgbImage(w, h, out);
