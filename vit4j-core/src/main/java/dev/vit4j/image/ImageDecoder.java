@@ -259,9 +259,18 @@ public final class ImageDecoder {
         int g = bands[1];
         int b = bands[2];
         int stride = sm.getPixelStride();
+        int start = buffer.getOffset();
+        if (stride == 3 && sm.getScanlineStride() == 3 * w && r == 2 && g == 1 && b == 0) {
+            for (int i = 0, n = 3 * w * h; i < n; i += 3) { // BGR, unpadded: ImageIO's usual JPEG raster
+                out[i] = data[start + i + 2];
+                out[i + 1] = data[start + i + 1];
+                out[i + 2] = data[start + i];
+            }
+            return new RgbImage(w, h, out);
+        }
         int o = 0;
         for (int y = 0; y < h; y++) {
-            int p = buffer.getOffset() + y * sm.getScanlineStride();
+            int p = start + y * sm.getScanlineStride();
             for (int x = 0; x < w; x++, p += stride) {
                 out[o++] = data[p + r];
                 out[o++] = data[p + g];

@@ -43,12 +43,18 @@ public final class OnnxEngine implements InferenceEngine {
         }
     }
 
-    @Override
-    public ModelOutputs run(float[] batch, long[] shape, boolean attention) {
-        if (attention && withAttention == null) {
+    /** The graph with attention outputs, built on first use; runs from several threads may ask at once. */
+    private synchronized OrtSession withAttention() {
+        if (withAttention == null) {
             withAttention = session(model.model().toOnnx(true, true, quantization));
         }
-        OrtSession s = attention ? withAttention : plain;
+        return withAttention;
+    }
+
+    /** Thread-safe: a server's workers run one session from several threads at once, as ONNX Runtime allows. */
+    @Override
+    public ModelOutputs run(float[] batch, long[] shape, boolean attention) {
+        OrtSession s = attention ? withAttention() : plain;
         try (OnnxTensor input = OnnxTensor.createTensor(env, FloatBuffer.wrap(batch), shape);
                 OrtSession.Result result = OnnxRuntimeRuns.call(() -> s.run(Map.of("pixel_values", input)))) {
             float[][] logits = (float[][]) result.get("logits").orElseThrow().getValue();
@@ -82,7 +88,7 @@ public final class OnnxEngine implements InferenceEngine {
     }
 
     @Override
-    public void close() {
+    public synchronized void close() {
         try {
             plain.close();
             if (withAttention != null) {
