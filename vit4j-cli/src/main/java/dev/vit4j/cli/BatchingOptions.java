@@ -45,6 +45,14 @@ final class BatchingOptions {
             description = "Most images in one multipart request (413 above, at most --queue). Default: 64.")
     int maxImages;
 
+    @Option(
+            names = "--workers",
+            defaultValue = "0",
+            description = "Batches a model runs at once; each prepares its next batch while another runs, with"
+                    + " --threads engine threads (default: all cores shared among them). Default: one per two cores,"
+                    + " at least 2 (torch: 1).")
+    int workers;
+
     ServeOptions options(String host, int port, String apiKey, EngineOptions engine) {
         return new ServeOptions(
                 host,
@@ -58,6 +66,8 @@ final class BatchingOptions {
                 Math.min(maxImages, queue),
                 apiKey,
                 engine.type(),
-                engine.threads);
+                engine.threads,
+                workers,
+                false);
     }
 }

@@ -15,7 +15,10 @@ import picocli.CommandLine.Spec;
         name = "serve",
         description = {
             "An HTTP inference service: POST /v1/models/NAME/predict|embed|attention, GET /v1/models, /health/live,",
-            "/health/ready, /metrics (Prometheus), /openapi.json, and the attention explorer page at /.",
+            "/health/ready, /metrics (Prometheus), /openapi.json, the attention explorer page at /, and the Open",
+            "Inference Protocol (KServe v2, REST): GET /v2, /v2/health/live|ready, /v2/models/NAME[/ready],",
+            "POST /v2/models/NAME/infer (binary tensor data and classification extensions); with --model-control,",
+            "POST /v2/repository/index and /v2/repository/models/NAME/load|unload.",
             "Requests for a model are batched (--max-batch, --max-delay-ms); a full queue answers 503, a deadline 504.",
             "SIGTERM or Ctrl-C: stop taking requests, answer everything queued, exit 0."
         })
@@ -45,14 +48,21 @@ final class ServeCommand implements Callable<Integer> {
     @picocli.CommandLine.Mixin
     EngineOptions engineOptions = new EngineOptions();
 
+    @Option(
+            names = "--model-control",
+            description = "Open the model repository routes (POST /v2/repository/index, /v2/repository/models/NAME"
+                    + "/load|unload): to loopback clients, or to any client with the API key.")
+    boolean modelControl;
+
     @Override
     public Integer call() throws InterruptedException {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        ServeOptions options = batching.options(host, port, apiKey, engineOptions);
+        ServeOptions options =
+                batching.options(host, port, apiKey, engineOptions).withModelControl(modelControl);
         Map<String, Supplier<LoadedModel>> sources = modelOptions.sources(err);
         try (StopOnSignal signal = new StopOnSignal();
-                VitServer server = VitServer.start(sources, options)) {
+                VitServer server = VitServer.start(sources, options, ServedModelOptions.resolver(err))) {
             String url = "http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + server.port();
             out.println("vit4j serve: listening on " + url + ", loading " + String.join(", ", sources.keySet()));
             out.flush();

@@ -3,6 +3,7 @@ package dev.vit4j.cli;
 import dev.vit4j.Vit4jException;
 import dev.vit4j.hub.HubModels;
 import dev.vit4j.inference.LoadedModel;
+import dev.vit4j.serve.VitServer;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -37,11 +38,7 @@ final class ServedModelOptions {
             int eq = spec.indexOf('=');
             String model = eq > 0 ? spec.substring(eq + 1) : spec;
             String name = eq > 0 ? spec.substring(0, eq) : defaultName(model);
-            Path file = weights.get(name);
-            Supplier<LoadedModel> load = file != null
-                    ? () -> LoadedModel.load(model, file)
-                    : () -> HubModels.open(model, ModelOptions.hubClient(err));
-            if (sources.put(name, load) != null) {
+            if (sources.put(name, resolver(err).source(model, weights.get(name))) != null) {
                 throw new Vit4jException("two models named '" + name + "': name them, -m NAME=MODEL");
             }
         }
@@ -52,6 +49,13 @@ final class ServedModelOptions {
             }
         }
         return sources;
+    }
+
+    /** Where a model comes from, given as -m and -w give it: also for the server's load requests. */
+    static VitServer.ModelSources resolver(PrintWriter err) {
+        return (model, file) -> file != null
+                ? () -> LoadedModel.load(model, file)
+                : () -> HubModels.open(model, ModelOptions.hubClient(err));
     }
 
     /** {@code timm/deit_tiny_patch16_224.fb_in1k} → {@code deit_tiny_patch16_224.fb_in1k}; {@code runs/shapes/best} → {@code shapes}. */

@@ -11,13 +11,14 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 
 /**
- * Gathers single inputs from many request threads into batches for one worker thread, as TorchServe's and
- * Triton's dynamic batchers do: a batch runs once {@code maxBatch} inputs are queued, or once the oldest has waited
- * {@code maxDelay} — but only waits while more inputs are actually on their way, so a lone request runs at once
- * instead of paying the delay. Each input is prepared (decoded, preprocessed) by the worker just before its batch
- * runs, on the {@code preparers} pool, in parallel, never while the engine runs: on a machine whose cores the engine
- * uses, preparing on the request threads instead preempted the engine's threads mid-operation and slowed every batch.
- * Inputs that arrive while a batch is being prepared join it. An input whose preparation fails fails alone. The queue
+ * Gathers single inputs from many request threads into batches for {@code workers} worker threads, as TorchServe's,
+ * Triton's and DJL Serving's dynamic batchers do: a batch runs once {@code maxBatch} inputs are queued, or once the
+ * oldest has waited {@code maxDelay} — but only waits while more inputs are actually on their way, so a lone request
+ * runs at once instead of paying the delay. A worker prepares (decodes, preprocesses) its batch's inputs just before
+ * running it, on the {@code preparers} pool, in parallel; with two or more workers one prepares its batch while
+ * another's runs on the engine, so neither the cores nor the engine wait (docs/serving.md measures it: preparing on
+ * the request threads instead preempted the engine's threads mid-operation and slowed every batch). Inputs that
+ * arrive while a batch is being prepared join it. An input whose preparation fails fails alone. The queue
  * is bounded: a full queue refuses at once ({@link QueueFullException}); inputs whose deadline passed before their
  * batch ran are dropped with a {@link TimeoutException}. Closing finishes what is queued.
  *
@@ -67,7 +68,7 @@ public final class DynamicBatcher<R, I, O> implements AutoCloseable {
     private final BatchFunction<I, O> function;
     private final BatchListener listener;
     private final AtomicInteger arriving = new AtomicInteger();
-    private final Thread worker;
+    private final List<Thread> workers = new ArrayList<>();
     private volatile boolean closing;
 
     public DynamicBatcher(
@@ -75,6 +76,7 @@ public final class DynamicBatcher<R, I, O> implements AutoCloseable {
             int maxBatch,
             long maxDelayMillis,
             int capacity,
+            int workers,
             Preparation<R, I> preparation,
             Executor preparers,
             BatchFunction<I, O> function,
@@ -87,9 +89,12 @@ public final class DynamicBatcher<R, I, O> implements AutoCloseable {
         this.preparers = preparers;
         this.function = function;
         this.listener = listener;
-        this.worker = new Thread(this::loop, "vit4j-batcher-" + name);
-        worker.setDaemon(true);
-        worker.start();
+        for (int i = 0; i < Math.max(1, workers); i++) {
+            Thread worker = new Thread(this::loop, "vit4j-batcher-" + name + "-" + i);
+            worker.setDaemon(true);
+            this.workers.add(worker);
+            worker.start();
+        }
     }
 
     /**
@@ -230,12 +235,14 @@ public final class DynamicBatcher<R, I, O> implements AutoCloseable {
         }
     }
 
-    /** Stops taking inputs, runs everything already queued, then ends the worker. */
+    /** Stops taking inputs, runs everything already queued, then ends the workers. */
     @Override
     public void close() {
         closing = true;
         try {
-            worker.join();
+            for (Thread worker : workers) {
+                worker.join();
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

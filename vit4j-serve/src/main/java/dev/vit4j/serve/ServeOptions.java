@@ -17,7 +17,11 @@ import dev.vit4j.inference.EngineType;
  * @param maxImages       images one multipart request may carry (413 above, nothing of it run); at most the queue
  * @param apiKey          when set, every route but health needs {@code Authorization: Bearer KEY}
  * @param engine          the engine that runs every model
- * @param threads         ONNX Runtime's intra-op threads (0: every core)
+ * @param threads         ONNX Runtime's intra-op threads per batch run (0: the cores shared among the workers)
+ * @param workers         batches a model runs at once, each preparing its next batch while another runs (0: one
+ *                        per two cores, at least two; always one on the torch engine)
+ * @param modelControl    whether the model repository routes (load, unload) are open: to loopback clients, or to
+ *                        any client with the API key
  */
 public record ServeOptions(
         String host,
@@ -31,7 +35,9 @@ public record ServeOptions(
         int maxImages,
         String apiKey,
         EngineType engine,
-        int threads) {
+        int threads,
+        int workers,
+        boolean modelControl) {
 
     public ServeOptions {
         if (maxBatch < 1
@@ -41,10 +47,12 @@ public record ServeOptions(
                 || maxBodyBytes < 1
                 || maxPixels < 1
                 || threads < 0
+                || workers < 0
                 || port < 0
                 || port > 65535) {
-            throw Vit4jException.naming("serve: {maxBatch}, {queueCapacity}, {timeoutMillis}, {maxBodyBytes} and"
-                    + " {maxPixels} must be positive, {maxDelayMillis} and {threads} not negative, {port} 0..65535");
+            throw Vit4jException.naming(
+                    "serve: {maxBatch}, {queueCapacity}, {timeoutMillis}, {maxBodyBytes} and"
+                            + " {maxPixels} must be positive, {maxDelayMillis}, {threads} and {workers} not negative, {port} 0..65535");
         }
         if (maxImages < 1 || maxImages > queueCapacity) {
             throw Vit4jException.naming(
@@ -72,7 +80,9 @@ public record ServeOptions(
                 DEFAULT_MAX_IMAGES,
                 null,
                 EngineType.ONNX,
-                0);
+                0,
+                0,
+                false);
     }
 
     public ServeOptions withPort(int p) {
@@ -88,7 +98,9 @@ public record ServeOptions(
                 maxImages,
                 apiKey,
                 engine,
-                threads);
+                threads,
+                workers,
+                modelControl);
     }
 
     public ServeOptions withBatching(int batch, int delayMillis, int capacity) {
@@ -104,7 +116,9 @@ public record ServeOptions(
                 Math.min(maxImages, capacity),
                 apiKey,
                 engine,
-                threads);
+                threads,
+                workers,
+                modelControl);
     }
 
     public ServeOptions withLimits(long timeout, long bodyBytes, long pixels) {
@@ -120,7 +134,9 @@ public record ServeOptions(
                 maxImages,
                 apiKey,
                 engine,
-                threads);
+                threads,
+                workers,
+                modelControl);
     }
 
     public ServeOptions withApiKey(String key) {
@@ -136,7 +152,9 @@ public record ServeOptions(
                 maxImages,
                 key,
                 engine,
-                threads);
+                threads,
+                workers,
+                modelControl);
     }
 
     public ServeOptions withEngine(EngineType e, int t) {
@@ -152,7 +170,9 @@ public record ServeOptions(
                 maxImages,
                 apiKey,
                 e,
-                t);
+                t,
+                workers,
+                modelControl);
     }
 
     public ServeOptions withMaxImages(int images) {
@@ -168,6 +188,57 @@ public record ServeOptions(
                 images,
                 apiKey,
                 engine,
-                threads);
+                threads,
+                workers,
+                modelControl);
+    }
+
+    public ServeOptions withWorkers(int w) {
+        return new ServeOptions(
+                host,
+                port,
+                maxBatch,
+                maxDelayMillis,
+                queueCapacity,
+                timeoutMillis,
+                maxBodyBytes,
+                maxPixels,
+                maxImages,
+                apiKey,
+                engine,
+                threads,
+                w,
+                modelControl);
+    }
+
+    public ServeOptions withModelControl(boolean on) {
+        return new ServeOptions(
+                host,
+                port,
+                maxBatch,
+                maxDelayMillis,
+                queueCapacity,
+                timeoutMillis,
+                maxBodyBytes,
+                maxPixels,
+                maxImages,
+                apiKey,
+                engine,
+                threads,
+                workers,
+                on);
+    }
+
+    /** The workers a model's batcher runs: {@link #workers}, or its default for this machine. */
+    public int workersPerModel() {
+        if (engine == EngineType.TORCH) {
+            return 1; // DJL's PyTorch model is not run from two threads at once
+        }
+        return workers > 0 ? workers : Math.max(2, Runtime.getRuntime().availableProcessors() / 2);
+    }
+
+    /** ONNX Runtime threads for one batch run: {@link #threads}, or the cores shared among the workers. */
+    public int threadsPerRun() {
+        return threads > 0 ? threads : Math.max(1, Runtime.getRuntime().availableProcessors() / workersPerModel());
     }
 }

@@ -10,6 +10,8 @@ import dev.vit4j.models.DataConfig;
 import dev.vit4j.models.ModelConfig;
 import dev.vit4j.weights.FloatTensor;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -17,26 +19,40 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.IntSupplier;
 
 /**
- * One model behind the server: uploads are queued for the model's batcher, which decodes and preprocesses them
- * (in parallel, between engine runs; a bad image fails alone, with 400) and runs them together on the engine.
- * Attention requests have their own batcher, since they run the graph that also outputs attention.
+ * One model behind the server: uploads are queued for the model's batcher, whose workers decode and preprocess them
+ * (a bad image fails alone, with 400) and run them together on the engine; already preprocessed tensors join the same
+ * batches. Attention requests have their own batcher, since they run the graph that also outputs attention. Requests
+ * {@link #enter} and {@link #exit} the model, so that {@link #retire} (an unload) lets those under way finish.
  */
 public final class ServedModel implements AutoCloseable {
     /** One image's outputs: logits, pooled features, and its attention tensors when asked for (else empty). */
     public record Result(float[] logits, float[] preLogits, Map<String, FloatTensor> attention, RgbImage crop) {}
 
+    /** One input as it arrives: an encoded image, or an image already preprocessed to the model's C × H × W. */
+    private record Input(byte[] encoded, float[] pixels) {}
+
     private final String name;
     private final ModelPipeline pipeline;
     private final ServeOptions options;
     private final ServerMetrics metrics;
-    private final DynamicBatcher<byte[], ModelPipeline.Prepared, Result> plain;
-    private final DynamicBatcher<byte[], ModelPipeline.Prepared, Result> probing;
+    private final DynamicBatcher<Input, ModelPipeline.Prepared, Result> plain;
+    private final DynamicBatcher<Input, ModelPipeline.Prepared, Result> probing;
+    /** Each output's shape for one image, as the warm-up runs gave them: logits, pre_logits, attention.BLOCK. */
+    private final Map<String, long[]> outputShapes = new LinkedHashMap<>();
+
+    /** Held here: the metrics' gauge references it weakly, so that an unloaded model is not kept alive by it. */
+    private final IntSupplier queueDepth;
+
+    private final AtomicInteger users = new AtomicInteger();
+    private volatile boolean retired;
 
     ServedModel(String name, LoadedModel model, ServeOptions options, ServerMetrics metrics, Executor preparers) {
         this.name = name;
-        this.pipeline = ModelPipeline.open(model, options.engine(), options.threads());
+        this.pipeline = ModelPipeline.open(model, options.engine(), options.threadsPerRun());
         this.options = options;
         this.metrics = metrics;
         DynamicBatcher.BatchListener listener = (size, queued, nanos) -> metrics.batchRun(name, size, queued, nanos);
@@ -45,6 +61,7 @@ public final class ServedModel implements AutoCloseable {
                 options.maxBatch(),
                 options.maxDelayMillis(),
                 options.queueCapacity(),
+                options.workersPerModel(),
                 this::prepare,
                 preparers,
                 batch -> run(batch, false),
@@ -54,11 +71,13 @@ public final class ServedModel implements AutoCloseable {
                 options.maxBatch(),
                 options.maxDelayMillis(),
                 options.queueCapacity(),
+                1,
                 this::prepare,
                 preparers,
                 batch -> run(batch, true),
                 listener);
-        metrics.queue(name, () -> plain.depth() + probing.depth());
+        this.queueDepth = () -> plain.depth() + probing.depth();
+        metrics.queue(name, queueDepth);
     }
 
     public String name() {
@@ -77,12 +96,65 @@ public final class ServedModel implements AutoCloseable {
         return pipeline.engine().type();
     }
 
-    /** One batch of every size the batcher makes through both graphs, so the first requests pay no warm-up. */
+    /**
+     * One batch of every size the batcher makes through both graphs, so the first requests pay no warm-up; records
+     * the outputs' shapes.
+     */
     void warm() {
         for (int size = 1; size <= options.maxBatch(); size *= 2) {
             pipeline.run(new float[size * pipeline.inputSize()], size, false);
         }
-        pipeline.run(new float[pipeline.inputSize()], 1, true);
+        ModelPipeline.ImageOutputs one =
+                pipeline.run(new float[pipeline.inputSize()], 1, true).get(0);
+        if (one.logits() != null) {
+            outputShapes.put("logits", new long[] {one.logits().length});
+        }
+        outputShapes.put("pre_logits", new long[] {one.preLogits().length});
+        one.attention().forEach((key, tensor) -> outputShapes.put(key, tensor.shape()));
+    }
+
+    /** The outputs a request may ask for, each with its shape for one image (known once warmed). */
+    public Map<String, long[]> outputShapes() {
+        return Collections.unmodifiableMap(outputShapes);
+    }
+
+    /** The model's input for one image: channels, height, width. */
+    public int[] inputShape() {
+        DataConfig d = pipeline.dataConfig();
+        return new int[] {d.channels(), d.height(), d.width()};
+    }
+
+    /** A request starts using this model; false once it is being unloaded (then the request must not use it). */
+    boolean enter() {
+        users.incrementAndGet();
+        if (retired) {
+            users.decrementAndGet();
+            return false;
+        }
+        return true;
+    }
+
+    /** The request that {@link #enter}ed is done with the model. */
+    void exit() {
+        users.decrementAndGet();
+    }
+
+    /**
+     * Takes no new requests, waits (at most {@code timeoutMillis} past the requests' own deadline) for those that
+     * entered to finish, then frees the model.
+     */
+    void retire() {
+        retired = true;
+        long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(2 * options.timeoutMillis());
+        while (users.get() > 0 && System.nanoTime() < until) {
+            try {
+                Thread.sleep(5);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        close();
     }
 
     /** An image on its way through the batcher; {@link #await} gives its result. */
@@ -93,7 +165,23 @@ public final class ServedModel implements AutoCloseable {
      * {@link #await} with a {@link Vit4jException}, touching no other image of its batch.
      */
     public Pending submit(byte[] image, boolean attention, long deadlineNanos) {
-        return new Pending((attention ? probing : plain).submit(() -> image, deadlineNanos), deadlineNanos);
+        return submit(new Input(image, null), attention, deadlineNanos);
+    }
+
+    /**
+     * Queues one image already preprocessed as the model's eval transform does ({@link #inputShape}, C × H × W):
+     * the engine runs it as given.
+     */
+    public Pending submitPixels(float[] pixels, boolean attention, long deadlineNanos) {
+        if (pixels.length != pipeline.inputSize()) {
+            throw new Vit4jException(
+                    name + " takes " + pipeline.inputSize() + " values per image, not " + pixels.length);
+        }
+        return submit(new Input(null, pixels), attention, deadlineNanos);
+    }
+
+    private Pending submit(Input input, boolean attention, long deadlineNanos) {
+        return new Pending((attention ? probing : plain).submit(() -> input, deadlineNanos), deadlineNanos);
     }
 
     /** The result, or a {@link TimeoutException} once the deadline passed (the image is then dropped if not yet run). */
@@ -121,9 +209,12 @@ public final class ServedModel implements AutoCloseable {
         return pipeline.topK(logits, k);
     }
 
-    private ModelPipeline.Prepared prepare(byte[] image) {
+    private ModelPipeline.Prepared prepare(Input input) {
+        if (input.pixels() != null) {
+            return new ModelPipeline.Prepared(null, input.pixels());
+        }
         long start = System.nanoTime();
-        ModelPipeline.Prepared p = pipeline.prepare(image, "the uploaded image", options.maxPixels());
+        ModelPipeline.Prepared p = pipeline.prepare(input.encoded(), "the uploaded image", options.maxPixels());
         metrics.prepared(name, System.nanoTime() - start);
         return p;
     }

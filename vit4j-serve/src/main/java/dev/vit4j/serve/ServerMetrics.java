@@ -67,11 +67,24 @@ final class ServerMetrics {
                 .increment(size);
     }
 
+    /**
+     * The queue depth of a model; a model loaded again under the same name replaces it. The gauge holds only a weak
+     * reference to the source: an unloaded model is not kept alive by it, and reads NaN (dropped by {@link #forget}).
+     */
     void queue(String model, IntSupplier depth) {
-        Gauge.builder("vit4j.queue.depth", depth::getAsInt)
+        forget(model);
+        Gauge.builder("vit4j.queue.depth", depth, d -> d.getAsInt())
                 .description("Images waiting for a batch")
                 .tag("model", model)
                 .register(registry);
+    }
+
+    /** Drops an unloaded model's queue gauge; its counters and timers stay, as Prometheus expects of counters. */
+    void forget(String model) {
+        Gauge g = registry.find("vit4j.queue.depth").tag("model", model).gauge();
+        if (g != null) {
+            registry.remove(g);
+        }
     }
 
     String scrape() {

@@ -4,6 +4,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.vit4j.Vit4jException;
+import dev.vit4j.hub.HubClient;
+import dev.vit4j.hub.HubModels;
+import dev.vit4j.hub.HubSettings;
 import dev.vit4j.image.ImageTooLargeException;
 import dev.vit4j.inference.Embedding;
 import dev.vit4j.inference.LoadedModel;
@@ -17,15 +20,18 @@ import io.javalin.http.staticfiles.Location;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.net.InetAddress;
 import java.net.URLDecoder;
+import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -36,23 +42,40 @@ import java.util.function.Supplier;
 /**
  * vit4j's HTTP service (Javalin on Jetty). Routes: {@code POST /v1/models/{name}/predict|embed|attention},
  * {@code GET /v1/models}, {@code /health/live}, {@code /health/ready}, {@code /metrics} (Prometheus),
- * {@code /openapi.json}, and the attention explorer page at {@code /}. The server listens at once and loads and warms
- * its models in the background: ready when all are. Errors are one-line JSON objects {@code {"error": "..."}}.
+ * {@code /openapi.json}, the attention explorer page at {@code /}, and the Open Inference Protocol's {@code /v2}
+ * routes ({@link OpenInferenceRoutes}), with its model repository extension when model control is on. The server
+ * listens at once and loads and warms its models in the background: ready when all are. Errors are one-line JSON
+ * objects {@code {"error": "..."}}.
  */
 public final class VitServer implements AutoCloseable {
+    /** Where a model named at run time (a load request's parameters) is loaded from. */
+    @FunctionalInterface
+    public interface ModelSources {
+        /** {@code model} as {@code vit4j serve -m} takes it; {@code weights} for an architecture, else null. */
+        Supplier<LoadedModel> source(String model, Path weights);
+
+        /** Hub names through a Hub client configured from the environment; files and directories as they are. */
+        static ModelSources standard() {
+            return (model, weights) -> weights != null
+                    ? () -> LoadedModel.load(model, weights)
+                    : () -> HubModels.open(model, new HubClient(HubSettings.fromEnvironment()));
+        }
+    }
+
     private static final String EXPLORER = "/dev/vit4j/serve/explorer";
     private static final int MAX_K = 1000;
-    private static final String CLIENT_GONE = "vit4j.clientGone";
+    private static final String CLIENT_GONE = Replies.CLIENT_GONE;
     /** Set on model requests, which close() waits for. */
     private static final String COUNTED = "vit4j.inFlight";
+    /** The model a request entered, exited when it ends. */
+    private static final String USING = "vit4j.using";
 
-    private static final int CLIENT_CLOSED_REQUEST = 499;
+    private static final int CLIENT_CLOSED_REQUEST = Replies.CLIENT_CLOSED_REQUEST;
 
     private final ServeOptions options;
     private final ServerMetrics metrics = new ServerMetrics();
-    private final ObjectMapper json = new ObjectMapper();
-    private final Map<String, ServedModel> models = new ConcurrentHashMap<>();
-    private final List<String> names;
+    private final ObjectMapper json = Replies.JSON;
+    private final ModelRepository repository;
     private final CompletableFuture<Void> loaded = new CompletableFuture<>();
     private final AtomicInteger inFlight = new AtomicInteger();
     /** Decodes and preprocesses uploads for every model's batcher: one thread per core, as the engine's pool. */
@@ -77,10 +100,11 @@ public final class VitServer implements AutoCloseable {
     private final Javalin app;
     private volatile boolean stopping;
 
-    private VitServer(Map<String, Supplier<LoadedModel>> sources, ServeOptions options) {
+    private VitServer(Map<String, Supplier<LoadedModel>> sources, ServeOptions options, ModelSources resolver) {
         this.options = options;
         this.uploads = new Uploads(options);
-        this.names = List.copyOf(sources.keySet());
+        this.repository = new ModelRepository(options, metrics, preparers);
+        sources.forEach(repository::declare);
         this.app = Javalin.create(config -> {
             config.showJavalinBanner = false;
             config.http.maxRequestSize = options.maxBodyBytes();
@@ -103,6 +127,10 @@ public final class VitServer implements AutoCloseable {
         });
         app.before(this::admit);
         app.after(ctx -> {
+            ServedModel using = ctx.attribute(USING);
+            if (using != null) {
+                using.exit();
+            }
             if (ctx.attribute(COUNTED) != null) {
                 inFlight.decrementAndGet();
             }
@@ -116,6 +144,8 @@ public final class VitServer implements AutoCloseable {
         app.post("/v1/models/{name}/predict", this::predict);
         app.post("/v1/models/{name}/embed", this::embed);
         app.post("/v1/models/{name}/attention", this::attention);
+        new OpenInferenceRoutes(new RoutesAccess(), repository, options, parameters -> source(resolver, parameters))
+                .register(app);
         app.exception(HttpResponseException.class, this::fail); // else Javalin answers these in plain text
         app.exception(Exception.class, this::fail);
         try {
@@ -131,10 +161,36 @@ public final class VitServer implements AutoCloseable {
 
     /** Starts listening now; the models load and warm in the background ({@link #awaitReady}). */
     public static VitServer start(Map<String, Supplier<LoadedModel>> models, ServeOptions options) {
+        return start(models, options, ModelSources.standard());
+    }
+
+    /** As {@link #start(Map, ServeOptions)}, with where models named in load requests come from. */
+    public static VitServer start(
+            Map<String, Supplier<LoadedModel>> models, ServeOptions options, ModelSources sources) {
         if (models.isEmpty()) {
             throw Vit4jException.naming("serve: give at least one model ({models})");
         }
-        return new VitServer(new LinkedHashMap<>(models), options);
+        return new VitServer(new LinkedHashMap<>(models), options, sources);
+    }
+
+    /** A load request's parameters: {@code model} (required) and {@code weights}. */
+    private static Supplier<LoadedModel> source(ModelSources resolver, Map<String, String> parameters) {
+        for (String key : parameters.keySet()) {
+            if (!key.equals("model") && !key.equals("weights")) {
+                throw new Vit4jException("unknown load parameter '" + key + "' (model, weights)");
+            }
+        }
+        String model = parameters.get("model");
+        if (model == null || model.isBlank()) {
+            throw new Vit4jException("parameters.model is missing: a Hub name, a model directory, or an architecture"
+                    + " with parameters.weights");
+        }
+        String weights = parameters.get("weights");
+        try {
+            return resolver.source(model, weights == null ? null : Path.of(weights));
+        } catch (InvalidPathException e) {
+            throw new Vit4jException("parameters.weights is not a path: " + e.getMessage());
+        }
     }
 
     public int port() {
@@ -169,26 +225,68 @@ public final class VitServer implements AutoCloseable {
     }
 
     private void load(Map<String, Supplier<LoadedModel>> sources) {
-        try {
-            for (Map.Entry<String, Supplier<LoadedModel>> e : sources.entrySet()) {
-                ServedModel m = new ServedModel(e.getKey(), e.getValue().get(), options, metrics, preparers);
-                models.put(e.getKey(), m);
-                m.warm();
+        for (Map.Entry<String, Supplier<LoadedModel>> e : sources.entrySet()) {
+            try {
+                repository.load(e.getKey(), e.getValue());
+            } catch (RuntimeException | Error failure) {
+                repository.failed(e.getKey(), failure);
+                loaded.completeExceptionally(failure);
+                return;
             }
-            loaded.complete(null);
-        } catch (RuntimeException | Error e) {
-            loaded.completeExceptionally(e);
+        }
+        loaded.complete(null);
+    }
+
+    /** What {@link OpenInferenceRoutes} uses of the server. */
+    private final class RoutesAccess implements OpenInferenceRoutes.Server {
+        @Override
+        public boolean isReady() {
+            return VitServer.this.isReady();
+        }
+
+        @Override
+        public void withBody(Context ctx, long deadlineNanos, OpenInferenceRoutes.BodyHandler handler) {
+            VitServer.this.withBody(ctx, deadlineNanos, handler);
+        }
+
+        @Override
+        public ServedModel use(Context ctx, String name) {
+            return VitServer.this.use(ctx, name);
+        }
+
+        @Override
+        public void requireModelControl(Context ctx) {
+            if (!options.modelControl()) {
+                throw new HttpResponseException(
+                        403, "model control is off: start the server with it on (vit4j serve --model-control)");
+            }
+            if (options.apiKey() == null && !isLoopback(ctx.req().getRemoteAddr())) {
+                throw new HttpResponseException(
+                        403, "model control is open to local clients only, or to any client with the API key");
+            }
+        }
+    }
+
+    private static boolean isLoopback(String address) {
+        try {
+            return InetAddress.getByName(address).isLoopbackAddress(); // a literal address: no lookup
+        } catch (UnknownHostException e) {
+            return false;
         }
     }
 
     private void admit(Context ctx) {
         String path = ctx.path();
-        boolean api = path.startsWith("/v1/") || path.equals("/metrics") || path.equals("/openapi.json");
+        boolean api = path.startsWith("/v1/")
+                || path.equals("/v2")
+                || path.startsWith("/v2/") && !path.startsWith("/v2/health/")
+                || path.equals("/metrics")
+                || path.equals("/openapi.json");
         if (api && options.apiKey() != null && !("Bearer " + options.apiKey()).equals(ctx.header("Authorization"))) {
             ctx.header("WWW-Authenticate", "Bearer");
             throw new HttpResponseException(401, "missing or wrong API key (Authorization: Bearer KEY)");
         }
-        if (path.startsWith("/v1/models/")) {
+        if (path.startsWith("/v1/models/") || path.startsWith("/v2/models/")) {
             if (stopping) {
                 throw new QueueFullException("the server is shutting down");
             }
@@ -199,7 +297,7 @@ public final class VitServer implements AutoCloseable {
 
     private void ready(Context ctx) {
         if (isReady()) {
-            send(ctx, Map.of("status", "ready", "models", names));
+            send(ctx, Map.of("status", "ready", "models", repository.names()));
         } else if (loaded.isCompletedExceptionally()) {
             error(
                     ctx,
@@ -209,18 +307,27 @@ public final class VitServer implements AutoCloseable {
                                     .join()
                                     .getMessage());
         } else {
-            error(ctx, 503, stopping ? "shutting down" : "loading models: " + models.size() + " of " + names.size());
+            long ready = repository.index().stream()
+                    .filter(e -> e.state() == ModelRepository.State.READY)
+                    .count();
+            error(
+                    ctx,
+                    503,
+                    stopping
+                            ? "shutting down"
+                            : "loading models: " + ready + " of "
+                                    + repository.names().size());
         }
     }
 
     private ServedModel model(Context ctx) {
-        String name = ctx.pathParam("name");
-        ServedModel m = models.get(name);
-        if (m == null) {
-            throw names.contains(name)
-                    ? new QueueFullException(name + " is still loading")
-                    : new HttpResponseException(404, "no model '" + name + "'; have " + String.join(", ", names));
-        }
+        return use(ctx, ctx.pathParam("name"));
+    }
+
+    /** The model for this request, entered until the request ends (an unload waits for it). */
+    private ServedModel use(Context ctx, String name) {
+        ServedModel m = repository.use(name);
+        ctx.attribute(USING, m);
         return m;
     }
 
@@ -235,11 +342,15 @@ public final class VitServer implements AutoCloseable {
      */
     private void withImages(Context ctx, ImagesHandler handler) {
         long deadline = Uploads.deadline(options);
+        withBody(ctx, deadline, body -> handler.handle(uploads.images(ctx.req().getContentType(), body), deadline));
+    }
+
+    private void withBody(Context ctx, long deadline, OpenInferenceRoutes.BodyHandler handler) {
         ctx.future(() -> uploads.body(ctx.req(), deadline)
                 .thenAcceptAsync(
                         body -> {
                             try {
-                                handler.handle(uploads.images(ctx.req().getContentType(), body), deadline);
+                                handler.handle(body);
                             } catch (RuntimeException e) {
                                 throw e;
                             } catch (Exception e) {
@@ -399,8 +510,8 @@ public final class VitServer implements AutoCloseable {
 
     private Object describeModels() {
         List<Map<String, Object>> out = new ArrayList<>();
-        for (String name : names) {
-            ServedModel m = models.get(name);
+        for (String name : repository.names()) {
+            ServedModel m = repository.loaded(name);
             Map<String, Object> o = new LinkedHashMap<>();
             o.put("name", name);
             o.put("ready", m != null && isReady());
@@ -421,27 +532,12 @@ public final class VitServer implements AutoCloseable {
         return Map.of("models", out);
     }
 
-    private void send(Context ctx, Object body) {
-        try {
-            write(ctx, "application/json", json.writeValueAsBytes(body));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+    private static void send(Context ctx, Object body) {
+        Replies.json(ctx, body);
     }
 
-    /**
-     * Writes the answer here rather than through Javalin, which counts a client that left before reading it as a
-     * 500 (its clientAbortStatus); here it is recorded as 499, nginx's "client closed request", and costs nothing.
-     */
     private static void write(Context ctx, String contentType, byte[] body) {
-        ctx.contentType(contentType);
-        ctx.res().setContentLength(body.length);
-        try {
-            ctx.res().getOutputStream().write(body);
-            ctx.res().flushBuffer();
-        } catch (IOException e) {
-            ctx.attribute(CLIENT_GONE, true);
-        }
+        Replies.write(ctx, contentType, body);
     }
 
     private void fail(Exception e, Context ctx) {
@@ -470,9 +566,8 @@ public final class VitServer implements AutoCloseable {
         error(ctx, status, status == 500 ? "internal error: " + t : t.getMessage());
     }
 
-    private void error(Context ctx, int status, String message) {
-        ctx.status(status);
-        send(ctx, Map.of("error", String.valueOf(message).split("\n", 2)[0]));
+    private static void error(Context ctx, int status, String message) {
+        Replies.error(ctx, status, message);
     }
 
     private static String route(Context ctx) {
@@ -500,9 +595,7 @@ public final class VitServer implements AutoCloseable {
     @Override
     public void close() {
         stopping = true;
-        for (ServedModel m : models.values()) {
-            m.close();
-        }
+        repository.close();
         long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (inFlight.get() > 0 && System.nanoTime() < until) {
             try {

@@ -33,6 +33,7 @@ class DynamicBatcherTest {
                 8,
                 50,
                 1000,
+                1,
                 x -> x,
                 Runnable::run,
                 in -> {
@@ -60,7 +61,7 @@ class DynamicBatcherTest {
     void aLoneInputDoesNotWaitForTheDelay() throws Exception {
         // A delay of ten minutes that a lone input must not pay: nothing else is on its way.
         try (DynamicBatcher<Integer, Integer, Integer> b =
-                new DynamicBatcher<>("t", 8, 600_000, 10, x -> x, Runnable::run, in -> in, (s, q, n) -> {})) {
+                new DynamicBatcher<>("t", 8, 600_000, 10, 1, x -> x, Runnable::run, in -> in, (s, q, n) -> {})) {
             assertEquals(7, b.submit(() -> 7, deadline()).get(1, TimeUnit.MINUTES));
         }
     }
@@ -74,6 +75,7 @@ class DynamicBatcherTest {
                 1,
                 0,
                 2,
+                1,
                 x -> x,
                 Runnable::run,
                 in -> {
@@ -105,6 +107,7 @@ class DynamicBatcherTest {
                 1,
                 0,
                 10,
+                1,
                 x -> x,
                 Runnable::run,
                 in -> {
@@ -134,6 +137,7 @@ class DynamicBatcherTest {
                 4,
                 0,
                 10,
+                1,
                 x -> {
                     if (x < 0) {
                         throw new IllegalArgumentException("not an image");
@@ -179,6 +183,7 @@ class DynamicBatcherTest {
                 4,
                 0,
                 100,
+                1,
                 x -> x,
                 Runnable::run,
                 in -> {
@@ -199,6 +204,37 @@ class DynamicBatcherTest {
         for (CompletableFuture<Integer> f : queued) {
             assertEquals(1, f.get(0, TimeUnit.SECONDS));
         }
+    }
+
+    /** Two workers: one's batch runs while the other's is being prepared or run; neither waits for the other. */
+    @Test
+    void twoWorkersRunTwoBatchesAtOnce() throws Exception {
+        CountDownLatch bothRunning = new CountDownLatch(2);
+        List<Boolean> overlapped = new CopyOnWriteArrayList<>();
+        try (DynamicBatcher<Integer, Integer, Integer> b = new DynamicBatcher<>(
+                "t",
+                1,
+                0,
+                10,
+                2,
+                x -> x,
+                Runnable::run,
+                in -> {
+                    bothRunning.countDown();
+                    try {
+                        overlapped.add(bothRunning.await(1, TimeUnit.MINUTES)); // returns only if the other runs too
+                    } catch (InterruptedException e) {
+                        throw new IllegalStateException(e);
+                    }
+                    return in;
+                },
+                (s, q, n) -> {})) {
+            CompletableFuture<Integer> first = b.submit(() -> 1, deadline());
+            CompletableFuture<Integer> second = b.submit(() -> 2, deadline());
+            assertEquals(1, first.get(1, TimeUnit.MINUTES));
+            assertEquals(2, second.get(1, TimeUnit.MINUTES));
+        }
+        assertEquals(List.of(true, true), overlapped);
     }
 
     private static void sleep(long ms) {

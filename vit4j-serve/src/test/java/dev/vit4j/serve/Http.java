@@ -81,7 +81,7 @@ final class Http {
         return post(path, out.toByteArray(), "multipart/form-data; boundary=" + boundary, null);
     }
 
-    private HttpRequest.Builder request(String path) {
+    HttpRequest.Builder request(String path) {
         HttpRequest.Builder r = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(60));
         if (apiKey != null) {
             r.header("Authorization", "Bearer " + apiKey);
@@ -89,7 +89,7 @@ final class Http {
         return r;
     }
 
-    private Reply send(HttpRequest.Builder r) {
+    Reply send(HttpRequest.Builder r) {
         try {
             HttpResponse<byte[]> response = client.send(r.build(), HttpResponse.BodyHandlers.ofByteArray());
             return new Reply(

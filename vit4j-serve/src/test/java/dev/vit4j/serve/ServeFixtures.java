@@ -2,6 +2,7 @@ package dev.vit4j.serve;
 
 import dev.vit4j.data.ShapesDataset;
 import dev.vit4j.viz.Png;
+import dev.vit4j.weights.SafeTensors;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -32,6 +33,28 @@ final class ServeFixtures {
             Files.write(out.resolve(f), resource(resourceDir + "/" + f));
         }
         return out;
+    }
+
+    /** A tensor of a safetensors file in the test resources, copied under {@code dir} to be read. */
+    static float[] tensor(String resource, String name, Path dir) {
+        try (SafeTensors st = SafeTensors.open(copy(resource, dir))) {
+            return st.floats(name);
+        }
+    }
+
+    static long[] shape(String resource, String name, Path dir) {
+        try (SafeTensors st = SafeTensors.open(copy(resource, dir))) {
+            return st.info(name).shape();
+        }
+    }
+
+    private static Path copy(String resource, Path dir) {
+        try {
+            Path file = dir.resolve(resource.replace('/', '_'));
+            return Files.exists(file) ? file : Files.write(file, resource(resource));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /** The CaiT trained here on shapes (32×32, six classes). */

@@ -1,0 +1,380 @@
+package dev.vit4j.serve;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.vit4j.Vit4jException;
+import dev.vit4j.inference.LoadedModel;
+import dev.vit4j.inference.Prediction;
+import dev.vit4j.models.ModelConfig;
+import dev.vit4j.serve.InferenceTensors.Input;
+import dev.vit4j.serve.InferenceTensors.Output;
+import dev.vit4j.serve.InferenceTensors.RequestedOutput;
+import io.javalin.Javalin;
+import io.javalin.http.Context;
+import io.javalin.http.HttpResponseException;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
+import java.util.function.Supplier;
+
+/**
+ * The Open Inference Protocol (KServe v2), REST, beside the {@code /v1} routes: server and model metadata, health
+ * and readiness, inference, and Triton's model repository extension. A model has one input of two forms — {@code
+ * pixel_values}, FP32 {@code [N, C, H, W]} already preprocessed (run as given), or {@code image}, BYTES {@code [N]} of
+ * encoded images (preprocessed here exactly as {@code /v1} does) — and outputs {@code logits} (when it has a head),
+ * {@code pre_logits} and {@code attention.BLOCK} (on request). Every image joins the same dynamic batches, queue,
+ * deadlines and limits as {@code /v1}'s. Each model has one version, "1".
+ */
+final class OpenInferenceRoutes {
+    static final String PIXELS = "pixel_values";
+    static final String IMAGE = "image";
+    static final String VERSION = "1";
+
+    /** What the routes need of the server. */
+    interface Server {
+        boolean isReady();
+
+        /** Reads a request's body (bounded, asynchronously), then handles it on a responder thread. */
+        void withBody(Context ctx, long deadlineNanos, BodyHandler handler);
+
+        /** Opens the model for this request ({@link ServedModel#enter}); closed when the request ends. */
+        ServedModel use(Context ctx, String name);
+
+        /** Refuses model control unless it is on, and the client local or holding the API key. */
+        void requireModelControl(Context ctx);
+    }
+
+    interface BodyHandler {
+        void handle(byte[] body) throws Exception;
+    }
+
+    private final Server server;
+    private final ModelRepository repository;
+    private final ServeOptions options;
+    private final Function<Map<String, String>, Supplier<LoadedModel>> sources;
+
+    OpenInferenceRoutes(
+            Server server,
+            ModelRepository repository,
+            ServeOptions options,
+            Function<Map<String, String>, Supplier<LoadedModel>> sources) {
+        this.server = server;
+        this.repository = repository;
+        this.options = options;
+        this.sources = sources;
+    }
+
+    void register(Javalin app) {
+        app.get("/v2", this::serverMetadata);
+        app.get("/v2/health/live", ctx -> Replies.empty(ctx, 200));
+        app.get("/v2/health/ready", ctx -> Replies.empty(ctx, server.isReady() ? 200 : 400));
+        app.get("/v2/models/{name}", this::modelMetadata);
+        app.get("/v2/models/{name}/versions/{version}", this::modelMetadata);
+        app.get("/v2/models/{name}/ready", this::modelReady);
+        app.get("/v2/models/{name}/versions/{version}/ready", this::modelReady);
+        app.post("/v2/models/{name}/infer", this::infer);
+        app.post("/v2/models/{name}/versions/{version}/infer", this::infer);
+        app.post("/v2/repository/index", this::index);
+        app.post("/v2/repository/models/{name}/load", this::load);
+        app.post("/v2/repository/models/{name}/unload", this::unload);
+    }
+
+    private void serverMetadata(Context ctx) {
+        List<String> extensions = new ArrayList<>(List.of("binary_tensor_data", "classification"));
+        if (options.modelControl()) {
+            extensions.add("model_repository");
+        }
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("name", "vit4j");
+        body.put("version", version());
+        body.put("extensions", extensions);
+        Replies.json(ctx, body);
+    }
+
+    static String version() {
+        String v = OpenInferenceRoutes.class.getPackage().getImplementationVersion();
+        return v == null ? "dev" : v;
+    }
+
+    private ServedModel model(Context ctx) {
+        String version = ctx.pathParamMap().get("version");
+        String name = ctx.pathParam("name");
+        if (version != null && !version.equals(VERSION)) {
+            throw new HttpResponseException(
+                    404, "model '" + name + "' has one version, " + VERSION + ", not '" + version + "'");
+        }
+        return server.use(ctx, name);
+    }
+
+    private void modelMetadata(Context ctx) {
+        ServedModel m = model(ctx);
+        ModelConfig c = m.config();
+        int[] in = m.inputShape();
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("name", m.name());
+        body.put("versions", List.of(VERSION));
+        body.put("platform", "vit4j_" + m.engineType().id());
+        body.put(
+                "inputs",
+                List.of(
+                        tensor(PIXELS, InferenceTensors.FP32, new long[] {-1, in[0], in[1], in[2]}),
+                        tensor(IMAGE, InferenceTensors.BYTES, new long[] {-1})));
+        List<Map<String, Object>> outputs = new ArrayList<>();
+        m.outputShapes().forEach((name, shape) -> {
+            long[] batched = new long[shape.length + 1];
+            batched[0] = -1;
+            System.arraycopy(shape, 0, batched, 1, shape.length);
+            outputs.add(tensor(name, InferenceTensors.FP32, batched));
+        });
+        body.put("outputs", outputs);
+        Map<String, Object> parameters = new LinkedHashMap<>();
+        parameters.put("architecture", c.name);
+        parameters.put("head", c.numClasses == 0 ? "none" : c.hasClassifier() ? "classifier" : "projection");
+        parameters.put(
+                "inputs",
+                "one of " + PIXELS + " (preprocessed: " + m.dataConfig().interpolation()
+                        + " resize, crop_pct " + m.dataConfig().cropPct() + ", mean/std normalised) or " + IMAGE
+                        + " (encoded images)");
+        body.put("parameters", parameters);
+        Replies.json(ctx, body);
+    }
+
+    private static Map<String, Object> tensor(String name, String datatype, long[] shape) {
+        Map<String, Object> t = new LinkedHashMap<>();
+        t.put("name", name);
+        t.put("datatype", datatype);
+        t.put("shape", shape);
+        return t;
+    }
+
+    private void modelReady(Context ctx) {
+        String version = ctx.pathParamMap().get("version");
+        ServedModel m = repository.loaded(ctx.pathParam("name"));
+        boolean ready = m != null && server.isReady() && (version == null || version.equals(VERSION));
+        Replies.empty(ctx, ready ? 200 : 400);
+    }
+
+    private void infer(Context ctx) {
+        ServedModel m = model(ctx);
+        long deadline = Uploads.deadline(options);
+        server.withBody(ctx, deadline, body -> answer(ctx, m, body, deadline));
+    }
+
+    private void answer(Context ctx, ServedModel m, byte[] body, long deadline) throws TimeoutException {
+        int[] in = m.inputShape();
+        int perImage = in[0] * in[1] * in[2];
+        InferenceTensors.Request request = InferenceTensors.parse(
+                Replies.JSON, body, ctx.header(InferenceTensors.HEADER_LENGTH), (name, datatype) -> {
+                    String expected = name.equals(PIXELS)
+                            ? InferenceTensors.FP32
+                            : name.equals(IMAGE) ? InferenceTensors.BYTES : null;
+                    if (expected == null) {
+                        throw new Vit4jException("unexpected input '" + name + "' for model '" + m.name()
+                                + "': it takes " + PIXELS + " (FP32) or " + IMAGE + " (BYTES)");
+                    }
+                    if (!expected.equals(datatype)) {
+                        throw new Vit4jException("input '" + name + "' of model '" + m.name() + "' is " + expected
+                                + ", not " + datatype);
+                    }
+                    return (long) options.maxImages() * (name.equals(PIXELS) ? perImage : 1);
+                });
+        if (request.inputs().size() != 1) {
+            throw new Vit4jException("give one input, " + PIXELS + " or " + IMAGE + ", not "
+                    + request.inputs().size());
+        }
+        Input input = request.inputs().get(0);
+        int n = images(input, in);
+        List<RequestedOutput> wanted = outputs(m, request);
+        boolean attention = wanted.stream().anyMatch(o -> o.name().startsWith("attention."));
+        List<ServedModel.Pending> pending = new ArrayList<>(n);
+        try {
+            for (int i = 0; i < n; i++) {
+                pending.add(
+                        input.fp32() != null
+                                ? m.submitPixels(
+                                        Arrays.copyOfRange(input.fp32(), i * perImage, (i + 1) * perImage),
+                                        attention,
+                                        deadline)
+                                : m.submit(input.bytes().get(i), attention, deadline));
+            }
+        } catch (RuntimeException full) { // a 503 for the request runs nothing of it
+            pending.forEach(p -> p.future().cancel(false));
+            throw full;
+        }
+        List<ServedModel.Result> results = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            try {
+                results.add(m.await(pending.get(i)));
+            } catch (Vit4jException e) {
+                pending.forEach(p -> p.future().cancel(false));
+                throw n == 1 ? e : new Vit4jException("image " + i + " of " + n + ": " + e.getMessage());
+            }
+        }
+        List<Output> outputs = new ArrayList<>();
+        for (RequestedOutput o : wanted) {
+            outputs.add(output(m, o, results, request.binaryOutputs() || o.binary()));
+        }
+        InferenceTensors.Encoded encoded =
+                InferenceTensors.encode(Replies.JSON, m.name(), VERSION, request.id(), outputs);
+        if (encoded.headerLength() < 0) {
+            Replies.write(ctx, "application/json", encoded.body());
+        } else {
+            ctx.header(InferenceTensors.HEADER_LENGTH, Integer.toString(encoded.headerLength()));
+            Replies.write(ctx, "application/octet-stream", encoded.body());
+        }
+    }
+
+    /** The number of images in the input, its shape checked against the model's. */
+    private int images(Input input, int[] in) {
+        long[] s = input.shape();
+        boolean ok = input.fp32() != null
+                ? s.length == 4 && s[1] == in[0] && s[2] == in[1] && s[3] == in[2]
+                : s.length == 1 || s.length == 2 && s[1] == 1;
+        if (!ok) {
+            throw new Vit4jException("input '" + input.name() + "' has shape " + Arrays.toString(s)
+                    + "; the model takes "
+                    + (input.fp32() != null ? "[N, " + in[0] + ", " + in[1] + ", " + in[2] + "]" : "[N] (or [N, 1])"));
+        }
+        if (s[0] < 1) {
+            throw new Vit4jException("input '" + input.name() + "' has no images (shape[0] is 0)");
+        }
+        return (int) s[0];
+    }
+
+    /** The outputs to answer: those asked for (each known to the model), else its logits (if any) and pre_logits. */
+    private static List<RequestedOutput> outputs(ServedModel m, InferenceTensors.Request request) {
+        Map<String, long[]> shapes = m.outputShapes();
+        if (request.outputs().isEmpty()) {
+            return shapes.keySet().stream()
+                    .filter(name -> !name.startsWith("attention."))
+                    .map(name -> new RequestedOutput(name, false, 0))
+                    .toList();
+        }
+        for (RequestedOutput o : request.outputs()) {
+            if (!shapes.containsKey(o.name())) {
+                throw new Vit4jException("unexpected output '" + o.name() + "' for model '" + m.name() + "': it has "
+                        + String.join(", ", shapes.keySet()));
+            }
+            if (o.classification() > 0 && !o.name().equals("logits")) {
+                throw new Vit4jException("classification is offered on the output logits, not " + o.name());
+            }
+        }
+        return request.outputs();
+    }
+
+    private static Output output(ServedModel m, RequestedOutput o, List<ServedModel.Result> results, boolean binary) {
+        int n = results.size();
+        if (o.classification() > 0) {
+            int k = Math.min(o.classification(), m.config().numClasses);
+            List<byte[]> labels = new ArrayList<>(n * k);
+            for (ServedModel.Result r : results) {
+                for (Prediction p : m.topK(r.logits(), k)) {
+                    labels.add((p.logit() + ":" + p.index() + ":" + p.label()).getBytes(StandardCharsets.UTF_8));
+                }
+            }
+            return new Output(o.name(), InferenceTensors.BYTES, new long[] {n, k}, null, labels, binary);
+        }
+        long[] one = m.outputShapes().get(o.name());
+        long[] shape = new long[one.length + 1];
+        shape[0] = n;
+        System.arraycopy(one, 0, shape, 1, one.length);
+        int per = 1;
+        for (long d : one) {
+            per *= (int) d;
+        }
+        float[] data = new float[n * per];
+        for (int i = 0; i < n; i++) {
+            ServedModel.Result r = results.get(i);
+            float[] values =
+                    switch (o.name()) {
+                        case "logits" -> r.logits();
+                        case "pre_logits" -> r.preLogits();
+                        default -> r.attention().get(o.name()).data();
+                    };
+            System.arraycopy(values, 0, data, i * per, per);
+        }
+        return new Output(o.name(), InferenceTensors.FP32, shape, data, null, binary);
+    }
+
+    private void index(Context ctx) {
+        server.requireModelControl(ctx);
+        server.withBody(ctx, Uploads.deadline(options), body -> {
+            boolean readyOnly = false;
+            if (body.length > 0) {
+                JsonNode root = readJson(body);
+                JsonNode ready = root.get("ready");
+                if (ready != null && !ready.isNull()) {
+                    if (!ready.isBoolean()) {
+                        throw new Vit4jException("\"ready\" must be true or false");
+                    }
+                    readyOnly = ready.asBoolean();
+                }
+            }
+            List<Map<String, Object>> out = new ArrayList<>();
+            for (ModelRepository.Entry e : repository.index()) {
+                if (readyOnly && e.state() != ModelRepository.State.READY) {
+                    continue;
+                }
+                Map<String, Object> row = new LinkedHashMap<>();
+                row.put("name", e.name());
+                row.put("version", VERSION);
+                row.put("state", e.state().name());
+                row.put("reason", e.reason());
+                out.add(row);
+            }
+            Replies.json(ctx, out);
+        });
+    }
+
+    private static JsonNode readJson(byte[] body) {
+        try {
+            JsonNode root = Replies.JSON.readTree(body);
+            if (root == null || !root.isObject()) {
+                throw new Vit4jException("the request body must be a JSON object");
+            }
+            return root;
+        } catch (IOException e) {
+            throw new Vit4jException("the request body is not JSON: "
+                    + String.valueOf(e.getMessage()).split("\n")[0]);
+        }
+    }
+
+    /**
+     * {@code {"parameters": {"model": MODEL, "weights": FILE}}}: MODEL as {@code vit4j serve -m} takes it; without
+     * parameters, the name is loaded again from where it was loaded before (a reload, or after an unload).
+     */
+    private void load(Context ctx) {
+        server.requireModelControl(ctx);
+        String name = ctx.pathParam("name");
+        server.withBody(ctx, Uploads.deadline(options), body -> {
+            Map<String, String> parameters = new LinkedHashMap<>();
+            if (body.length > 0) {
+                JsonNode p = readJson(body).path("parameters");
+                for (Iterator<Map.Entry<String, JsonNode>> it = p.fields(); it.hasNext(); ) {
+                    Map.Entry<String, JsonNode> e = it.next();
+                    if (!e.getValue().isTextual()) {
+                        throw new Vit4jException("parameter " + e.getKey() + " must be a string");
+                    }
+                    parameters.put(e.getKey(), e.getValue().asText());
+                }
+            }
+            repository.load(name, parameters.isEmpty() ? null : sources.apply(parameters));
+            Replies.json(ctx, Map.of("name", name, "state", ModelRepository.State.READY.name()));
+        });
+    }
+
+    private void unload(Context ctx) {
+        server.requireModelControl(ctx);
+        String name = ctx.pathParam("name");
+        server.withBody(ctx, Uploads.deadline(options), body -> {
+            repository.unload(name);
+            Replies.json(ctx, Map.of("name", name, "state", ModelRepository.State.UNAVAILABLE.name()));
+        });
+    }
+}
