@@ -11,6 +11,12 @@ import ai.onnxruntime.OrtSession;
  * cores from the next session's run: two sessions in one process (plain and with attention outputs, or a
  * benchmark's engine and anchor, run alternately) slowed DeiT-Ti at batch 1 from 13.9 to 20.7 ms per run on
  * 2 cores. With the shared pool each ran as fast as alone (13.3 ms).
+ *
+ * <p>Its threads do not spin-wait for work between operations (ONNX Runtime's default is to spin): spinning took the
+ * cores from whatever else the process does beside the engine — decoding the next images, answering HTTP — for no gain
+ * to the engine itself ({@code vit4j bench} DeiT-Ti b1/b8 unchanged within noise; {@code vit4j serve} with one
+ * two-thread worker: server CPU per request 34–43 instead of 46–53 ms at concurrency 8, p50 with one client 26–28
+ * instead of 32 ms; docs/serving.md).
  */
 public final class OnnxRuntimeEnvironment {
     private static final int SHARED_THREADS = Runtime.getRuntime().availableProcessors();
@@ -22,6 +28,7 @@ public final class OnnxRuntimeEnvironment {
         boolean shared;
         try (OrtEnvironment.ThreadingOptions t = new OrtEnvironment.ThreadingOptions()) {
             t.setGlobalIntraOpNumThreads(SHARED_THREADS);
+            t.setGlobalSpinControl(false);
             t.setGlobalInterOpNumThreads(1);
             env = OrtEnvironment.getEnvironment(OrtLoggingLevel.ORT_LOGGING_LEVEL_WARNING, "vit4j", t);
             shared = true;
@@ -55,6 +62,7 @@ public final class OnnxRuntimeEnvironment {
         } else {
             o.setIntraOpNumThreads(n);
             o.setInterOpNumThreads(1);
+            o.addConfigEntry("session.intra_op.allow_spinning", "0"); // as the shared pool: see the class comment
         }
         return o;
     }
