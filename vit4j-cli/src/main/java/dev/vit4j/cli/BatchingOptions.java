@@ -42,7 +42,9 @@ final class BatchingOptions {
     @Option(
             names = "--max-images",
             defaultValue = "" + ServeOptions.DEFAULT_MAX_IMAGES,
-            description = "Most images in one multipart request (413 above, at most --queue). Default: 64.")
+            description =
+                    "Most images in one request: a multipart form's files, a v2 tensor's first dimension (413 above,"
+                            + " at most --queue). Default: 64.")
     int maxImages;
 
     @Option(

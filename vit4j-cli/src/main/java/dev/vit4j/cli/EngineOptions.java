@@ -19,7 +19,11 @@ final class EngineOptions {
                             + DEFAULT + ".")
     String engine;
 
-    @Option(names = "--threads", defaultValue = "0", description = "Intra-op threads (default: all cores).")
+    @Option(
+            names = "--threads",
+            defaultValue = "0",
+            description = "ONNX Runtime threads per run (default: all cores; serve and loadtest: the cores shared among"
+                    + " the --workers).")
     int threads;
 
     EngineType type() {

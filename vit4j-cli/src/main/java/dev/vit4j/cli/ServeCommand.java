@@ -14,12 +14,16 @@ import picocli.CommandLine.Spec;
 @Command(
         name = "serve",
         description = {
-            "An HTTP inference service: POST /v1/models/NAME/predict|embed|attention, GET /v1/models, /health/live,",
-            "/health/ready, /metrics (Prometheus), /openapi.json, the attention explorer page at /, and the Open",
-            "Inference Protocol (KServe v2, REST): GET /v2, /v2/health/live|ready, /v2/models/NAME[/ready],",
-            "POST /v2/models/NAME/infer (binary tensor data and classification extensions); with --model-control,",
+            "An HTTP inference service.",
+            "/v1: POST /v1/models/NAME/predict|embed|attention, GET /v1/models,",
+            "/health/live, /health/ready, /metrics (Prometheus), /openapi.json, and the",
+            "attention explorer page at /.",
+            "/v2, the Open Inference Protocol (KServe v2, REST): GET /v2,",
+            "/v2/health/live|ready, /v2/models/NAME[/ready], POST /v2/models/NAME/infer",
+            "(binary tensor data and classification extensions); with --model-control,",
             "POST /v2/repository/index and /v2/repository/models/NAME/load|unload.",
-            "Requests for a model are batched (--max-batch, --max-delay-ms); a full queue answers 503, a deadline 504.",
+            "Requests for a model are batched (--max-batch, --max-delay-ms, --workers);",
+            "a full queue answers 503, a deadline 504.",
             "SIGTERM or Ctrl-C: stop taking requests, answer everything queued, exit 0."
         })
 final class ServeCommand implements Callable<Integer> {

@@ -86,147 +86,102 @@ public record ServeOptions(
     }
 
     public ServeOptions withPort(int p) {
-        return new ServeOptions(
-                host,
-                p,
-                maxBatch,
-                maxDelayMillis,
-                queueCapacity,
-                timeoutMillis,
-                maxBodyBytes,
-                maxPixels,
-                maxImages,
-                apiKey,
-                engine,
-                threads,
-                workers,
-                modelControl);
+        return edit(b -> b.port = p);
     }
 
     public ServeOptions withBatching(int batch, int delayMillis, int capacity) {
-        return new ServeOptions(
-                host,
-                port,
-                batch,
-                delayMillis,
-                capacity,
-                timeoutMillis,
-                maxBodyBytes,
-                maxPixels,
-                Math.min(maxImages, capacity),
-                apiKey,
-                engine,
-                threads,
-                workers,
-                modelControl);
+        return edit(b -> {
+            b.maxBatch = batch;
+            b.maxDelayMillis = delayMillis;
+            b.queueCapacity = capacity;
+            b.maxImages = Math.min(maxImages, capacity);
+        });
     }
 
     public ServeOptions withLimits(long timeout, long bodyBytes, long pixels) {
-        return new ServeOptions(
-                host,
-                port,
-                maxBatch,
-                maxDelayMillis,
-                queueCapacity,
-                timeout,
-                bodyBytes,
-                pixels,
-                maxImages,
-                apiKey,
-                engine,
-                threads,
-                workers,
-                modelControl);
+        return edit(b -> {
+            b.timeoutMillis = timeout;
+            b.maxBodyBytes = bodyBytes;
+            b.maxPixels = pixels;
+        });
     }
 
     public ServeOptions withApiKey(String key) {
-        return new ServeOptions(
-                host,
-                port,
-                maxBatch,
-                maxDelayMillis,
-                queueCapacity,
-                timeoutMillis,
-                maxBodyBytes,
-                maxPixels,
-                maxImages,
-                key,
-                engine,
-                threads,
-                workers,
-                modelControl);
+        return edit(b -> b.apiKey = key);
     }
 
     public ServeOptions withEngine(EngineType e, int t) {
-        return new ServeOptions(
-                host,
-                port,
-                maxBatch,
-                maxDelayMillis,
-                queueCapacity,
-                timeoutMillis,
-                maxBodyBytes,
-                maxPixels,
-                maxImages,
-                apiKey,
-                e,
-                t,
-                workers,
-                modelControl);
+        return edit(b -> {
+            b.engine = e;
+            b.threads = t;
+        });
     }
 
     public ServeOptions withMaxImages(int images) {
-        return new ServeOptions(
-                host,
-                port,
-                maxBatch,
-                maxDelayMillis,
-                queueCapacity,
-                timeoutMillis,
-                maxBodyBytes,
-                maxPixels,
-                images,
-                apiKey,
-                engine,
-                threads,
-                workers,
-                modelControl);
+        return edit(b -> b.maxImages = images);
     }
 
     public ServeOptions withWorkers(int w) {
-        return new ServeOptions(
-                host,
-                port,
-                maxBatch,
-                maxDelayMillis,
-                queueCapacity,
-                timeoutMillis,
-                maxBodyBytes,
-                maxPixels,
-                maxImages,
-                apiKey,
-                engine,
-                threads,
-                w,
-                modelControl);
+        return edit(b -> b.workers = w);
     }
 
     public ServeOptions withModelControl(boolean on) {
+        return edit(b -> b.modelControl = on);
+    }
+
+    /** These options with some changed: what the with-methods share (a record has no copy-with). */
+    private ServeOptions edit(java.util.function.Consumer<Copy> change) {
+        Copy b = new Copy(this);
+        change.accept(b);
         return new ServeOptions(
-                host,
-                port,
-                maxBatch,
-                maxDelayMillis,
-                queueCapacity,
-                timeoutMillis,
-                maxBodyBytes,
-                maxPixels,
-                maxImages,
-                apiKey,
-                engine,
-                threads,
-                workers,
-                on);
+                b.host,
+                b.port,
+                b.maxBatch,
+                b.maxDelayMillis,
+                b.queueCapacity,
+                b.timeoutMillis,
+                b.maxBodyBytes,
+                b.maxPixels,
+                b.maxImages,
+                b.apiKey,
+                b.engine,
+                b.threads,
+                b.workers,
+                b.modelControl);
+    }
+
+    private static final class Copy {
+        String host;
+        int port;
+        int maxBatch;
+        int maxDelayMillis;
+        int queueCapacity;
+        long timeoutMillis;
+        long maxBodyBytes;
+        long maxPixels;
+        int maxImages;
+        String apiKey;
+        EngineType engine;
+        int threads;
+        int workers;
+        boolean modelControl;
+
+        Copy(ServeOptions o) {
+            host = o.host;
+            port = o.port;
+            maxBatch = o.maxBatch;
+            maxDelayMillis = o.maxDelayMillis;
+            queueCapacity = o.queueCapacity;
+            timeoutMillis = o.timeoutMillis;
+            maxBodyBytes = o.maxBodyBytes;
+            maxPixels = o.maxPixels;
+            maxImages = o.maxImages;
+            apiKey = o.apiKey;
+            engine = o.engine;
+            threads = o.threads;
+            workers = o.workers;
+            modelControl = o.modelControl;
+        }
     }
 
     /** The workers a model's batcher runs: {@link #workers}, or its default for this machine. */
