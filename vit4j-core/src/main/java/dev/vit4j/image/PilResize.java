@@ -51,23 +51,18 @@ public final class PilResize {
             return new RgbImage(w, h, new byte[w * h * 3]);
         }
         boolean horizontal = newW != src.width();
-        boolean vertical = newH != src.height();
-        Taps ty = vertical ? taps(kind, src.height(), newH) : null;
-        // the input rows the kept output rows read
-        int rowFrom = vertical ? ty.start[y0] : y0;
-        int rowTo = y1;
-        if (vertical) {
-            rowTo = 0;
-            for (int y = y0; y < y1; y++) {
-                rowTo = Math.max(rowTo, ty.start[y] + ty.count[y]);
-            }
-        }
         int keptW = x1 - x0;
-        if (!vertical) {
+        if (newH == src.height()) {
             RgbImage rows = horizontal
                     ? toBytes(horizontal(src, taps(kind, src.width(), newW), x0, x1, y0, y1), keptW)
                     : src.crop(x0, y0, keptW, y1 - y0);
             return place(rows, left - x0, top - y0, w, h);
+        }
+        Taps ty = taps(kind, src.height(), newH);
+        int rowFrom = ty.start[y0]; // the input rows the kept output rows read
+        int rowTo = 0;
+        for (int y = y0; y < y1; y++) {
+            rowTo = Math.max(rowTo, ty.start[y] + ty.count[y]);
         }
         int[] rows = horizontal
                 ? horizontal(src, taps(kind, src.width(), newW), x0, x1, rowFrom, rowTo)

@@ -192,21 +192,12 @@ final class OpenInferenceRoutes {
         int n = images(input, in);
         List<RequestedOutput> wanted = outputs(m, request);
         boolean attention = wanted.stream().anyMatch(o -> o.name().startsWith("attention."));
-        List<ServedModel.Pending> pending = new ArrayList<>(n);
-        try {
-            for (int i = 0; i < n; i++) {
-                pending.add(
-                        input.fp32() != null
-                                ? m.submitPixels(
-                                        Arrays.copyOfRange(input.fp32(), i * perImage, (i + 1) * perImage),
-                                        attention,
-                                        deadline)
-                                : m.submit(input.bytes().get(i), attention, deadline));
-            }
-        } catch (RuntimeException full) { // a 503 for the request runs nothing of it
-            pending.forEach(p -> p.future().cancel(false));
-            throw full;
-        }
+        List<ServedModel.Pending> pending = ServedModel.submitAll(
+                n,
+                i -> input.fp32() != null
+                        ? m.submitPixels(
+                                Arrays.copyOfRange(input.fp32(), i * perImage, (i + 1) * perImage), attention, deadline)
+                        : m.submit(input.bytes().get(i), attention, deadline));
         List<ServedModel.Result> results = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
             try {

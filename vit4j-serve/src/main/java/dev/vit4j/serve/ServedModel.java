@@ -20,6 +20,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.IntFunction;
 import java.util.function.IntSupplier;
 
 /**
@@ -145,16 +146,21 @@ public final class ServedModel implements AutoCloseable {
      */
     void retire() {
         retired = true;
-        long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(2 * options.timeoutMillis());
-        while (users.get() > 0 && System.nanoTime() < until) {
+        awaitZero(users, TimeUnit.MILLISECONDS.toNanos(2 * options.timeoutMillis()));
+        close();
+    }
+
+    /** Waits, at most {@code nanos}, for {@code count} to reach zero (requests to finish); interruptible. */
+    static void awaitZero(AtomicInteger count, long nanos) {
+        long until = System.nanoTime() + nanos;
+        while (count.get() > 0 && System.nanoTime() < until) {
             try {
                 Thread.sleep(5);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                break;
+                return;
             }
         }
-        close();
     }
 
     /** An image on its way through the batcher; {@link #await} gives its result. */
@@ -178,6 +184,23 @@ public final class ServedModel implements AutoCloseable {
                     name + " takes " + pipeline.inputSize() + " values per image, not " + pixels.length);
         }
         return submit(new Input(null, pixels), attention, deadlineNanos);
+    }
+
+    /**
+     * Queues {@code count} images of one request, {@code submit} queuing the i-th: all of them, or, when one is refused
+     * (a full queue: a 503 for the request), none — those already queued are cancelled before the refusal is rethrown.
+     */
+    static List<Pending> submitAll(int count, IntFunction<Pending> submit) {
+        List<Pending> pending = new ArrayList<>(count);
+        try {
+            for (int i = 0; i < count; i++) {
+                pending.add(submit.apply(i));
+            }
+        } catch (RuntimeException refused) {
+            pending.forEach(p -> p.future().cancel(false));
+            throw refused;
+        }
+        return pending;
     }
 
     private Pending submit(Input input, boolean attention, long deadlineNanos) {

@@ -135,12 +135,12 @@ public final class VitServer implements AutoCloseable {
                 inFlight.decrementAndGet();
             }
         });
-        app.get("/health/live", ctx -> send(ctx, Map.of("status", "live")));
+        app.get("/health/live", ctx -> Replies.json(ctx, Map.of("status", "live")));
         app.get("/health/ready", this::ready);
         app.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8")
                 .result(metrics.scrape()));
         app.get("/openapi.json", ctx -> ctx.contentType("application/json").result(resource("openapi.json")));
-        app.get("/v1/models", ctx -> send(ctx, describeModels()));
+        app.get("/v1/models", ctx -> Replies.json(ctx, describeModels()));
         app.post("/v1/models/{name}/predict", this::predict);
         app.post("/v1/models/{name}/embed", this::embed);
         app.post("/v1/models/{name}/attention", this::attention);
@@ -297,9 +297,9 @@ public final class VitServer implements AutoCloseable {
 
     private void ready(Context ctx) {
         if (isReady()) {
-            send(ctx, Map.of("status", "ready", "models", repository.names()));
+            Replies.json(ctx, Map.of("status", "ready", "models", repository.names()));
         } else if (loaded.isCompletedExceptionally()) {
-            error(
+            Replies.error(
                     ctx,
                     503,
                     "a model failed to load: "
@@ -310,7 +310,7 @@ public final class VitServer implements AutoCloseable {
             long ready = repository.index().stream()
                     .filter(e -> e.state() == ModelRepository.State.READY)
                     .count();
-            error(
+            Replies.error(
                     ctx,
                     503,
                     stopping
@@ -462,7 +462,7 @@ public final class VitServer implements AutoCloseable {
                     throw new Vit4jException("image/png answers one image; send one, or ask for JSON");
                 }
                 ServedModel.Result r = m.await(m.submit(images.get(0).bytes(), true, deadline));
-                write(ctx, "image/png", AttentionView.overlayPng(m, r, blocks));
+                Replies.write(ctx, "image/png", AttentionView.overlayPng(m, r, blocks));
             });
             return;
         }
@@ -485,18 +485,12 @@ public final class VitServer implements AutoCloseable {
             Context ctx, ServedModel m, boolean attention, Answer answer, List<Upload> images, long deadline)
             throws TimeoutException {
         if (!Uploads.isMultipart(ctx.req().getContentType())) {
-            send(ctx, answer.of(images.get(0), m.await(m.submit(images.get(0).bytes(), attention, deadline))));
+            Replies.json(
+                    ctx, answer.of(images.get(0), m.await(m.submit(images.get(0).bytes(), attention, deadline))));
             return;
         }
-        List<ServedModel.Pending> pending = new ArrayList<>();
-        try {
-            for (Upload u : images) {
-                pending.add(m.submit(u.bytes(), attention, deadline));
-            }
-        } catch (RuntimeException full) { // a 503 for the request runs nothing of it
-            pending.forEach(p -> p.future().cancel(false));
-            throw full;
-        }
+        List<ServedModel.Pending> pending =
+                ServedModel.submitAll(images.size(), i -> m.submit(images.get(i).bytes(), attention, deadline));
         ArrayNode out = json.createArrayNode();
         for (int i = 0; i < images.size(); i++) {
             try {
@@ -505,7 +499,7 @@ public final class VitServer implements AutoCloseable {
                 out.addObject().put("image", images.get(i).name()).put("error", e.getMessage());
             }
         }
-        send(ctx, out);
+        Replies.json(ctx, out);
     }
 
     private Object describeModels() {
@@ -532,14 +526,6 @@ public final class VitServer implements AutoCloseable {
         return Map.of("models", out);
     }
 
-    private static void send(Context ctx, Object body) {
-        Replies.json(ctx, body);
-    }
-
-    private static void write(Context ctx, String contentType, byte[] body) {
-        Replies.write(ctx, contentType, body);
-    }
-
     private void fail(Exception e, Context ctx) {
         Throwable t = e;
         while ((t instanceof CompletionException || t instanceof UncheckedIOException) && t.getCause() != null) {
@@ -563,11 +549,7 @@ public final class VitServer implements AutoCloseable {
         } else {
             status = 500;
         }
-        error(ctx, status, status == 500 ? "internal error: " + t : t.getMessage());
-    }
-
-    private static void error(Context ctx, int status, String message) {
-        Replies.error(ctx, status, message);
+        Replies.error(ctx, status, status == 500 ? "internal error: " + t : t.getMessage());
     }
 
     private static String route(Context ctx) {
@@ -596,15 +578,7 @@ public final class VitServer implements AutoCloseable {
     public void close() {
         stopping = true;
         repository.close();
-        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (inFlight.get() > 0 && System.nanoTime() < until) {
-            try {
-                Thread.sleep(5);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                break;
-            }
-        }
+        ServedModel.awaitZero(inFlight, TimeUnit.SECONDS.toNanos(10));
         app.stop();
         preparers.shutdown();
         responders.shutdown();
