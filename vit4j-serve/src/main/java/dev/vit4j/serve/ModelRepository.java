@@ -46,6 +46,7 @@ final class ModelRepository implements AutoCloseable {
     private final ServerMetrics metrics;
     private final Executor preparers;
     private final Map<String, Slot> slots = new ConcurrentHashMap<>();
+    private volatile boolean closing;
     /** Names in the order they were first given. */
     private final List<String> order = new CopyOnWriteArrayList<>();
 
@@ -117,6 +118,12 @@ final class ModelRepository implements AutoCloseable {
         }
         Slot slot = slots.computeIfAbsent(name, n -> new Slot(n, source));
         synchronized (slot) {
+            if (closing) {
+                if (!known) {
+                    slots.remove(name);
+                }
+                throw new QueueFullException("the server is shutting down: no model is loaded now");
+            }
             Supplier<LoadedModel> from = source != null ? source : slot.source;
             State before = slot.state;
             String reasonBefore = slot.reason;
@@ -187,13 +194,20 @@ final class ModelRepository implements AutoCloseable {
         }
     }
 
-    /** Finishes what every model has queued, then frees them all. */
+    /**
+     * Takes no more loads, waits for those under way, finishes what every model has queued, then frees them all.
+     */
     @Override
     public void close() {
+        closing = true;
         for (Slot slot : slots.values()) {
-            ServedModel m = slot.model;
-            if (m != null) {
-                m.close();
+            // Waits for a load or unload of this name under way: a process that exits while ONNX Runtime builds a
+            // session crashes in native code when the runtime's shutdown hook frees its environment.
+            synchronized (slot) {
+                ServedModel m = slot.model;
+                if (m != null) {
+                    m.close();
+                }
             }
         }
     }

@@ -387,6 +387,50 @@ class OpenInferenceProtocolTest {
         }
     }
 
+    /**
+     * Closing the server (a signal) while a load builds its model waits for the load: the process would otherwise exit
+     * with ONNX Runtime mid-session-creation and crash in native code when the runtime's shutdown hook frees it.
+     */
+    @Test
+    void closingWaitsForALoadUnderWay() throws Exception {
+        java.util.concurrent.CountDownLatch building = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        VitServer.ModelSources slow = (model, weights) -> () -> {
+            building.countDown();
+            try {
+                release.await(1, TimeUnit.MINUTES);
+            } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+            return LoadedModel.load((String) null, Path.of(model));
+        };
+        VitServer s = VitServer.start(
+                Map.of("vit", () -> LoadedModel.load((String) null, vit)),
+                ServeOptions.defaults()
+                        .withPort(0)
+                        .withEngine(EngineType.ONNX, 1)
+                        .withModelControl(true),
+                slow);
+        s.awaitReady();
+        Http h = new Http(s.port());
+        java.util.concurrent.CompletableFuture<Http.Reply> load =
+                java.util.concurrent.CompletableFuture.supplyAsync(() -> h.post(
+                        "/v2/repository/models/late/load",
+                        ("{\"parameters\":{\"model\":" + Http.JSON.valueToTree(vit.toString()) + "}}")
+                                .getBytes(StandardCharsets.UTF_8),
+                        "application/json",
+                        null));
+        assertTrue(building.await(1, TimeUnit.MINUTES), "the load started");
+        Thread closer = new Thread(s::close);
+        closer.start();
+        closer.join(1_000);
+        assertTrue(closer.isAlive(), "close returned while a load was building its model");
+        release.countDown();
+        closer.join(60_000);
+        assertTrue(!closer.isAlive(), "close did not return once the load was done");
+        assertEquals(200, load.get(1, TimeUnit.MINUTES).status(), "the load under way was finished, not cut off");
+    }
+
     private JsonNode index() {
         return postJson("/v2/repository/index", "{}").json();
     }
