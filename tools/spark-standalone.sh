@@ -124,9 +124,9 @@ if [ "${BENCH:-0}" = 1 ]; then
                 find "$d" -type f | sort > "$work/files.args" # a picocli @-file: 20 000 paths overflow a command line
                 t[jvm$n]=$(timed "$root/vit4j" predict -w "$dir" --threads 2 --batch-size 16 --json "@$work/files.args")
                 t[local$n]=$(timed submit "$work/events/$name/local-$n-$r" --master "local[2]" "$jar" predict \
-                    -m "$dir" -i "$d" -o "$work/p.parquet" --batch 16 --partitions 2)
+                    -m "$dir" -i "$d" -o "$work/p.parquet" --batch-size 16 --partitions 2)
                 t[cluster$n]=$(timed submit "$work/events/$name/cluster-$n-$r" --master "$master" "$jar" predict \
-                    -m "$dir" -i "$d" -o "$work/p.parquet" --batch 16 --partitions 2)
+                    -m "$dir" -i "$d" -o "$work/p.parquet" --batch-size 16 --partitions 2)
             done
             for k in jvm local cluster; do
                 local rate; rate=$(echo "($total - 16) / (${t[$k$total]} - ${t[${k}16]})" | bc -l)

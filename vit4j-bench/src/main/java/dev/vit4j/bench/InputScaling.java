@@ -1,8 +1,8 @@
 package dev.vit4j.bench;
 
-import ai.djl.ndarray.types.Shape;
+import dev.vit4j.inference.EngineType;
 import dev.vit4j.inference.LoadedModel;
-import dev.vit4j.inference.ModelRunner;
+import dev.vit4j.inference.ModelPipeline;
 import dev.vit4j.io.AtomicFiles;
 import dev.vit4j.models.Complexity;
 import dev.vit4j.models.ModelConfig;
@@ -73,27 +73,27 @@ public final class InputScaling {
         for (int side : sides) {
             ModelConfig[] configs = {perceiver(side), vit(side)};
             double[][] times = new double[2][runs];
-            LoadedModel[] models = {LoadedModel.initialized(configs[0], 1), LoadedModel.initialized(configs[1], 1)};
-            try {
+            // the training engine (DJL + PyTorch), through the one pipeline every door uses
+            try (ModelPipeline perceiver =
+                            ModelPipeline.open(LoadedModel.initialized(configs[0], 1), EngineType.TORCH, 0);
+                    ModelPipeline vit =
+                            ModelPipeline.open(LoadedModel.initialized(configs[1], 1), EngineType.TORCH, 0)) {
+                ModelPipeline[] models = {perceiver, vit};
                 float[] x = new float[3 * side * side];
                 for (int i = 0; i < x.length; i++) {
                     x[i] = (float) Math.sin(i * 0.37);
                 }
-                Shape shape = new Shape(1, 3, side, side);
                 for (int round = -2; round < runs; round++) {
                     for (int m = 0; m < 2; m++) {
                         int which = (round + m + 2) % 2; // alternate which model goes first
                         long t0 = System.nanoTime();
-                        ModelRunner.run(models[which].model(), models[which].manager(), x, shape, false);
+                        models[which].run(x, 1, false);
                         double ms = (System.nanoTime() - t0) / 1e6;
                         if (round >= 0) {
                             times[which][round] = ms;
                         }
                     }
                 }
-            } finally {
-                models[0].close();
-                models[1].close();
             }
             double[] med = new double[2];
             for (int m = 0; m < 2; m++) {

@@ -40,6 +40,27 @@ final class BatchingOptions {
     long maxPixels;
 
     @Option(
+            names = "--max-request-pixels",
+            defaultValue = "" + ServeOptions.DEFAULT_MAX_REQUEST_PIXELS,
+            description = "Most pixels of all one request's images together, read from their headers before any is"
+                    + " decoded (413 above): one request cannot hold the cores for long. Default: ${DEFAULT-VALUE}.")
+    long maxRequestPixels;
+
+    @Option(
+            names = "--max-response-mb",
+            defaultValue = "64",
+            description = "Largest answer, estimated before anything runs (413 above; ask for fewer outputs, or binary"
+                    + " ones). Default: ${DEFAULT-VALUE}.")
+    long maxResponseMb;
+
+    @Option(
+            names = "--header-timeout-ms",
+            defaultValue = "" + ServeOptions.DEFAULT_HEADER_TIMEOUT_MILLIS,
+            description = "A connection still sending its request line and headers this long is closed (slow"
+                    + " clients). Default: ${DEFAULT-VALUE}.")
+    long headerTimeout;
+
+    @Option(
             names = "--max-images",
             defaultValue = "" + ServeOptions.DEFAULT_MAX_IMAGES,
             description =
@@ -65,6 +86,9 @@ final class BatchingOptions {
                 timeout,
                 maxBodyMb << 20,
                 maxPixels,
+                maxRequestPixels,
+                maxResponseMb << 20,
+                headerTimeout,
                 Math.min(maxImages, queue),
                 apiKey,
                 engine.type(),

@@ -1,7 +1,7 @@
 package dev.vit4j.cli;
 
 import dev.vit4j.Vit4jException;
-import dev.vit4j.weights.WeightConversion;
+import dev.vit4j.models.WeightConversion;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;

@@ -27,9 +27,20 @@ final class FlagNames {
             Map.entry("maxPixels", "--max-pixels"),
             Map.entry("maxImages", "--max-images"),
             Map.entry("threads", "--threads"),
+            Map.entry("workers", "--workers"),
+            Map.entry("modelControl", "--model-control"),
+            Map.entry("maxRequestPixels", "--max-request-pixels"),
+            Map.entry("maxResponseBytes", "--max-response-mb"),
+            Map.entry("headerTimeoutMillis", "--header-timeout-ms"),
+            Map.entry("weights", "-w FILE"),
             Map.entry("port", "--port"));
 
     private FlagNames() {}
+
+    /** Whether the command line has a spelling for the library parameter. */
+    static boolean has(String parameter) {
+        return FLAGS.containsKey(parameter);
+    }
 
     /** The flag for a library parameter; the parameter's own name where the command line has no flag for it. */
     static String of(String parameter) {

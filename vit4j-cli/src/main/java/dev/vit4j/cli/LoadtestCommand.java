@@ -2,11 +2,11 @@ package dev.vit4j.cli;
 
 import dev.vit4j.Vit4jException;
 import dev.vit4j.data.ShapesDataset;
+import dev.vit4j.image.DataConfig;
 import dev.vit4j.image.ImageDecoder;
 import dev.vit4j.inference.InferenceEngine;
 import dev.vit4j.inference.LoadedModel;
 import dev.vit4j.inference.ModelPipeline;
-import dev.vit4j.models.DataConfig;
 import dev.vit4j.serve.ServeOptions;
 import dev.vit4j.serve.VitServer;
 import dev.vit4j.viz.Png;

@@ -2,6 +2,7 @@ package dev.vit4j.cli;
 
 import dev.vit4j.Vit4jException;
 import dev.vit4j.inference.OnnxRuntimeNatives;
+import dev.vit4j.memory.MemoryBudgetException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStreamWriter;
@@ -94,6 +95,10 @@ public final class Main implements Runnable {
             return BAD_INPUT;
         });
         cli.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
+            if (ex instanceof MemoryBudgetException m) {
+                err.println("vit4j: " + m.getMessage() + HEAP_HINT);
+                return BAD_INPUT;
+            }
             if (ex instanceof Vit4jException v) {
                 err.println("vit4j: " + v.describe(FlagNames::of));
                 return BAD_INPUT;
@@ -113,7 +118,25 @@ public final class Main implements Runnable {
             }
             return INTERNAL_ERROR;
         });
-        return cli.execute(args);
+        try {
+            return cli.execute(args);
+        } catch (VirtualMachineError e) {
+            // picocli hands on Errors; the stack trace of an OutOfMemoryError says nothing a user can act on
+            err.println("vit4j: " + outOfMemory(e));
+            return INTERNAL_ERROR;
+        }
+    }
+
+    /** How {@code ./vit4j} is given a larger heap: the launcher passes these options to Java. */
+    private static final String HEAP_HINT = "; for ./vit4j: VIT4J_JAVA_OPTS=-Xmx8g (or more)";
+
+    /** One line for an {@link OutOfMemoryError} (or another error of the JVM itself), with what to do about it. */
+    static String outOfMemory(Throwable e) {
+        return (e instanceof OutOfMemoryError
+                        ? "out of memory (" + e.getMessage() + ", heap maximum "
+                                + (Runtime.getRuntime().maxMemory() >> 20) + " MB)"
+                        : "the JVM failed: " + e)
+                + HEAP_HINT;
     }
 
     /** {@code FileSystemException}s name their file apart from the reason; put both in one line. */

@@ -36,10 +36,11 @@ final class ModelOptions {
     @Option(
             names = "--img-size",
             paramLabel = "SIZE|HxW",
+            converter = ImageSize.Converter.class,
             description = "Run at another input size than the model was made for (e.g. 224 for DINOv2's 518): the"
                     + " position table is resampled as timm's resample_abs_pos_embed does, and images are prepared at"
                     + " that size.")
-    String imgSize;
+    ImageSize imgSize;
 
     LoadedModel load(PrintWriter err) {
         if (weights != null) {
@@ -58,14 +59,7 @@ final class ModelOptions {
         if (imgSize == null) {
             return config;
         }
-        java.util.regex.Matcher m =
-                java.util.regex.Pattern.compile("(\\d{1,5})(?:x(\\d{1,5}))?").matcher(imgSize);
-        if (!m.matches()) {
-            throw new Vit4jException("--img-size must be SIZE or HEIGHTxWIDTH (e.g. 224 or 224x336), not " + imgSize);
-        }
-        int height = Integer.parseInt(m.group(1));
-        int width = m.group(2) == null ? height : Integer.parseInt(m.group(2));
-        return config.atImageSize(height, width);
+        return config.atImageSize(imgSize.height(), imgSize.width());
     }
 
     /** The Hub model that -m names (with --pretrained for an architecture), downloaded into the Hub cache. */

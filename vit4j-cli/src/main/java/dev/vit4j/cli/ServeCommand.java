@@ -24,7 +24,8 @@ import picocli.CommandLine.Spec;
             "POST /v2/repository/index and /v2/repository/models/NAME/load|unload.",
             "Requests for a model are batched (--max-batch, --max-delay-ms, --workers);",
             "a full queue answers 503, a deadline 504.",
-            "SIGTERM or Ctrl-C: stop taking requests, answer everything queued, exit 0."
+            "SIGTERM or Ctrl-C: stop taking requests, answer everything queued, exit 0.",
+            "Out of memory: stop taking requests, exit 1 (for a supervisor to restart)."
         })
 final class ServeCommand implements Callable<Integer> {
     @Spec
@@ -77,8 +78,14 @@ final class ServeCommand implements Callable<Integer> {
             }
             out.println("ready: " + url + "/ (explorer), " + url + "/openapi.json, " + url + "/metrics");
             out.flush();
-            while (!signal.requested()) {
+            while (!signal.requested() && server.failure().isEmpty()) {
                 Thread.sleep(100);
+            }
+            if (server.failure().isPresent()) {
+                err.println("vit4j: serve: " + Main.outOfMemory(server.failure().get())
+                        + "; stopped taking requests and exited");
+                err.flush();
+                return Main.INTERNAL_ERROR;
             }
             out.println("vit4j serve: stopping: answering what is queued, taking nothing new");
             out.flush();

@@ -4,10 +4,8 @@ import dev.vit4j.Vit4jException;
 import dev.vit4j.data.Augmentation;
 import dev.vit4j.data.Dataset;
 import dev.vit4j.data.DatasetSpec;
-import dev.vit4j.data.Subset;
 import dev.vit4j.hub.HubModels;
 import dev.vit4j.hub.RepoRef;
-import dev.vit4j.models.DataConfig;
 import dev.vit4j.models.ModelConfig;
 import dev.vit4j.models.ModelRegistry;
 import dev.vit4j.training.EpochRecord;
@@ -53,8 +51,12 @@ final class TrainCommand implements Callable<Integer> {
                     + "another size is replaced, as timm's reset_classifier.")
     Integer numClasses;
 
-    @Option(names = "--img-size", description = "Train at this input size; pretrained position tables are resampled.")
-    Integer imgSize;
+    @Option(
+            names = "--img-size",
+            paramLabel = "SIZE|HxW",
+            converter = ImageSize.Converter.class,
+            description = "Train at this input size (e.g. 224 or 224x336); pretrained position tables are resampled.")
+    ImageSize imgSize;
 
     @Option(
             names = "--layer-decay",
@@ -207,19 +209,9 @@ final class TrainCommand implements Callable<Integer> {
         if (drop != null) {
             mc.dropRate = drop;
         }
-        Dataset trainData = Subset.limit(DatasetSpec.open(data, DatasetSpec.Split.TRAIN), limit);
-        Dataset valData;
-        if (valSplit > 0) {
-            Subset[] parts = Subset.split(trainData, valSplit, seed);
-            trainData = parts[0];
-            valData = parts[1];
-        } else {
-            valData = DatasetSpec.open(val != null ? val : data, DatasetSpec.Split.TEST);
-            if (valData == null && val != null) {
-                valData = DatasetSpec.open(
-                        val, DatasetSpec.Split.TRAIN); // --val names a whole folder: all of it validates
-            }
-        }
+        DatasetSpec.TrainingData split = DatasetSpec.forTraining(data, val, valSplit, seed, limit);
+        Dataset trainData = split.train();
+        Dataset valData = split.validation();
         if (tc.initWeights != null || numClasses != null) {
             mc.numClasses =
                     numClasses != null ? numClasses : trainData.classes().size();
@@ -287,21 +279,7 @@ final class TrainCommand implements Callable<Integer> {
         if (normalize == null && tc.initWeights != null) {
             tc.normalize = "model"; // pretrained weights expect the statistics they were trained with
         }
-        if (imgSize != null) {
-            mc.imgSize = new int[] {imgSize, imgSize};
-            DataConfig d = mc.dataConfig;
-            if (d != null) {
-                mc.dataConfig = new DataConfig(
-                        new int[] {d.channels(), imgSize, imgSize},
-                        d.interpolation(),
-                        d.cropPct(),
-                        d.cropMode(),
-                        null,
-                        d.mean(),
-                        d.std());
-            }
-        }
-        return mc;
+        return imgSize == null ? mc : mc.atImageSize(imgSize.height(), imgSize.width());
     }
 
     TrainConfig trainConfig() {

@@ -291,7 +291,7 @@ class BackbonesCommandsTest {
                         images().get(0),
                         "-o",
                         csv.toString()),
-                "--img-size must be SIZE or HEIGHTxWIDTH");
+                "--img-size': must be SIZE or HEIGHTxWIDTH");
     }
 
     @Test

@@ -113,7 +113,7 @@ class CliTest {
         Path cut = Files.write(dir.resolve("cut.safetensors"), Arrays.copyOf(good, good.length - 100));
         assertBadInput(run("predict", "-m", VIT, "-w", cut.toString(), IMAGE), "invalid safetensors file");
         Path garbage = Files.write(dir.resolve("garbage.safetensors"), new byte[] {1, 2, 3, 4, 5, 6, 7, 8, 9, 10});
-        assertBadInput(run("predict", "-m", VIT, "-w", garbage.toString(), IMAGE), "beyond the file");
+        assertBadInput(run("predict", "-m", VIT, "-w", garbage.toString(), IMAGE), "not a weights file");
         Result misfit = run(
                 "predict",
                 "-m",

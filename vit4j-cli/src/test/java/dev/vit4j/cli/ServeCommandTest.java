@@ -6,8 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.vit4j.inference.LoadedModel;
 import dev.vit4j.models.ModelRegistry;
+import dev.vit4j.models.WeightLoader;
 import dev.vit4j.weights.SafeTensorsWriter;
-import dev.vit4j.weights.WeightLoader;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;

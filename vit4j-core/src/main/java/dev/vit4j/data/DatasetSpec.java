@@ -147,6 +147,28 @@ public final class DatasetSpec {
     }
 
     /** By extension, as the folder datasets choose their files. */
+    /** The data a training run learns from and validates on (no validation: {@code validation} is null). */
+    public record TrainingData(Dataset train, Dataset validation) {}
+
+    /**
+     * What training reads from {@code data}: its train split (the first {@code limit} examples, 0: all) and, for
+     * validation, a seeded {@code valSplit} share of it held out when that is above 0; else {@code val}'s test split
+     * (a spec without splits, such as a folder of class folders, validates as a whole), else {@code data}'s own test
+     * split, else none.
+     */
+    public static TrainingData forTraining(String data, String val, double valSplit, long seed, int limit) {
+        Dataset train = Subset.limit(open(data, Split.TRAIN), limit);
+        if (valSplit > 0) {
+            Subset[] parts = Subset.split(train, valSplit, seed);
+            return new TrainingData(parts[0], parts[1]);
+        }
+        Dataset validation = open(val != null ? val : data, Split.TEST);
+        if (validation == null && val != null) {
+            validation = open(val, Split.TRAIN);
+        }
+        return new TrainingData(train, validation);
+    }
+
     public static boolean looksLikeImage(Path p) {
         String n = p.getFileName().toString().toLowerCase(Locale.ROOT);
         return IMAGE_EXTENSIONS.stream().anyMatch(n::endsWith);

@@ -1,7 +1,6 @@
 package dev.vit4j.data;
 
 import dev.vit4j.Vit4jException;
-import dev.vit4j.inference.Labels;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -43,11 +42,6 @@ public record ImageNetValList(List<String> paths, int[] labels) {
 
     /** ImageNet-1k's class names, in label order. */
     public static List<String> classes() {
-        Labels names = Labels.imagenet();
-        List<String> classes = new ArrayList<>(CLASSES);
-        for (int i = 0; i < CLASSES; i++) {
-            classes.add(names.name(i));
-        }
-        return classes;
+        return ClassNames.imagenet().subList(0, CLASSES);
     }
 }

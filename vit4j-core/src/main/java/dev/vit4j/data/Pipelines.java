@@ -1,8 +1,8 @@
 package dev.vit4j.data;
 
+import dev.vit4j.image.DataConfig;
 import dev.vit4j.image.EvalTransform;
 import dev.vit4j.image.RgbImage;
-import dev.vit4j.models.DataConfig;
 import dev.vit4j.models.ModelConfig;
 
 /** From dataset examples to model inputs (C × H × W, normalized) for training and for evaluation. */

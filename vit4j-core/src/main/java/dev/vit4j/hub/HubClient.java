@@ -117,6 +117,12 @@ public final class HubClient {
             if (cached.isPresent()) {
                 return cached;
             }
+            if (e instanceof Unreachable) {
+                throw Vit4jException.naming(
+                        "cannot reach %s for %s (%s): without a network, HF_HUB_OFFLINE=1 uses the files already in"
+                                + " the cache %s; HF_ENDPOINT=URL names a mirror; or give local weights with {weights}",
+                        settings.endpoint(), ref, e.getMessage(), cache.root());
+            }
             throw new Vit4jException("cannot reach " + settings.endpoint() + " for " + ref + " after "
                     + (settings.retries() + 1) + " attempts: " + e.getMessage());
         }
@@ -147,10 +153,40 @@ public final class HubClient {
     private record Metadata(String commit, String etag, URI location, long size) {}
 
     /** A failure worth another attempt: the connection, a timeout, 429 or 5xx. */
-    private static final class NetworkFailure extends IOException {
+    private static class NetworkFailure extends IOException {
         NetworkFailure(String message) {
             super(message);
         }
+    }
+
+    /**
+     * A host that does not resolve or refuses the connection: no network, or no server there. Retrying cannot fix it
+     * (a stalled connection or a 503 is retried; this is not).
+     */
+    private static final class Unreachable extends NetworkFailure {
+        Unreachable(String message) {
+            super(message);
+        }
+    }
+
+    /** Why the host cannot be reached ("host not found", "connection refused"), or null for a failure worth retrying. */
+    private static String unreachable(IOException e) {
+        if (e instanceof java.net.http.HttpConnectTimeoutException) {
+            return null; // a stall while connecting: maybe a slow network, worth another attempt
+        }
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof java.net.UnknownHostException
+                    || t instanceof java.nio.channels.UnresolvedAddressException) {
+                return "host not found";
+            }
+            if (t instanceof java.net.NoRouteToHostException) {
+                return "no route to host";
+            }
+            if (t instanceof java.net.ConnectException) {
+                return "connection refused";
+            }
+        }
+        return null;
     }
 
     @FunctionalInterface
@@ -161,6 +197,7 @@ public final class HubClient {
     private <T> T retrying(String what, Attempt<T> attempt) throws NetworkFailure {
         RetryPolicy<Object> policy = RetryPolicy.builder()
                 .handle(IOException.class)
+                .abortOn(Unreachable.class)
                 .withBackoff(settings.backoff(), settings.backoff().multipliedBy(16))
                 .withMaxRetries(settings.retries())
                 .onRetry(e -> listener.retrying(
@@ -172,8 +209,12 @@ public final class HubClient {
                     return attempt.run();
                 } catch (NetworkFailure e) {
                     throw e;
+                } catch (java.io.InterruptedIOException e) {
+                    Thread.currentThread().interrupt(); // stopping (a server's shutdown): no more attempts
+                    throw new Vit4jException(what + ": interrupted");
                 } catch (IOException e) {
-                    throw new NetworkFailure(describe(e));
+                    String why = unreachable(e);
+                    throw why != null ? new Unreachable(why) : new NetworkFailure(describe(e));
                 }
             });
         } catch (FailsafeException e) {

@@ -1,7 +1,6 @@
 package dev.vit4j.image;
 
 import dev.vit4j.Vit4jException;
-import dev.vit4j.models.DataConfig;
 import java.nio.file.Path;
 
 /**

@@ -1,6 +1,8 @@
 package dev.vit4j.image;
 
 import dev.vit4j.Vit4jException;
+import dev.vit4j.memory.MemoryBudget;
+import dev.vit4j.memory.MemoryBudgetException;
 import java.awt.image.BufferedImage;
 import java.awt.image.ColorModel;
 import java.awt.image.DataBuffer;
@@ -74,7 +76,47 @@ public final class ImageDecoder {
         }
     }
 
+    /** The size in an encoded image's header; null when no reader recognises it (decoding it will say why). */
+    public static Header header(byte[] encoded) {
+        try (ImageInputStream in =
+                new javax.imageio.stream.MemoryCacheImageInputStream(new java.io.ByteArrayInputStream(encoded))) {
+            Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
+            if (!readers.hasNext()) {
+                return null;
+            }
+            ImageReader reader = readers.next();
+            try {
+                reader.setInput(in, true, true);
+                return new Header(reader.getWidth(0), reader.getHeight(0));
+            } finally {
+                reader.dispose();
+            }
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
+    }
+
+    /** An encoded image's size, from its header: what decoding it will cost, known before a pixel is decoded. */
+    public record Header(int width, int height) {
+        public long pixels() {
+            return (long) width * height;
+        }
+    }
+
+    /** The memory decoding holds, reserved from the header's size before the decoder allocates, released after. */
     private static RgbImage decode(ImageInputStream in, String file, long maxPixels) {
+        MemoryBudget.Reservation[] memory = new MemoryBudget.Reservation[1];
+        try {
+            return decode(in, file, maxPixels, memory);
+        } finally {
+            if (memory[0] != null) {
+                memory[0].close();
+            }
+        }
+    }
+
+    private static RgbImage decode(
+            ImageInputStream in, String file, long maxPixels, MemoryBudget.Reservation[] memory) {
         BufferedImage image;
         try {
             Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
@@ -93,7 +135,7 @@ public final class ImageDecoder {
                     throw new Vit4jException("image " + file + " has " + reader.getWidth(0) + "×" + reader.getHeight(0)
                             + " pixels, above the " + MAX_PIXELS + "-pixel limit (decompression bomb guard, as PIL)");
                 }
-                checkMemory(file, reader.getWidth(0), reader.getHeight(0), bytesPerPixel(reader));
+                memory[0] = reserve(file, reader.getWidth(0), reader.getHeight(0), bytesPerPixel(reader));
                 String[] warning = new String[1];
                 reader.addIIOReadWarningListener((source, message) -> {
                     if (warning[0] == null) {
@@ -113,8 +155,8 @@ public final class ImageDecoder {
                     image = reader.read(0);
                 } catch (OutOfMemoryError e) {
                     // One large allocation failed and is gone again: the process can say so and go on.
-                    throw new Vit4jException("image " + file + " (" + reader.getWidth(0) + "×" + reader.getHeight(0)
-                            + ") does not fit in the Java heap; raise it, e.g. VIT4J_JAVA_OPTS=-Xmx8g");
+                    throw MemoryBudgetException.heapExhausted(
+                            "decoding " + file + " (" + reader.getWidth(0) + "×" + reader.getHeight(0) + ")");
                 }
                 if (warning[0] != null && looksTruncated(warning[0])) {
                     throw new Vit4jException("image file is truncated or corrupt: " + file + " (" + warning[0] + ")");
@@ -135,18 +177,14 @@ public final class ImageDecoder {
     }
 
     /**
-     * Decoding needs the decoder's raster and our RGB copy (3 bytes a pixel): refuse up front, with the reason,
-     * when that cannot fit in the heap that is left, instead of failing with an OutOfMemoryError.
+     * Decoding needs the decoder's raster and our RGB copy (3 bytes a pixel), and the caller the RGB image: reserved
+     * up front, and refused with the reason when it cannot fit the heap's budget, instead of an OutOfMemoryError.
      */
-    private static void checkMemory(String file, int width, int height, int rasterBytesPerPixel) {
-        long need = (long) width * height * (rasterBytesPerPixel + 3);
-        Runtime rt = Runtime.getRuntime();
-        long available = rt.maxMemory() - (rt.totalMemory() - rt.freeMemory());
-        if (need > available) {
-            throw new Vit4jException("image " + file + " (" + width + "×" + height + ") needs about " + (need >> 20)
-                    + " MB to decode and " + (available >> 20) + " MB of Java heap is free; raise it, e.g."
-                    + " VIT4J_JAVA_OPTS=-Xmx8g");
-        }
+    private static MemoryBudget.Reservation reserve(String file, int width, int height, int rasterBytesPerPixel) {
+        return MemoryBudget.heap()
+                .reserve(
+                        (long) width * height * (rasterBytesPerPixel + 3),
+                        "decoding " + file + " (" + width + "×" + height + ")");
     }
 
     /** The decoder's raster bytes per pixel, from the image's raw type (8, for 16-bit RGBA, when unknown). */

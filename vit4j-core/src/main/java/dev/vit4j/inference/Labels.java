@@ -1,10 +1,8 @@
 package dev.vit4j.inference;
 
 import dev.vit4j.Vit4jException;
-import java.io.BufferedReader;
+import dev.vit4j.data.ClassNames;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,29 +18,18 @@ public final class Labels {
     }
 
     public static Labels imagenet() {
-        return shipped("imagenet-1k-classes.tsv");
+        return new Labels(ClassNames.imagenet());
     }
 
     /** Google's ImageNet-21k (21 843 classes, timm's {@code *_in21k} weights), names from timm's synset lemmas. */
     public static Labels imagenet21k() {
-        return shipped("imagenet-21k-goog-classes.tsv.gz");
-    }
-
-    private static Labels shipped(String resource) {
-        try (InputStream raw = Labels.class.getResourceAsStream("/dev/vit4j/data/" + resource);
-                InputStream in = resource.endsWith(".gz") ? new java.util.zip.GZIPInputStream(raw) : raw) {
-            return new Labels(parse(new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))
-                    .lines()
-                    .toList()));
-        } catch (IOException | NullPointerException e) {
-            throw new IllegalStateException("class list " + resource + " missing from the jar", e);
-        }
+        return new Labels(ClassNames.imagenet21k());
     }
 
     /** One name per line, or a TSV with a header whose last column is the label (like the ImageNet list). */
     public static Labels read(Path file) {
         try {
-            return new Labels(parse(Files.readAllLines(file, StandardCharsets.UTF_8)));
+            return new Labels(ClassNames.parse(Files.readAllLines(file, StandardCharsets.UTF_8)));
         } catch (IOException e) {
             throw new Vit4jException("cannot read labels file " + file + ": " + e.getMessage());
         }
@@ -68,19 +55,6 @@ public final class Labels {
             idx.add(Integer.toString(i));
         }
         return new Labels(idx);
-    }
-
-    private static List<String> parse(List<String> lines) {
-        List<String> out = new ArrayList<>();
-        boolean tsv = !lines.isEmpty() && lines.get(0).contains("\t");
-        for (int i = tsv ? 1 : 0; i < lines.size(); i++) {
-            String line = lines.get(i);
-            if (line.isBlank()) {
-                continue;
-            }
-            out.add(tsv ? line.substring(line.lastIndexOf('\t') + 1) : line.strip());
-        }
-        return out;
     }
 
     public int size() {

@@ -6,7 +6,7 @@ import dev.vit4j.models.Configs;
 import dev.vit4j.models.ModelConfig;
 import dev.vit4j.models.ModelRegistry;
 import dev.vit4j.models.VisionModel;
-import dev.vit4j.weights.WeightLoader;
+import dev.vit4j.models.WeightLoader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 

@@ -2,6 +2,7 @@ package dev.vit4j.models;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.vit4j.Vit4jException;
+import dev.vit4j.image.DataConfig;
 import java.io.IOException;
 import java.nio.file.Path;
 

@@ -109,6 +109,18 @@ public final class ModelRegistry {
         return Collections.unmodifiableMap(entries);
     }
 
+    /** The names of the registered architectures, in the order they were registered. */
+    public List<String> registeredModels() {
+        return List.copyOf(entries.keySet());
+    }
+
+    /** Every pretrained tag as {@code arch.tag}, each architecture's default first. */
+    public List<String> pretrainedTags() {
+        return pretrained.entrySet().stream()
+                .flatMap(e -> e.getValue().stream().map(t -> e.getKey() + "." + t.tag()))
+                .toList();
+    }
+
     /** Every architecture's pretrained weights, the default tag first. */
     public Map<String, List<PretrainedConfig>> pretrained() {
         return Collections.unmodifiableMap(pretrained);

@@ -1,6 +1,7 @@
 package dev.vit4j.models;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.vit4j.image.DataConfig;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.ArrayList;

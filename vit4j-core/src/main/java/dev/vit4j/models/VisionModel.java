@@ -1,6 +1,7 @@
 package dev.vit4j.models;
 
 import ai.djl.ndarray.NDArray;
+import dev.vit4j.memory.MemoryBudget;
 import dev.vit4j.nn.ForwardContext;
 import dev.vit4j.nn.Linear;
 import dev.vit4j.nn.Module;
@@ -86,6 +87,15 @@ public abstract class VisionModel extends Module {
 
     /** As {@link #toOnnx(boolean, boolean)}, with the weights of every Linear stored as {@code quantization} says. */
     public final byte[] toOnnx(boolean withAttention, boolean onnxRuntimeKernels, Quantization quantization) {
+        // The graph holds the weights as tensor protos, then as the graph's and the model's bytes, beside each
+        // parameter's values read out of the engine: about four copies at the peak.
+        try (MemoryBudget.Reservation memory =
+                MemoryBudget.heap().reserve(4 * Float.BYTES * parameterCount(), "the ONNX export of " + config.name)) {
+            return buildOnnx(withAttention, onnxRuntimeKernels, quantization);
+        }
+    }
+
+    private byte[] buildOnnx(boolean withAttention, boolean onnxRuntimeKernels, Quantization quantization) {
         OnnxGraph g = new OnnxGraph(config.name == null ? "vit4j" : config.name);
         OnnxExport e = new OnnxExport(g, withAttention, onnxRuntimeKernels, quantization);
         String x = g.input("pixel_values", OnnxGraph.BATCH, config.inChans, config.height(), config.width());

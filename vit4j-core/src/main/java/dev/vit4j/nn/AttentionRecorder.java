@@ -61,9 +61,7 @@ public final class AttentionRecorder implements AutoCloseable {
 
     /** {@code kind.<owning block>}, or {@code kind} alone for a layer used on its own. */
     public static String key(String kind, String layerPath) {
-        int dot = layerPath.lastIndexOf('.');
-        String owner = dot < 0 ? layerPath : layerPath.substring(0, dot);
-        return owner.isEmpty() ? kind : kind + "." + owner;
+        return dev.vit4j.onnx.OnnxExport.attentionKey(kind, layerPath);
     }
 
     public Map<String, NDArray> tensors() {

@@ -1,6 +1,5 @@
 package dev.vit4j.onnx;
 
-import dev.vit4j.nn.AttentionRecorder;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -40,21 +39,31 @@ public final class OnnxExport {
         return withAttention;
     }
 
-    /** Names a tensor as attention output {@code kind.<block>} (same keys as {@link AttentionRecorder}). */
+    /**
+     * The key of an attention tensor recorded by the layer at {@code layerPath} ("blocks.3.attn"): {@code kind} and
+     * the layer's owner ("attention.blocks.3"). The PyTorch path's recorder and the export name them alike.
+     */
+    public static String attentionKey(String kind, String layerPath) {
+        int dot = layerPath.lastIndexOf('.');
+        String owner = dot < 0 ? layerPath : layerPath.substring(0, dot);
+        return owner.isEmpty() ? kind : kind + "." + owner;
+    }
+
+    /** Names a tensor as attention output {@code kind.<block>} ({@link #attentionKey}). */
     public void attention(String kind, String layerPath, String tensor) {
         if (withAttention) {
-            attention.put(AttentionRecorder.key(kind, layerPath) + suffix, tensor);
+            attention.put(attentionKey(kind, layerPath) + suffix, tensor);
         }
     }
 
-    /** As {@link AttentionRecorder#recordAs}: {@code kind.name} plus the suffix. */
+    /** As the recorder's {@code recordAs}: {@code kind.name} plus the suffix. */
     public void attentionAs(String kind, String name, String tensor) {
         if (withAttention) {
             attention.put(kind + "." + name + suffix, tensor);
         }
     }
 
-    /** As {@link AttentionRecorder#suffix}. */
+    /** As the recorder's {@code suffix}. */
     public void suffix(String suffix) {
         this.suffix = suffix;
     }

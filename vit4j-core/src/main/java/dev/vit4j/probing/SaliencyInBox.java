@@ -5,7 +5,6 @@ import dev.vit4j.data.Dataset;
 import dev.vit4j.data.Example;
 import dev.vit4j.inference.LoadedModel;
 import dev.vit4j.models.ModelConfig;
-import dev.vit4j.viz.AttentionReport;
 
 /**
  * How often the saliency map points at the object: the share of examples whose saliency peak (after
@@ -27,7 +26,7 @@ public final class SaliencyInBox {
                 if (box == null) {
                     throw new Vit4jException(data.describe() + " has no object boxes to score saliency against");
                 }
-                float[] s = AttentionReport.saliency(perImage.get(i), b, c, c.height(), c.width());
+                float[] s = AttentionMaps.saliency(perImage.get(i), b, c, c.height(), c.width());
                 int peak = 0;
                 for (int p = 1; p < s.length; p++) {
                     if (s[p] > s[peak]) {

@@ -7,18 +7,21 @@ import dev.vit4j.data.Dataset;
 import dev.vit4j.data.Normalization;
 import dev.vit4j.data.Pipelines;
 import dev.vit4j.data.Shuffle;
+import dev.vit4j.image.DataConfig;
 import dev.vit4j.inference.LoadedModel;
 import dev.vit4j.inference.ModelPipeline;
 import dev.vit4j.inference.TorchEngine;
 import dev.vit4j.io.AtomicFiles;
-import dev.vit4j.models.DataConfig;
 import dev.vit4j.models.ModelConfig;
 import dev.vit4j.models.VisionModel;
+import dev.vit4j.models.WeightLoader;
 import dev.vit4j.viz.TrainingPlots;
-import dev.vit4j.weights.WeightLoader;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 
 /**
  * The training loop: seeded and deterministic, data loaded in parallel with the model, metrics each
@@ -286,7 +289,23 @@ public final class Trainer {
             csv.append(r.csv()).append('\n');
         }
         AtomicFiles.writeString(out.resolve("history.csv"), csv.toString());
-        TrainingPlots.learningCurves(name, state.history, out.resolve("learning_curves.png"));
+        List<EpochRecord> h = state.history;
+        Map<String, double[]> loss = new LinkedHashMap<>();
+        loss.put("train", h.stream().mapToDouble(EpochRecord::trainLoss).toArray());
+        loss.put("validation", h.stream().mapToDouble(EpochRecord::valLoss).toArray());
+        Map<String, double[]> accuracy = new LinkedHashMap<>();
+        accuracy.put(
+                "train top-1", h.stream().mapToDouble(EpochRecord::trainTop1).toArray());
+        accuracy.put(
+                "validation top-1", h.stream().mapToDouble(EpochRecord::valTop1).toArray());
+        accuracy.put(
+                "validation top-5", h.stream().mapToDouble(EpochRecord::valTop5).toArray());
+        TrainingPlots.learningCurves(
+                name,
+                h.stream().mapToInt(EpochRecord::epoch).toArray(),
+                loss,
+                accuracy,
+                out.resolve("learning_curves.png"));
     }
 
     /** Unwinds the data loader from inside its callback when the listener asks the run to stop. */

@@ -4,6 +4,7 @@ import dev.vit4j.Vit4jException;
 import dev.vit4j.image.RgbImage;
 import dev.vit4j.models.AttentionLayout;
 import dev.vit4j.models.ModelConfig;
+import dev.vit4j.probing.AttentionMaps;
 import dev.vit4j.probing.AttentionRollout;
 import dev.vit4j.probing.ClassTokenAttention;
 import dev.vit4j.probing.CrossAttentionMaps;
@@ -11,7 +12,6 @@ import dev.vit4j.weights.FloatTensor;
 import dev.vit4j.weights.SafeTensorsWriter;
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -39,54 +39,6 @@ public final class AttentionReport {
     private static final String CROSS_ATTENTION = "cross_attention.";
 
     private AttentionReport() {}
-
-    /**
-     * The saliency map (input resolution, [0, 1]) of a block: {@link #gridSaliency} upsampled to the image.
-     */
-    public static float[] saliency(
-            Map<String, FloatTensor> attention, String block, ModelConfig c, int height, int width) {
-        float[] s = gridSaliency(attention, block, c);
-        return ClassTokenAttention.minMax(
-                ClassTokenAttention.upsample(s, c.gridHeight(), c.gridWidth(), height, width));
-    }
-
-    /**
-     * The saliency of a block over the patch grid ([0, 1]): mean over heads of the class token's attention; for a
-     * Perceiver's cross-attention, the mean over heads and latents. {@code attention}: one image's recorded tensors.
-     */
-    public static float[] gridSaliency(Map<String, FloatTensor> attention, String block, ModelConfig c) {
-        FloatTensor t = tensor(attention, block);
-        return block.startsWith(CROSS_ATTENTION)
-                ? ClassTokenAttention.minMax(CrossAttentionMaps.meanOverLatents(t))
-                : ClassTokenAttention.saliency(ClassTokenAttention.perHead(t, c.gridHeight(), c.gridWidth()));
-    }
-
-    /** Attention rollout over the family's rollout blocks, the class token's row over the patch grid (not rescaled). */
-    public static float[] rolloutGrid(
-            Map<String, FloatTensor> attention,
-            ModelConfig c,
-            AttentionRollout.HeadFusion fusion,
-            double discardRatio) {
-        List<FloatTensor> all = new ArrayList<>();
-        for (String block : c.attentionLayout().rolloutBlocks()) {
-            all.add(tensor(attention, block));
-        }
-        return AttentionRollout.classTokenMask(
-                AttentionRollout.rollout(all, fusion, discardRatio), all.get(0).dim(-1), c.gridHeight(), c.gridWidth());
-    }
-
-    /** A block's recorded attention; a block that was not recorded is named with those that were. */
-    public static FloatTensor tensor(Map<String, FloatTensor> attention, String block) {
-        FloatTensor t = attention.get("attention." + block);
-        if (t == null) {
-            List<String> have = attention.keySet().stream()
-                    .filter(k -> k.startsWith("attention."))
-                    .map(k -> k.substring("attention.".length()))
-                    .toList();
-            throw new Vit4jException("no block '" + block + "'; have " + String.join(", ", have));
-        }
-        return t;
-    }
 
     /** Nearest-neighbour enlargement by an integer factor. */
     static RgbImage enlarge(RgbImage img, int factor) {
@@ -121,7 +73,7 @@ public final class AttentionReport {
         Png.write(AttentionFigures.fromRgb(input), dir.resolve("input.png"));
         List<String> blocks = o.blocks() == null || o.blocks().isEmpty() ? layout.defaultBlocks() : o.blocks();
         for (String block : blocks) {
-            float[] first = saliency(attention, block, c, h, w);
+            float[] first = AttentionMaps.saliency(attention, block, c, h, w);
             if (block.equals(blocks.get(0))) {
                 Png.write(AttentionFigures.colorize(first, h, w, o.colormap()), dir.resolve("saliency.png"));
                 Png.write(AttentionFigures.overlay(input, first, o.colormap(), o.alpha()), dir.resolve("overlay.png"));
@@ -143,7 +95,7 @@ public final class AttentionReport {
                     dir.resolve("heads_" + block + ".png"));
         }
         if (o.rollout()) {
-            float[] mask = rolloutGrid(attention, c, o.fusion(), o.discardRatio());
+            float[] mask = AttentionMaps.rolloutGrid(attention, c, o.fusion(), o.discardRatio());
             float[] up = ClassTokenAttention.minMax(ClassTokenAttention.upsample(mask, gh, gw, h, w));
             Png.write(AttentionFigures.colorize(up, h, w, o.colormap()), dir.resolve("rollout.png"));
             Png.write(AttentionFigures.overlay(input, up, o.colormap(), o.alpha()), dir.resolve("rollout_overlay.png"));

@@ -1,13 +1,12 @@
 package dev.vit4j.viz;
 
-import dev.vit4j.training.EpochRecord;
 import java.awt.Graphics2D;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.ToDoubleFunction;
+import java.util.Map;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.HeatMapChart;
 import org.knowm.xchart.HeatMapChartBuilder;
@@ -19,21 +18,26 @@ import org.knowm.xchart.style.Styler;
 public final class TrainingPlots {
     private TrainingPlots() {}
 
-    public static void learningCurves(String title, List<EpochRecord> history, Path target) throws IOException {
-        XYChart loss = chart(title + ": loss", "loss");
-        add(loss, history, "train", EpochRecord::trainLoss);
-        add(loss, history, "validation", EpochRecord::valLoss);
-        XYChart acc = chart(title + ": accuracy", "accuracy");
-        add(acc, history, "train top-1", EpochRecord::trainTop1);
-        add(acc, history, "validation top-1", EpochRecord::valTop1);
-        add(acc, history, "validation top-5", EpochRecord::valTop5);
-        BufferedImage a = BitmapEncoder.getBufferedImage(loss);
-        BufferedImage b = BitmapEncoder.getBufferedImage(acc);
+    /**
+     * Loss and accuracy against epoch, side by side: each series named, one value per epoch in {@code epochs} (NaN
+     * where there is none, e.g. no validation).
+     */
+    public static void learningCurves(
+            String title, int[] epochs, Map<String, double[]> loss, Map<String, double[]> accuracy, Path target)
+            throws IOException {
+        XYChart a = chart(title + ": loss", "loss");
+        loss.forEach((name, values) -> add(a, epochs, name, values));
+        XYChart b = chart(title + ": accuracy", "accuracy");
+        accuracy.forEach((name, values) -> add(b, epochs, name, values));
+        BufferedImage left = BitmapEncoder.getBufferedImage(a);
+        BufferedImage right = BitmapEncoder.getBufferedImage(b);
         BufferedImage both = new BufferedImage(
-                a.getWidth() + b.getWidth(), Math.max(a.getHeight(), b.getHeight()), BufferedImage.TYPE_INT_RGB);
+                left.getWidth() + right.getWidth(),
+                Math.max(left.getHeight(), right.getHeight()),
+                BufferedImage.TYPE_INT_RGB);
         Graphics2D g = both.createGraphics();
-        g.drawImage(a, 0, 0, null);
-        g.drawImage(b, a.getWidth(), 0, null);
+        g.drawImage(left, 0, 0, null);
+        g.drawImage(right, left.getWidth(), 0, null);
         g.dispose();
         Png.write(both, target);
     }
@@ -52,14 +56,13 @@ public final class TrainingPlots {
         return c;
     }
 
-    private static void add(XYChart c, List<EpochRecord> h, String name, ToDoubleFunction<EpochRecord> f) {
+    private static void add(XYChart c, int[] epochs, String name, double[] values) {
         List<Double> xs = new ArrayList<>();
         List<Double> ys = new ArrayList<>();
-        for (EpochRecord r : h) {
-            double v = f.applyAsDouble(r);
-            if (!Double.isNaN(v)) {
-                xs.add((double) r.epoch());
-                ys.add(v);
+        for (int i = 0; i < epochs.length; i++) {
+            if (!Double.isNaN(values[i])) {
+                xs.add((double) epochs[i]);
+                ys.add(values[i]);
             }
         }
         if (!xs.isEmpty()) {

@@ -1,6 +1,7 @@
 package dev.vit4j.weights;
 
 import dev.vit4j.Vit4jException;
+import dev.vit4j.memory.MemoryBudget;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
@@ -35,30 +36,36 @@ final class GoogleVitNpz {
 
     static TensorSource read(Path file) {
         Map<String, FloatTensor> w = new HashMap<>();
+        MemoryBudget.Reservation memory = null;
         try (ZipFile zip = new ZipFile(file.toFile())) {
             List<? extends ZipEntry> arrays =
                     zip.stream().filter(e -> e.getName().endsWith(".npy")).toList();
-            checkDeclaredSizes(file, arrays);
+            memory = MemoryBudget.heap().reserve(declaredSize(file, arrays), "weights file " + file);
             for (ZipEntry e : arrays) {
                 try (InputStream in = zip.getInputStream(e)) {
                     String name = e.getName().substring(0, e.getName().length() - 4);
                     w.put(name, npy(file, name, in, e.getSize()));
                 }
             }
-        } catch (IOException e) {
+            return new InMemoryTensors(file, toTimm(file, w), memory);
+        } catch (IOException | RuntimeException e) {
+            if (memory != null) {
+                memory.close();
+            }
+            if (e instanceof RuntimeException r) {
+                throw r;
+            }
             throw new Vit4jException("cannot read " + file + ": " + e.getMessage());
         }
-        return new InMemoryTensors(file, toTimm(file, w));
     }
 
     /**
      * Before inflating anything: every array's declared size within what deflate can expand its compressed bytes to
-     * (~1032:1), and all of them together within the memory this JVM can still give (a 3.3 MB file declaring three
-     * 1 GB arrays was an OutOfMemoryError). As for {@code .pth}.
+     * (~1032:1); what they need together — the arrays, and their copies in timm's layout — is what the caller reserves
+     * (a 3.3 MB file declaring three 1 GB arrays was an OutOfMemoryError). As for {@code .pth}.
      */
-    private static void checkDeclaredSizes(Path file, List<? extends ZipEntry> arrays) {
+    private static long declaredSize(Path file, List<? extends ZipEntry> arrays) {
         long total = 0;
-        long largest = 0;
         for (ZipEntry e : arrays) {
             long size = e.getSize();
             if (size < 0 || size > 1100 * Math.max(1, e.getCompressedSize()) || size > Integer.MAX_VALUE - 8) {
@@ -66,15 +73,8 @@ final class GoogleVitNpz {
                         + e.getCompressedSize() + " compressed; refused");
             }
             total += size;
-            largest = Math.max(largest, size);
         }
-        Runtime rt = Runtime.getRuntime();
-        long available = rt.maxMemory() - (rt.totalMemory() - rt.freeMemory());
-        if (total + largest > available) {
-            throw new Vit4jException(
-                    file + ": its arrays declare " + (total >> 20) + " MB, more than the " + (available >> 20)
-                            + " MB of memory this JVM can still give; refused (a larger -Xmx if it is real)");
-        }
+        return 2 * total;
     }
 
     private static Map<String, FloatTensor> toTimm(Path file, Map<String, FloatTensor> w) {

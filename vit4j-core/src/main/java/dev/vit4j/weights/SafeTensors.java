@@ -84,9 +84,8 @@ public final class SafeTensors implements TensorSource {
         readFully(channel, lenBuf, 0);
         long headerLen = lenBuf.flip().getLong();
         if (headerLen < 0 || headerLen > size - 8) {
-            throw bad(
-                    path,
-                    "header length " + Long.toUnsignedString(headerLen) + " runs beyond the file (" + size + " bytes)");
+            // The first 8 bytes of any file decode to some length: saying which would echo the file's bytes.
+            throw bad(path, "its first 8 bytes do not give a header length within its " + size + " bytes");
         }
         if (headerLen > MAX_HEADER) {
             throw bad(path, "header length " + headerLen + " exceeds the " + MAX_HEADER + "-byte limit");

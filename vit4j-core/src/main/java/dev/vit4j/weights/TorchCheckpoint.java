@@ -1,6 +1,7 @@
 package dev.vit4j.weights;
 
 import dev.vit4j.Vit4jException;
+import dev.vit4j.memory.MemoryBudget;
 import dev.vit4j.weights.RestrictedUnpickler.StorageRef;
 import dev.vit4j.weights.RestrictedUnpickler.TensorRef;
 import java.io.IOException;
@@ -27,6 +28,8 @@ import java.util.zip.ZipFile;
 final class TorchCheckpoint {
     private static final java.math.BigInteger LEGACY_MAGIC = new java.math.BigInteger("1950a86a20f9469cfc6c", 16);
     private static final List<String> WRAPPERS = List.of("state_dict_ema", "model_ema", "state_dict", "model");
+    /** A state dict's pickle names tensors and shapes: a few MB even for the largest models. */
+    private static final long MAX_PICKLE = 256L << 20;
 
     private TorchCheckpoint() {}
 
@@ -38,38 +41,87 @@ final class TorchCheckpoint {
                     .orElseThrow(() -> new Vit4jException(file + ": a zip without data.pkl is not a torch.save file"));
             String prefix = pkl.getName().substring(0, pkl.getName().length() - "data.pkl".length());
             Object root = RestrictedUnpickler.load(file.toString(), ByteBuffer.wrap(read(zip, pkl, file)));
-            Map<String, ByteBuffer> storages = new HashMap<>();
-            return new InMemoryTensors(
-                    file,
-                    tensors(
-                            file,
-                            root,
-                            ref -> storages.computeIfAbsent(ref.key(), key -> {
-                                ZipEntry e = zip.getEntry(prefix + "data/" + key);
-                                if (e == null) {
-                                    throw new Vit4jException(file + ": storage " + key + " is missing");
-                                }
-                                try {
-                                    return ByteBuffer.wrap(read(zip, e, file));
-                                } catch (IOException ex) {
-                                    throw new Vit4jException(
-                                            file + ": cannot read storage " + key + ": " + ex.getMessage());
-                                }
-                            })));
+            Map<?, ?> dict = stateDict(file, root);
+            Map<String, ZipEntry> entries = new LinkedHashMap<>();
+            long declared = 0;
+            for (Object v : dict.values()) {
+                if (v instanceof TensorRef t && !entries.containsKey(t.storage().key())) {
+                    ZipEntry e = entry(zip, prefix + "data/" + t.storage().key(), file);
+                    entries.put(t.storage().key(), e);
+                    // the storage's bytes, and its values widened to float32 beside them
+                    declared +=
+                            e.getSize() + e.getSize() / elementSize(t.storage().type(), file) * Float.BYTES;
+                }
+            }
+            MemoryBudget.Reservation memory = MemoryBudget.heap().reserve(declared, "weights file " + file);
+            try {
+                Map<String, ByteBuffer> storages = new HashMap<>();
+                return new InMemoryTensors(
+                        file,
+                        tensors(
+                                file,
+                                dict,
+                                ref -> storages.computeIfAbsent(ref.key(), key -> {
+                                    try {
+                                        return ByteBuffer.wrap(read(zip, entries.get(key), file));
+                                    } catch (IOException ex) {
+                                        throw new Vit4jException(
+                                                file + ": cannot read storage " + key + ": " + ex.getMessage());
+                                    }
+                                })),
+                        memory);
+            } catch (RuntimeException e) {
+                memory.close();
+                throw e;
+            }
         } catch (IOException e) {
             throw new Vit4jException("cannot read " + file + ": " + e.getMessage());
         }
     }
 
+    /**
+     * A storage's entry, its declared size checked before anything is inflated: deflate expands at most ~1032:1, so a
+     * larger claim is a forged header (a zip bomb).
+     */
+    private static ZipEntry entry(ZipFile zip, String name, Path file) {
+        ZipEntry e = zip.getEntry(name);
+        if (e == null) {
+            throw new Vit4jException(file + ": storage " + name.substring(name.lastIndexOf('/') + 1) + " is missing");
+        }
+        long size = e.getSize();
+        if (size < 0 || size > Integer.MAX_VALUE - 8 || size > 1100 * Math.max(1, e.getCompressedSize())) {
+            throw new Vit4jException(file + ": entry " + e.getName() + " claims " + size + " bytes from "
+                    + e.getCompressedSize() + " compressed; refused");
+        }
+        return e;
+    }
+
     /** Magic number, protocol version, system info, the object, its storage keys, then each storage: int64 size, data. */
     static TensorSource readLegacy(Path file) {
+        long size;
+        try {
+            size = Files.size(file);
+        } catch (IOException e) {
+            throw new Vit4jException("cannot read " + file + ": " + e.getMessage());
+        }
+        if (size > Integer.MAX_VALUE - 8) {
+            throw new Vit4jException(
+                    file + ": legacy .pth files over 2 GB are not supported; re-save it with torch.save");
+        }
+        // The whole file, and at most its bytes again as float32 (every storage at least 4 bytes an element, but
+        // for half precision and smaller types, which widen: counted below once their types are known).
+        MemoryBudget.Reservation memory = MemoryBudget.heap().reserve(2 * size, "weights file " + file);
+        try {
+            return readLegacy(file, memory);
+        } catch (RuntimeException e) {
+            memory.close();
+            throw e;
+        }
+    }
+
+    private static TensorSource readLegacy(Path file, MemoryBudget.Reservation memory) {
         ByteBuffer in;
         try {
-            long size = Files.size(file);
-            if (size > Integer.MAX_VALUE - 8) {
-                throw new Vit4jException(
-                        file + ": legacy .pth files over 2 GB are not supported; re-save it with torch.save");
-            }
             in = ByteBuffer.wrap(Files.readAllBytes(file)).order(ByteOrder.LITTLE_ENDIAN);
         } catch (IOException e) {
             throw new Vit4jException("cannot read " + file + ": " + e.getMessage());
@@ -89,6 +141,7 @@ final class TorchCheckpoint {
         Map<String, ByteBuffer> storages = new HashMap<>();
         Map<String, String> types = new HashMap<>();
         collectTypes(root, types);
+        long widened = 0;
         for (Object k : (List<?>) keys) {
             String key = String.valueOf(k);
             long numel = in.getLong();
@@ -102,14 +155,19 @@ final class TorchCheckpoint {
             ByteBuffer slice = in.slice(in.position(), (int) bytes);
             in.position(in.position() + (int) bytes);
             storages.put(key, slice);
+            widened += Math.max(0, numel * Float.BYTES - bytes);
         }
-        return new InMemoryTensors(file, tensors(file, root, ref -> {
-            ByteBuffer b = storages.get(ref.key());
-            if (b == null) {
-                throw new Vit4jException(file + ": storage " + ref.key() + " is missing");
-            }
-            return b;
-        }));
+        memory.grow(widened, "weights file " + file);
+        return new InMemoryTensors(
+                file,
+                tensors(file, stateDict(file, root), ref -> {
+                    ByteBuffer b = storages.get(ref.key());
+                    if (b == null) {
+                        throw new Vit4jException(file + ": storage " + ref.key() + " is missing");
+                    }
+                    return b;
+                }),
+                memory);
     }
 
     private static void collectTypes(Object o, Map<String, String> types) {
@@ -120,8 +178,8 @@ final class TorchCheckpoint {
         }
     }
 
-    private static Map<String, FloatTensor> tensors(Path file, Object root, Function<StorageRef, ByteBuffer> storage) {
-        Map<?, ?> dict = stateDict(file, root);
+    private static Map<String, FloatTensor> tensors(
+            Path file, Map<?, ?> dict, Function<StorageRef, ByteBuffer> storage) {
         Map<String, FloatTensor> out = new LinkedHashMap<>();
         for (Map.Entry<?, ?> e : dict.entrySet()) {
             if (!(e.getValue() instanceof TensorRef t)) {
@@ -220,11 +278,13 @@ final class TorchCheckpoint {
         };
     }
 
-    /** An entry's bytes, its declared size checked first so that a hostile header cannot ask for a huge buffer. */
+    /**
+     * An entry's bytes, its declared size checked first so that a hostile header cannot ask for a huge buffer (the
+     * storages were checked and reserved by {@link #entry}; this is the pickle's).
+     */
     private static byte[] read(ZipFile zip, ZipEntry e, Path file) throws IOException {
         long size = e.getSize();
-        // Deflate expands at most ~1032:1; a larger claim is a forged header (a zip bomb), refused before allocating.
-        if (size > Integer.MAX_VALUE - 8 || size > 1100 * Files.size(file)) {
+        if (size > Integer.MAX_VALUE - 8 || size > 1100 * Math.max(1, e.getCompressedSize()) || size > MAX_PICKLE) {
             throw new Vit4jException(file + ": entry " + e.getName() + " claims " + size + " bytes; refused");
         }
         try (InputStream in = zip.getInputStream(e)) {

@@ -2,10 +2,10 @@ package dev.vit4j.fuzz;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import dev.vit4j.Vit4jException;
+import dev.vit4j.image.DataConfig;
 import dev.vit4j.image.EvalTransform;
 import dev.vit4j.image.ImageDecoder;
 import dev.vit4j.image.RgbImage;
-import dev.vit4j.models.DataConfig;
 import java.nio.file.Path;
 
 /** Any bytes as an image file, through decoding and the model's preprocessing: pixels out, or refused. */

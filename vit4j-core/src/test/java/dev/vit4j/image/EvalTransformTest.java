@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.vit4j.Fixtures;
-import dev.vit4j.models.DataConfig;
 import dev.vit4j.weights.SafeTensors;
 import java.io.IOException;
 import org.junit.jupiter.api.Test;

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.vit4j.Fixtures;
 import dev.vit4j.models.Configs;
-import dev.vit4j.models.DataConfig;
 import dev.vit4j.models.HuggingFaceImageProcessor;
 import dev.vit4j.weights.SafeTensors;
 import java.io.IOException;

@@ -64,7 +64,7 @@ class ImageDecoderTest {
         try {
             RgbImage img = ImageDecoder.read(file);
             assertEquals(10_000, img.width());
-            float[] x = new EvalTransform(dev.vit4j.models.DataConfig.imagenet(224, 0.875)).apply(img);
+            float[] x = new EvalTransform(dev.vit4j.image.DataConfig.imagenet(224, 0.875)).apply(img);
             assertEquals(3 * 224 * 224, x.length);
         } catch (Vit4jException refused) {
             assertTrue(refused.getMessage().contains("Java heap"), refused.getMessage());

@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.vit4j.Fixtures;
 import dev.vit4j.Vit4jException;
+import dev.vit4j.image.DataConfig;
 import dev.vit4j.inference.Labels;
 import java.io.IOException;
 import java.util.ArrayList;

@@ -11,8 +11,8 @@ import dev.vit4j.inference.LoadedModel;
 import dev.vit4j.models.Configs;
 import dev.vit4j.models.ModelConfig;
 import dev.vit4j.models.ModelRegistry;
+import dev.vit4j.models.WeightLoader;
 import dev.vit4j.weights.SafeTensors;
-import dev.vit4j.weights.WeightLoader;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 

@@ -1,9 +1,13 @@
 package dev.vit4j.weights;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.vit4j.Vit4jException;
+import dev.vit4j.memory.MemoryBudget;
+import dev.vit4j.memory.MemoryBudgetException;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -12,6 +16,8 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
 import java.util.zip.Deflater;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
@@ -29,35 +35,67 @@ class HostileWeightFilesTest {
      */
     @Test
     void anNpzDeclaringMoreThanMemoryIsRefusedBeforeInflating() throws IOException {
-        Path npz = dir.resolve("bomb.npz");
-        long elements = 100L << 20;
-        try (ZipOutputStream zip = new ZipOutputStream(Files.newOutputStream(npz))) {
-            zip.setLevel(Deflater.BEST_COMPRESSION);
-            for (String name : new String[] {"embedding/kernel.npy", "embedding/bias.npy", "cls.npy"}) {
-                zip.putNextEntry(new ZipEntry(name));
-                zip.write(npyHeader("<f4", "(" + elements + ",)"));
-                byte[] zeros = new byte[1 << 20];
+        Path npz = HostileFiles.npzOfZeros(
+                dir.resolve("bomb.npz"),
+                List.of("embedding/kernel.npy", "embedding/bias.npy", "cls.npy"),
+                400L << 20,
+                Deflater.BEST_COMPRESSION);
+        assertTrue(Files.size(npz) < 8 << 20, "a small file: " + Files.size(npz));
+        Vit4jException e = assertThrows(Vit4jException.class, () -> WeightFiles.open(npz));
+        assertTrue(e.getMessage().contains("bomb.npz") && e.getMessage().contains("-Xmx"), e.getMessage());
+    }
+
+    /**
+     * A 4.5 MB torch.save zip whose two storages inflate to 500 MB each (the test JVM has a 1 GB heap): refused from
+     * the declared sizes of all its storages together, before any is inflated. The reader checked entries one by one,
+     * each fitting, and `vit4j convert` ended in an OutOfMemoryError after 25 s.
+     */
+    @Test
+    void aPthZipBombIsRefusedBeforeInflating() throws IOException {
+        Path pth = dir.resolve("bomb.pth");
+        long elements = 125L << 20;
+        try (ZipOutputStream zip = new ZipOutputStream(Files.newOutputStream(pth))) {
+            zip.setLevel(Deflater.BEST_SPEED);
+            zip.putNextEntry(new ZipEntry("archive/data.pkl"));
+            zip.write(pickle(Map.of("a", elements, "b", elements)));
+            zip.closeEntry();
+            byte[] zeros = new byte[1 << 20];
+            for (String key : new String[] {"0", "1"}) {
+                zip.putNextEntry(new ZipEntry("archive/data/" + key));
                 for (long written = 0; written < elements * 4; written += zeros.length) {
                     zip.write(zeros);
                 }
                 zip.closeEntry();
             }
         }
-        assertTrue(Files.size(npz) < 8 << 20, "a small file: " + Files.size(npz));
-        Vit4jException e = assertThrows(Vit4jException.class, () -> WeightFiles.open(npz));
-        assertTrue(e.getMessage().contains("bomb.npz") && e.getMessage().contains("refused"), e.getMessage());
+        assertTrue(Files.size(pth) < 8 << 20, "a small file: " + Files.size(pth));
+        Vit4jException e = assertThrows(Vit4jException.class, () -> WeightFiles.open(pth));
+        assertTrue(e instanceof MemoryBudgetException m && !m.couldFitLater(), e.getMessage());
+        assertTrue(e.getMessage().contains("bomb.pth") && e.getMessage().contains("-Xmx"), e.getMessage());
+        assertEquals(0, MemoryBudget.heap().reserved());
     }
 
-    private static byte[] npyHeader(String dtype, String shape) {
-        String dict = "{'descr': '" + dtype + "', 'fortran_order': False, 'shape': " + shape + ", }";
-        dict = dict + " ".repeat(63 - (10 + dict.length()) % 64) + "\n";
-        ByteBuffer b = ByteBuffer.allocate(10 + dict.length()).order(ByteOrder.LITTLE_ENDIAN);
-        b.put((byte) 0x93)
-                .put("NUMPY".getBytes(StandardCharsets.US_ASCII))
-                .put((byte) 1)
-                .put((byte) 0);
-        b.putShort((short) dict.length()).put(dict.getBytes(StandardCharsets.US_ASCII));
-        return b.array();
+    /**
+     * Files that are not weights are named for what they are, and their bytes are never echoed: a text file's first
+     * eight bytes decoded as a header length told any client of model control what the file began with.
+     */
+    @Test
+    void aFileThatIsNotWeightsIsNamedForWhatItIs() throws IOException {
+        Path secret = Files.writeString(dir.resolve("shadow"), "root:$6$abcdefgh:19000:0:99999:7:::\n");
+        Vit4jException text = assertThrows(Vit4jException.class, () -> WeightFiles.open(secret));
+        assertFalse(text.getMessage().contains("header length"), text.getMessage());
+        assertTrue(text.getMessage().contains("not a weights file (safetensors"), text.getMessage());
+        Path onnx = Files.write(dir.resolve("model.onnx"), new byte[] {8, 8, 0x12, 5, 'v', 'i', 't', '4', 'j'});
+        assertTrue(assertThrows(Vit4jException.class, () -> WeightFiles.open(onnx))
+                .getMessage()
+                .contains("an ONNX model"));
+        Path png = Files.write(dir.resolve("land.jpg"), new byte[] {(byte) 0xff, (byte) 0xd8, (byte) 0xff, 0, 1, 2});
+        assertTrue(assertThrows(Vit4jException.class, () -> WeightFiles.open(png))
+                .getMessage()
+                .contains("is an image, not a weights file"));
+        assertTrue(assertThrows(Vit4jException.class, () -> WeightFiles.open(dir))
+                .getMessage()
+                .contains("is a folder"));
     }
 
     /**
@@ -81,6 +119,47 @@ class HostileWeightFilesTest {
             }
         });
         assertTrue(e.getMessage().contains("reaches past its storage"), e.getMessage());
+    }
+
+    /** {NAME: a float tensor of N elements on its own storage, keys '0', '1', … in the map's order}. */
+    private static byte[] pickle(Map<String, Long> tensors) {
+        ByteArrayOutputStream p = new ByteArrayOutputStream();
+        p.write(0x80);
+        p.write(2);
+        p.write('}');
+        p.write('(');
+        int key = 0;
+        for (Map.Entry<String, Long> t : new java.util.TreeMap<>(tensors).entrySet()) {
+            unicode(p, t.getKey());
+            ascii(p, "ctorch._utils\n_rebuild_tensor_v2\n(");
+            ascii(p, "(");
+            unicode(p, "storage");
+            ascii(p, "ctorch\nFloatStorage\n");
+            unicode(p, Integer.toString(key++));
+            unicode(p, "cpu");
+            binint(p, t.getValue());
+            ascii(p, "tQ");
+            p.write('K');
+            p.write(0);
+            binint(p, t.getValue());
+            p.write(0x85);
+            p.write('K');
+            p.write(1);
+            p.write(0x85);
+            p.write(0x89);
+            ascii(p, "ccollections\nOrderedDict\n)R");
+            ascii(p, "tR");
+        }
+        ascii(p, "u.");
+        return p.toByteArray();
+    }
+
+    private static void binint(ByteArrayOutputStream p, long v) {
+        p.write('J');
+        p.writeBytes(ByteBuffer.allocate(4)
+                .order(ByteOrder.LITTLE_ENDIAN)
+                .putInt((int) v)
+                .array());
     }
 
     /** {'w': torch._utils._rebuild_tensor_v2(FloatStorage '0' of 4, 0, (4,), (stride,), False, OrderedDict())}. */

@@ -10,6 +10,7 @@ import dev.vit4j.Vit4jException;
 import dev.vit4j.inference.LoadedModel;
 import dev.vit4j.inference.ModelOutputs;
 import dev.vit4j.inference.ModelRunner;
+import dev.vit4j.models.WeightConversion;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

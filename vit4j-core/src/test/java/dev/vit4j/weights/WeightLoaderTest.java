@@ -12,6 +12,7 @@ import dev.vit4j.models.Configs;
 import dev.vit4j.models.ModelConfig;
 import dev.vit4j.models.ModelRegistry;
 import dev.vit4j.models.VisionModel;
+import dev.vit4j.models.WeightLoader;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;

@@ -2,10 +2,10 @@ package dev.vit4j.serve;
 
 import dev.vit4j.inference.Prediction;
 import dev.vit4j.models.ModelConfig;
+import dev.vit4j.probing.AttentionMaps;
 import dev.vit4j.probing.AttentionRollout;
 import dev.vit4j.probing.ClassTokenAttention;
 import dev.vit4j.viz.AttentionFigures;
-import dev.vit4j.viz.AttentionReport;
 import dev.vit4j.viz.Colormap;
 import dev.vit4j.viz.Png;
 import java.util.ArrayList;
@@ -44,18 +44,18 @@ public record AttentionView(
             float[][] heads = block.startsWith("cross_attention.")
                     ? null
                     : ClassTokenAttention.perHead(
-                            AttentionReport.tensor(r.attention(), block), c.gridHeight(), c.gridWidth());
+                            AttentionMaps.tensor(r.attention(), block), c.gridHeight(), c.gridWidth());
             blocks.add(new BlockMaps(
                     block,
                     heads,
                     heads == null
-                            ? AttentionReport.gridSaliency(r.attention(), block, c)
+                            ? AttentionMaps.gridSaliency(r.attention(), block, c)
                             : ClassTokenAttention.saliency(heads)));
         }
         float[] rollout = null;
         if (c.attentionLayout().rollout()) {
             rollout = ClassTokenAttention.minMax(
-                    AttentionReport.rolloutGrid(r.attention(), c, AttentionRollout.HeadFusion.MEAN, 0.9));
+                    AttentionMaps.rolloutGrid(r.attention(), c, AttentionRollout.HeadFusion.MEAN, 0.9));
         }
         List<Prediction> top = !c.hasClassifier() ? List.of() : model.topK(r.logits(), k);
         return new AttentionView(
@@ -75,7 +75,7 @@ public record AttentionView(
         String block = requested == null || requested.isEmpty()
                 ? c.attentionLayout().defaultBlocks().get(0)
                 : requested.get(0);
-        float[] map = AttentionReport.saliency(
+        float[] map = AttentionMaps.saliency(
                 r.attention(), block, c, r.crop().height(), r.crop().width());
         return Png.encode(AttentionFigures.overlay(r.crop(), map, Colormap.named("cividis"), OVERLAY_ALPHA));
     }

@@ -20,7 +20,9 @@ import java.util.function.Supplier;
  * the request threads instead preempted the engine's threads mid-operation and slowed every batch). Inputs that
  * arrive while a batch is being prepared join it. An input whose preparation fails fails alone. The queue
  * is bounded: a full queue refuses at once ({@link QueueFullException}); inputs whose deadline passed before their
- * batch ran are dropped with a {@link TimeoutException}. Closing finishes what is queued.
+ * batch ran are dropped with a {@link TimeoutException}. Closing finishes what is queued. An {@link OutOfMemoryError}
+ * (any {@link VirtualMachineError}) while preparing or running is reported to the {@link ServerHealth}; from then on
+ * this batcher (and every other of the server) runs nothing more and refuses what is queued.
  *
  * @param <R> one input as it arrives (an encoded image)
  * @param <I> one prepared input (a preprocessed image)
@@ -67,6 +69,7 @@ public final class DynamicBatcher<R, I, O> implements AutoCloseable {
     private final Executor preparers;
     private final BatchFunction<I, O> function;
     private final BatchListener listener;
+    private final ServerHealth health;
     private final AtomicInteger arriving = new AtomicInteger();
     private final List<Thread> workers = new ArrayList<>();
     private volatile boolean closing;
@@ -80,7 +83,8 @@ public final class DynamicBatcher<R, I, O> implements AutoCloseable {
             Preparation<R, I> preparation,
             Executor preparers,
             BatchFunction<I, O> function,
-            BatchListener listener) {
+            BatchListener listener,
+            ServerHealth health) {
         this.name = name;
         this.maxBatch = maxBatch;
         this.maxDelayNanos = TimeUnit.MILLISECONDS.toNanos(maxDelayMillis);
@@ -89,6 +93,7 @@ public final class DynamicBatcher<R, I, O> implements AutoCloseable {
         this.preparers = preparers;
         this.function = function;
         this.listener = listener;
+        this.health = health;
         for (int i = 0; i < Math.max(1, workers); i++) {
             Thread worker = new Thread(this::loop, "vit4j-batcher-" + name + "-" + i);
             worker.setDaemon(true);
@@ -102,6 +107,9 @@ public final class DynamicBatcher<R, I, O> implements AutoCloseable {
      * worker knows one more input is coming and may wait for it.
      */
     public CompletableFuture<O> submit(Supplier<R> arrive, long deadlineNanos) {
+        if (health.broken()) {
+            throw health.refusal();
+        }
         if (closing) {
             throw new QueueFullException(name + ": the server is shutting down");
         }
@@ -185,6 +193,9 @@ public final class DynamicBatcher<R, I, O> implements AutoCloseable {
                                 job.input = preparation.prepare(job.raw);
                             } catch (RuntimeException e) {
                                 job.result.completeExceptionally(e);
+                            } catch (VirtualMachineError e) {
+                                health.fatal(e);
+                                job.result.completeExceptionally(health.refusal());
                             }
                         },
                         preparers));
@@ -215,6 +226,10 @@ public final class DynamicBatcher<R, I, O> implements AutoCloseable {
         if (live.isEmpty()) {
             return;
         }
+        if (health.broken()) {
+            live.forEach(job -> job.result.completeExceptionally(health.refusal()));
+            return;
+        }
         try {
             List<I> inputs = new ArrayList<>(live.size());
             long[] queued = new long[live.size()];
@@ -228,6 +243,9 @@ public final class DynamicBatcher<R, I, O> implements AutoCloseable {
             for (int i = 0; i < live.size(); i++) {
                 live.get(i).result.complete(outputs.get(i));
             }
+        } catch (VirtualMachineError e) {
+            health.fatal(e);
+            live.forEach(job -> job.result.completeExceptionally(health.refusal()));
         } catch (RuntimeException | Error e) {
             for (Job<R, I, O> job : live) {
                 job.result.completeExceptionally(e);

@@ -53,11 +53,7 @@ final class InferenceTensors {
     static Request parse(ObjectMapper json, byte[] body, String headerLength, ElementLimit maxElements) {
         int jsonLength = body.length;
         if (headerLength != null) {
-            try {
-                jsonLength = Integer.parseInt(headerLength.trim());
-            } catch (NumberFormatException e) {
-                jsonLength = -1;
-            }
+            jsonLength = jsonLength(headerLength);
             if (jsonLength < 1 || jsonLength > body.length) {
                 throw new Vit4jException(HEADER_LENGTH + " must be a whole number from 1 to the body's " + body.length
                         + " bytes, not '" + headerLength + "'");
@@ -110,6 +106,15 @@ final class InferenceTensors {
                 flag(root.path("parameters"), "binary_data_output"));
     }
 
+    /** The {@code Inference-Header-Content-Length} header's value; -1 if it is not a number. */
+    static int jsonLength(String headerLength) {
+        try {
+            return Integer.parseInt(headerLength.trim());
+        } catch (NumberFormatException e) {
+            return -1;
+        }
+    }
+
     /** The most elements an input may have, by name and datatype (its model's limit). */
     interface ElementLimit {
         long of(String name, String datatype);
@@ -152,6 +157,12 @@ final class InferenceTensors {
         switch (datatype) {
             case FP32 -> {
                 float[] values = size != null ? binaryFloats(name, size, count, binary) : jsonFloats(name, data, count);
+                for (int i = 0; i < values.length; i++) {
+                    if (!Float.isFinite(values[i])) {
+                        throw new Vit4jException("input '" + name + "': value " + i + " is " + values[i]
+                                + " (a float32 tensor here holds finite numbers only)");
+                    }
+                }
                 return new Input(name, datatype, shape, values, null);
             }
             case BYTES -> {

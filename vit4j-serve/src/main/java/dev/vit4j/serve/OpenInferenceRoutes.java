@@ -35,32 +35,16 @@ final class OpenInferenceRoutes {
     static final String PIXELS = "pixel_values";
     static final String IMAGE = "image";
     static final String VERSION = "1";
+    /** A classification label's bytes at most: "logit:index:label", with ImageNet-21k's longest names. */
+    private static final int MAX_CLASS_LABEL = 256;
 
-    /** What the routes need of the server. */
-    interface Server {
-        boolean isReady();
-
-        /** Reads a request's body (bounded, asynchronously), then handles it on a responder thread. */
-        void withBody(Context ctx, long deadlineNanos, BodyHandler handler);
-
-        /** Opens the model for this request ({@link ServedModel#enter}); closed when the request ends. */
-        ServedModel use(Context ctx, String name);
-
-        /** Refuses model control unless it is on, and the client local or holding the API key. */
-        void requireModelControl(Context ctx);
-    }
-
-    interface BodyHandler {
-        void handle(byte[] body) throws Exception;
-    }
-
-    private final Server server;
+    private final ServerAccess server;
     private final ModelRepository repository;
     private final ServeOptions options;
     private final Function<Map<String, String>, Supplier<LoadedModel>> sources;
 
     OpenInferenceRoutes(
-            Server server,
+            ServerAccess server,
             ModelRepository repository,
             ServeOptions options,
             Function<Map<String, String>, Supplier<LoadedModel>> sources) {
@@ -163,14 +147,21 @@ final class OpenInferenceRoutes {
     private void infer(Context ctx) {
         ServedModel m = model(ctx);
         long deadline = Uploads.deadline(options);
-        server.withBody(ctx, deadline, body -> answer(ctx, m, body, deadline));
+        server.withBody(ctx, deadline, (body, budget) -> answer(ctx, m, body, budget, deadline));
     }
 
-    private void answer(Context ctx, ServedModel m, byte[] body, long deadline) throws TimeoutException {
+    private void answer(Context ctx, ServedModel m, byte[] body, RequestBudget budget, long deadline)
+            throws TimeoutException {
         int[] in = m.inputShape();
         int perImage = in[0] * in[1] * in[2];
-        InferenceTensors.Request request = InferenceTensors.parse(
-                Replies.JSON, body, ctx.header(InferenceTensors.HEADER_LENGTH), (name, datatype) -> {
+        String headerLength = ctx.header(InferenceTensors.HEADER_LENGTH);
+        // Parsed as a tree (the JSON part), then FP32 data decoded beside it (at most 4 bytes for every 2 of body).
+        long json =
+                headerLength == null ? body.length : Math.min(body.length, InferenceTensors.jsonLength(headerLength));
+        budget.reserve(
+                RequestBudget.JSON_TREE_BYTES_PER_BYTE * Math.max(0, json) + 2L * body.length, "parsing the request");
+        InferenceTensors.Request request =
+                InferenceTensors.parse(Replies.JSON, body, headerLength, (name, datatype) -> {
                     String expected = name.equals(PIXELS)
                             ? InferenceTensors.FP32
                             : name.equals(IMAGE) ? InferenceTensors.BYTES : null;
@@ -192,6 +183,12 @@ final class OpenInferenceRoutes {
         int n = images(input, in);
         List<RequestedOutput> wanted = outputs(m, request);
         boolean attention = wanted.stream().anyMatch(o -> o.name().startsWith("attention."));
+        if (input.fp32() != null) {
+            budget.tensors(n, m, attention);
+        } else {
+            budget.images(input.bytes(), m, attention);
+        }
+        answerSize(m, n, wanted, request.binaryOutputs(), budget);
         List<ServedModel.Pending> pending = ServedModel.submitAll(
                 n,
                 i -> input.fp32() != null
@@ -238,7 +235,37 @@ final class OpenInferenceRoutes {
         return (int) s[0];
     }
 
-    /** The outputs to answer: those asked for (each known to the model), else its logits (if any) and pre_logits. */
+    /**
+     * The answer's size, from the outputs asked for: each value 4 bytes in binary, up to 16 as JSON text; bounded by
+     * {@code --max-response-mb} and reserved (three times its size while it is built) before anything runs.
+     */
+    private static void answerSize(
+            ServedModel m, int n, List<RequestedOutput> wanted, boolean binaryByDefault, RequestBudget budget) {
+        long bytes = 0;
+        long values = 0;
+        for (RequestedOutput o : wanted) {
+            long per = 1;
+            if (o.classification() > 0) {
+                per = Math.min(o.classification(), m.config().numClasses) * (long) MAX_CLASS_LABEL;
+            } else {
+                for (long d : m.outputShapes().get(o.name())) {
+                    per *= d;
+                }
+                values += n * per;
+            }
+            boolean binary = binaryByDefault || o.binary();
+            bytes += n * per * (o.classification() > 0 ? 1 : binary ? Float.BYTES : RequestBudget.JSON_BYTES_PER_FLOAT);
+        }
+        budget.answer(
+                bytes,
+                RequestBudget.BUILD_COPIES * bytes + Float.BYTES * values,
+                "ask for fewer outputs or images, or for binary outputs (binary_data_output)");
+    }
+
+    /**
+     * The outputs to answer: those asked for (each known to the model, each once: a repeat is the client's error, as
+     * the protocol has it), else its logits (if any) and pre_logits.
+     */
     private static List<RequestedOutput> outputs(ServedModel m, InferenceTensors.Request request) {
         Map<String, long[]> shapes = m.outputShapes();
         if (request.outputs().isEmpty()) {
@@ -247,7 +274,11 @@ final class OpenInferenceRoutes {
                     .map(name -> new RequestedOutput(name, false, 0))
                     .toList();
         }
+        java.util.Set<String> named = new java.util.HashSet<>();
         for (RequestedOutput o : request.outputs()) {
+            if (!named.add(o.name())) {
+                throw new Vit4jException("output '" + o.name() + "' is asked for more than once");
+            }
             if (!shapes.containsKey(o.name())) {
                 throw new Vit4jException("unexpected output '" + o.name() + "' for model '" + m.name() + "': it has "
                         + String.join(", ", shapes.keySet()));
@@ -295,7 +326,7 @@ final class OpenInferenceRoutes {
 
     private void index(Context ctx) {
         server.requireModelControl(ctx);
-        server.withBody(ctx, Uploads.deadline(options), body -> {
+        server.withBody(ctx, Uploads.deadline(options), (body, budget) -> {
             boolean readyOnly = false;
             if (body.length > 0) {
                 JsonNode root = readJson(body);
@@ -343,7 +374,7 @@ final class OpenInferenceRoutes {
     private void load(Context ctx) {
         server.requireModelControl(ctx);
         String name = ctx.pathParam("name");
-        server.withBody(ctx, Uploads.deadline(options), body -> {
+        server.withBody(ctx, Uploads.deadline(options), (body, budget) -> {
             Map<String, String> parameters = new LinkedHashMap<>();
             if (body.length > 0) {
                 JsonNode p = readJson(body).path("parameters");
@@ -363,7 +394,7 @@ final class OpenInferenceRoutes {
     private void unload(Context ctx) {
         server.requireModelControl(ctx);
         String name = ctx.pathParam("name");
-        server.withBody(ctx, Uploads.deadline(options), body -> {
+        server.withBody(ctx, Uploads.deadline(options), (body, budget) -> {
             repository.unload(name);
             Replies.json(ctx, Map.of("name", name, "state", ModelRepository.State.UNAVAILABLE.name()));
         });

@@ -8,8 +8,11 @@ import java.util.Map;
 
 /** How every route answers: JSON bodies, errors as one-line {@code {"error": "..."}}, clients gone counted as 499. */
 final class Replies {
-    static final ObjectMapper JSON = new ObjectMapper();
+    static final ObjectMapper JSON = dev.vit4j.io.Json.mapper();
     static final String CLIENT_GONE = "vit4j.clientGone";
+    /** A {@link java.util.function.BooleanSupplier}: true while the server stops (answers then close the connection). */
+    static final String CLOSING = "vit4j.closing";
+
     static final int CLIENT_CLOSED_REQUEST = 499;
 
     private Replies() {}
@@ -27,6 +30,9 @@ final class Replies {
      * 500 (its clientAbortStatus); here it is recorded as 499, nginx's "client closed request", and costs nothing.
      */
     static void write(Context ctx, String contentType, byte[] body) {
+        if (ctx.attribute(CLOSING) instanceof java.util.function.BooleanSupplier closing && closing.getAsBoolean()) {
+            ctx.header("Connection", "close");
+        }
         ctx.contentType(contentType);
         ctx.res().setContentLength(body.length);
         try {

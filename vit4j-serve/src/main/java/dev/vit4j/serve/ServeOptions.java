@@ -14,6 +14,11 @@ import dev.vit4j.inference.EngineType;
  * @param timeoutMillis   a request's deadline, queueing and compute together (504 past it)
  * @param maxBodyBytes    request bodies above it get 413
  * @param maxPixels       images above it (width × height, read from the header) get 413
+ * @param maxRequestPixels the pixels of all a request's images together (read from their headers) above which it
+ *                        gets 413 before any is decoded: one request's preparation stays within a few seconds of CPU
+ * @param maxResponseBytes an answer estimated larger (before anything is run) gets 413
+ * @param headerTimeoutMillis a connection still sending its request line and headers this long after it started is
+ *                        closed (slowloris clients)
  * @param maxImages       images one multipart request may carry (413 above, nothing of it run); at most the queue
  * @param apiKey          when set, every route but health needs {@code Authorization: Bearer KEY}
  * @param engine          the engine that runs every model
@@ -32,6 +37,9 @@ public record ServeOptions(
         long timeoutMillis,
         long maxBodyBytes,
         long maxPixels,
+        long maxRequestPixels,
+        long maxResponseBytes,
+        long headerTimeoutMillis,
         int maxImages,
         String apiKey,
         EngineType engine,
@@ -46,13 +54,17 @@ public record ServeOptions(
                 || timeoutMillis < 1
                 || maxBodyBytes < 1
                 || maxPixels < 1
+                || maxRequestPixels < 1
+                || maxResponseBytes < 1
+                || headerTimeoutMillis < 1
                 || threads < 0
                 || workers < 0
                 || port < 0
                 || port > 65535) {
             throw Vit4jException.naming(
-                    "serve: {maxBatch}, {queueCapacity}, {timeoutMillis}, {maxBodyBytes} and"
-                            + " {maxPixels} must be positive, {maxDelayMillis}, {threads} and {workers} not negative, {port} 0..65535");
+                    "serve: {maxBatch}, {queueCapacity}, {timeoutMillis}, {maxBodyBytes}, {maxPixels},"
+                            + " {maxRequestPixels}, {maxResponseBytes} and {headerTimeoutMillis} must be positive,"
+                            + " {maxDelayMillis}, {threads} and {workers} not negative, {port} 0..65535");
         }
         if (maxImages < 1 || maxImages > queueCapacity) {
             throw Vit4jException.naming(
@@ -66,6 +78,11 @@ public record ServeOptions(
     }
 
     public static final int DEFAULT_MAX_IMAGES = 64;
+    /** 100 megapixels: 1.6–2.8 s of one core decoding and resizing, half that on two (docs/reliability.md). */
+    public static final long DEFAULT_MAX_REQUEST_PIXELS = 100_000_000L;
+
+    public static final long DEFAULT_MAX_RESPONSE_BYTES = 64L << 20;
+    public static final long DEFAULT_HEADER_TIMEOUT_MILLIS = 10_000;
 
     public static ServeOptions defaults() {
         return new ServeOptions(
@@ -77,6 +94,9 @@ public record ServeOptions(
                 30_000,
                 20L << 20,
                 40_000_000L,
+                DEFAULT_MAX_REQUEST_PIXELS,
+                DEFAULT_MAX_RESPONSE_BYTES,
+                DEFAULT_HEADER_TIMEOUT_MILLIS,
                 DEFAULT_MAX_IMAGES,
                 null,
                 EngineType.ONNX,
@@ -104,6 +124,18 @@ public record ServeOptions(
             b.maxBodyBytes = bodyBytes;
             b.maxPixels = pixels;
         });
+    }
+
+    /** What one request may cost: its images' pixels together, and its answer's bytes. */
+    public ServeOptions withRequestLimits(long requestPixels, long responseBytes) {
+        return edit(b -> {
+            b.maxRequestPixels = requestPixels;
+            b.maxResponseBytes = responseBytes;
+        });
+    }
+
+    public ServeOptions withHeaderTimeout(long millis) {
+        return edit(b -> b.headerTimeoutMillis = millis);
     }
 
     public ServeOptions withApiKey(String key) {
@@ -142,6 +174,9 @@ public record ServeOptions(
                 b.timeoutMillis,
                 b.maxBodyBytes,
                 b.maxPixels,
+                b.maxRequestPixels,
+                b.maxResponseBytes,
+                b.headerTimeoutMillis,
                 b.maxImages,
                 b.apiKey,
                 b.engine,
@@ -159,6 +194,9 @@ public record ServeOptions(
         long timeoutMillis;
         long maxBodyBytes;
         long maxPixels;
+        long maxRequestPixels;
+        long maxResponseBytes;
+        long headerTimeoutMillis;
         int maxImages;
         String apiKey;
         EngineType engine;
@@ -175,6 +213,9 @@ public record ServeOptions(
             timeoutMillis = o.timeoutMillis;
             maxBodyBytes = o.maxBodyBytes;
             maxPixels = o.maxPixels;
+            maxRequestPixels = o.maxRequestPixels;
+            maxResponseBytes = o.maxResponseBytes;
+            headerTimeoutMillis = o.headerTimeoutMillis;
             maxImages = o.maxImages;
             apiKey = o.apiKey;
             engine = o.engine;

@@ -1,12 +1,12 @@
 package dev.vit4j.serve;
 
 import dev.vit4j.Vit4jException;
+import dev.vit4j.image.DataConfig;
 import dev.vit4j.image.RgbImage;
 import dev.vit4j.inference.EngineType;
 import dev.vit4j.inference.LoadedModel;
 import dev.vit4j.inference.ModelPipeline;
 import dev.vit4j.inference.Prediction;
-import dev.vit4j.models.DataConfig;
 import dev.vit4j.models.ModelConfig;
 import dev.vit4j.weights.FloatTensor;
 import java.util.ArrayList;
@@ -33,6 +33,15 @@ public final class ServedModel implements AutoCloseable {
     /** One image's outputs: logits, pooled features, and its attention tensors when asked for (else empty). */
     public record Result(float[] logits, float[] preLogits, Map<String, FloatTensor> attention, RgbImage crop) {}
 
+    /** How a batch of prepared images is run: the pipeline's own way, or a test's (to force a failure). */
+    @FunctionalInterface
+    interface Runs {
+        Runs PIPELINE = ModelPipeline::run;
+
+        List<ModelPipeline.ImageOutputs> run(
+                ModelPipeline pipeline, List<ModelPipeline.Prepared> batch, boolean attention);
+    }
+
     /** One input as it arrives: an encoded image, or an image already preprocessed to the model's C × H × W. */
     private record Input(byte[] encoded, float[] pixels) {}
 
@@ -40,6 +49,7 @@ public final class ServedModel implements AutoCloseable {
     private final ModelPipeline pipeline;
     private final ServeOptions options;
     private final ServerMetrics metrics;
+    private final Runs runs;
     private final DynamicBatcher<Input, ModelPipeline.Prepared, Result> plain;
     private final DynamicBatcher<Input, ModelPipeline.Prepared, Result> probing;
     /** Each output's shape for one image, as the warm-up runs gave them: logits, pre_logits, attention.BLOCK. */
@@ -51,11 +61,19 @@ public final class ServedModel implements AutoCloseable {
     private final AtomicInteger users = new AtomicInteger();
     private volatile boolean retired;
 
-    ServedModel(String name, LoadedModel model, ServeOptions options, ServerMetrics metrics, Executor preparers) {
+    ServedModel(
+            String name,
+            LoadedModel model,
+            ServeOptions options,
+            ServerMetrics metrics,
+            Executor preparers,
+            ServerHealth health,
+            Runs runs) {
         this.name = name;
         this.pipeline = ModelPipeline.open(model, options.engine(), options.threadsPerRun());
         this.options = options;
         this.metrics = metrics;
+        this.runs = runs;
         DynamicBatcher.BatchListener listener = (size, queued, nanos) -> metrics.batchRun(name, size, queued, nanos);
         this.plain = new DynamicBatcher<>(
                 name,
@@ -66,7 +84,8 @@ public final class ServedModel implements AutoCloseable {
                 this::prepare,
                 preparers,
                 batch -> run(batch, false),
-                listener);
+                listener,
+                health);
         this.probing = new DynamicBatcher<>(
                 name + "-attention",
                 options.maxBatch(),
@@ -76,7 +95,8 @@ public final class ServedModel implements AutoCloseable {
                 this::prepare,
                 preparers,
                 batch -> run(batch, true),
-                listener);
+                listener,
+                health);
         this.queueDepth = () -> plain.depth() + probing.depth();
         metrics.queue(name, queueDepth);
     }
@@ -117,6 +137,25 @@ public final class ServedModel implements AutoCloseable {
     /** The outputs a request may ask for, each with its shape for one image (known once warmed). */
     public Map<String, long[]> outputShapes() {
         return Collections.unmodifiableMap(outputShapes);
+    }
+
+    /**
+     * The heap one image holds on its way through: its preprocessed tensor (and its copy in the stacked batch), the
+     * crop the model saw, and its outputs — with {@code attention}, every block's attention tensors.
+     */
+    long bytesPerImage(boolean attention) {
+        DataConfig d = pipeline.dataConfig();
+        long values = 0;
+        for (Map.Entry<String, long[]> e : outputShapes.entrySet()) {
+            if (attention || !e.getKey().startsWith("attention.")) {
+                long n = 1;
+                for (long dim : e.getValue()) {
+                    n *= dim;
+                }
+                values += n;
+            }
+        }
+        return 2L * Float.BYTES * pipeline.inputSize() + 3L * d.height() * d.width() + Float.BYTES * values;
     }
 
     /** The model's input for one image: channels, height, width. */
@@ -243,7 +282,7 @@ public final class ServedModel implements AutoCloseable {
     }
 
     private List<Result> run(List<ModelPipeline.Prepared> batch, boolean attention) {
-        List<ModelPipeline.ImageOutputs> outputs = pipeline.run(batch, attention);
+        List<ModelPipeline.ImageOutputs> outputs = runs.run(pipeline, batch, attention);
         List<Result> results = new ArrayList<>(batch.size());
         for (int i = 0; i < batch.size(); i++) {
             ModelPipeline.ImageOutputs o = outputs.get(i);

@@ -51,7 +51,7 @@ final class Uploads {
      * <p>Not Jetty's minimum request data rate: it measures from the first byte to the moment the server reads, so on a
      * busy server a small body that arrived whole was cut off as "slow" (seen under load, 1 request in 60).
      */
-    CompletableFuture<byte[]> body(HttpServletRequest request, long deadlineNanos) {
+    CompletableFuture<byte[]> body(HttpServletRequest request, long deadlineNanos, RequestBudget budget) {
         CompletableFuture<byte[]> done = new CompletableFuture<>();
         long declared = request.getContentLengthLong();
         long drainLimit = Math.max(2 * options.maxBodyBytes(), options.maxBodyBytes() + (1 << 20));
@@ -59,12 +59,22 @@ final class Uploads {
             done.completeExceptionally(tooLarge(declared));
             return done;
         }
+        // The body's bytes are reserved before they are kept (twice: the buffer grows by copying): all of a declared
+        // length at once, a chunked body as it comes. One that does not fit is read to its end and dropped, as one
+        // over the limit is, and answered 503 (or 413).
+        RuntimeException[] refused = new RuntimeException[1];
+        try {
+            budget.reserve(2 * Math.max(0, Math.min(declared, options.maxBodyBytes())), "the request body");
+        } catch (RuntimeException e) {
+            refused[0] = e;
+        }
         try {
             ServletInputStream in = request.getInputStream();
             in.setReadListener(new ReadListener() {
                 private final ByteArrayOutputStream received = new ByteArrayOutputStream();
                 private final byte[] chunk = new byte[1 << 16];
                 private long read;
+                private long reserved = 2 * Math.max(0, Math.min(declared, options.maxBodyBytes()));
 
                 /**
                  * A body over the limit is read to its end (up to {@code drainLimit}) and dropped before the 413: the
@@ -83,16 +93,32 @@ final class Uploads {
                             done.completeExceptionally(tooLarge(declared));
                             return;
                         }
-                        if (read <= options.maxBodyBytes()) {
-                            received.write(chunk, 0, n);
+                        if (read <= options.maxBodyBytes() && refused[0] == null) {
+                            keep(n);
                         }
                     }
+                }
+
+                private void keep(int n) {
+                    if (2 * read > reserved) {
+                        try {
+                            budget.reserve(2 * read - reserved + (2 << 20), "the request body");
+                            reserved = 2 * read + (2 << 20);
+                        } catch (RuntimeException e) {
+                            refused[0] = e;
+                            received.reset();
+                            return;
+                        }
+                    }
+                    received.write(chunk, 0, n);
                 }
 
                 @Override
                 public void onAllDataRead() {
                     if (read > options.maxBodyBytes()) {
                         done.completeExceptionally(tooLarge(declared));
+                    } else if (refused[0] != null) {
+                        done.completeExceptionally(refused[0]);
                     } else {
                         done.complete(received.toByteArray());
                     }
@@ -114,8 +140,11 @@ final class Uploads {
                                 : t));
     }
 
-    /** The images of a body: itself, or the files of its multipart form. */
-    List<Upload> images(String contentType, byte[] body) {
+    /** The images of a body: itself, or the files of its multipart form (parsed into copies, reserved first). */
+    List<Upload> images(String contentType, byte[] body, RequestBudget budget) {
+        if (isMultipart(contentType)) {
+            budget.reserve(2L * body.length, "parsing the form");
+        }
         List<Upload> out = isMultipart(contentType)
                 ? files(contentType, body)
                 : body.length == 0 ? List.of() : List.of(new Upload("body", body));

@@ -1,18 +1,13 @@
 package dev.vit4j.serve;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.vit4j.Vit4jException;
 import dev.vit4j.hub.HubClient;
 import dev.vit4j.hub.HubModels;
 import dev.vit4j.hub.HubSettings;
 import dev.vit4j.image.ImageTooLargeException;
-import dev.vit4j.inference.Embedding;
 import dev.vit4j.inference.LoadedModel;
-import dev.vit4j.inference.Prediction;
-import dev.vit4j.models.ModelConfig;
-import dev.vit4j.serve.Uploads.Upload;
+import dev.vit4j.memory.MemoryBudget;
+import dev.vit4j.memory.MemoryBudgetException;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
@@ -21,22 +16,21 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
-import java.net.URLDecoder;
 import java.net.UnknownHostException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
 /**
@@ -63,19 +57,30 @@ public final class VitServer implements AutoCloseable {
     }
 
     private static final String EXPLORER = "/dev/vit4j/serve/explorer";
-    private static final int MAX_K = 1000;
     private static final String CLIENT_GONE = Replies.CLIENT_GONE;
     /** Set on model requests, which close() waits for. */
     private static final String COUNTED = "vit4j.inFlight";
     /** The model a request entered, exited when it ends. */
     private static final String USING = "vit4j.using";
+    /** Set once a request's end was dealt with ({@link #finish}). */
+    private static final String FINISHED = "vit4j.finished";
+    /** The request's {@link RequestBudget}, released when it ends. */
+    private static final String BUDGET = "vit4j.budget";
 
     private static final int CLIENT_CLOSED_REQUEST = Replies.CLIENT_CLOSED_REQUEST;
+    /** How long a stop waits for connections to deliver requests already on their way (and a new one's first). */
+    private static final long STOP_GRACE_MILLIS = 2_000;
+
+    private static final long FRESH_CONNECTION_MILLIS = 300;
+    private static final long QUIET_MILLIS = 200;
+    /** A load's uninterruptible end (ONNX Runtime building a session): seconds for the largest models. */
+    private static final long LOAD_END_MILLIS = 60_000;
 
     private final ServeOptions options;
     private final ServerMetrics metrics = new ServerMetrics();
-    private final ObjectMapper json = Replies.JSON;
+    private final ServerHealth health = new ServerHealth();
     private final ModelRepository repository;
+    private final Connections connections;
     private final CompletableFuture<Void> loaded = new CompletableFuture<>();
     private final AtomicInteger inFlight = new AtomicInteger();
     /** Decodes and preprocesses uploads for every model's batcher: one thread per core, as the engine's pool. */
@@ -99,12 +104,20 @@ public final class VitServer implements AutoCloseable {
 
     private final Javalin app;
     private volatile boolean stopping;
+    private final AtomicBoolean closed = new AtomicBoolean();
 
-    private VitServer(Map<String, Supplier<LoadedModel>> sources, ServeOptions options, ModelSources resolver) {
+    private VitServer(
+            Map<String, Supplier<LoadedModel>> sources,
+            ServeOptions options,
+            ModelSources resolver,
+            ServedModel.Runs runs) {
         this.options = options;
         this.uploads = new Uploads(options);
-        this.repository = new ModelRepository(options, metrics, preparers);
+        this.connections = new Connections(options.headerTimeoutMillis());
+        this.repository = new ModelRepository(options, metrics, preparers, health, runs);
         sources.forEach(repository::declare);
+        health.failure().thenRun(() -> stopping = true);
+        org.eclipse.jetty.server.Server[] jetty = new org.eclipse.jetty.server.Server[1];
         this.app = Javalin.create(config -> {
             config.showJavalinBanner = false;
             config.http.maxRequestSize = options.maxBodyBytes();
@@ -112,7 +125,10 @@ public final class VitServer implements AutoCloseable {
             config.jetty.modifyHttpConfiguration(http -> http.setDelayDispatchUntilContent(true));
             config.jetty.clientAbortStatus = CLIENT_CLOSED_REQUEST;
             JettyErrors jettyErrors = new JettyErrors(metrics);
-            config.jetty.modifyServer(server -> server.setErrorHandler(jettyErrors));
+            config.jetty.modifyServer(server -> {
+                server.setErrorHandler(jettyErrors);
+                jetty[0] = server;
+            });
             config.jetty.modifyServletContextHandler(handler -> handler.setErrorHandler(jettyErrors));
             config.staticFiles.add(files -> {
                 files.hostedPath = "/";
@@ -126,34 +142,31 @@ public final class VitServer implements AutoCloseable {
                     (long) (ms * 1e6)));
         });
         app.before(this::admit);
-        app.after(ctx -> {
-            ServedModel using = ctx.attribute(USING);
-            if (using != null) {
-                using.exit();
-            }
-            if (ctx.attribute(COUNTED) != null) {
-                inFlight.decrementAndGet();
+        app.after(this::finish);
+        app.get("/health/live", ctx -> {
+            if (health.broken()) {
+                Replies.error(ctx, 503, "out of memory: " + health.cause().getMessage());
+            } else {
+                Replies.json(ctx, Map.of("status", "live"));
             }
         });
-        app.get("/health/live", ctx -> Replies.json(ctx, Map.of("status", "live")));
         app.get("/health/ready", this::ready);
         app.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8")
                 .result(metrics.scrape()));
         app.get("/openapi.json", ctx -> ctx.contentType("application/json").result(resource("openapi.json")));
-        app.get("/v1/models", ctx -> Replies.json(ctx, describeModels()));
-        app.post("/v1/models/{name}/predict", this::predict);
-        app.post("/v1/models/{name}/embed", this::embed);
-        app.post("/v1/models/{name}/attention", this::attention);
-        new OpenInferenceRoutes(new RoutesAccess(), repository, options, parameters -> source(resolver, parameters))
-                .register(app);
+        RoutesAccess access = new RoutesAccess();
+        new V1Routes(access, repository, options).register(app);
+        new OpenInferenceRoutes(access, repository, options, parameters -> source(resolver, parameters)).register(app);
         app.exception(HttpResponseException.class, this::fail); // else Javalin answers these in plain text
         app.exception(Exception.class, this::fail);
         try {
             app.start(options.host(), options.port());
         } catch (io.javalin.util.JavalinBindException e) {
+            connections.close();
             throw new Vit4jException(
                     "cannot listen on " + options.host() + ":" + options.port() + ": " + e.getMessage());
         }
+        connections.watch(jetty[0]); // its connectors exist once it has started
         Thread loader = new Thread(() -> load(sources), "vit4j-model-loader");
         loader.setDaemon(true);
         loader.start();
@@ -167,10 +180,28 @@ public final class VitServer implements AutoCloseable {
     /** As {@link #start(Map, ServeOptions)}, with where models named in load requests come from. */
     public static VitServer start(
             Map<String, Supplier<LoadedModel>> models, ServeOptions options, ModelSources sources) {
+        return start(models, options, sources, ServedModel.Runs.PIPELINE);
+    }
+
+    /** As above, with how batches are run (a test forcing a failure). */
+    static VitServer start(
+            Map<String, Supplier<LoadedModel>> models,
+            ServeOptions options,
+            ModelSources sources,
+            ServedModel.Runs runs) {
         if (models.isEmpty()) {
-            throw Vit4jException.naming("serve: give at least one model ({models})");
+            throw new Vit4jException("serve: give at least one model");
         }
-        return new VitServer(new LinkedHashMap<>(models), options, sources);
+        return new VitServer(new LinkedHashMap<>(models), options, sources, runs);
+    }
+
+    /**
+     * The error that broke the server ({@link OutOfMemoryError} or another {@link VirtualMachineError}), once one has:
+     * it then answers every request 503 and runs no more batches; its owner should {@link #close} it and end the
+     * process with a failure status, so that a supervisor starts a fresh one.
+     */
+    public Optional<Throwable> failure() {
+        return Optional.ofNullable(health.cause());
     }
 
     /** A load request's parameters: {@code model} (required) and {@code weights}. */
@@ -229,6 +260,9 @@ public final class VitServer implements AutoCloseable {
             try {
                 repository.load(e.getKey(), e.getValue());
             } catch (RuntimeException | Error failure) {
+                if (failure instanceof VirtualMachineError fatal) {
+                    health.fatal(fatal);
+                }
                 repository.failed(e.getKey(), failure);
                 loaded.completeExceptionally(failure);
                 return;
@@ -237,15 +271,15 @@ public final class VitServer implements AutoCloseable {
         loaded.complete(null);
     }
 
-    /** What {@link OpenInferenceRoutes} uses of the server. */
-    private final class RoutesAccess implements OpenInferenceRoutes.Server {
+    /** What the routes use of the server. */
+    private final class RoutesAccess implements ServerAccess {
         @Override
         public boolean isReady() {
             return VitServer.this.isReady();
         }
 
         @Override
-        public void withBody(Context ctx, long deadlineNanos, OpenInferenceRoutes.BodyHandler handler) {
+        public void withBody(Context ctx, long deadlineNanos, ServerAccess.BodyHandler handler) {
             VitServer.this.withBody(ctx, deadlineNanos, handler);
         }
 
@@ -257,8 +291,7 @@ public final class VitServer implements AutoCloseable {
         @Override
         public void requireModelControl(Context ctx) {
             if (!options.modelControl()) {
-                throw new HttpResponseException(
-                        403, "model control is off: start the server with it on (vit4j serve --model-control)");
+                throw new HttpResponseException(403, "model control is off: the server was started without it");
             }
             if (options.apiKey() == null && !isLoopback(ctx.req().getRemoteAddr())) {
                 throw new HttpResponseException(
@@ -276,6 +309,7 @@ public final class VitServer implements AutoCloseable {
     }
 
     private void admit(Context ctx) {
+        ctx.attribute(FINISHED, new AtomicBoolean());
         String path = ctx.path();
         boolean api = path.startsWith("/v1/")
                 || path.equals("/v2")
@@ -286,12 +320,20 @@ public final class VitServer implements AutoCloseable {
             ctx.header("WWW-Authenticate", "Bearer");
             throw new HttpResponseException(401, "missing or wrong API key (Authorization: Bearer KEY)");
         }
-        if (path.startsWith("/v1/models/") || path.startsWith("/v2/models/")) {
-            if (stopping) {
+        // While stopping, every answer closes its connection: a client does not send its next request on a
+        // connection that is about to close.
+        ctx.attribute(Replies.CLOSING, (BooleanSupplier) () -> stopping);
+        if (path.startsWith("/v1/") || path.startsWith("/v2/")) {
+            if (health.broken()) {
+                throw health.refusal();
+            }
+            if (stopping && !path.startsWith("/v2/health/")) {
                 throw new QueueFullException("the server is shutting down");
             }
-            inFlight.incrementAndGet();
-            ctx.attribute(COUNTED, true);
+            if (path.startsWith("/v1/models/") || path.startsWith("/v2/models/")) {
+                inFlight.incrementAndGet();
+                ctx.attribute(COUNTED, true);
+            }
         }
     }
 
@@ -320,10 +362,6 @@ public final class VitServer implements AutoCloseable {
         }
     }
 
-    private ServedModel model(Context ctx) {
-        return use(ctx, ctx.pathParam("name"));
-    }
-
     /** The model for this request, entered until the request ends (an unload waits for it). */
     private ServedModel use(Context ctx, String name) {
         ServedModel m = repository.use(name);
@@ -331,199 +369,48 @@ public final class VitServer implements AutoCloseable {
         return m;
     }
 
-    /** What a route does with a request's images once its body has arrived. */
-    private interface ImagesHandler {
-        void handle(List<Upload> images, long deadline) throws Exception;
-    }
-
     /**
-     * Reads the body without a thread waiting on it ({@link Uploads#body}), then answers on a responder thread, where
-     * waiting for the batcher is bounded by the deadline. A client gone mid-upload is a 499.
+     * Reads the body without a thread waiting on it ({@link Uploads#body}), within the request's {@link RequestBudget},
+     * then answers on a responder thread, where waiting for the batcher is bounded by the deadline. A client gone
+     * mid-upload is a 499.
      */
-    private void withImages(Context ctx, ImagesHandler handler) {
-        long deadline = Uploads.deadline(options);
-        withBody(ctx, deadline, body -> handler.handle(uploads.images(ctx.req().getContentType(), body), deadline));
-    }
-
-    private void withBody(Context ctx, long deadline, OpenInferenceRoutes.BodyHandler handler) {
-        ctx.future(() -> uploads.body(ctx.req(), deadline)
+    private void withBody(Context ctx, long deadline, ServerAccess.BodyHandler handler) {
+        RequestBudget budget = new RequestBudget(MemoryBudget.heap(), options);
+        ctx.attribute(BUDGET, budget);
+        ctx.future(() -> uploads.body(ctx.req(), deadline, budget)
                 .thenAcceptAsync(
                         body -> {
                             try {
-                                handler.handle(body);
+                                handler.handle(body, budget);
                             } catch (RuntimeException e) {
                                 throw e;
                             } catch (Exception e) {
                                 throw new CompletionException(e);
                             }
                         },
-                        responders));
+                        responders)
+                // Javalin skips the after-handlers of a request whose future failed: its model, budget and count
+                // are given back here (an unload waited, and a stop, for requests that had long ended)
+                .whenComplete((done, failed) -> finish(ctx)));
     }
 
-    /**
-     * Query parameters, always as UTF-8 (RFC 3986): Jetty decodes the query string in the body's charset and drops the
-     * whole query when that charset is unknown ({@code Content-Type: …; charset=bogus} made {@code k} vanish).
-     */
-    private static List<String> queryParams(Context ctx, String name) {
-        List<String> values = new ArrayList<>();
-        String query = ctx.req().getQueryString();
-        if (query == null) {
-            return values;
+    /** A request's end: the model it entered, its budget and its place among those in flight given back, once. */
+    private void finish(Context ctx) {
+        AtomicBoolean finished = ctx.attribute(FINISHED);
+        if (finished == null || !finished.compareAndSet(false, true)) {
+            return; // the after-handler and the future's end may both come, on two threads
         }
-        for (String pair : query.split("&")) {
-            int eq = pair.indexOf('=');
-            String key = eq < 0 ? pair : pair.substring(0, eq);
-            try {
-                if (URLDecoder.decode(key, StandardCharsets.UTF_8).equals(name)) {
-                    values.add(eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8));
-                }
-            } catch (IllegalArgumentException e) {
-                throw new Vit4jException("malformed query string: " + e.getMessage());
-            }
+        ServedModel using = ctx.attribute(USING);
+        if (using != null) {
+            using.exit();
         }
-        return values;
-    }
-
-    private int k(Context ctx) {
-        List<String> ks = queryParams(ctx, "k");
-        String k = ks.isEmpty() ? null : ks.get(0);
-        try {
-            int v = k == null ? 5 : Integer.parseInt(k);
-            if (v >= 1 && v <= MAX_K) {
-                return v;
-            }
-        } catch (NumberFormatException e) {
-            // answered below
+        RequestBudget budget = ctx.attribute(BUDGET);
+        if (budget != null) {
+            budget.close();
         }
-        throw new Vit4jException("k must be a whole number from 1 to " + MAX_K + ", not '" + k + "'");
-    }
-
-    private void predict(Context ctx) throws Exception {
-        ServedModel m = model(ctx);
-        int k = k(ctx);
-        run(ctx, m, false, (upload, r) -> {
-            ObjectNode o = json.createObjectNode().put("image", upload.name());
-            ArrayNode preds = o.putArray("predictions");
-            for (Prediction p : m.topK(r.logits(), k)) {
-                preds.addObject()
-                        .put("index", p.index())
-                        .put("label", p.label())
-                        .put("probability", p.probability())
-                        .put("logit", p.logit());
-            }
-            return o;
-        });
-    }
-
-    private void embed(Context ctx) throws Exception {
-        ServedModel m = model(ctx);
-        Embedding embedding = embedding(ctx);
-        run(ctx, m, false, (upload, r) -> {
-            ObjectNode o = json.createObjectNode().put("image", upload.name());
-            ArrayNode v = o.putArray("embedding");
-            for (float f : embedding.of(r.logits(), r.preLogits())) {
-                v.add(f);
-            }
-            return o;
-        });
-    }
-
-    /** {@code ?output=pre-logits|head} (default pre-logits) and {@code ?normalize=true|false} (default false). */
-    private static Embedding embedding(Context ctx) {
-        List<String> outputs = queryParams(ctx, "output");
-        List<String> normalize = queryParams(ctx, "normalize");
-        if (outputs.size() > 1 || normalize.size() > 1) {
-            throw new Vit4jException("give output and normalize at most once each");
+        if (ctx.attribute(COUNTED) != null) {
+            inFlight.decrementAndGet();
         }
-        String n = normalize.isEmpty() ? "false" : normalize.get(0);
-        if (!n.equals("true") && !n.equals("false")) {
-            throw new Vit4jException("normalize must be true or false, not '" + n + "'");
-        }
-        return new Embedding(
-                outputs.isEmpty() ? Embedding.Output.PRE_LOGITS : parseOutput(outputs.get(0)), n.equals("true"));
-    }
-
-    private static Embedding.Output parseOutput(String value) {
-        try {
-            return Embedding.Output.parse(value);
-        } catch (Vit4jException e) {
-            throw new Vit4jException("output must be pre-logits or head, not '" + value + "'");
-        }
-    }
-
-    private void attention(Context ctx) throws Exception {
-        ServedModel m = model(ctx);
-        int k = k(ctx);
-        List<String> blocks = queryParams(ctx, "block");
-        String accept = ctx.header("Accept");
-        if (accept != null && accept.contains("image/png") && !accept.contains("application/json")) {
-            withImages(ctx, (images, deadline) -> {
-                if (images.size() != 1) {
-                    throw new Vit4jException("image/png answers one image; send one, or ask for JSON");
-                }
-                ServedModel.Result r = m.await(m.submit(images.get(0).bytes(), true, deadline));
-                Replies.write(ctx, "image/png", AttentionView.overlayPng(m, r, blocks));
-            });
-            return;
-        }
-        run(ctx, m, true, (upload, r) -> json.valueToTree(AttentionView.of(m, r, blocks, k)));
-    }
-
-    private interface Answer {
-        ObjectNode of(Upload upload, ServedModel.Result result);
-    }
-
-    /**
-     * One image: its answer, or its error with the status that fits. Several (multipart): every image is queued first,
-     * so they can share batches, then an array with each image's answer or {@code {"image", "error"}}.
-     */
-    private void run(Context ctx, ServedModel m, boolean attention, Answer answer) {
-        withImages(ctx, (images, deadline) -> answer(ctx, m, attention, answer, images, deadline));
-    }
-
-    private void answer(
-            Context ctx, ServedModel m, boolean attention, Answer answer, List<Upload> images, long deadline)
-            throws TimeoutException {
-        if (!Uploads.isMultipart(ctx.req().getContentType())) {
-            Replies.json(
-                    ctx, answer.of(images.get(0), m.await(m.submit(images.get(0).bytes(), attention, deadline))));
-            return;
-        }
-        List<ServedModel.Pending> pending =
-                ServedModel.submitAll(images.size(), i -> m.submit(images.get(i).bytes(), attention, deadline));
-        ArrayNode out = json.createArrayNode();
-        for (int i = 0; i < images.size(); i++) {
-            try {
-                out.add(answer.of(images.get(i), m.await(pending.get(i))));
-            } catch (Vit4jException e) {
-                out.addObject().put("image", images.get(i).name()).put("error", e.getMessage());
-            }
-        }
-        Replies.json(ctx, out);
-    }
-
-    private Object describeModels() {
-        List<Map<String, Object>> out = new ArrayList<>();
-        for (String name : repository.names()) {
-            ServedModel m = repository.loaded(name);
-            Map<String, Object> o = new LinkedHashMap<>();
-            o.put("name", name);
-            o.put("ready", m != null && isReady());
-            if (m != null) {
-                ModelConfig c = m.config();
-                o.put("architecture", c.name);
-                o.put("family", c.arch);
-                o.put("engine", m.engineType().id());
-                o.put("numClasses", c.numClasses);
-                o.put("embeddingSize", c.embedDim);
-                o.put("grid", new int[] {c.gridHeight(), c.gridWidth()});
-                o.put("attentionBlocks", c.attentionLayout().defaultBlocks());
-                o.put("rollout", c.attentionLayout().rollout());
-                o.put("dataConfig", m.dataConfig());
-            }
-            out.add(o);
-        }
-        return Map.of("models", out);
     }
 
     private void fail(Exception e, Context ctx) {
@@ -532,8 +419,18 @@ public final class VitServer implements AutoCloseable {
             t = t.getCause();
         }
         int status;
+        if (t instanceof VirtualMachineError fatal) {
+            health.fatal(fatal);
+            t = health.refusal();
+        }
         if (t instanceof HttpResponseException h) {
             status = h.getStatus();
+        } else if (t instanceof MemoryBudgetException m) {
+            // Memory other work holds now is a busy server (retry); memory the server does not have, too large.
+            status = m.couldFitLater() ? 503 : 413;
+            if (status == 503) {
+                ctx.header("Retry-After", "1");
+            }
         } else if (t instanceof ImageTooLargeException) {
             status = 413;
         } else if (t instanceof Vit4jException) {
@@ -571,17 +468,48 @@ public final class VitServer implements AutoCloseable {
     }
 
     /**
-     * Graceful stop: new requests get 503, everything queued is run and answered, then the listener closes and the
-     * models are freed.
+     * Graceful stop, bounded in time: new requests get 503 (their connections closed after the answer) and loads under
+     * way are stopped (a Hub download is aborted); the requests already admitted are answered (within their deadline);
+     * then the listener closes (once no connection has opened for {@value #QUIET_MILLIS} ms, or {@value #STOP_GRACE_MILLIS} ms
+     * passed), and the connections it accepted are given {@value #STOP_GRACE_MILLIS} ms more to deliver a
+     * request already on its way, which is answered 503, before they are closed; then the models are freed. At most
+     * the request deadline ({@code timeoutMillis}) plus about four seconds in all, and the end of an ONNX Runtime
+     * session being built when the stop came (which cannot be interrupted).
      */
     @Override
     public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
         stopping = true;
-        repository.close();
-        ServedModel.awaitZero(inFlight, TimeUnit.SECONDS.toNanos(10));
+        repository.stopLoading();
+        ServedModel.awaitZero(inFlight, TimeUnit.MILLISECONDS.toNanos(options.timeoutMillis() + 1_000));
+        repository.awaitLoads(LOAD_END_MILLIS);
+        // The listener closes in a quiet moment if one comes: closing it resets connections the kernel has accepted
+        // and Jetty not yet, whose requests would be lost.
+        long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(STOP_GRACE_MILLIS);
+        while (connections.sinceLastOpened() < TimeUnit.MILLISECONDS.toNanos(QUIET_MILLIS)
+                && System.nanoTime() < until) {
+            sleep(10);
+        }
+        connections.stopAccepting();
+        until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(STOP_GRACE_MILLIS);
+        while (connections.busy(FRESH_CONNECTION_MILLIS) && System.nanoTime() < until) {
+            sleep(10);
+        }
         app.stop();
+        repository.close();
+        connections.close();
         preparers.shutdown();
         responders.shutdown();
         metrics.close();
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 }

@@ -40,7 +40,8 @@ class DynamicBatcherTest {
                     sleep(20); // a batch takes a while, so the next requests pile up
                     return in.stream().map(x -> x * 2).toList();
                 },
-                (s, q, n) -> sizes.add(s))) {
+                (s, q, n) -> sizes.add(s),
+                new ServerHealth())) {
             ExecutorService pool = Executors.newFixedThreadPool(32);
             List<Future<Integer>> results = new ArrayList<>();
             for (int i = 0; i < 256; i++) {
@@ -60,8 +61,8 @@ class DynamicBatcherTest {
     @Test
     void aLoneInputDoesNotWaitForTheDelay() throws Exception {
         // A delay of ten minutes that a lone input must not pay: nothing else is on its way.
-        try (DynamicBatcher<Integer, Integer, Integer> b =
-                new DynamicBatcher<>("t", 8, 600_000, 10, 1, x -> x, Runnable::run, in -> in, (s, q, n) -> {})) {
+        try (DynamicBatcher<Integer, Integer, Integer> b = new DynamicBatcher<>(
+                "t", 8, 600_000, 10, 1, x -> x, Runnable::run, in -> in, (s, q, n) -> {}, new ServerHealth())) {
             assertEquals(7, b.submit(() -> 7, deadline()).get(1, TimeUnit.MINUTES));
         }
     }
@@ -83,7 +84,8 @@ class DynamicBatcherTest {
                     await(release);
                     return in;
                 },
-                (s, q, n) -> {})) {
+                (s, q, n) -> {},
+                new ServerHealth())) {
             CompletableFuture<Integer> first = b.submit(() -> 1, deadline());
             running.await(1, TimeUnit.MINUTES); // the worker holds it; the queue is empty again
             CompletableFuture<Integer> second = b.submit(() -> 2, deadline());
@@ -115,7 +117,8 @@ class DynamicBatcherTest {
                     ran.addAll(in);
                     return in;
                 },
-                (s, q, n) -> {})) {
+                (s, q, n) -> {},
+                new ServerHealth())) {
             CompletableFuture<Integer> blocker = b.submit(() -> 1, deadline());
             CompletableFuture<Integer> late = b.submit(() -> 2, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(1));
             sleep(20);
@@ -154,7 +157,8 @@ class DynamicBatcherTest {
                     }
                     return in;
                 },
-                (s, q, n) -> {})) {
+                (s, q, n) -> {},
+                new ServerHealth())) {
             CompletableFuture<Integer> blocker = b.submit(() -> 1, deadline());
             running.await(1, TimeUnit.MINUTES);
             // Queued together behind the blocker: one bad input among good ones.
@@ -190,7 +194,8 @@ class DynamicBatcherTest {
                     await(release);
                     return in;
                 },
-                (s, q, n) -> {});
+                (s, q, n) -> {},
+                new ServerHealth());
         List<CompletableFuture<Integer>> queued = new ArrayList<>();
         for (int i = 0; i < 20; i++) {
             queued.add(b.submit(() -> 1, deadline()));
@@ -228,13 +233,60 @@ class DynamicBatcherTest {
                     }
                     return in;
                 },
-                (s, q, n) -> {})) {
+                (s, q, n) -> {},
+                new ServerHealth())) {
             CompletableFuture<Integer> first = b.submit(() -> 1, deadline());
             CompletableFuture<Integer> second = b.submit(() -> 2, deadline());
             assertEquals(1, first.get(1, TimeUnit.MINUTES));
             assertEquals(2, second.get(1, TimeUnit.MINUTES));
         }
         assertEquals(List.of(true, true), overlapped);
+    }
+
+    /**
+     * An OutOfMemoryError while running a batch is the server's end, not the batch's: it is reported, the inputs are
+     * refused as a busy server refuses (503), and no later batch is run on the broken heap — by this batcher or any
+     * other sharing the health.
+     */
+    @Test
+    void anOutOfMemoryErrorStopsEveryBatcherOfTheServer() throws Exception {
+        ServerHealth health = new ServerHealth();
+        List<Integer> ran = new CopyOnWriteArrayList<>();
+        try (DynamicBatcher<Integer, Integer, Integer> failing = new DynamicBatcher<>(
+                        "t",
+                        4,
+                        0,
+                        100,
+                        1,
+                        x -> x,
+                        Runnable::run,
+                        in -> {
+                            throw new OutOfMemoryError("Java heap space (forced)");
+                        },
+                        (s, q, n) -> {},
+                        health);
+                DynamicBatcher<Integer, Integer, Integer> other = new DynamicBatcher<>(
+                        "u",
+                        4,
+                        0,
+                        100,
+                        1,
+                        x -> x,
+                        Runnable::run,
+                        in -> {
+                            ran.addAll(in);
+                            return in;
+                        },
+                        (s, q, n) -> {},
+                        health)) {
+            assertEquals(7, other.submit(() -> 7, deadline()).get(1, TimeUnit.MINUTES));
+            ExecutionException e = assertThrows(ExecutionException.class, () -> failing.submit(() -> 1, deadline())
+                    .get(1, TimeUnit.MINUTES));
+            assertInstanceOf(QueueFullException.class, e.getCause());
+            assertInstanceOf(OutOfMemoryError.class, health.cause());
+            assertThrows(QueueFullException.class, () -> other.submit(() -> 8, deadline()));
+            assertEquals(List.of(7), ran, "nothing ran after the error");
+        }
     }
 
     private static void sleep(long ms) {

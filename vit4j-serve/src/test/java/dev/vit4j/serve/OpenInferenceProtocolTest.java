@@ -388,47 +388,69 @@ class OpenInferenceProtocolTest {
     }
 
     /**
-     * Closing the server (a signal) while a load builds its model waits for the load: the process would otherwise exit
-     * with ONNX Runtime mid-session-creation and crash in native code when the runtime's shutdown hook frees it.
+     * Closing the server (a signal) while a load is under way: a load that can be stopped (a download, waiting on the
+     * network) is stopped at once and answered 503; one in a phase that cannot be (ONNX Runtime building a session,
+     * here a thread that ignores interrupts) is waited for and answered (loaded, or stopped at its next interruptible
+     * step) before the connection closes — the process would otherwise exit with ONNX
+     * Runtime mid-session-creation and crash in native code when the runtime's shutdown hook frees it.
      */
     @Test
-    void closingWaitsForALoadUnderWay() throws Exception {
-        java.util.concurrent.CountDownLatch building = new java.util.concurrent.CountDownLatch(1);
-        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+    void closingStopsALoadThatCanBeStoppedAndWaitsForOneThatCannot() throws Exception {
+        java.util.concurrent.atomic.AtomicReference<java.util.concurrent.CountDownLatch> building =
+                new java.util.concurrent.atomic.AtomicReference<>();
+        java.util.concurrent.atomic.AtomicBoolean release = new java.util.concurrent.atomic.AtomicBoolean();
         VitServer.ModelSources slow = (model, weights) -> () -> {
-            building.countDown();
-            try {
-                release.await(1, TimeUnit.MINUTES);
-            } catch (InterruptedException e) {
-                throw new IllegalStateException(e);
+            building.get().countDown();
+            if (model.equals("download")) {
+                try {
+                    Thread.sleep(TimeUnit.MINUTES.toMillis(1));
+                } catch (InterruptedException e) {
+                    throw new dev.vit4j.Vit4jException("interrupted while downloading");
+                }
             }
-            return LoadedModel.load((String) null, Path.of(model));
+            long until = System.nanoTime() + TimeUnit.MINUTES.toNanos(1);
+            while (model.equals("native") && !release.get() && System.nanoTime() < until) {
+                Thread.onSpinWait(); // deaf to interrupts, as a native call is
+            }
+            return LoadedModel.load((String) null, vit);
         };
-        VitServer s = VitServer.start(
-                Map.of("vit", () -> LoadedModel.load((String) null, vit)),
-                ServeOptions.defaults()
-                        .withPort(0)
-                        .withEngine(EngineType.ONNX, 1)
-                        .withModelControl(true),
-                slow);
-        s.awaitReady();
-        Http h = new Http(s.port());
-        java.util.concurrent.CompletableFuture<Http.Reply> load =
-                java.util.concurrent.CompletableFuture.supplyAsync(() -> h.post(
-                        "/v2/repository/models/late/load",
-                        ("{\"parameters\":{\"model\":" + Http.JSON.valueToTree(vit.toString()) + "}}")
-                                .getBytes(StandardCharsets.UTF_8),
-                        "application/json",
-                        null));
-        assertTrue(building.await(1, TimeUnit.MINUTES), "the load started");
-        Thread closer = new Thread(s::close);
-        closer.start();
-        closer.join(1_000);
-        assertTrue(closer.isAlive(), "close returned while a load was building its model");
-        release.countDown();
-        closer.join(60_000);
-        assertTrue(!closer.isAlive(), "close did not return once the load was done");
-        assertEquals(200, load.get(1, TimeUnit.MINUTES).status(), "the load under way was finished, not cut off");
+        for (String phase : List.of("download", "native")) {
+            building.set(new java.util.concurrent.CountDownLatch(1));
+            VitServer s = VitServer.start(
+                    Map.of("vit", () -> LoadedModel.load((String) null, vit)),
+                    ServeOptions.defaults()
+                            .withPort(0)
+                            .withEngine(EngineType.ONNX, 1)
+                            .withModelControl(true),
+                    slow);
+            s.awaitReady();
+            Http h = new Http(s.port());
+            java.util.concurrent.CompletableFuture<Http.Reply> load =
+                    java.util.concurrent.CompletableFuture.supplyAsync(() -> h.post(
+                            "/v2/repository/models/late/load",
+                            ("{\"parameters\":{\"model\":\"" + phase + "\"}}").getBytes(StandardCharsets.UTF_8),
+                            "application/json",
+                            null));
+            assertTrue(building.get().await(1, TimeUnit.MINUTES), "the load started");
+            long start = System.nanoTime();
+            Thread closer = new Thread(s::close);
+            closer.start();
+            closer.join(1_500);
+            if (phase.equals("download")) {
+                closer.join(10_000);
+                assertTrue(!closer.isAlive(), "close did not stop the download");
+                assertError(load.get(1, TimeUnit.MINUTES), 503);
+            } else {
+                assertTrue(closer.isAlive(), "close returned while a load was building its model");
+                release.set(true);
+                closer.join(60_000);
+                assertTrue(!closer.isAlive(), "close did not return once the load was done");
+                // answered: loaded, or stopped at its next interruptible step (reading the weights file)
+                int status = load.get(1, TimeUnit.MINUTES).status();
+                assertTrue(status == 200 || status == 503, "the load under way was answered: " + status);
+            }
+            assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(15), "a bounded stop");
+        }
     }
 
     private JsonNode index() {

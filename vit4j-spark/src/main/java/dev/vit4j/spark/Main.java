@@ -54,8 +54,11 @@ public final class Main implements Runnable {
                 description = "Parquet output directory (replaced).")
         String output;
 
-        @Option(names = "--batch", defaultValue = "16", description = "Images per engine run within a partition.")
-        int batch;
+        @Option(
+                names = "--batch-size",
+                defaultValue = "16",
+                description = "Images per engine run within a partition. Default: ${DEFAULT-VALUE}.")
+        int batchSize;
 
         @Option(
                 names = "--partitions",
@@ -64,7 +67,11 @@ public final class Main implements Runnable {
                         + "than read are merged without moving the bytes, more are a shuffle).")
         int partitions;
 
-        @Option(names = "--engine", defaultValue = "onnx", description = "onnx, onnx-int8 or torch.")
+        @Option(
+                names = "--engine",
+                defaultValue = "onnx",
+                description = "onnx (vit4j's ONNX export on ONNX Runtime), onnx-int8 (the same with int8 weights and"
+                        + " activations) or torch (DJL + PyTorch). Default: ${DEFAULT-VALUE}.")
         String engine;
 
         @Option(names = "--fail-on-error", description = "Fail the job on an unreadable image (default: an error row).")
@@ -88,7 +95,7 @@ public final class Main implements Runnable {
         VitPredictor predictor() {
             return new VitPredictor()
                     .setModel(model)
-                    .setBatchSize(batch)
+                    .setBatchSize(batchSize)
                     .setEngine(engine)
                     .setFailOnError(failOnError);
         }
@@ -111,10 +118,7 @@ public final class Main implements Runnable {
             mixinStandardHelpOptions = true,
             description = "Top-k classes per image (+ logits, " + "embedding, saliency on request) → Parquet.")
     static final class Predict extends JobOptions implements Callable<Integer> {
-        @Option(
-                names = {"-k", "--top-k"},
-                defaultValue = "5",
-                description = "Classes per image.")
+        @Option(names = "-k", defaultValue = "5", description = "Classes per image. Default: ${DEFAULT-VALUE}.")
         int k;
 
         @Option(names = "--with", split = ",", description = "Extra outputs: logits, embedding, saliency.")

@@ -5,8 +5,8 @@ import dev.vit4j.inference.Embedding;
 import dev.vit4j.inference.ModelPipeline;
 import dev.vit4j.inference.Prediction;
 import dev.vit4j.models.ModelConfig;
+import dev.vit4j.probing.AttentionMaps;
 import dev.vit4j.probing.MeanAttentionDistance;
-import dev.vit4j.viz.AttentionReport;
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -141,7 +141,7 @@ final class PredictPartition implements MapPartitionsFunction<Row, Row> {
                         top.stream().map(Prediction::probability).toList());
                 case VitPredictor.LOGITS -> seq(out.logits());
                 case VitPredictor.EMBEDDING -> seq(s.embedding().of(out));
-                case VitPredictor.SALIENCY -> seq(AttentionReport.gridSaliency(
+                case VitPredictor.SALIENCY -> seq(AttentionMaps.gridSaliency(
                         out.attention(), c.attentionLayout().defaultBlocks().get(0), c));
                 case VitPredictor.MAD -> madPerBlock(mad, out);
                 default -> throw new IllegalStateException(o);

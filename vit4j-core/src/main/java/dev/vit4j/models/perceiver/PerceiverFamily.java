@@ -1,9 +1,9 @@
 package dev.vit4j.models.perceiver;
 
 import dev.vit4j.Vit4jException;
+import dev.vit4j.image.DataConfig;
 import dev.vit4j.models.AttentionLayout;
 import dev.vit4j.models.Complexity;
-import dev.vit4j.models.DataConfig;
 import dev.vit4j.models.ModelConfig;
 import dev.vit4j.models.ModelFamily;
 import dev.vit4j.models.ModelRegistry;
@@ -61,6 +61,30 @@ public final class PerceiverFamily implements ModelFamily {
                 && (o.fourierBands() <= 0 || mu != null && (mu.length != 2 || mu[0] <= 0 || mu[1] <= 0))) {
             throw new Vit4jException(what + ": fourier_bands must be positive and fourier_max_resolution [rows, cols]");
         }
+    }
+
+    /**
+     * Layer-wise decay by depth along the Perceiver's own path: the stem (patches, positions, the latent array) first,
+     * then each stage's cross-attention and its latent blocks in the order they run, the final norm with the last
+     * block; only the head is left to the top group. With shared weights (or one iteration) there is one stage.
+     */
+    @Override
+    public Integer decayLayer(String parameter, ModelConfig c) {
+        String top = parameter.substring(0, Math.max(0, parameter.indexOf('.')));
+        int perStage = c.depth + 1;
+        PerceiverOptions o = options(c);
+        int stages = o.shareWeights() || o.numIterations() == 1 ? 1 : 2;
+        return switch (parameter.contains(".") ? top : parameter) {
+            case "patch_embed", "pos_embed", "pos_proj", "fourier_features", "latents" -> 0;
+            case "cross_attention" -> 1;
+            case "latent_blocks" -> 2 + Integer.parseInt(parameter.split("\\.")[1]);
+            case "cross_attention_rest" -> perStage + 1;
+            case "latent_blocks_rest" -> perStage
+                    + 2
+                    + Integer.parseInt(parameter.split("\\.")[1]);
+            case "norm" -> stages * perStage;
+            default -> null;
+        };
     }
 
     /** The latents read the patches; no token is put before them. */

@@ -1,4 +1,4 @@
-package dev.vit4j.models;
+package dev.vit4j.image;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;

@@ -1,11 +1,14 @@
-package dev.vit4j.weights;
+package dev.vit4j.models;
 
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import dev.vit4j.Vit4jException;
 import dev.vit4j.image.ResampleFilter;
-import dev.vit4j.models.VisionModel;
+import dev.vit4j.memory.MemoryBudget;
 import dev.vit4j.nn.Parameter;
+import dev.vit4j.weights.FloatTensor;
+import dev.vit4j.weights.TensorSource;
+import dev.vit4j.weights.WeightFiles;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -32,7 +35,11 @@ public final class WeightLoader {
      * when its shape differs from the model's (another number of classes) and the model keeps its fresh head.
      */
     public static void load(VisionModel model, Path file, NDManager manager, boolean newHead) {
-        try (TensorSource st = model.config().family().checkpoint(WeightFiles.open(file))) {
+        // Every parameter's values are gathered in the heap before any is set (a file that does not fit changes
+        // nothing), beside what the file's reader holds.
+        try (MemoryBudget.Reservation gathered = MemoryBudget.heap()
+                        .reserve(model.parameterCount() * Float.BYTES, "the weights of " + model.config().name);
+                TensorSource st = model.config().family().checkpoint(WeightFiles.open(file))) {
             Map<String, long[]> shapes = new LinkedHashMap<>(st.shapes());
             Map<String, Parameter> params = new LinkedHashMap<>(model.namedParameters());
             if (newHead) {

@@ -1,6 +1,9 @@
-package dev.vit4j.weights;
+package dev.vit4j.models;
 
-import dev.vit4j.models.ModelRegistry;
+import dev.vit4j.weights.FloatTensor;
+import dev.vit4j.weights.SafeTensorsWriter;
+import dev.vit4j.weights.TensorSource;
+import dev.vit4j.weights.WeightFiles;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
