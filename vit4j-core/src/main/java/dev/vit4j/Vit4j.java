@@ -72,7 +72,15 @@ public final class Vit4j implements AutoCloseable {
         return new Vit4j(HubModels.open(model, new HubClient(options.hub())), options);
     }
 
-    /** An architecture (registered name or config .json) and a weights file in any format vit4j reads. */
+    /**
+     * An architecture (registered name or config .json; null for a model directory, which holds its config) and a
+     * weights file in any format vit4j reads, or a model directory.
+     */
+    public static Vit4j load(String architecture, Path weights) {
+        return load(architecture, weights, Options.defaults());
+    }
+
+    /** As {@link #load(String, Path)}, with the engine, threads, batch size and Hub settings of {@code options}. */
     public static Vit4j load(String architecture, Path weights, Options options) {
         return new Vit4j(LoadedModel.load(architecture, weights), options);
     }

@@ -1,10 +1,8 @@
 package dev.vit4j.cli;
 
 import dev.vit4j.Vit4jException;
-import dev.vit4j.inference.LoadedModel;
+import dev.vit4j.inference.ModelPipeline;
 import dev.vit4j.models.ModelConfig;
-import dev.vit4j.probing.AttentionProbe;
-import dev.vit4j.probing.AttentionProbe.ImageAttention;
 import dev.vit4j.probing.AttentionRollout;
 import dev.vit4j.viz.AttentionReport;
 import dev.vit4j.viz.Colormap;
@@ -36,19 +34,24 @@ final class AttentionCommand implements Callable<Integer> {
     @Option(
             names = {"-o", "--output"},
             required = true,
-            description = "Output directory (one folder per image).")
+            paramLabel = "DIR",
+            description = "Where the pictures go: a folder per image.")
     Path output;
 
     @Option(
             names = "--block",
+            paramLabel = "BLOCK",
             description = "Block to map, e.g. blocks.11, blocks_token_only.0 or "
-                    + "cross_attention.iteration_1 (repeatable).")
+                    + "cross_attention.iteration_1 (repeatable). Default: the model's (CaiT: its class-attention"
+                    + " blocks; ViT: the last block).")
     List<String> blocks;
 
     @Option(
             names = "--latents",
             split = ",",
-            description = "Perceiver: latents drawn one by one (default: the first 8).")
+            paramLabel = "N[,N…]",
+            hideParamSyntax = true,
+            description = "Perceiver: latents drawn one by one. Default: the first 8.")
     int[] latents;
 
     @Option(names = "--rollout", description = "Also attention rollout (ViT-style models).")
@@ -69,8 +72,17 @@ final class AttentionCommand implements Callable<Integer> {
     @picocli.CommandLine.Mixin
     EngineOptions engineOptions = new EngineOptions();
 
-    @Parameters(arity = "1..*", paramLabel = "IMAGE")
+    @Parameters(
+            arity = "1..*",
+            paramLabel = "IMAGE|DIR",
+            description = "Images, or folders searched for images (recursively, in name order).")
     List<Path> images;
+
+    @Option(
+            names = {"-b", "--batch-size"},
+            defaultValue = "8",
+            description = "Images per forward pass (a batch's attention tensors are held at once).")
+    int batchSize;
 
     @Override
     public Integer call() throws IOException {
@@ -80,21 +92,36 @@ final class AttentionCommand implements Callable<Integer> {
         Colormap cmap = Colormap.named(colormap);
         AttentionRollout.HeadFusion fusion = AttentionRollout.HeadFusion.parse(headFusion);
         PrintWriter out = spec.commandLine().getOut();
-        try (LoadedModel loaded = modelOptions.load(spec.commandLine().getErr());
-                dev.vit4j.inference.InferenceEngine engine = engineOptions.open(loaded)) {
-            ModelConfig c = loaded.model().config();
+        OutputFiles.folder(output, "-o");
+        int status;
+        try (ModelPipeline pipeline =
+                engineOptions.pipeline(modelOptions.load(spec.commandLine().getErr()))) {
+            ModelConfig c = pipeline.config();
+            if (latents != null
+                    && c.attentionLayout().defaultBlocks().stream().noneMatch(b -> b.startsWith("cross_attention."))) {
+                throw new Vit4jException("--latents draws a Perceiver's latents one by one; " + c.name
+                        + " has no latents (its maps: "
+                        + String.join(", ", c.attentionLayout().defaultBlocks())
+                        + ")");
+            }
             AttentionReport.Options options =
                     new AttentionReport.Options(blocks, cmap, alpha, rollout, fusion, discardRatio, latents);
-            List<ImageAttention> results = AttentionProbe.run(loaded, engine, images);
             Set<String> used = new HashSet<>();
-            for (ImageAttention r : results) {
-                Path dir = output.resolve(uniqueStem(r.image(), used));
-                AttentionReport.write(dir, r.image().toString(), r.input(), r.attention(), c, options);
-                out.println(r.image() + " → " + dir);
-            }
+            status = ImageBatches.run(
+                    spec.commandLine().getErr(), pipeline, images, batchSize, true, "attention", (image, outcome) -> {
+                        Path dir = output.resolve(uniqueStem(image, used));
+                        AttentionReport.write(
+                                dir,
+                                image.toString(),
+                                outcome.prepared().crop(),
+                                outcome.outputs().attention(),
+                                c,
+                                options);
+                        out.println(image + " → " + dir);
+                    });
         }
         out.flush();
-        return 0;
+        return status;
     }
 
     private static String uniqueStem(Path image, Set<String> used) {

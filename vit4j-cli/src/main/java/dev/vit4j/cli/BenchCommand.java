@@ -16,9 +16,11 @@ import dev.vit4j.inference.LoadedModel;
 import dev.vit4j.inference.ModelPipeline;
 import dev.vit4j.inference.OnnxRuntimeEnvironment;
 import dev.vit4j.inference.OnnxRuntimeRuns;
+import dev.vit4j.io.Json;
 import dev.vit4j.models.Complexity;
 import dev.vit4j.models.ModelConfig;
 import dev.vit4j.models.ModelRegistry;
+import dev.vit4j.weights.WeightFiles;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.FloatBuffer;
@@ -49,33 +51,43 @@ final class BenchCommand implements Callable<Integer> {
     @picocli.CommandLine.Mixin
     ModelOptions modelOptions = new ModelOptions();
 
-    @Option(names = "--batch", split = ",", defaultValue = "1,8", description = "Batch sizes (default 1,8).")
+    @Option(
+            names = {"-b", "--batch-size"},
+            split = ",",
+            paramLabel = "N[,N…]",
+            hideParamSyntax = true,
+            defaultValue = "1,8",
+            description = "Batch sizes, each timed.")
     List<Integer> batches;
 
     @Option(
             names = "--engine",
             split = ",",
+            paramLabel = "ENGINE[,ENGINE…]",
+            hideParamSyntax = true,
             defaultValue = "onnx,torch",
             description = "Engines: onnx, onnx-int8, torch; none with --anchor runs the anchor alone.")
     List<String> engines;
 
     @Option(
             names = "--anchor",
-            description = "An .onnx file to run with ONNX Runtime side by side (e.g. a torch.onnx export).")
+            paramLabel = "FILE",
+            description = "An .onnx file to run with ONNX Runtime side by side (e.g. a torch.onnx export). Default:"
+                    + " none.")
     Path anchor;
 
-    @Option(names = "--threads", defaultValue = "0", description = "Intra-op threads (default: all cores).")
+    @Option(names = "--threads", defaultValue = "0", description = "ONNX Runtime threads per run; 0: all cores.")
     int threads;
 
-    @Option(names = "--warmup", defaultValue = "3")
+    @Option(names = "--warmup", defaultValue = "3", description = "Untimed rounds first, per batch size.")
     int warmup;
 
     @Option(
             names = "--runs",
             defaultValue = "40",
             description = {
-                "Timed rounds per batch size (default 40). The ratio to the",
-                "anchor is the median of per-round ratios, each round running every engine once."
+                "Timed rounds per batch size. The ratio to the anchor is the median of per-round ratios, each round"
+                        + " running every engine once."
             })
     int runs;
 
@@ -86,7 +98,13 @@ final class BenchCommand implements Callable<Integer> {
     public Integer call() throws IOException, OrtException {
         if (anchor != null && !Files.isRegularFile(anchor)) {
             throw new Vit4jException(
-                    "anchor not found: " + anchor + " (benchmarks read ../shared/anchors; skipped when absent)");
+                    Files.exists(anchor)
+                            ? "--anchor " + anchor + " is a folder: give an .onnx file"
+                            : "--anchor " + anchor + ": no such file");
+        }
+        if (anchor != null && !WeightFiles.isOnnx(anchor)) {
+            throw new Vit4jException("--anchor " + anchor + " is " + WeightFiles.describe(anchor)
+                    + ", not an ONNX model (a .onnx file, e.g. from torch.onnx.export or vit4j export)");
         }
         if (runs < 1 || warmup < 0 || batches.stream().anyMatch(b -> b < 1)) {
             throw new Vit4jException("--runs must be positive, --warmup non-negative, batch sizes positive");
@@ -95,7 +113,7 @@ final class BenchCommand implements Callable<Integer> {
         int nThreads = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
         System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(nThreads));
         double peak = matmulPeakGflops();
-        ObjectMapper mapper = new ObjectMapper();
+        ObjectMapper mapper = Json.mapper();
         // Speed does not depend on the values: without weights, a seeded random initialisation.
         boolean random = modelOptions.weights == null
                 && !modelOptions.pretrained
@@ -206,7 +224,7 @@ final class BenchCommand implements Callable<Integer> {
                         if (anchorTimes != null) {
                             o.put("ratio_to_anchor", ratio).put("max_abs_diff_to_anchor", diff);
                         }
-                        out.println(o);
+                        out.println(mapper.writeValueAsString(o));
                     } else {
                         out.printf(
                                 Locale.ROOT,

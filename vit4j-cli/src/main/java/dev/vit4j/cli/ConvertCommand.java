@@ -1,8 +1,9 @@
 package dev.vit4j.cli;
 
-import dev.vit4j.Vit4jException;
+import dev.vit4j.inference.LoadedModel;
 import dev.vit4j.models.WeightConversion;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -18,19 +19,17 @@ final class ConvertCommand implements Callable<Integer> {
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
-    @Parameters(index = "0", paramLabel = "IN", description = "The weights to convert.")
+    @Parameters(index = "0", paramLabel = "IN", description = "The weights to convert: a file, or a model directory.")
     Path in;
 
-    @Parameters(index = "1", paramLabel = "OUT.safetensors", description = "Where to write them.")
+    @Parameters(index = "1", paramLabel = "OUT.safetensors", description = "Where to write them (a file).")
     Path out;
 
     @Override
     public Integer call() throws IOException {
-        if (!out.getFileName().toString().endsWith(".safetensors")) {
-            throw new Vit4jException("OUT must end in .safetensors: " + out);
-        }
-        OutputFiles.inExistingFolder(out, "OUT");
-        int n = WeightConversion.toSafeTensors(in, out);
+        OutputFiles.file(out, "OUT", ".safetensors");
+        // a model directory's weights file, as -w takes a directory
+        int n = WeightConversion.toSafeTensors(Files.isDirectory(in) ? LoadedModel.weightsIn(in) : in, out);
         spec.commandLine().getOut().println(n + " tensors with timm's names: " + out);
         spec.commandLine().getOut().flush();
         return 0;

@@ -1,5 +1,6 @@
 package dev.vit4j.cli;
 
+import dev.vit4j.Vit4jException;
 import dev.vit4j.data.BatchLoader;
 import dev.vit4j.data.Dataset;
 import dev.vit4j.data.DatasetSpec;
@@ -58,18 +59,26 @@ final class DemoCommand implements Callable<Integer> {
     @Option(
             names = {"-o", "--output"},
             defaultValue = "demo-output",
-            description = "Where files go (default demo-output).")
+            paramLabel = "DIR",
+            description = "Where the demo's files go.")
     Path output;
 
     @Option(
             names = "--data",
-            description = "fashion-mnist[:DIR] or shapes (default: Fashion-MNIST if installed, else shapes).")
+            paramLabel = "SPEC",
+            description = "fashion-mnist[:DIR] or shapes[:SIZE[:COUNT]]. Default: Fashion-MNIST if installed, else"
+                    + " shapes.")
     String data;
 
-    @Option(names = "--epochs", description = "Training epochs (default 6 on Fashion-MNIST, 12 on shapes).")
+    @Option(names = "--epochs", description = "Training epochs. Default: 6 on Fashion-MNIST, 12 on shapes.")
     Integer epochs;
 
-    @Option(names = "--anchors", description = "timm anchors directory (default ../shared/anchors or $VIT4J_ANCHORS).")
+    @Option(
+            names = "--anchors",
+            paramLabel = "DIR",
+            defaultValue = "${env:VIT4J_ANCHORS}",
+            description = "A folder of timm anchors (NAME.safetensors and NAME.io.safetensors) to check published-size"
+                    + " models against. Default: $VIT4J_ANCHORS; none: skipped.")
     Path anchors;
 
     @Override
@@ -79,7 +88,12 @@ final class DemoCommand implements Callable<Integer> {
         long t0 = System.nanoTime();
         String spec =
                 data != null ? data : Files.isDirectory(DatasetSpec.DEFAULT_FASHION_MNIST) ? "fashion-mnist" : "shapes";
-        boolean shapes = spec.startsWith("shapes");
+        boolean shapes = spec.equals("shapes") || spec.startsWith("shapes:");
+        if (!shapes && !spec.equals("fashion-mnist") && !spec.startsWith("fashion-mnist:")) {
+            throw new Vit4jException("the demo trains on fashion-mnist[:DIR] or shapes[:SIZE[:COUNT]], not '" + spec
+                    + "' (vit4j train takes every dataset spec)");
+        }
+        OutputFiles.folder(output, "-o");
         if (data == null && shapes) {
             out.println(
                     "Fashion-MNIST is not installed (apt-get install dataset-fashion-mnist): using the built-in shapes set");
@@ -106,7 +120,8 @@ final class DemoCommand implements Callable<Integer> {
                 train.describe(),
                 tc.epochs,
                 run);
-        new Trainer(tc, config, train, test, run, TrainCommand.listener(out, err, () -> false)).run(false);
+        new Trainer(tc, config, train, test, run, TrainCommand.listener(out, err, () -> false))
+                .overwrite(); // the demo's own run of last time
 
         try (LoadedModel model = LoadedModel.load((String) null, run);
                 InferenceEngine engine = new OnnxEngine(model, 0)) {
@@ -138,7 +153,7 @@ final class DemoCommand implements Callable<Integer> {
             out.println("4. mean attention distance over 500 test images → " + output.resolve("mad.png"));
             mad(model, engine, Subset.limit(test, 500), output);
             if (shapes) {
-                double score = SaliencyInBox.score(model, engine, test, null, 64);
+                double score = SaliencyInBox.score(ModelPipeline.over(model, engine), test, null, 64);
                 out.printf(
                         Locale.ROOT,
                         "   saliency peak inside the object's box: %.4f of %d test images%n",
@@ -146,13 +161,7 @@ final class DemoCommand implements Callable<Integer> {
                         test.size());
             }
         }
-        timmCheck(
-                out,
-                anchors != null
-                        ? anchors
-                        : System.getenv("VIT4J_ANCHORS") != null
-                                ? Path.of(System.getenv("VIT4J_ANCHORS"))
-                                : Path.of("..", "shared", "anchors"));
+        timmCheck(out, anchors);
         out.println();
         out.printf(Locale.ROOT, "Done in %.1f min. Files:%n", (System.nanoTime() - t0) / 60e9);
         for (String f : List.of(
@@ -195,8 +204,7 @@ final class DemoCommand implements Callable<Integer> {
         }
         List<Map<String, FloatTensor>> attention = new ArrayList<>();
         AttentionProbe.forEach(
-                model,
-                engine,
+                ModelPipeline.over(model, engine),
                 new Subset(test, picked.stream().mapToInt(Integer::intValue).toArray(), "one per class"),
                 picked.size(),
                 msg -> {},
@@ -224,7 +232,8 @@ final class DemoCommand implements Callable<Integer> {
     private static void mad(LoadedModel model, InferenceEngine engine, Dataset d, Path dir) throws IOException {
         ModelConfig c = model.model().config();
         MeanAttentionDistance mad = new MeanAttentionDistance(c.gridHeight(), c.gridWidth(), c.patchSize);
-        AttentionProbe.forEach(model, engine, d, 128, msg -> {}, (batch, perImage) -> perImage.forEach(mad::add));
+        AttentionProbe.forEach(
+                ModelPipeline.over(model, engine), d, 128, msg -> {}, (batch, perImage) -> perImage.forEach(mad::add));
         MadPlot.writeReport(dir, c.name, mad);
     }
 
@@ -255,9 +264,9 @@ final class DemoCommand implements Callable<Integer> {
         } finally {
             Directories.deleteTree(tmp);
         }
-        if (!Files.isDirectory(anchors)) {
-            out.println("   the published-size anchors are not at " + anchors
-                    + ": skipped (--anchors DIR or $VIT4J_ANCHORS)");
+        if (anchors == null || !Files.isDirectory(anchors)) {
+            out.println("   published-size anchors: " + (anchors == null ? "none given" : "no folder " + anchors)
+                    + ", skipped (--anchors DIR or $VIT4J_ANCHORS)");
             return;
         }
         for (String name : List.of("deit_tiny_patch16_224", "cait_xxs24_224")) {

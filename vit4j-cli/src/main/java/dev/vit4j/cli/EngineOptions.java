@@ -14,16 +14,15 @@ final class EngineOptions {
     @Option(
             names = "--engine",
             defaultValue = DEFAULT,
-            description =
-                    "onnx (vit4j's ONNX export on ONNX Runtime), onnx-int8 (the same with int8 weights and activations) or torch (DJL + PyTorch). Default: "
-                            + DEFAULT + ".")
+            description = "onnx (vit4j's ONNX export on ONNX Runtime), onnx-int8 (the same with int8 weights and"
+                    + " activations) or torch (DJL + PyTorch).")
     String engine;
 
     @Option(
             names = "--threads",
             defaultValue = "0",
-            description = "ONNX Runtime threads per run (default: all cores; serve and loadtest: the cores shared among"
-                    + " the --workers).")
+            description = "ONNX Runtime threads per run; 0: all cores (serve and loadtest: the cores shared among the"
+                    + " --workers).")
     int threads;
 
     EngineType type() {

@@ -10,6 +10,7 @@ import dev.vit4j.data.DatasetSpec;
 import dev.vit4j.data.Subset;
 import dev.vit4j.inference.LoadedModel;
 import dev.vit4j.inference.ModelPipeline;
+import dev.vit4j.io.Json;
 import dev.vit4j.models.ModelConfig;
 import dev.vit4j.probing.SaliencyInBox;
 import dev.vit4j.training.Evaluation;
@@ -36,23 +37,27 @@ final class EvalCommand implements Callable<Integer> {
     @Option(
             names = "--data",
             required = true,
+            paramLabel = "SPEC",
             description = "Dataset spec; its test split is used (imagenet-val:DIR:LIST as is).")
     String data;
 
     @Option(names = "--split", defaultValue = "test", description = "test or train.")
     String split;
 
-    @Option(names = "--limit", defaultValue = "0", description = "Evaluate the first N examples only.")
+    @Option(names = "--limit", defaultValue = "0", description = "Evaluate the first N examples only; 0: all.")
     int limit;
 
     @Option(
             names = {"-b", "--batch-size"},
-            defaultValue = "64")
+            defaultValue = "64",
+            description = "Examples per forward pass.")
     int batchSize;
 
     @Option(
             names = {"-o", "--output"},
-            description = "Where confusion_matrix.png, confusion_matrix.csv and eval.json go " + "(default: none).")
+            paramLabel = "DIR",
+            description = "Where confusion_matrix.png, confusion_matrix.csv and eval.json go. Default: none (the"
+                    + " scores are printed only).")
     Path output;
 
     @Option(names = "--json", description = "One JSON object instead of the table.")
@@ -68,6 +73,9 @@ final class EvalCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
+        if (output != null) {
+            OutputFiles.folder(output, "-o");
+        }
         DatasetSpec.Split which =
                 switch (split) {
                     case "test" -> DatasetSpec.Split.TEST;
@@ -115,13 +123,15 @@ final class EvalCommand implements Callable<Integer> {
                                     e.count());
                 }
             }
-            ObjectMapper mapper = new ObjectMapper();
+            ObjectMapper mapper = Json.mapper();
             ObjectNode o = e.report(c.name, d.describe());
             if (order != null) {
                 o.put("class_mapping", order.byModelLabels() ? "model_labels" : "sorted_folder_names");
             }
             if (saliencyBox) {
-                o.put("saliency_peak_in_box", SaliencyInBox.score(loaded, engine, d, null, batchSize));
+                o.put(
+                        "saliency_peak_in_box",
+                        SaliencyInBox.score(ModelPipeline.over(loaded, engine), d, null, batchSize));
             }
             double[] acc = e.perClassAccuracy();
             if (output != null) {
@@ -136,17 +146,18 @@ final class EvalCommand implements Callable<Integer> {
                         mapper.writerWithDefaultPrettyPrinter().writeValueAsString(o));
             }
             if (json) {
-                out.println(o);
+                out.println(mapper.writeValueAsString(o));
             } else {
+                // the data's description names its size already; the count is said only when some were left out
                 out.printf(
                         Locale.ROOT,
-                        "%s on %s: top-1 %.4f  top-5 %.4f  loss %.4f  (%d images)%n",
+                        "%s on %s: top-1 %.4f  top-5 %.4f  loss %.4f%s%n",
                         c.name,
                         d.describe(),
                         e.top1(),
                         e.top5(),
                         e.loss(),
-                        e.count());
+                        e.count() == d.size() ? "" : "  (" + e.count() + " of " + d.size() + " images read)");
                 if (saliencyBox) {
                     out.printf(
                             Locale.ROOT,
@@ -155,7 +166,11 @@ final class EvalCommand implements Callable<Integer> {
                 }
                 if (acc.length <= 100) {
                     for (int i = 0; i < acc.length; i++) {
-                        out.printf(Locale.ROOT, "  %-24s %.4f%n", e.classes().get(i), acc[i]);
+                        out.printf(
+                                Locale.ROOT,
+                                "  %-24s %s%n",
+                                e.classes().get(i),
+                                Double.isNaN(acc[i]) ? "no examples" : String.format(Locale.ROOT, "%.4f", acc[i]));
                     }
                 }
                 if (output != null) {

@@ -14,8 +14,9 @@ import picocli.CommandLine.Spec;
 @Command(
         name = "export",
         description = {
-            "Write the model as ONNX (opset 17, dynamic batch): input pixel_values,",
-            "outputs logits and pre_logits, and with --with-attention every attention tensor (names as attention.safetensors)."
+            "Write the model as ONNX (opset 17, dynamic batch).",
+            "Input pixel_values; outputs logits and pre_logits, and with --with-attention every attention tensor (named"
+                    + " as in attention.safetensors)."
         })
 final class ExportCommand implements Callable<Integer> {
     @Spec
@@ -27,6 +28,8 @@ final class ExportCommand implements Callable<Integer> {
     @Option(
             names = {"-o", "--output"},
             required = true,
+            paramLabel = "FILE",
+            converter = OutputFiles.FileConverter.class,
             description = "The .onnx file to write.")
     Path output;
 
@@ -68,7 +71,7 @@ final class ExportCommand implements Callable<Integer> {
             throw new Vit4jException("vit4j writes opset " + dev.vit4j.onnx.OnnxGraph.OPSET + " (LayerNormalization is "
                     + "an operator from 17 on); asked for " + opset);
         }
-        OutputFiles.inExistingFolder(output, "-o");
+        OutputFiles.file(output, "-o", ".onnx");
         try (LoadedModel loaded = modelOptions.load(spec.commandLine().getErr())) {
             byte[] onnx = loaded.model().toOnnx(withAttention, onnxRuntimeKernels, quantization);
             AtomicFiles.write(output, out -> out.write(onnx));

@@ -33,6 +33,9 @@ final class FlagNames {
             Map.entry("maxResponseBytes", "--max-response-mb"),
             Map.entry("headerTimeoutMillis", "--header-timeout-ms"),
             Map.entry("weights", "-w FILE"),
+            Map.entry("numClasses", "--num-classes"),
+            Map.entry("resume", "--resume"),
+            Map.entry("overwrite", "--overwrite"),
             Map.entry("port", "--port"));
 
     private FlagNames() {}

@@ -4,7 +4,7 @@ import dev.vit4j.Vit4jException;
 import dev.vit4j.data.Dataset;
 import dev.vit4j.data.DatasetSpec;
 import dev.vit4j.data.Subset;
-import dev.vit4j.inference.LoadedModel;
+import dev.vit4j.inference.ModelPipeline;
 import dev.vit4j.models.ModelConfig;
 import dev.vit4j.probing.AttentionProbe;
 import dev.vit4j.probing.MeanAttentionDistance;
@@ -23,8 +23,8 @@ import picocli.CommandLine.Spec;
 @Command(
         name = "mad",
         description = {
-            "Mean attention distance per block and head, averaged over images or a dataset:",
-            "DIR/mad.csv (block,head,mean_distance) and DIR/mad.png."
+            "Mean attention distance per block and head, averaged over images or a dataset.",
+            "Writes DIR/mad.csv (block,head,mean_distance) and DIR/mad.png."
         })
 final class MadCommand implements Callable<Integer> {
     @Spec
@@ -36,22 +36,32 @@ final class MadCommand implements Callable<Integer> {
     @Option(
             names = {"-o", "--output"},
             required = true,
-            description = "Output directory.")
+            paramLabel = "DIR",
+            description = "Where mad.csv and mad.png go.")
     Path output;
 
-    @Option(names = "--batch-size", defaultValue = "16", description = "Images per forward pass (default 16).")
+    @Option(
+            names = {"-b", "--batch-size"},
+            defaultValue = "16",
+            description = "Images per forward pass.")
     int batchSize;
 
-    @Option(names = "--data", description = "A dataset spec instead of images (its test split).")
+    @Option(
+            names = "--data",
+            paramLabel = "SPEC",
+            description = "A dataset spec instead of images (its test split). Default: none (the images given).")
     String data;
 
-    @Option(names = "--limit", defaultValue = "0", description = "With --data: the first N examples only.")
+    @Option(names = "--limit", defaultValue = "0", description = "With --data: the first N examples only; 0: all.")
     int limit;
 
     @picocli.CommandLine.Mixin
     EngineOptions engineOptions = new EngineOptions();
 
-    @Parameters(arity = "0..*", paramLabel = "IMAGE")
+    @Parameters(
+            arity = "0..*",
+            paramLabel = "IMAGE|DIR",
+            description = "Images, or folders searched for images (recursively, in name order).")
     List<Path> images = new ArrayList<>();
 
     @Override
@@ -63,25 +73,29 @@ final class MadCommand implements Callable<Integer> {
             throw new Vit4jException("--batch-size must be at least 1");
         }
         PrintWriter out = spec.commandLine().getOut();
-        try (LoadedModel loaded = modelOptions.load(spec.commandLine().getErr());
-                dev.vit4j.inference.InferenceEngine engine = engineOptions.open(loaded)) {
-            ModelConfig c = loaded.model().config();
+        OutputFiles.folder(output, "-o");
+        int status = 0;
+        try (ModelPipeline pipeline =
+                engineOptions.pipeline(modelOptions.load(spec.commandLine().getErr()))) {
+            ModelConfig c = pipeline.config();
             String whyNot = c.attentionLayout().whyNoDistances();
             if (whyNot != null) {
                 throw new Vit4jException(whyNot);
             }
             MeanAttentionDistance mad = new MeanAttentionDistance(c.gridHeight(), c.gridWidth(), c.patchSize);
             if (data != null) {
-                addDataset(loaded, engine, mad);
+                addDataset(pipeline, mad);
             } else {
-                try (Progress progress = Progress.start(spec.commandLine().getErr(), "mad", images.size(), "images")) {
-                    for (int start = 0; start < images.size(); start += batchSize) {
-                        List<Path> chunk = images.subList(start, Math.min(images.size(), start + batchSize));
-                        for (AttentionProbe.ImageAttention r : AttentionProbe.run(loaded, engine, chunk)) {
-                            mad.add(r.attention());
-                        }
-                        progress.stepTo(start + chunk.size());
-                    }
+                status = ImageBatches.run(
+                        spec.commandLine().getErr(),
+                        pipeline,
+                        images,
+                        batchSize,
+                        true,
+                        "mad",
+                        (image, outcome) -> mad.add(outcome.outputs().attention()));
+                if (mad.images() == 0) {
+                    return status; // nothing could be read: nothing written
                 }
             }
             MadPlot.writeReport(output, c.name, mad);
@@ -89,10 +103,10 @@ final class MadCommand implements Callable<Integer> {
                     + " image(s): " + output.resolve("mad.csv") + ", " + output.resolve("mad.png"));
         }
         out.flush();
-        return 0;
+        return status;
     }
 
-    private void addDataset(LoadedModel loaded, dev.vit4j.inference.InferenceEngine engine, MeanAttentionDistance mad) {
+    private void addDataset(ModelPipeline pipeline, MeanAttentionDistance mad) {
         Dataset d = DatasetSpec.open(data, DatasetSpec.Split.TEST);
         if (d == null) {
             d = DatasetSpec.open(data, DatasetSpec.Split.TRAIN);
@@ -101,8 +115,7 @@ final class MadCommand implements Callable<Integer> {
         long[] done = {0};
         try (Progress progress = Progress.start(spec.commandLine().getErr(), "mad", d.size(), "images")) {
             AttentionProbe.forEach(
-                    loaded,
-                    engine,
+                    pipeline,
                     d,
                     batchSize,
                     msg -> spec.commandLine().getErr().println("vit4j: " + msg),

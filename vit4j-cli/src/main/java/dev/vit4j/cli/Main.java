@@ -23,6 +23,9 @@ import picocli.CommandLine.Command;
         name = "vit4j",
         mixinStandardHelpOptions = true,
         scope = CommandLine.ScopeType.INHERIT,
+        showDefaultValues = true,
+        usageHelpWidth = 80,
+        usageHelpAutoWidth = true,
         versionProvider = Main.Version.class,
         description =
                 "Vision transformers for Java: ViT, DeiT, CaiT and the Perceiver, with timm's weights and numbers.",
@@ -83,10 +86,24 @@ public final class Main implements Runnable {
     /** Runs a command line; what {@link #main} does without exiting (for tests). */
     public static int execute(String[] args, PrintWriter out, PrintWriter err) {
         CommandLine cli = new CommandLine(new Main());
+        HelpText.keepTokensWhole(cli);
         cli.setOut(out);
         cli.setErr(err);
         cli.setParameterExceptionHandler((ex, a) -> {
-            err.println("vit4j: " + ex.getMessage().split("\n", 2)[0]);
+            String suggestion = "";
+            if (ex instanceof CommandLine.UnmatchedArgumentException u
+                    && !u.getSuggestions().isEmpty()) {
+                suggestion = " (did you mean "
+                        + String.join(
+                                ", ",
+                                u.getSuggestions()
+                                        .subList(
+                                                0,
+                                                Math.min(3, u.getSuggestions().size())))
+                        + "?)";
+            }
+            // parameter labels are help text, laid out with stand-ins (HelpText): put back what they stand for
+            err.println("vit4j: " + HelpText.decode(ex.getMessage().split("\n", 2)[0]) + suggestion);
             err.println("try: vit4j "
                     + (ex.getCommandLine().getCommandName().equals("vit4j")
                             ? ""

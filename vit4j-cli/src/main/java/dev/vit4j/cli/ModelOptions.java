@@ -7,6 +7,7 @@ import dev.vit4j.hub.HubSettings;
 import dev.vit4j.hub.RepoRef;
 import dev.vit4j.inference.LoadedModel;
 import dev.vit4j.models.ModelConfig;
+import dev.vit4j.models.ModelRegistry;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import picocli.CommandLine.Option;
@@ -15,16 +16,19 @@ import picocli.CommandLine.Option;
 final class ModelOptions {
     @Option(
             names = {"-m", "--model"},
+            paramLabel = "MODEL",
             description = "Architecture name (see `vit4j models`) or config .json; or a Hub "
                     + "model: timm/NAME.TAG (hf-hub:timm/... as timm writes it), a transformers ViT repo such as "
-                    + "google/vit-base-patch16-224; @REVISION pins one. Not needed with a model directory.")
+                    + "google/vit-base-patch16-224; @REVISION pins one. Default: the config of the model directory"
+                    + " -w names.")
     String model;
 
     @Option(
             names = {"-w", "--weights"},
+            paramLabel = "WEIGHTS",
             description = "Weights: .safetensors (timm or Hugging Face names), .pth/.bin "
                     + "(torch.save, read without running code), Google .npz, a directory with config.json and weights, or a "
-                    + "`vit4j train` output directory. Not needed for a Hub model.")
+                    + "`vit4j train` output directory. Default: none (a Hub model brings its own).")
     Path weights;
 
     @Option(
@@ -39,7 +43,7 @@ final class ModelOptions {
             converter = ImageSize.Converter.class,
             description = "Run at another input size than the model was made for (e.g. 224 for DINOv2's 518): the"
                     + " position table is resampled as timm's resample_abs_pos_embed does, and images are prepared at"
-                    + " that size.")
+                    + " that size. Default: the model's own.")
     ImageSize imgSize;
 
     LoadedModel load(PrintWriter err) {
@@ -75,6 +79,7 @@ final class ModelOptions {
         if (RepoRef.looksLike(model)) {
             return HubModels.resolve(model, client);
         }
+        ModelRegistry.defaults().config(model); // an unknown name is named, with the names it is close to
         throw new Vit4jException("-m " + model + " needs weights: -w FILE, or --pretrained for timm's");
     }
 

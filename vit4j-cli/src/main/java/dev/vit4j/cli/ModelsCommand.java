@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.vit4j.image.DataConfig;
+import dev.vit4j.io.Json;
 import dev.vit4j.models.Complexity;
 import dev.vit4j.models.ModelConfig;
 import dev.vit4j.models.ModelRegistry;
@@ -34,7 +35,7 @@ final class ModelsCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         var out = spec.commandLine().getOut();
-        ObjectMapper mapper = new ObjectMapper();
+        ObjectMapper mapper = Json.mapper();
         ArrayNode array = mapper.createArrayNode();
         if (pretrained) {
             listPretrained(out, mapper, array);

@@ -7,6 +7,7 @@ import dev.vit4j.Vit4jException;
 import dev.vit4j.inference.Labels;
 import dev.vit4j.inference.ModelPipeline;
 import dev.vit4j.inference.Prediction;
+import dev.vit4j.io.Json;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
@@ -25,28 +26,39 @@ final class PredictCommand implements Callable<Integer> {
     ModelOptions modelOptions = new ModelOptions();
 
     @Option(
-            names = {"-k", "--top"},
+            names = {"-k", "--top-k"},
             defaultValue = "5",
-            description = "How many classes per image (default 5).")
+            description = "How many classes per image.")
     int k;
 
     @Option(names = "--json", description = "One JSON object per image per line.")
     boolean json;
 
-    @Option(names = "--labels", description = "Class names: one per line, or a TSV whose last column is the name.")
+    @Option(
+            names = "--labels",
+            paramLabel = "FILE",
+            description = "Class names: one per line, or a TSV whose last column is the name. Default: the model's"
+                    + " (ImageNet's for 1 000 or 21 843 classes, else the class numbers).")
     Path labelsFile;
 
-    @Option(names = "--batch-size", defaultValue = "32", description = "Images per forward pass (default 32).")
+    @Option(
+            names = {"-b", "--batch-size"},
+            defaultValue = "32",
+            description = "Images per forward pass.")
     int batchSize;
 
     @picocli.CommandLine.Mixin
     EngineOptions engineOptions = new EngineOptions();
 
-    @Parameters(arity = "1..*", paramLabel = "IMAGE", description = "PNG, JPEG, BMP, GIF, WebP or TIFF files.")
+    @Parameters(
+            arity = "1..*",
+            paramLabel = "IMAGE|DIR",
+            description = "PNG, JPEG, BMP, GIF, WebP or TIFF files, or folders searched for them (recursively, in name"
+                    + " order).")
     List<Path> images;
 
     @Override
-    public Integer call() {
+    public Integer call() throws java.io.IOException {
         if (k < 1) {
             throw new Vit4jException("-k must be at least 1");
         }
@@ -54,58 +66,45 @@ final class PredictCommand implements Callable<Integer> {
             throw new Vit4jException("--batch-size must be at least 1");
         }
         var out = spec.commandLine().getOut();
-        ObjectMapper mapper = new ObjectMapper();
-        UnreadableImages unreadable = new UnreadableImages(spec.commandLine().getErr());
-        // One batch needs no bar; more get one (on stderr: stdout holds the results alone).
-        try (ModelPipeline pipeline = engineOptions.pipeline(
-                        modelOptions.load(spec.commandLine().getErr()));
-                Progress progress = images.size() > batchSize
-                        ? Progress.start(spec.commandLine().getErr(), "predict", images.size(), "images")
-                        : null) {
+        ObjectMapper mapper = Json.mapper();
+        int status;
+        try (ModelPipeline pipeline =
+                engineOptions.pipeline(modelOptions.load(spec.commandLine().getErr()))) {
             pipeline.requireClassifier();
             Labels labels = labelsFile == null ? pipeline.labels() : Labels.read(labelsFile);
-            for (int start = 0; start < images.size(); start += batchSize) {
-                List<Path> chunk = images.subList(start, Math.min(images.size(), start + batchSize));
-                List<ModelPipeline.Outcome> outcomes = pipeline.runEach(chunk, false);
-                unreadable.report(chunk, outcomes);
-                for (int i = 0; i < chunk.size(); i++) {
-                    if (!outcomes.get(i).ok()) {
-                        continue;
-                    }
-                    List<Prediction> top =
-                            ModelPipeline.topK(outcomes.get(i).outputs().logits(), k, labels);
-                    if (json) {
-                        ObjectNode o = mapper.createObjectNode();
-                        o.put("image", chunk.get(i).toString());
-                        ArrayNode preds = o.putArray("predictions");
-                        for (Prediction p : top) {
-                            preds.addObject()
-                                    .put("index", p.index())
-                                    .put("label", p.label())
-                                    .put("probability", p.probability())
-                                    .put("logit", p.logit());
+            status = ImageBatches.run(
+                    spec.commandLine().getErr(), pipeline, images, batchSize, false, "predict", (image, outcome) -> {
+                        List<Prediction> top =
+                                ModelPipeline.topK(outcome.outputs().logits(), k, labels);
+                        if (json) {
+                            ObjectNode o = mapper.createObjectNode();
+                            o.put("image", image.toString());
+                            ArrayNode preds = o.putArray("predictions");
+                            for (Prediction p : top) {
+                                preds.addObject()
+                                        .put("index", p.index())
+                                        .put("label", p.label())
+                                        .put("probability", p.probability())
+                                        .put("logit", p.logit());
+                            }
+                            out.println(mapper.writeValueAsString(o));
+                        } else {
+                            out.println(image);
+                            int rank = 1;
+                            for (Prediction p : top) {
+                                out.printf(
+                                        Locale.ROOT,
+                                        "  %d. %6.2f%%  %s%n",
+                                        rank++,
+                                        100 * p.probability(),
+                                        p.label().equals(Integer.toString(p.index()))
+                                                ? "class " + p.index()
+                                                : p.label() + " (" + p.index() + ")");
+                            }
                         }
-                        out.println(o);
-                    } else {
-                        out.println(chunk.get(i));
-                        int rank = 1;
-                        for (Prediction p : top) {
-                            out.printf(
-                                    Locale.ROOT,
-                                    "  %d. %6.2f%%  %s (%d)%n",
-                                    rank++,
-                                    100 * p.probability(),
-                                    p.label(),
-                                    p.index());
-                        }
-                    }
-                }
-                if (progress != null) {
-                    progress.stepTo(start + chunk.size());
-                }
-            }
+                    });
         }
         out.flush();
-        return unreadable.finish(images.size());
+        return status;
     }
 }

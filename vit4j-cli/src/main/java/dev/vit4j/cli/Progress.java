@@ -37,7 +37,7 @@ final class Progress implements AutoCloseable {
             b.setStyle(ProgressBarStyle.COLORFUL_UNICODE_BLOCK).setUpdateIntervalMillis(250);
         } else {
             b.setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(LOG_INTERVAL_MS);
-            LogLines lines = new LogLines(err);
+            LogLines lines = new LogLines(err, task, unit);
             b.setConsumer(new DelegatingProgressBarConsumer(lines, 100));
             ProgressBar bar = b.build();
             lines.bar = bar;
@@ -65,32 +65,50 @@ final class Progress implements AutoCloseable {
     }
 
     /**
-     * The library renders when a bar starts (before any progress) and twice when it closes; a log gets neither
-     * the empty start nor the repeat. The start render runs on the library's thread and can come after the first
-     * steps, so it is recognised by the 0 % it shows, not by the bar's progress when it arrives.
+     * A log's line, written here from the bar's state rather than the library's frame (whose rate is "?" until a
+     * second has passed, and whose bar is meant to be redrawn in place): "task: done/total unit (P %), R unit/s,
+     * elapsed". The library renders when a bar starts and twice when it closes; a log gets neither the empty start
+     * nor the repeat.
      */
     private static final class LogLines implements java.util.function.Consumer<String> {
-        private static final java.util.regex.Pattern NO_PROGRESS = java.util.regex.Pattern.compile("\\s0% ");
         private final PrintWriter err;
+        private final String task;
+        private final String unit;
+        private final long start = System.nanoTime();
         volatile ProgressBar bar;
-        private String last;
+        private long last = -1;
 
-        LogLines(PrintWriter err) {
+        LogLines(PrintWriter err, String task, String unit) {
             this.err = err;
+            this.task = task;
+            this.unit = unit;
         }
 
         @Override
-        public synchronized void accept(String line) {
-            String text = line.stripTrailing();
+        public synchronized void accept(String frame) {
             ProgressBar b = bar;
-            if (b != null
-                    && b.getCurrent() > 0
-                    && !text.equals(last)
-                    && !NO_PROGRESS.matcher(text).find()) {
-                err.println(text);
-                err.flush();
-                last = text;
+            if (b == null || b.getCurrent() <= 0 || b.getCurrent() == last) {
+                return;
             }
+            last = b.getCurrent();
+            double seconds = Math.max(1e-3, (System.nanoTime() - start) / 1e9);
+            err.println(String.format(
+                    java.util.Locale.ROOT,
+                    "%s: %d/%d %s (%d %%), %.1f %s/s, %s",
+                    task,
+                    last,
+                    b.getMax(),
+                    unit,
+                    b.getMax() > 0 ? 100 * last / b.getMax() : 100,
+                    last / seconds,
+                    unit,
+                    elapsed(seconds)));
+            err.flush();
+        }
+
+        private static String elapsed(double seconds) {
+            long s = Math.round(seconds);
+            return s < 60 ? s + " s" : s / 60 + " min " + s % 60 + " s";
         }
     }
 

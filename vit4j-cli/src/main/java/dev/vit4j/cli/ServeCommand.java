@@ -34,10 +34,10 @@ final class ServeCommand implements Callable<Integer> {
     @picocli.CommandLine.Mixin
     ServedModelOptions modelOptions = new ServedModelOptions();
 
-    @Option(names = "--host", defaultValue = "127.0.0.1", description = "Address to bind (default: loopback only).")
+    @Option(names = "--host", defaultValue = "127.0.0.1", description = "Address to bind (127.0.0.1: loopback only).")
     String host;
 
-    @Option(names = "--port", defaultValue = "8080", description = "Port (0: any free one). Default: 8080.")
+    @Option(names = "--port", defaultValue = "8080", description = "Port (0: any free one).")
     int port;
 
     @picocli.CommandLine.Mixin

@@ -6,13 +6,17 @@ import dev.vit4j.inference.LoadedModel;
 import dev.vit4j.serve.VitServer;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
 import picocli.CommandLine.Option;
 
-/** {@code -m [NAME=]MODEL} (repeatable) and {@code -w NAME=FILE}: the named models of {@code serve} and {@code loadtest}. */
+/**
+ * {@code -m [NAME=]MODEL} (repeatable) and {@code -w FILE} (one model) or {@code -w NAME=FILE}: the named models of
+ * {@code serve} and {@code loadtest}.
+ */
 final class ServedModelOptions {
     @Option(
             names = {"-m", "--model"},
@@ -26,13 +30,15 @@ final class ServedModelOptions {
 
     @Option(
             names = {"-w", "--weights"},
-            paramLabel = "NAME=FILE",
-            description = "Weights for the model NAME when -m gives "
-                    + "an architecture: .safetensors, .pth/.bin or .npz (repeatable).")
-    Map<String, Path> weights = new LinkedHashMap<>();
+            paramLabel = "FILE|NAME=FILE",
+            description = "Weights when -m gives an architecture: .safetensors, .pth/.bin or .npz. With one model, the"
+                    + " file; with several, NAME=FILE for each (repeatable). Default: none (Hub models and model"
+                    + " directories bring their own).")
+    List<String> weightSpecs = new ArrayList<>();
 
     /** Each model by name, loaded when called (the server loads in the background and reports failures). */
     Map<String, Supplier<LoadedModel>> sources(PrintWriter err) {
+        Map<String, Path> weights = weights();
         Map<String, Supplier<LoadedModel>> sources = new LinkedHashMap<>();
         for (String spec : models) {
             int eq = spec.indexOf('=');
@@ -49,6 +55,25 @@ final class ServedModelOptions {
             }
         }
         return sources;
+    }
+
+    /** {@code -w}: one file for the one model, else NAME=FILE for each model that needs one. */
+    private Map<String, Path> weights() {
+        Map<String, Path> out = new LinkedHashMap<>();
+        for (String w : weightSpecs) {
+            int eq = w.indexOf('=');
+            if (eq < 0 && models.size() == 1 && weightSpecs.size() == 1) {
+                String m = models.get(0);
+                int named = m.indexOf('=');
+                out.put(named > 0 ? m.substring(0, named) : defaultName(m), Path.of(w));
+            } else if (eq > 0) {
+                out.put(w.substring(0, eq), Path.of(w.substring(eq + 1)));
+            } else {
+                throw new Vit4jException("-w " + w + ": with " + models.size() + " models, say whose weights these"
+                        + " are: -w NAME=FILE (e.g. -m deit=deit_tiny_patch16_224 -w deit=deit.safetensors)");
+            }
+        }
+        return out;
     }
 
     /** Where a model comes from, given as -m and -w give it: also for the server's load requests. */

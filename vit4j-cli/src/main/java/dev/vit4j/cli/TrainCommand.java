@@ -33,7 +33,9 @@ final class TrainCommand implements Callable<Integer> {
 
     @Option(
             names = {"-m", "--model"},
-            description = "Architecture name (see `vit4j models`) or config .json.")
+            paramLabel = "MODEL",
+            description = "Architecture name (see `vit4j models`), config .json or Hub name. Default: none (give it, or"
+                    + " --config).")
     String model;
 
     @Option(
@@ -42,20 +44,25 @@ final class TrainCommand implements Callable<Integer> {
                     + "(a Hub name such as timm/deit_tiny_patch16_224.fb_in1k implies it).")
     boolean pretrained;
 
-    @Option(names = "--init", paramLabel = "WEIGHTS", description = "Start from these weights (any format -w takes).")
+    @Option(
+            names = "--init",
+            paramLabel = "WEIGHTS",
+            description = "Start from these weights (any format -w takes). Default: none (random initialisation, or the"
+                    + " pretrained weights of --pretrained or a Hub name).")
     Path init;
 
     @Option(
             names = "--num-classes",
-            description = "Classes of the new head (default: the data's); a pretrained head of "
-                    + "another size is replaced, as timm's reset_classifier.")
+            description = "Classes of the new head; a pretrained head of another size is replaced, as timm's"
+                    + " reset_classifier. Default: the data's.")
     Integer numClasses;
 
     @Option(
             names = "--img-size",
             paramLabel = "SIZE|HxW",
             converter = ImageSize.Converter.class,
-            description = "Train at this input size (e.g. 224 or 224x336); pretrained position tables are resampled.")
+            description = "Train at this input size (e.g. 224 or 224x336); pretrained position tables are resampled."
+                    + " Default: the model's own.")
     ImageSize imgSize;
 
     @Option(
@@ -64,26 +71,37 @@ final class TrainCommand implements Callable<Integer> {
             description = "Layer-wise lr decay (e.g. 0.75, as timm and BEiT); 0 = off.")
     double layerDecay;
 
-    @Option(names = "--config", description = "Model config .json (same as -m FILE).")
+    @Option(
+            names = "--config",
+            paramLabel = "FILE",
+            description = "Model config .json (the same as -m FILE). Default: none.")
     Path config;
 
     @Option(
             names = "--data",
             required = true,
+            paramLabel = "SPEC",
             description = "Training data: fashion-mnist[:DIR], mnist:DIR, cifar10:DIR, "
                     + "cifar100:DIR, folder:DIR, shapes[:SIZE[:COUNT]].")
     String data;
 
-    @Option(names = "--val", description = "Validation data (default: the spec's test split, else --val-split).")
+    @Option(
+            names = "--val",
+            paramLabel = "SPEC",
+            description = "Validation data. Default: --data's test split (or --val-split's share).")
     String val;
 
-    @Option(names = "--val-split", defaultValue = "0", description = "Hold out this share of the training data.")
+    @Option(
+            names = "--val-split",
+            defaultValue = "0",
+            description = "Hold out this share of the training data to validate on; 0: none.")
     double valSplit;
 
     @Option(
             names = {"-o", "--output"},
             required = true,
-            description = "Run directory.")
+            paramLabel = "DIR",
+            description = "The run's folder: last/ and best/ checkpoints, history.csv, learning_curves.png.")
     Path output;
 
     @Option(names = "--epochs", defaultValue = "10", description = "Epochs (the most, with --time-budget).")
@@ -95,33 +113,40 @@ final class TrainCommand implements Callable<Integer> {
             paramLabel = "MINUTES",
             description = "Fit the epochs "
                     + "into this many minutes: after each epoch, plan as many more as fit at the median epoch time, and "
-                    + "stretch the cosine schedule over them. 0 = off.")
+                    + "stretch the cosine schedule over them; 0: off.")
     double timeBudget;
 
     @Option(
             names = {"-b", "--batch-size"},
-            defaultValue = "64")
+            defaultValue = "64",
+            description = "Examples per training step.")
     int batchSize;
 
-    @Option(names = "--lr", defaultValue = "1e-3")
+    @Option(names = "--lr", defaultValue = "1e-3", description = "Peak learning rate (after the warm-up).")
     double lr;
 
-    @Option(names = "--min-lr", defaultValue = "1e-5")
+    @Option(names = "--min-lr", defaultValue = "1e-5", description = "Where the cosine schedule ends.")
     double minLr;
 
-    @Option(names = "--warmup-epochs", defaultValue = "1")
+    @Option(
+            names = "--warmup-epochs",
+            defaultValue = "1",
+            description = "Epochs of linear warm-up from 0 to --lr (fractions too).")
     double warmupEpochs;
 
     @Option(names = "--optimizer", defaultValue = "adamw", description = "adamw, adam, lamb, sgd.")
     String optimizer;
 
-    @Option(names = "--weight-decay", defaultValue = "0.05")
+    @Option(
+            names = "--weight-decay",
+            defaultValue = "0.05",
+            description = "Decoupled weight decay (AdamW, LAMB); L2 for SGD. Not on norms, biases and positions.")
     double weightDecay;
 
     @Option(names = "--momentum", defaultValue = "0.9", description = "SGD momentum.")
     double momentum;
 
-    @Option(names = "--label-smoothing", defaultValue = "0.1")
+    @Option(names = "--label-smoothing", defaultValue = "0.1", description = "Label smoothing of the cross-entropy.")
     double labelSmoothing;
 
     @Option(names = "--clip-grad", defaultValue = "1.0", description = "Global gradient-norm limit; 0 = off.")
@@ -133,10 +158,16 @@ final class TrainCommand implements Callable<Integer> {
             description = "cosine, plateau (ReduceLROnPlateau), constant.")
     String schedule;
 
-    @Option(names = "--plateau-patience", defaultValue = "2")
+    @Option(
+            names = "--plateau-patience",
+            defaultValue = "2",
+            description = "--schedule plateau: epochs without improvement before the rate drops.")
     int plateauPatience;
 
-    @Option(names = "--plateau-factor", defaultValue = "0.5")
+    @Option(
+            names = "--plateau-factor",
+            defaultValue = "0.5",
+            description = "--schedule plateau: what the rate is multiplied by when it drops.")
     double plateauFactor;
 
     @Option(
@@ -148,10 +179,10 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--monitor", defaultValue = "val_loss", description = "val_loss or val_top1.")
     String monitor;
 
-    @Option(names = "--drop-path", description = "Stochastic depth rate (overrides the model config).")
+    @Option(names = "--drop-path", description = "Stochastic depth rate. Default: the model config's.")
     Double dropPath;
 
-    @Option(names = "--drop", description = "Dropout rate (overrides the model config).")
+    @Option(names = "--drop", description = "Dropout rate. Default: the model config's.")
     Double drop;
 
     @Option(names = "--flip", defaultValue = "0", description = "Horizontal flip probability.")
@@ -176,31 +207,49 @@ final class TrainCommand implements Callable<Integer> {
     double randomErase;
 
     @Option(
-            names = "--normalize",
-            description = "adapt (from the training data) or model (the model's mean/std); "
+            names = "--input-norm",
+            description = "The inputs' mean and std: adapt (from the training data) or model (the model's); "
                     + "default: model when starting from pretrained weights, else adapt.")
     String normalize;
 
-    @Option(names = "--seed", defaultValue = "42")
+    @Option(
+            names = "--seed",
+            defaultValue = "42",
+            description = "Seed of the initial weights, the shuffling and the augmentation (a run repeats exactly).")
     long seed;
 
-    @Option(names = "--limit", defaultValue = "0", description = "Use only the first N training examples.")
+    @Option(names = "--limit", defaultValue = "0", description = "Use only the first N training examples; 0: all.")
     int limit;
 
-    @Option(names = "--val-limit", defaultValue = "0", description = "Validate on at most N examples per epoch.")
+    @Option(
+            names = "--val-limit",
+            defaultValue = "0",
+            description = "Validate on at most N examples per epoch; 0: all.")
     int valLimit;
 
-    @Option(names = "--loader-threads", defaultValue = "2")
+    @Option(
+            names = "--loader-threads",
+            defaultValue = "2",
+            description = "Threads preparing batches (decoding, augmenting) while the step runs.")
     int loaderThreads;
 
     @Option(names = "--resume", description = "Continue the run in the output directory from its last checkpoint.")
     boolean resume;
+
+    @Option(
+            names = "--overwrite",
+            description = "Replace an earlier run in the output directory (without it, or --resume, one is refused).")
+    boolean overwrite;
 
     @Override
     public Integer call() throws IOException {
         if (model == null && config == null) {
             throw new Vit4jException("give the model with --model NAME or --config FILE");
         }
+        if (resume && overwrite) {
+            throw new Vit4jException("give --resume (continue the run) or --overwrite (replace it), not both");
+        }
+        OutputFiles.folder(output, "-o");
         TrainConfig tc = trainConfig();
         ModelConfig mc = modelConfig(tc);
         if (dropPath != null) {
@@ -223,7 +272,8 @@ final class TrainCommand implements Callable<Integer> {
                 + (valData == null ? ", no validation" : ", validating on " + valData.describe()));
         TrainerState state;
         try (StopOnSignal stop = new StopOnSignal()) {
-            state = new Trainer(tc, mc, trainData, valData, output, listener(out, err, stop::requested)).run(resume);
+            Trainer trainer = new Trainer(tc, mc, trainData, valData, output, listener(out, err, stop::requested));
+            state = resume ? trainer.resume() : overwrite ? trainer.overwrite() : trainer.run();
             if (state.interrupted) {
                 err.println("vit4j: stopped by a signal; "
                         + (state.epochsDone == 0

@@ -158,7 +158,7 @@ class ExportBenchCommandsTest {
                 CliTest.VIT,
                 "-w",
                 CliTest.VIT_WEIGHTS,
-                "--batch",
+                "--batch-size",
                 "1,2",
                 "--runs",
                 "2",
@@ -182,7 +182,7 @@ class ExportBenchCommandsTest {
                         CliTest.VIT,
                         "--anchor",
                         dir.resolve("none.onnx").toString()),
-                "anchor not found");
+                ": no such file");
     }
 
     @Test

@@ -132,12 +132,15 @@ class ServeCommandTest {
         }
     }
 
+    /** The table; its images given as one file (not only a folder: "I/O error: land.jpg" before). */
     @Test
     void loadtestPrintsTheTable() {
         CliTest.Result r = CliTest.run(
                 "loadtest",
                 "-m",
                 SHAPES,
+                "--images",
+                CliTest.IMAGE,
                 "--concurrency",
                 "1,4",
                 "--requests",

@@ -137,6 +137,6 @@ public final class CifarDataset implements Dataset {
 
     @Override
     public String describe() {
-        return name + " (" + labels.length + ")";
+        return name + " (" + labels.length + " images)";
     }
 }

@@ -157,6 +157,6 @@ public final class IdxDataset implements Dataset {
 
     @Override
     public String describe() {
-        return name + " (" + count + ")";
+        return name + " (" + count + " images)";
     }
 }

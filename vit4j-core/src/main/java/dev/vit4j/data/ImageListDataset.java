@@ -68,6 +68,6 @@ public final class ImageListDataset implements Dataset {
 
     @Override
     public String describe() {
-        return name + " (" + files.size() + " files)";
+        return name + " (" + files.size() + " images)";
     }
 }

@@ -143,6 +143,6 @@ public final class ShapesDataset implements Dataset {
 
     @Override
     public String describe() {
-        return name + " (" + count + ", " + size + "×" + size + ")";
+        return name + " (" + count + " images, " + size + "×" + size + ")";
     }
 }

@@ -46,7 +46,7 @@ public final class Subset implements Dataset {
 
     @Override
     public String describe() {
-        return name + " (" + indices.length + ")";
+        return name;
     }
 
     /** Seeded split: the last {@code fraction} of a seeded permutation is validation. */
@@ -59,8 +59,8 @@ public final class Subset implements Dataset {
         java.util.Arrays.sort(train);
         java.util.Arrays.sort(rest);
         return new Subset[] {
-            new Subset(data, train, data.describe() + " train part"),
-            new Subset(data, rest, data.describe() + " validation part")
+            new Subset(data, train, data.describe() + ", its training part (" + train.length + " images)"),
+            new Subset(data, rest, data.describe() + ", its validation part (" + rest.length + " images)")
         };
     }
 

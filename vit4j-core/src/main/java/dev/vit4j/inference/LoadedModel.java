@@ -7,8 +7,11 @@ import dev.vit4j.models.ModelConfig;
 import dev.vit4j.models.ModelRegistry;
 import dev.vit4j.models.VisionModel;
 import dev.vit4j.models.WeightLoader;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
 
 /**
  * A model with its weights, ready to run, owning the native memory of its parameters. {@code -w} is a
@@ -52,11 +55,7 @@ public final class LoadedModel implements AutoCloseable {
             return locate(arch, weights.resolve("best"));
         }
         if (Files.isDirectory(weights)) {
-            // A model directory: vit4j's, or a Hugging Face one with pytorch_model.bin only.
-            file = weights.resolve("model.safetensors");
-            if (!Files.exists(file) && Files.isRegularFile(weights.resolve("pytorch_model.bin"))) {
-                file = weights.resolve("pytorch_model.bin");
-            }
+            file = weightsIn(weights);
             Path cfg = weights.resolve("config.json");
             if (arch != null) {
                 config = ModelRegistry.defaults().config(arch);
@@ -77,6 +76,29 @@ public final class LoadedModel implements AutoCloseable {
             throw new Vit4jException("weights file not found: " + file);
         }
         return new Source(config, file);
+    }
+
+    /**
+     * The weights file of a model directory: vit4j's or Hugging Face's {@code model.safetensors}, or a Hugging Face
+     * directory's {@code pytorch_model.bin}; a directory without one is named with what it holds.
+     */
+    public static Path weightsIn(Path dir) {
+        for (String name : new String[] {"model.safetensors", "pytorch_model.bin"}) {
+            if (Files.isRegularFile(dir.resolve(name))) {
+                return dir.resolve(name);
+            }
+        }
+        List<String> held;
+        try (Stream<Path> list = Files.list(dir)) {
+            held = list.map(p -> p.getFileName() + (Files.isDirectory(p) ? "/" : ""))
+                    .sorted()
+                    .limit(8)
+                    .toList();
+        } catch (IOException e) {
+            throw new Vit4jException("cannot list " + dir + ": " + e.getMessage());
+        }
+        throw new Vit4jException(dir + " holds no weights (model.safetensors or pytorch_model.bin, or a vit4j train"
+                + " run's best/): " + (held.isEmpty() ? "it is empty" : "it has " + String.join(", ", held)));
     }
 
     /** An architecture and a weights file in any format {@link dev.vit4j.weights.WeightFiles} reads. */

@@ -2,9 +2,12 @@ package dev.vit4j.io;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.io.IOContext;
 import com.fasterxml.jackson.core.util.JsonGeneratorDelegate;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
+import java.io.OutputStream;
+import java.io.Writer;
 
 /**
  * JSON as vit4j writes it for people's tools (the server's answers, every {@code --json}): a number that is not finite
@@ -22,11 +25,31 @@ public final class Json {
         return new ObjectMapper(factory());
     }
 
-    /** The factory behind {@link #mapper}, for streaming writers. */
+    /**
+     * The factory behind {@link #mapper}, for streaming writers. (A subclass rather than Jackson's generator
+     * decorators, which arrived in 2.16: Spark 3.5 brings Jackson 2.15.)
+     */
     public static JsonFactory factory() {
-        return JsonFactory.builder()
-                .addDecorator((f, g) -> new FiniteNumbers(g))
-                .build();
+        return new FiniteFactory();
+    }
+
+    private static final class FiniteFactory extends JsonFactory {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        protected JsonGenerator _createGenerator(Writer out, IOContext ctxt) throws IOException {
+            return new FiniteNumbers(super._createGenerator(out, ctxt));
+        }
+
+        @Override
+        protected JsonGenerator _createUTF8Generator(OutputStream out, IOContext ctxt) throws IOException {
+            return new FiniteNumbers(super._createUTF8Generator(out, ctxt));
+        }
+
+        @Override
+        public JsonFactory copy() {
+            return new FiniteFactory();
+        }
     }
 
     private static final class FiniteNumbers extends JsonGeneratorDelegate {

@@ -174,7 +174,55 @@ public final class ModelRegistry {
         if (nameOrFile.endsWith(".json") || Files.isRegularFile(p)) {
             return Configs.read(p);
         }
-        throw Vit4jException.naming("unknown model '%s' (see {registeredModels}; or give a config .json)", nameOrFile);
+        List<String> near = similar(nameOrFile, entries.keySet());
+        throw Vit4jException.naming(
+                "unknown model '%s' (%ssee {registeredModels}; or give a config .json)",
+                nameOrFile, near.isEmpty() ? "" : "did you mean " + String.join(", ", near) + "? ");
+    }
+
+    /**
+     * Up to three of {@code names} a user most likely meant by {@code typed}: those containing it (shortest first),
+     * else those within a few edits of it (nearest first).
+     */
+    public static List<String> similar(String typed, java.util.Collection<String> names) {
+        String t = typed.toLowerCase(java.util.Locale.ROOT);
+        List<String> containing = names.stream()
+                .filter(n ->
+                        t.length() >= 3 && n.toLowerCase(java.util.Locale.ROOT).contains(t))
+                .sorted(java.util.Comparator.comparingInt(String::length).thenComparing(n -> n))
+                .limit(3)
+                .toList();
+        if (!containing.isEmpty()) {
+            return containing;
+        }
+        int limit = Math.max(2, t.length() / 4);
+        return names.stream()
+                .filter(n -> editDistance(t, n.toLowerCase(java.util.Locale.ROOT)) <= limit)
+                .sorted(java.util.Comparator.comparingInt(
+                                (String n) -> editDistance(t, n.toLowerCase(java.util.Locale.ROOT)))
+                        .thenComparing(n -> n))
+                .limit(3)
+                .toList();
+    }
+
+    /** Levenshtein's distance: insertions, deletions and substitutions. */
+    static int editDistance(String a, String b) {
+        int[] previous = new int[b.length() + 1];
+        int[] current = new int[b.length() + 1];
+        for (int j = 0; j <= b.length(); j++) {
+            previous[j] = j;
+        }
+        for (int i = 1; i <= a.length(); i++) {
+            current[0] = i;
+            for (int j = 1; j <= b.length(); j++) {
+                int substitution = previous[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1);
+                current[j] = Math.min(substitution, Math.min(previous[j], current[j - 1]) + 1);
+            }
+            int[] swap = previous;
+            previous = current;
+            current = swap;
+        }
+        return previous[b.length()];
     }
 
     /** The model a config describes, built by the family that registered its {@code arch}. */

@@ -44,13 +44,11 @@ public final class AttentionProbe {
      * batches; {@code consumer} gets each batch with its images' attention tensors (batch axis dropped).
      */
     public static void forEach(
-            LoadedModel model,
-            dev.vit4j.inference.InferenceEngine engine,
+            ModelPipeline pipeline,
             Dataset data,
             int batchSize,
             Consumer<String> warnings,
             BiConsumer<BatchLoader.Batch, List<Map<String, FloatTensor>>> consumer) {
-        ModelPipeline pipeline = ModelPipeline.over(model, engine);
         try (BatchLoader loader = pipeline.examples(data, batchSize, 2, warnings)) {
             loader.forEachInOrder(batch -> consumer.accept(
                     batch,

@@ -3,7 +3,7 @@ package dev.vit4j.probing;
 import dev.vit4j.Vit4jException;
 import dev.vit4j.data.Dataset;
 import dev.vit4j.data.Example;
-import dev.vit4j.inference.LoadedModel;
+import dev.vit4j.inference.ModelPipeline;
 import dev.vit4j.models.ModelConfig;
 
 /**
@@ -14,13 +14,12 @@ import dev.vit4j.models.ModelConfig;
 public final class SaliencyInBox {
     private SaliencyInBox() {}
 
-    public static double score(
-            LoadedModel loaded, dev.vit4j.inference.InferenceEngine engine, Dataset data, String block, int batchSize) {
-        ModelConfig c = loaded.model().config();
+    public static double score(ModelPipeline pipeline, Dataset data, String block, int batchSize) {
+        ModelConfig c = pipeline.config();
         String b = block != null ? block : c.attentionLayout().defaultBlocks().get(0);
         int[] hits = {0};
         int[] total = {0};
-        AttentionProbe.forEach(loaded, engine, data, batchSize, msg -> {}, (batch, perImage) -> {
+        AttentionProbe.forEach(pipeline, data, batchSize, msg -> {}, (batch, perImage) -> {
             for (int i = 0; i < batch.size(); i++) {
                 Example.Box box = batch.boxes()[i];
                 if (box == null) {

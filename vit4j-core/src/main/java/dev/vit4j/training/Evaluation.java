@@ -1,8 +1,8 @@
 package dev.vit4j.training;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.vit4j.io.AtomicFiles;
+import dev.vit4j.io.Json;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
@@ -23,7 +23,7 @@ public record Evaluation(double loss, double top1, double top5, int count, List<
 
     /** What {@code vit4j eval --json} prints and writes as {@code eval.json}. */
     public ObjectNode report(String model, String data) {
-        ObjectNode o = new ObjectMapper().createObjectNode();
+        ObjectNode o = Json.mapper().createObjectNode();
         o.put("model", model)
                 .put("data", data)
                 .put("images", count)

@@ -12,6 +12,7 @@ import dev.vit4j.inference.LoadedModel;
 import dev.vit4j.inference.ModelPipeline;
 import dev.vit4j.inference.TorchEngine;
 import dev.vit4j.io.AtomicFiles;
+import dev.vit4j.io.Directories;
 import dev.vit4j.models.ModelConfig;
 import dev.vit4j.models.VisionModel;
 import dev.vit4j.models.WeightLoader;
@@ -51,16 +52,53 @@ public final class Trainer {
         this.out = out;
         this.listener = listener;
         if (trainData.classes().size() != modelConfig.numClasses && "ce".equals(train.loss)) {
-            throw new Vit4jException(
-                    trainData.describe() + " has " + trainData.classes().size() + " classes but the model "
-                            + modelConfig.name + " has " + modelConfig.numClasses + " outputs");
+            throw Vit4jException.naming(
+                    "%s has %s classes but the model %s has %s outputs: give {numClasses} %s for a new head of that"
+                            + " many (pretrained weights keep everything but their head)",
+                    trainData.describe(),
+                    trainData.classes().size(),
+                    modelConfig.name,
+                    modelConfig.numClasses,
+                    trainData.classes().size());
         }
     }
 
-    /** Trains from scratch, or continues from {@code out/last} when {@code resume} is set. Returns the final state. */
-    public TrainerState run(boolean resume) throws IOException {
+    /**
+     * Trains from scratch into the output directory; one that holds an earlier run is refused (continue it with
+     * {@link #resume}, replace it with {@link #overwrite}). Returns the final state.
+     */
+    public TrainerState run() throws IOException {
+        return start(false, false);
+    }
+
+    /** Continues the run in the output directory from its last checkpoint (from scratch if there is none). */
+    public TrainerState resume() throws IOException {
+        return start(true, false);
+    }
+
+    /** Trains from scratch, first removing the checkpoints, history and curves of an earlier run in the directory. */
+    public TrainerState overwrite() throws IOException {
+        return start(false, true);
+    }
+
+    /** The files and folders a run writes into its directory. */
+    private static final List<String> RUN_FILES = List.of(
+            "last", "best", "last.tmp", "last.old", "best.tmp", "best.old", "history.csv", "learning_curves.png");
+
+    private TrainerState start(boolean resume, boolean overwrite) throws IOException {
         Files.createDirectories(out);
         try (RunDirectoryLock lock = RunDirectoryLock.acquire(out)) {
+            if (!resume && (Files.exists(out.resolve("history.csv")) || Files.exists(out.resolve("last")))) {
+                if (!overwrite) {
+                    throw Vit4jException.naming(
+                            "%s holds an earlier training run: continue it with {resume}, or replace it with"
+                                    + " {overwrite}",
+                            out);
+                }
+                for (String f : RUN_FILES) {
+                    Directories.deleteTree(out.resolve(f));
+                }
+            }
             return runLocked(resume);
         }
     }

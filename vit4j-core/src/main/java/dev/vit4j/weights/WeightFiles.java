@@ -90,6 +90,40 @@ public final class WeightFiles {
         return h.length >= 9 && h[8] == '{' ? Kind.SAFETENSORS : Kind.OTHER;
     }
 
+    /**
+     * What {@code file} is, from its first bytes, as a phrase for a message ("an ONNX model", "an image", "a folder",
+     * "safetensors weights", …); "of an unknown kind" when nothing fits.
+     */
+    public static String describe(Path file) {
+        if (Files.isDirectory(file)) {
+            return "a folder";
+        }
+        byte[] head;
+        long size;
+        try (InputStream in = Files.newInputStream(file)) {
+            head = in.readNBytes(16);
+            size = Files.size(file);
+        } catch (IOException e) {
+            return "unreadable (" + e.getMessage() + ")";
+        }
+        return switch (kind(head)) {
+            case ZIP -> "a zip archive (torch.save weights or Google's .npz)";
+            case PICKLE -> "a legacy torch.save file";
+            case SAFETENSORS -> "safetensors weights";
+            default -> describe(head, size, file);
+        };
+    }
+
+    /** Whether {@code file} holds an ONNX model (by its first bytes: a ModelProto's ir_version, then producer). */
+    public static boolean isOnnx(Path file) {
+        try (InputStream in = Files.newInputStream(file)) {
+            byte[] h = in.readNBytes(3);
+            return h.length == 3 && h[0] == 0x08 && h[1] > 0 && h[2] == 0x12;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
     /** What a file that is not weights looks like, from its first bytes (and its name, for ONNX's protobuf). */
     static String describe(byte[] h, long size, Path file) {
         if (size == 0) {

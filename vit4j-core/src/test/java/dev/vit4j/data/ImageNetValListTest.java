@@ -49,7 +49,7 @@ class ImageNetValListTest {
         Dataset d = DatasetSpec.open("imagenet-val:" + dir + ":" + list, DatasetSpec.Split.TEST);
         assertEquals(2, d.size());
         assertEquals(1000, d.classes().size());
-        assertEquals("imagenet-val val.txt (2 files)", d.describe());
+        assertEquals("imagenet-val val.txt (2 images)", d.describe());
         assertThrows(
                 Vit4jException.class,
                 () -> DatasetSpec.open("imagenet-val:" + dir + ":" + dir.resolve("none.txt"), DatasetSpec.Split.TEST));

@@ -42,7 +42,7 @@ class CrashResumeTest {
                         TrainerTest.val(),
                         out,
                         new TrainingListener() {})
-                .run(true);
+                .resume();
     }
 
     private static final int EPOCHS = 5;
@@ -58,7 +58,7 @@ class CrashResumeTest {
                         TrainerTest.val(),
                         out,
                         new TrainingListener() {})
-                .run(false);
+                .run();
         List<String> full = Files.readAllLines(out.resolve("history.csv"));
         Files.write(out.resolve("history.csv"), full.subList(0, full.size() - 1));
         new Trainer(
@@ -68,7 +68,7 @@ class CrashResumeTest {
                         TrainerTest.val(),
                         out,
                         new TrainingListener() {})
-                .run(true);
+                .resume();
         assertEquals(full, Files.readAllLines(out.resolve("history.csv")));
     }
 

@@ -70,7 +70,7 @@ class TrainerTest {
         t.augmentation = dev.vit4j.data.Augmentation.none();
         ModelConfig c = tinyCait();
         c.dropPathRate = 0;
-        TrainerState s = new Trainer(t, c, train(32), val(), dir, new TrainingListener() {}).run(false);
+        TrainerState s = new Trainer(t, c, train(32), val(), dir, new TrainingListener() {}).run();
         List<EpochRecord> h = s.history;
         assertEquals(25, h.size());
         assertTrue(
@@ -95,7 +95,7 @@ class TrainerTest {
                         messages.add(text);
                     }
                 })
-                .run(false);
+                .run();
         assertEquals(1, s.history.size(), "the first epoch alone outlasts a 60 µs budget");
         assertTrue(messages.stream().anyMatch(m -> m.startsWith("time budget: 1 epochs")), messages.toString());
     }
@@ -104,7 +104,7 @@ class TrainerTest {
     void resumeAfterACrashEqualsAnUninterruptedRun() throws IOException {
         Path a = dir.resolve("a");
         Path b = dir.resolve("b");
-        new Trainer(quick(3), tinyCait(), train(96), val(), a, new TrainingListener() {}).run(false);
+        new Trainer(quick(3), tinyCait(), train(96), val(), a, new TrainingListener() {}).run();
         TrainingListener crashAfterEpoch2 = new TrainingListener() {
             @Override
             public void epoch(EpochRecord r, boolean best) {
@@ -115,9 +115,9 @@ class TrainerTest {
         };
         assertThrows(
                 IllegalStateException.class,
-                () -> new Trainer(quick(3), tinyCait(), train(96), val(), b, crashAfterEpoch2).run(false));
+                () -> new Trainer(quick(3), tinyCait(), train(96), val(), b, crashAfterEpoch2).run());
         TrainerState resumed =
-                new Trainer(quick(3), tinyCait(), train(96), val(), b, new TrainingListener() {}).run(true);
+                new Trainer(quick(3), tinyCait(), train(96), val(), b, new TrainingListener() {}).resume();
         assertEquals(3, resumed.epochsDone);
         assertArrayEquals(
                 Files.readAllBytes(a.resolve("last/model.safetensors")),
@@ -141,7 +141,7 @@ class TrainerTest {
         t.schedule = "constant";
         t.earlyStoppingPatience = 2;
         t.monitor = "val_top1";
-        TrainerState s = new Trainer(t, tinyCait(), train(64), val(), dir, new TrainingListener() {}).run(false);
+        TrainerState s = new Trainer(t, tinyCait(), train(64), val(), dir, new TrainingListener() {}).run();
         assertTrue(s.stoppedEarly, "stopped early: " + s.history);
         assertTrue(s.bestEpoch < s.epochsDone);
         double best = s.history.stream().mapToDouble(EpochRecord::valTop1).max().orElseThrow();
@@ -199,7 +199,7 @@ class TrainerTest {
         t.augmentation = dev.vit4j.data.Augmentation.kerasPerceiverExample();
         Dataset train = dev.vit4j.data.DatasetSpec.open("cifar10:" + data, dev.vit4j.data.DatasetSpec.Split.TRAIN);
         Dataset test = dev.vit4j.data.DatasetSpec.open("cifar10:" + data, dev.vit4j.data.DatasetSpec.Split.TEST);
-        TrainerState s = new Trainer(t, c, train, test, dir.resolve("run"), new TrainingListener() {}).run(false);
+        TrainerState s = new Trainer(t, c, train, test, dir.resolve("run"), new TrainingListener() {}).run();
         EpochRecord last = s.history.get(s.history.size() - 1);
         assertTrue(last.valTop1() > 0.9, "learns top versus bottom: " + s.history);
         assertEquals(1.0, last.valTop5(), 1e-9);

@@ -1,5 +1,7 @@
 package dev.vit4j.serve;
 
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.annotation.JsonNaming;
 import dev.vit4j.inference.Prediction;
 import dev.vit4j.models.ModelConfig;
 import dev.vit4j.probing.AttentionMaps;
@@ -17,6 +19,7 @@ import java.util.List;
  * blocks; ViT: the last block), the saliency (mean over heads, min-max scaled) of the first selected block, and for
  * ViT-style models the attention rollout.
  */
+@JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 public record AttentionView(
         String model,
         int[] grid,

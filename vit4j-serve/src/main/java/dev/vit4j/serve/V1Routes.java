@@ -282,12 +282,12 @@ final class V1Routes {
                 o.put("architecture", c.name);
                 o.put("family", c.arch);
                 o.put("engine", m.engineType().id());
-                o.put("numClasses", c.numClasses);
-                o.put("embeddingSize", c.embedDim);
+                o.put("num_classes", c.numClasses);
+                o.put("embedding_size", c.embedDim);
                 o.put("grid", new int[] {c.gridHeight(), c.gridWidth()});
-                o.put("attentionBlocks", c.attentionLayout().defaultBlocks());
+                o.put("attention_blocks", c.attentionLayout().defaultBlocks());
                 o.put("rollout", c.attentionLayout().rollout());
-                o.put("dataConfig", m.dataConfig());
+                o.put("data_config", m.dataConfig());
             }
             out.add(o);
         }

@@ -77,7 +77,7 @@ class BackbonesServeTest {
                         f);
             }
             assertEquals(
-                    "attn_pool", listed.get(2).get("attentionBlocks").get(0).asText(), "SigLIP's pooling query");
+                    "attn_pool", listed.get(2).get("attention_blocks").get(0).asText(), "SigLIP's pooling query");
             assertFalse(listed.get(0).get("rollout").isMissingNode());
             assertTrue(http.get("/health/ready").status() == 200);
         }

@@ -195,7 +195,7 @@ class VitServerTest {
         assertEquals("shapes", models.get(0).get("name").asText());
         assertEquals("cait", models.get(0).get("family").asText());
         assertEquals(
-                32, models.get(0).get("dataConfig").get("input_size").get(1).asInt());
+                32, models.get(0).get("data_config").get("input_size").get(1).asInt());
         assertTrue(models.get(1).get("rollout").asBoolean());
         assertEquals(200, http.get("/health/live").status());
         assertEquals("ready", http.get("/health/ready").json().get("status").asText());

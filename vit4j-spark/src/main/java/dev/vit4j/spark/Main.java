@@ -55,7 +55,7 @@ public final class Main implements Runnable {
         String output;
 
         @Option(
-                names = "--batch-size",
+                names = {"-b", "--batch-size"},
                 defaultValue = "16",
                 description = "Images per engine run within a partition. Default: ${DEFAULT-VALUE}.")
         int batchSize;
@@ -118,7 +118,10 @@ public final class Main implements Runnable {
             mixinStandardHelpOptions = true,
             description = "Top-k classes per image (+ logits, " + "embedding, saliency on request) → Parquet.")
     static final class Predict extends JobOptions implements Callable<Integer> {
-        @Option(names = "-k", defaultValue = "5", description = "Classes per image. Default: ${DEFAULT-VALUE}.")
+        @Option(
+                names = {"-k", "--top-k"},
+                defaultValue = "5",
+                description = "Classes per image. Default: ${DEFAULT-VALUE}.")
         int k;
 
         @Option(names = "--with", split = ",", description = "Extra outputs: logits, embedding, saliency.")

@@ -153,7 +153,7 @@ async function explore(file) {
     if (old.startsWith('blob:')) {
       URL.revokeObjectURL(old);
     }
-    $('overlay-caption').textContent = 'saliency of ' + view.saliencyBlock + ' over the ' + view.input.join('×') + ' input';
+    $('overlay-caption').textContent = 'saliency of ' + view.saliency_block + ' over the ' + view.input.join('×') + ' input';
   }
   $('results').hidden = false;
   status(file.name + ' · ' + name + ' · done.');
