@@ -53,7 +53,7 @@ final class ModelOptions {
                         "give either -w WEIGHTS or a pretrained model (-m timm/NAME, --pretrained), not both");
             }
             LoadedModel.Source s = LoadedModel.locate(model, weights);
-            return LoadedModel.load(sized(s.config()), s.file());
+            return LoadedModel.load(sized(s.config()), s.file(), s.directory());
         }
         HubModels.Resolved r = resolve(err);
         return LoadedModel.load(sized(r.config()), r.weights());

@@ -8,7 +8,8 @@ import java.util.Arrays;
 /**
  * timm's pretrained data config: what the eval transform does to an image before the model sees it.
  * {@code input_size} is channels × height × width. {@code crop_mode} is timm's: "center" resizes the shorter
- * side to {@code size / crop_pct}, "squash" both sides. {@code resize_size}, when given, replaces that
+ * side to {@code size / crop_pct}, "squash" both sides, "longest" (open_clip's {@code resize_mode}) the longer side
+ * to {@code size}, the rest padded with black. {@code resize_size}, when given, replaces that
  * computation as Hugging Face image processors state it: {@code [height, width]} exactly, or
  * {@code [shortest_edge]}; the center crop to {@code input_size} follows either way.
  */
@@ -25,8 +26,8 @@ public record DataConfig(
 
     public DataConfig {
         cropMode = cropMode == null ? "center" : cropMode;
-        if (!cropMode.equals("center") && !cropMode.equals("squash")) {
-            throw new dev.vit4j.Vit4jException("unsupported crop_mode '" + cropMode + "' (center or squash)");
+        if (!cropMode.equals("center") && !cropMode.equals("squash") && !cropMode.equals("longest")) {
+            throw new dev.vit4j.Vit4jException("unsupported crop_mode '" + cropMode + "' (center, squash or longest)");
         }
         if (resizeSize != null && resizeSize.length != 1 && resizeSize.length != 2) {
             throw new dev.vit4j.Vit4jException("resize_size is [height, width] or [shortest_edge]");

@@ -72,6 +72,11 @@ public final class EvalTransform {
         if (rs != null && rs.length == 2) {
             return new int[] {rs[1], rs[0]};
         }
+        if (rs == null && config.cropMode().equals("longest")) {
+            // open_clip's ResizeKeepRatio(longest=1): both sides divided by the larger ratio, rounded half to even
+            double ratio = Math.max((double) h / config.height(), (double) w / config.width());
+            return new int[] {(int) Math.rint(w / ratio), (int) Math.rint(h / ratio)};
+        }
         int scaledW = (int) Math.floor(config.width() / config.cropPct());
         int scaledH = (int) Math.floor(config.height() / config.cropPct());
         if (rs == null && (config.cropMode().equals("squash") || scaledW != scaledH)) {

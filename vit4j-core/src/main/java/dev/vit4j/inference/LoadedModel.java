@@ -5,8 +5,12 @@ import dev.vit4j.Vit4jException;
 import dev.vit4j.models.Configs;
 import dev.vit4j.models.ModelConfig;
 import dev.vit4j.models.ModelRegistry;
+import dev.vit4j.models.TextConfig;
+import dev.vit4j.models.TextModel;
 import dev.vit4j.models.VisionModel;
 import dev.vit4j.models.WeightLoader;
+import dev.vit4j.text.Tokenizer;
+import dev.vit4j.text.Tokenizers;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,19 +27,30 @@ public final class LoadedModel implements AutoCloseable {
     private final NDManager manager;
     private final VisionModel model;
     private final Labels labels;
+    private final TextModel text;
+    private final Tokenizer tokenizer;
 
-    private LoadedModel(NDManager manager, VisionModel model, Labels labels) {
+    private LoadedModel(NDManager manager, VisionModel model, Labels labels, TextModel text, Tokenizer tokenizer) {
         this.manager = manager;
         this.model = model;
         this.labels = labels;
+        this.text = text;
+        this.tokenizer = tokenizer;
     }
 
-    /** A config and the weights file to read into it. */
-    public record Source(ModelConfig config, Path file) {}
+    /**
+     * A config, the weights file to read into it and the directory it came from (where a two-tower model's tokenizer
+     * files are; null for a bare weights file).
+     */
+    public record Source(ModelConfig config, Path file, Path directory) {
+        public Source(ModelConfig config, Path file) {
+            this(config, file, null);
+        }
+    }
 
     public static LoadedModel load(String arch, Path weights) {
         Source s = locate(arch, weights);
-        return load(s.config(), s.file());
+        return load(s.config(), s.file(), s.directory());
     }
 
     /**
@@ -59,6 +74,8 @@ public final class LoadedModel implements AutoCloseable {
             Path cfg = weights.resolve("config.json");
             if (arch != null) {
                 config = ModelRegistry.defaults().config(arch);
+            } else if (Files.isRegularFile(weights.resolve("open_clip_config.json"))) {
+                config = Configs.readOpenClip(weights);
             } else if (Files.isRegularFile(cfg)) {
                 config = Configs.read(cfg);
             } else {
@@ -75,7 +92,7 @@ public final class LoadedModel implements AutoCloseable {
         if (!Files.exists(file)) {
             throw new Vit4jException("weights file not found: " + file);
         }
-        return new Source(config, file);
+        return new Source(config, file, Files.isDirectory(weights) ? weights : null);
     }
 
     /**
@@ -83,7 +100,9 @@ public final class LoadedModel implements AutoCloseable {
      * directory's {@code pytorch_model.bin}; a directory without one is named with what it holds.
      */
     public static Path weightsIn(Path dir) {
-        for (String name : new String[] {"model.safetensors", "pytorch_model.bin"}) {
+        for (String name : new String[] {
+            "model.safetensors", "pytorch_model.bin", "open_clip_model.safetensors", "open_clip_pytorch_model.bin"
+        }) {
             if (Files.isRegularFile(dir.resolve(name))) {
                 return dir.resolve(name);
             }
@@ -103,23 +122,73 @@ public final class LoadedModel implements AutoCloseable {
 
     /** An architecture and a weights file in any format {@link dev.vit4j.weights.WeightFiles} reads. */
     public static LoadedModel load(ModelConfig config, Path file) {
+        return load(config, file, null);
+    }
+
+    /**
+     * As {@link #load(ModelConfig, Path)}; a two-tower model ({@link ModelConfig#text}) also reads its text tower from
+     * {@code file} and its tokenizer (from {@code directory} when it is not open_clip's bundled one).
+     */
+    public static LoadedModel load(ModelConfig config, Path file, Path directory) {
         NDManager manager = Engine.newManager();
         try {
             VisionModel model = ModelRegistry.build(config);
+            Tokenizer tokenizer = tokenizer(config, directory);
             WeightLoader.load(model, file, manager);
-            return new LoadedModel(manager, model, Labels.forClasses(model.outputSize(), config.labels));
+            TextModel text = null;
+            if (config.text != null) {
+                text = ModelRegistry.buildText(config.text);
+                WeightLoader.loadText(text, file, manager, config.name);
+            }
+            return new LoadedModel(
+                    manager, model, Labels.forClasses(model.outputSize(), config.labels), text, tokenizer);
         } catch (RuntimeException e) {
             manager.close();
             throw e;
         }
     }
 
+    private static Tokenizer tokenizer(ModelConfig config, Path directory) {
+        TextConfig t = config.text;
+        return t == null ? null : Tokenizers.forModel(t.tokenizer, t.clean, t.contextLength, directory);
+    }
+
     /** A model with freshly initialized (random, seeded) weights. */
     public static LoadedModel initialized(ModelConfig config, long seed) {
+        return initialized(config, seed, null);
+    }
+
+    /** As {@link #initialized(ModelConfig, long)}, a two-tower model's tokenizer read from {@code directory}. */
+    public static LoadedModel initialized(ModelConfig config, long seed, Path directory) {
         NDManager manager = Engine.newManager();
-        VisionModel model = ModelRegistry.build(config);
-        model.initialize(manager, seed);
-        return new LoadedModel(manager, model, Labels.forClasses(model.outputSize(), config.labels));
+        try {
+            VisionModel model = ModelRegistry.build(config);
+            model.initialize(manager, seed);
+            TextModel text = null;
+            if (config.text != null) {
+                text = ModelRegistry.buildText(config.text);
+                text.initialize(manager, seed + 1);
+            }
+            return new LoadedModel(
+                    manager,
+                    model,
+                    Labels.forClasses(model.outputSize(), config.labels),
+                    text,
+                    tokenizer(config, directory));
+        } catch (RuntimeException e) {
+            manager.close();
+            throw e;
+        }
+    }
+
+    /** The text tower of a two-tower model (CLIP, SigLIP); null for an image model. */
+    public TextModel text() {
+        return text;
+    }
+
+    /** The text tower's tokenizer; null for an image model. */
+    public Tokenizer tokenizer() {
+        return tokenizer;
     }
 
     public VisionModel model() {

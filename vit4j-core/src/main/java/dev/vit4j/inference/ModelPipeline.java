@@ -9,6 +9,7 @@ import dev.vit4j.image.EvalTransform;
 import dev.vit4j.image.ImageDecoder;
 import dev.vit4j.image.RgbImage;
 import dev.vit4j.models.ModelConfig;
+import dev.vit4j.text.Tokenizer;
 import dev.vit4j.weights.FloatTensor;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
@@ -277,6 +278,88 @@ public final class ModelPipeline implements AutoCloseable {
                 .map(i -> new Prediction(i, labels.name(i), p[i] / total, logits[i]))
                 .toList();
     }
+
+    /** Whether the model has a text tower (CLIP, SigLIP): text embeddings and zero-shot classification. */
+    public boolean hasText() {
+        return model.text() != null;
+    }
+
+    /** Refuses a model without a text tower, before any text is read. */
+    public void requireText() {
+        if (!hasText()) {
+            throw new Vit4jException(config().name + " has no text tower: text embeddings and zero-shot"
+                    + " classification need a two-tower model (CLIP or SigLIP, e.g. an open_clip directory)");
+        }
+    }
+
+    /** The text tower's tokenizer (its context length, its ids); null for an image model. */
+    public Tokenizer tokenizer() {
+        return model.tokenizer();
+    }
+
+    /**
+     * Texts to embeddings in the joint image–text space (open_clip's {@code encode_text}; L2-normalised with {@code
+     * normalize}, as {@code normalize=True}), in batches of {@code batchSize}, in order.
+     */
+    public List<float[]> embedTexts(List<String> texts, int batchSize, boolean normalize) {
+        requireText();
+        if (batchSize < 1) {
+            throw Vit4jException.naming("{batchSize} must be at least 1");
+        }
+        Tokenizer tokenizer = model.tokenizer();
+        int context = tokenizer.contextLength();
+        List<float[]> out = new ArrayList<>(texts.size());
+        for (int from = 0; from < texts.size(); from += batchSize) {
+            List<String> batch = texts.subList(from, Math.min(texts.size(), from + batchSize));
+            long[] ids = new long[batch.size() * context];
+            for (int i = 0; i < batch.size(); i++) {
+                int[] row = tokenizer.encode(batch.get(i));
+                for (int t = 0; t < context; t++) {
+                    ids[i * context + t] = row[t];
+                }
+            }
+            for (float[] e : engine.runText(ids, batch.size())) {
+                out.add(normalize ? ZeroShotClassifier.normalized(e, 1e-12) : e);
+            }
+        }
+        return out;
+    }
+
+    /** An image's embedding in the joint space (open_clip's {@code encode_image}): the head's output, or the features. */
+    public float[] imageEmbedding(ImageOutputs outputs) {
+        return new Embedding(Embedding.Output.HEAD, false).of(outputs);
+    }
+
+    /**
+     * A zero-shot classifier into {@code labels}, each prompted with every one of {@code templates} ('{}' marks the
+     * label). Label embeddings are computed once per labels and templates and kept (the last few sets).
+     */
+    public ZeroShotClassifier zeroShot(List<String> labels, List<String> templates) {
+        requireText();
+        ZeroShotClassifier.check(labels, templates);
+        List<List<String>> key = List.of(List.copyOf(labels), List.copyOf(templates));
+        synchronized (classifiers) {
+            ZeroShotClassifier cached = classifiers.get(key);
+            if (cached != null) {
+                return cached;
+            }
+        }
+        ZeroShotClassifier built = ZeroShotClassifier.build(this, labels, templates, TEXT_BATCH);
+        synchronized (classifiers) {
+            classifiers.put(key, built);
+        }
+        return built;
+    }
+
+    /** Prompts embedded per engine run while label embeddings are built. */
+    private static final int TEXT_BATCH = 64;
+
+    private final Map<List<List<String>>, ZeroShotClassifier> classifiers = new LinkedHashMap<>(16, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<List<List<String>>, ZeroShotClassifier> eldest) {
+            return size() > 8;
+        }
+    };
 
     /** C × H × W of one image. */
     public int inputSize() {

@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.Shape;
+import dev.vit4j.models.TextModel;
 import dev.vit4j.models.VisionModel;
 import dev.vit4j.nn.AttentionRecorder;
 import dev.vit4j.nn.ForwardContext;
@@ -38,6 +39,16 @@ public final class ModelRunner {
                                 attention.put(k, new FloatTensor(v.getShape().getShape(), v.toFloatArray())));
             }
             return new ModelOutputs(rows(logits), rows(pre), attention);
+        }
+    }
+
+    /** A text tower on {@code ids} (B × context, row-major), in its own memory scope as {@link #run}. */
+    public static float[][] runText(TextModel model, NDManager parent, long[] ids, int batch) {
+        try (NDManager step = parent.newSubManager();
+                NDScope scope = new NDScope()) {
+            scope.suppressNotUsedWarning();
+            NDArray x = step.create(ids, new Shape(batch, ids.length / batch));
+            return rows(model.forward(x, ForwardContext.inference()));
         }
     }
 

@@ -23,6 +23,7 @@ public final class OnnxEngine implements InferenceEngine {
     private final OrtEnvironment env = OnnxRuntimeEnvironment.get();
     private OrtSession plain;
     private OrtSession withAttention;
+    private final OrtSession text;
 
     public OnnxEngine(LoadedModel model, int threads) {
         this(model, threads, Quantization.NONE);
@@ -33,6 +34,34 @@ public final class OnnxEngine implements InferenceEngine {
         this.threads = threads;
         this.quantization = quantization;
         this.plain = session(model.model().toOnnx(false, true, quantization));
+        try {
+            this.text = model.text() == null ? null : session(model.text().toOnnx(true, quantization));
+        } catch (RuntimeException e) {
+            closeQuietly(plain);
+            throw e;
+        }
+    }
+
+    private static void closeQuietly(OrtSession s) {
+        try {
+            s.close();
+        } catch (OrtException e) {
+            // already failing
+        }
+    }
+
+    @Override
+    public float[][] runText(long[] ids, int batch) {
+        if (text == null) {
+            throw new IllegalStateException(model.model().config().name + " has no text tower");
+        }
+        long[] shape = {batch, ids.length / batch};
+        try (OnnxTensor input = OnnxTensor.createTensor(env, java.nio.LongBuffer.wrap(ids), shape);
+                OrtSession.Result result = OnnxRuntimeRuns.call(() -> text.run(Map.of("input_ids", input)))) {
+            return (float[][]) result.get("text_embeds").orElseThrow().getValue();
+        } catch (OrtException e) {
+            throw new IllegalStateException("ONNX Runtime failed: " + e.getMessage(), e);
+        }
     }
 
     private OrtSession session(byte[] onnx) {
@@ -93,6 +122,9 @@ public final class OnnxEngine implements InferenceEngine {
             plain.close();
             if (withAttention != null) {
                 withAttention.close();
+            }
+            if (text != null) {
+                text.close();
             }
         } catch (OrtException e) {
             throw new IllegalStateException(e);

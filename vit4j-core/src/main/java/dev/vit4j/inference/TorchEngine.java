@@ -16,6 +16,14 @@ public final class TorchEngine implements InferenceEngine {
     }
 
     @Override
+    public float[][] runText(long[] ids, int batch) {
+        if (model.text() == null) {
+            throw new IllegalStateException(model.model().config().name + " has no text tower");
+        }
+        return ModelRunner.runText(model.text(), model.manager(), ids, batch);
+    }
+
+    @Override
     public dev.vit4j.models.ModelConfig config() {
         return model.model().config();
     }

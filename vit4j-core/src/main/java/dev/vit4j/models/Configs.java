@@ -47,6 +47,35 @@ public final class Configs {
         return config.validate();
     }
 
+    /** The largest config file read (a config is a few kB; a tokenizer's is read elsewhere). */
+    static final long MAX_CONFIG_BYTES = 16L << 20;
+
+    /**
+     * A two-tower model from an open_clip directory's {@code open_clip_config.json} (what open_clip's
+     * {@code local-dir:} and the Hub's {@code hf-hub:} models hold), named after the directory.
+     */
+    public static ModelConfig readOpenClip(Path dir) {
+        Path file = dir.resolve("open_clip_config.json");
+        byte[] bytes = dev.vit4j.io.BoundedFiles.read(file, MAX_CONFIG_BYTES, "open_clip config");
+        JsonNode tree;
+        try {
+            tree = JSON.readTree(bytes);
+        } catch (IOException e) {
+            throw new Vit4jException("invalid open_clip config " + file + ": " + firstLine(e.getMessage()));
+        }
+        if (tree == null || !tree.isObject() || !tree.path("model_cfg").isObject()) {
+            throw new Vit4jException("invalid open_clip config " + file + ": no model_cfg object");
+        }
+        Path named = dir.toAbsolutePath().normalize();
+        String name =
+                named.getFileName() == null ? "open_clip" : named.getFileName().toString();
+        try {
+            return ModelRegistry.textFamily().fromOpenClip(tree, name).validate();
+        } catch (Vit4jException e) {
+            throw new Vit4jException(file + ": " + e.getMessage(), e);
+        }
+    }
+
     /** A Hugging Face {@code transformers} {@code config.json}, read by the family that knows its model_type. */
     static ModelConfig fromHuggingFace(JsonNode hf, Path file) {
         String type = hf.path("model_type").asText();
@@ -56,6 +85,15 @@ public final class Configs {
                     + ModelRegistry.huggingFaceModelTypes() + ")");
         }
         return config;
+    }
+
+    /** A config from its JSON form (snake_case keys, a family's own keys beside the common ones), validated. */
+    public static ModelConfig fromJson(JsonNode tree) {
+        try {
+            return JSON.treeToValue(tree, ModelConfig.class).validate();
+        } catch (IOException e) {
+            throw new Vit4jException("invalid model config: " + firstLine(e.getMessage()));
+        }
     }
 
     public static String toJson(ModelConfig config) {

@@ -78,6 +78,11 @@ public final class ModelConfig {
     public DataConfig dataConfig;
     /** Class names, index order; null = ImageNet-1k names for 1000 classes, else the indices. */
     public List<String> labels;
+    /**
+     * A two-tower model's text tower (CLIP, SigLIP): this config's image tower and it embed images and texts into one
+     * space; null for an image model.
+     */
+    public TextConfig text;
 
     private final Map<String, JsonNode> familyKeys = new LinkedHashMap<>();
 
@@ -234,6 +239,9 @@ public final class ModelConfig {
                         || dataConfig.mean().length != inChans
                         || dataConfig.std().length != inChans)) {
             throw new Vit4jException(what + ": data_config mean and std need one value per input channel");
+        }
+        if (text != null) {
+            text.validate(what);
         }
         family.validate(this, what);
         return this;

@@ -2,6 +2,7 @@ package dev.vit4j.models;
 
 import dev.vit4j.Vit4jException;
 import dev.vit4j.models.cait.CaitFamily;
+import dev.vit4j.models.clip.ClipFamily;
 import dev.vit4j.models.perceiver.PerceiverFamily;
 import dev.vit4j.models.vit.VitFamily;
 import java.nio.file.Files;
@@ -19,12 +20,14 @@ public final class ModelRegistry {
     private final Map<String, Supplier<ModelConfig>> entries = new LinkedHashMap<>();
     private final Map<String, ModelFamily> families = new LinkedHashMap<>();
     private final Map<String, List<PretrainedConfig>> pretrained = new LinkedHashMap<>();
+    private TextFamily text;
 
     private static ModelRegistry createDefault() {
         ModelRegistry r = new ModelRegistry();
         VitFamily.register(r);
         CaitFamily.register(r);
         PerceiverFamily.register(r);
+        ClipFamily.register(r);
         return r;
     }
 
@@ -35,6 +38,21 @@ public final class ModelRegistry {
     /** A family: the configs that say {@code arch: family.arch()} are its to build and describe. */
     public void registerFamily(ModelFamily family) {
         families.put(family.arch(), family);
+    }
+
+    /** The text towers two-tower models are built with. */
+    public void registerTextFamily(TextFamily family) {
+        text = family;
+    }
+
+    /** The text family: builds text towers, reads their checkpoints and two-tower configs. */
+    static TextFamily textFamily() {
+        return DEFAULT.text;
+    }
+
+    /** A two-tower model's text tower. */
+    public static TextModel buildText(TextConfig config) {
+        return DEFAULT.text.build(config);
     }
 
     /** The family registered for {@code arch}; an unknown one is one clear line naming those there are. */
@@ -63,12 +81,16 @@ public final class ModelRegistry {
                 return f.fromHuggingFace(config, file);
             }
         }
+        if (DEFAULT.text.huggingFaceModelTypes().contains(type)) {
+            return DEFAULT.text.fromHuggingFace(config, file);
+        }
         return null;
     }
 
     static String huggingFaceModelTypes() {
-        return DEFAULT.families.values().stream()
-                .flatMap(f -> f.huggingFaceModelTypes().stream())
+        return java.util.stream.Stream.concat(
+                        DEFAULT.families.values().stream().flatMap(f -> f.huggingFaceModelTypes().stream()),
+                        DEFAULT.text.huggingFaceModelTypes().stream())
                 .map(t -> '"' + t + '"')
                 .sorted()
                 .collect(java.util.stream.Collectors.joining(", "));

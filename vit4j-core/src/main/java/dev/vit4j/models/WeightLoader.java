@@ -54,48 +54,98 @@ public final class WeightLoader {
                     }
                 }
             }
-            List<String> missing = new ArrayList<>();
-            List<String> misShaped = new ArrayList<>();
-            TreeSet<String> unexpected = new TreeSet<>(shapes.keySet());
-            unexpected.removeAll(params.keySet());
-            Map<String, float[]> values = new LinkedHashMap<>();
-            for (Map.Entry<String, Parameter> e : params.entrySet()) {
-                String name = e.getKey();
-                long[] shape = shapes.get(name);
-                if (shape == null) {
-                    missing.add(name);
-                    continue;
-                }
-                long[] want = e.getValue().shape().getShape();
-                if (Arrays.equals(shape, want)) {
-                    values.put(name, st.floats(name));
-                } else if (name.equals("pos_embed") && canResample(shape, want, model)) {
-                    values.put(name, resamplePositions(st.floats(name), shape, want, model));
-                } else {
-                    misShaped.add(name + " (file " + Arrays.toString(shape) + ", model " + Arrays.toString(want) + ")");
-                }
+            loadInto(
+                    params,
+                    st,
+                    shapes,
+                    file,
+                    model.config().name,
+                    manager,
+                    (name, shape, want) -> name.equals("pos_embed") && canResample(shape, want, model)
+                            ? resamplePositions(st.floats(name), shape, want, model)
+                            : null);
+        }
+    }
+
+    /**
+     * A two-tower model's text tower from the same file as its image tower: the file's text tensors, named as the text
+     * family reads them, strictly (an image-only file is named as one).
+     */
+    public static void loadText(TextModel model, Path file, NDManager manager, String modelName) {
+        try (MemoryBudget.Reservation gathered = MemoryBudget.heap()
+                        .reserve(model.parameterCount() * Float.BYTES, "the text tower of " + modelName);
+                TensorSource opened = WeightFiles.open(file)) {
+            TensorSource st = ModelRegistry.textFamily().checkpoint(opened);
+            if (st == null) {
+                throw new Vit4jException("weights " + file + " hold no text tower (no token_embedding): " + modelName
+                        + " embeds text, so its weights need both towers");
             }
-            if (!missing.isEmpty() || !unexpected.isEmpty() || !misShaped.isEmpty()) {
-                StringBuilder sb = new StringBuilder("weights " + file + " do not fit " + model.config().name + ":");
-                if (!missing.isEmpty()) {
-                    sb.append(" missing ").append(summarize(missing)).append(';');
-                }
-                if (!unexpected.isEmpty()) {
-                    sb.append(" unexpected ")
-                            .append(summarize(new ArrayList<>(unexpected)))
-                            .append(';');
-                }
-                if (!misShaped.isEmpty()) {
-                    sb.append(" mis-shaped ").append(summarize(misShaped)).append(';');
-                }
-                sb.setLength(sb.length() - 1);
-                throw new Vit4jException(sb.toString());
+            loadInto(
+                    new LinkedHashMap<>(model.namedParameters()),
+                    st,
+                    st.shapes(),
+                    file,
+                    modelName + "'s text tower",
+                    manager,
+                    (name, shape, want) -> null);
+        }
+    }
+
+    /** Values for a tensor of another shape than the model's (a position table resampled), or null when it cannot be. */
+    private interface Adapter {
+        float[] adapt(String name, long[] fileShape, long[] modelShape);
+    }
+
+    private static void loadInto(
+            Map<String, Parameter> params,
+            TensorSource st,
+            Map<String, long[]> shapes,
+            Path file,
+            String modelName,
+            NDManager manager,
+            Adapter adapter) {
+        List<String> missing = new ArrayList<>();
+        List<String> misShaped = new ArrayList<>();
+        TreeSet<String> unexpected = new TreeSet<>(shapes.keySet());
+        unexpected.removeAll(params.keySet());
+        Map<String, float[]> values = new LinkedHashMap<>();
+        for (Map.Entry<String, Parameter> e : params.entrySet()) {
+            String name = e.getKey();
+            long[] shape = shapes.get(name);
+            if (shape == null) {
+                missing.add(name);
+                continue;
             }
-            refuseNonFinite(file, values);
-            for (Map.Entry<String, float[]> e : values.entrySet()) {
-                Parameter p = params.get(e.getKey());
-                p.set(manager.create(e.getValue(), p.shape()));
+            long[] want = e.getValue().shape().getShape();
+            float[] adapted = Arrays.equals(shape, want) ? null : adapter.adapt(name, shape, want);
+            if (Arrays.equals(shape, want)) {
+                values.put(name, st.floats(name));
+            } else if (adapted != null) {
+                values.put(name, adapted);
+            } else {
+                misShaped.add(name + " (file " + Arrays.toString(shape) + ", model " + Arrays.toString(want) + ")");
             }
+        }
+        if (!missing.isEmpty() || !unexpected.isEmpty() || !misShaped.isEmpty()) {
+            StringBuilder sb = new StringBuilder("weights " + file + " do not fit " + modelName + ":");
+            if (!missing.isEmpty()) {
+                sb.append(" missing ").append(summarize(missing)).append(';');
+            }
+            if (!unexpected.isEmpty()) {
+                sb.append(" unexpected ")
+                        .append(summarize(new ArrayList<>(unexpected)))
+                        .append(';');
+            }
+            if (!misShaped.isEmpty()) {
+                sb.append(" mis-shaped ").append(summarize(misShaped)).append(';');
+            }
+            sb.setLength(sb.length() - 1);
+            throw new Vit4jException(sb.toString());
+        }
+        refuseNonFinite(file, values);
+        for (Map.Entry<String, float[]> e : values.entrySet()) {
+            Parameter p = params.get(e.getKey());
+            p.set(manager.create(e.getValue(), p.shape()));
         }
     }
 

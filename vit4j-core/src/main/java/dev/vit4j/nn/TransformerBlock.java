@@ -28,8 +28,24 @@ public final class TransformerBlock extends Module {
             float attnDropRate,
             float dropPath,
             MlpActivation activation) {
+        this(dim, heads, mlpHidden, qkvBias, layerScaleInit, eps, dropRate, attnDropRate, dropPath, activation, false);
+    }
+
+    /** With {@code causal}, each token attends to itself and the tokens before it (a text tower's blocks). */
+    public TransformerBlock(
+            int dim,
+            int heads,
+            int mlpHidden,
+            boolean qkvBias,
+            Double layerScaleInit,
+            double eps,
+            float dropRate,
+            float attnDropRate,
+            float dropPath,
+            MlpActivation activation,
+            boolean causal) {
         this.norm1 = child("norm1", new LayerNorm(dim, eps));
-        this.attn = child("attn", new Attention(dim, heads, qkvBias, attnDropRate, dropRate));
+        this.attn = child("attn", new Attention(dim, heads, qkvBias, attnDropRate, dropRate, causal));
         this.ls1 = layerScaleInit == null ? null : child("ls1", new LayerScale(dim, layerScaleInit));
         this.norm2 = child("norm2", new LayerNorm(dim, eps));
         this.mlp = child("mlp", new Mlp(dim, mlpHidden, dropRate, activation));

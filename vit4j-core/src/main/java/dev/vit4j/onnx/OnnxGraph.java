@@ -49,7 +49,13 @@ public final class OnnxGraph {
     }
 
     public String input(String name, long... dims) {
-        inputs.add(valueInfo(name, dims));
+        inputs.add(valueInfo(name, FLOAT, dims));
+        return name;
+    }
+
+    /** An int64 graph input (token ids). */
+    public String inputInt64(String name, long... dims) {
+        inputs.add(valueInfo(name, INT64, dims));
         return name;
     }
 
@@ -97,7 +103,7 @@ public final class OnnxGraph {
         if (!tensor.equals(name)) {
             out = node("Identity", new String[] {tensor}, name);
         }
-        outputs.add(valueInfo(out, dims));
+        outputs.add(valueInfo(out, FLOAT, dims));
     }
 
     /** A float32 initializer (weights). */
@@ -122,6 +128,18 @@ public final class OnnxGraph {
     /** A 1-D int64 constant (shapes, axes, indices), shared when the same values recur. */
     public String ints(long... values) {
         return int64("ints", new long[] {values.length}, values);
+    }
+
+    /** A 1-D float constant. */
+    public String floats(float... values) {
+        String key = "floats" + java.util.Arrays.toString(values);
+        return constants.computeIfAbsent(key, k -> {
+            String n = "const_" + (counter++);
+            ByteBuffer b = ByteBuffer.allocate(4 * values.length).order(ByteOrder.LITTLE_ENDIAN);
+            b.asFloatBuffer().put(values);
+            initializers.add(tensor(n, new long[] {values.length}, FLOAT, b.array()));
+            return n;
+        });
     }
 
     /** A 0-D int64 constant (a Gather index that drops the axis). */
@@ -277,6 +295,12 @@ public final class OnnxGraph {
             } else if (v instanceof String s) {
                 o.writeBytes(4, ByteString.copyFromUtf8(s));
                 o.writeEnum(20, 3);
+            } else if (v instanceof float[] values) {
+                // a tensor attribute (ConstantOfShape's value)
+                ByteBuffer b = ByteBuffer.allocate(4 * values.length).order(ByteOrder.LITTLE_ENDIAN);
+                b.asFloatBuffer().put(values);
+                o.writeByteArray(5, tensor("", new long[] {values.length}, FLOAT, b.array()));
+                o.writeEnum(20, 4);
             } else if (v instanceof long[] ints) {
                 for (long i : ints) {
                     o.writeInt64(8, i);
@@ -303,7 +327,7 @@ public final class OnnxGraph {
         }
     }
 
-    private static byte[] valueInfo(String name, long[] dims) {
+    private static byte[] valueInfo(String name, int elementType, long[] dims) {
         try {
             byte[] shape = message(o -> {
                 for (long d : dims) {
@@ -317,7 +341,7 @@ public final class OnnxGraph {
                 }
             });
             byte[] tensorType = message(o -> {
-                o.writeInt32(1, FLOAT);
+                o.writeInt32(1, elementType);
                 o.writeByteArray(2, shape);
             });
             byte[] type = message(o -> o.writeByteArray(1, tensorType));
