@@ -232,9 +232,14 @@ def generated(name, shape):
 
 FULL = [("ViT-B-16-quickgelu", "softmax"), ("ViT-B-16-SigLIP", "sigmoid")]
 
+# what the Hub's timm/ViT-B-16-SigLIP holds: open_clip's pretrained cfg for its webli weights (_slpcfg)
+SIGLIP_PREPROCESS = {"mean": (0.5, 0.5, 0.5), "std": (0.5, 0.5, 0.5), "interpolation": "bicubic", "resize_mode": "squash"}
+
 
 def full_model(arch):
     model = open_clip.create_model(arch, pretrained=None)
+    if "SigLIP" in arch:
+        open_clip.set_model_preprocess_cfg(model, {**open_clip.get_model_preprocess_cfg(model), **SIGLIP_PREPROCESS})
     with torch.no_grad():
         for name, t in model.state_dict().items():
             if t.dtype.is_floating_point:
@@ -250,7 +255,7 @@ def full():
         model = full_model(arch)
         cfg = open_clip.get_model_config(arch)
         pp = open_clip.get_model_preprocess_cfg(model)
-        preprocess = open_clip.image_transform_v2(open_clip.PreprocessCfg(**pp), is_train=False)
+        preprocess = open_clip.transform.image_transform_v2(open_clip.transform.PreprocessCfg(**pp), is_train=False)
         with open(os.path.join(out_dir, arch + ".open_clip_config.json"), "w") as f:
             json.dump({"model_cfg": cfg, "preprocess_cfg": pp}, f, indent=2)
         if scoring == "sigmoid":

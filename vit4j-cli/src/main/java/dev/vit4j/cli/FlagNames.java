@@ -36,7 +36,10 @@ final class FlagNames {
             Map.entry("numClasses", "--num-classes"),
             Map.entry("resume", "--resume"),
             Map.entry("overwrite", "--overwrite"),
-            Map.entry("port", "--port"));
+            Map.entry("port", "--port"),
+            Map.entry("labels", "--labels"),
+            Map.entry("templates", "--template/--templates"),
+            Map.entry("batchSize", "--batch-size"));
 
     private FlagNames() {}
 

@@ -28,13 +28,15 @@ import picocli.CommandLine.Command;
         usageHelpAutoWidth = true,
         versionProvider = Main.Version.class,
         description =
-                "Vision transformers for Java: ViT, DeiT, CaiT and the Perceiver, with timm's weights and numbers.",
+                "Vision transformers for Java: ViT, DeiT, CaiT and the Perceiver, with timm's weights and numbers;"
+                        + " CLIP and SigLIP with both towers, as open_clip.",
         subcommands = {
             ModelsCommand.class,
             PredictCommand.class,
             AttentionCommand.class,
             MadCommand.class,
             EmbedCommand.class,
+            ZeroShotCommand.class,
             TrainCommand.class,
             EvalCommand.class,
             ExportCommand.class,

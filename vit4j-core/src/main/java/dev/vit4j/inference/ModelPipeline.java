@@ -302,6 +302,12 @@ public final class ModelPipeline implements AutoCloseable {
      * normalize}, as {@code normalize=True}), in batches of {@code batchSize}, in order.
      */
     public List<float[]> embedTexts(List<String> texts, int batchSize, boolean normalize) {
+        return embedTexts(texts, batchSize, normalize, done -> {});
+    }
+
+    /** As {@link #embedTexts(List, int, boolean)}, telling {@code progress} how many texts are done after each batch. */
+    public List<float[]> embedTexts(
+            List<String> texts, int batchSize, boolean normalize, java.util.function.IntConsumer progress) {
         requireText();
         if (batchSize < 1) {
             throw Vit4jException.naming("{batchSize} must be at least 1");
@@ -321,6 +327,7 @@ public final class ModelPipeline implements AutoCloseable {
             for (float[] e : engine.runText(ids, batch.size())) {
                 out.add(normalize ? ZeroShotClassifier.normalized(e, 1e-12) : e);
             }
+            progress.accept(out.size());
         }
         return out;
     }
@@ -335,6 +342,15 @@ public final class ModelPipeline implements AutoCloseable {
      * label). Label embeddings are computed once per labels and templates and kept (the last few sets).
      */
     public ZeroShotClassifier zeroShot(List<String> labels, List<String> templates) {
+        return zeroShot(labels, templates, done -> {});
+    }
+
+    /**
+     * As {@link #zeroShot(List, List)}, telling {@code progress} how many prompts (labels × templates) are embedded
+     * when the label embeddings have to be computed.
+     */
+    public ZeroShotClassifier zeroShot(
+            List<String> labels, List<String> templates, java.util.function.IntConsumer progress) {
         requireText();
         ZeroShotClassifier.check(labels, templates);
         List<List<String>> key = List.of(List.copyOf(labels), List.copyOf(templates));
@@ -344,7 +360,7 @@ public final class ModelPipeline implements AutoCloseable {
                 return cached;
             }
         }
-        ZeroShotClassifier built = ZeroShotClassifier.build(this, labels, templates, TEXT_BATCH);
+        ZeroShotClassifier built = ZeroShotClassifier.build(this, labels, templates, TEXT_BATCH, progress);
         synchronized (classifiers) {
             classifiers.put(key, built);
         }

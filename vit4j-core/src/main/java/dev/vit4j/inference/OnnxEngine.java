@@ -23,7 +23,7 @@ public final class OnnxEngine implements InferenceEngine {
     private final OrtEnvironment env = OnnxRuntimeEnvironment.get();
     private OrtSession plain;
     private OrtSession withAttention;
-    private final OrtSession text;
+    private OrtSession text;
 
     public OnnxEngine(LoadedModel model, int threads) {
         this(model, threads, Quantization.NONE);
@@ -34,30 +34,25 @@ public final class OnnxEngine implements InferenceEngine {
         this.threads = threads;
         this.quantization = quantization;
         this.plain = session(model.model().toOnnx(false, true, quantization));
-        try {
-            this.text = model.text() == null ? null : session(model.text().toOnnx(true, quantization));
-        } catch (RuntimeException e) {
-            closeQuietly(plain);
-            throw e;
-        }
     }
 
-    private static void closeQuietly(OrtSession s) {
-        try {
-            s.close();
-        } catch (OrtException e) {
-            // already failing
+    /** A two-tower model's text tower, exported on first use (a job on images alone never pays for it). */
+    private synchronized OrtSession text() {
+        if (model.text() == null) {
+            throw new IllegalStateException(model.model().config().name + " has no text tower");
         }
+        if (text == null) {
+            text = session(model.text().toOnnx(true, quantization));
+        }
+        return text;
     }
 
     @Override
     public float[][] runText(long[] ids, int batch) {
-        if (text == null) {
-            throw new IllegalStateException(model.model().config().name + " has no text tower");
-        }
+        OrtSession s = text();
         long[] shape = {batch, ids.length / batch};
         try (OnnxTensor input = OnnxTensor.createTensor(env, java.nio.LongBuffer.wrap(ids), shape);
-                OrtSession.Result result = OnnxRuntimeRuns.call(() -> text.run(Map.of("input_ids", input)))) {
+                OrtSession.Result result = OnnxRuntimeRuns.call(() -> s.run(Map.of("input_ids", input)))) {
             return (float[][]) result.get("text_embeds").orElseThrow().getValue();
         } catch (OrtException e) {
             throw new IllegalStateException("ONNX Runtime failed: " + e.getMessage(), e);

@@ -64,7 +64,11 @@ public final class ZeroShotClassifier {
 
     /** Every label's prompts embedded (in batches of {@code batchSize}) and averaged. */
     static ZeroShotClassifier build(
-            ModelPipeline pipeline, List<String> labels, List<String> templates, int batchSize) {
+            ModelPipeline pipeline,
+            List<String> labels,
+            List<String> templates,
+            int batchSize,
+            java.util.function.IntConsumer progress) {
         check(labels, templates);
         List<String> prompts = new ArrayList<>(labels.size() * templates.size());
         for (String label : labels) {
@@ -72,7 +76,7 @@ public final class ZeroShotClassifier {
                 prompts.add(Prompts.fill(t, label));
             }
         }
-        List<float[]> embedded = pipeline.embedTexts(prompts, batchSize, true);
+        List<float[]> embedded = pipeline.embedTexts(prompts, batchSize, true, progress);
         int dim = embedded.get(0).length;
         float[][] weights = new float[labels.size()][];
         for (int c = 0; c < labels.size(); c++) {

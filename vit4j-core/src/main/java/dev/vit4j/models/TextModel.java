@@ -41,8 +41,9 @@ public abstract class TextModel extends Module {
      * (batch × embed_dim); with {@code onnxRuntimeKernels} ONNX Runtime's fused operators.
      */
     public final byte[] toOnnx(boolean onnxRuntimeKernels, Quantization quantization) {
+        // as VisionModel.toOnnx: the weights' tensor protos and the model's bytes, under three copies at the peak
         try (MemoryBudget.Reservation memory =
-                MemoryBudget.heap().reserve(4 * Float.BYTES * parameterCount(), "the ONNX export of a text tower")) {
+                MemoryBudget.heap().reserve(3 * Float.BYTES * parameterCount(), "the ONNX export of a text tower")) {
             OnnxGraph g = new OnnxGraph("vit4j-text");
             OnnxExport e = new OnnxExport(g, false, onnxRuntimeKernels, quantization);
             String ids = g.inputInt64("input_ids", OnnxGraph.BATCH, config.contextLength);

@@ -87,10 +87,10 @@ public abstract class VisionModel extends Module {
 
     /** As {@link #toOnnx(boolean, boolean)}, with the weights of every Linear stored as {@code quantization} says. */
     public final byte[] toOnnx(boolean withAttention, boolean onnxRuntimeKernels, Quantization quantization) {
-        // The graph holds the weights as tensor protos, then as the graph's and the model's bytes, beside each
-        // parameter's values read out of the engine: about four copies at the peak.
+        // The graph holds the weights as tensor protos, then the model's bytes (OnnxGraph.toBytes), beside each
+        // parameter's values while it is read out of the engine: under three copies at the peak.
         try (MemoryBudget.Reservation memory =
-                MemoryBudget.heap().reserve(4 * Float.BYTES * parameterCount(), "the ONNX export of " + config.name)) {
+                MemoryBudget.heap().reserve(3 * Float.BYTES * parameterCount(), "the ONNX export of " + config.name)) {
             return buildOnnx(withAttention, onnxRuntimeKernels, quantization);
         }
     }

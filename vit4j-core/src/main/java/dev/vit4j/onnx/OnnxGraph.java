@@ -212,36 +212,66 @@ public final class OnnxGraph {
         return names;
     }
 
+    /**
+     * The model's bytes, written once into an array of their exact size: the initializers (the weights) and this array
+     * are the only copies, where growing buffers for the graph and then the model held up to four more.
+     */
     public byte[] toBytes(String producer) {
         try {
-            ByteArrayOutputStream graph = new ByteArrayOutputStream();
-            CodedOutputStream g = CodedOutputStream.newInstance(graph);
+            long graphSize = CodedOutputStream.computeStringSize(2, name);
             for (byte[] n : nodes) {
-                g.writeByteArray(1, n);
+                graphSize += CodedOutputStream.computeByteArraySize(1, n);
             }
-            g.writeString(2, name);
             for (byte[] t : initializers) {
-                g.writeByteArray(5, t);
+                graphSize += CodedOutputStream.computeByteArraySize(5, t);
             }
             for (byte[] v : inputs) {
-                g.writeByteArray(11, v);
+                graphSize += CodedOutputStream.computeByteArraySize(11, v);
             }
             for (byte[] v : outputs) {
-                g.writeByteArray(12, v);
+                graphSize += CodedOutputStream.computeByteArraySize(12, v);
             }
-            g.flush();
-            ByteArrayOutputStream model = new ByteArrayOutputStream();
+            byte[] defaultOpset = opset("", OPSET);
+            byte[] microsoftOpset = usesMicrosoftOps ? opset(MICROSOFT, 1) : null;
+            long modelSize = CodedOutputStream.computeInt64Size(1, 8)
+                    + CodedOutputStream.computeStringSize(2, producer)
+                    + CodedOutputStream.computeStringSize(3, "0.2.0")
+                    + CodedOutputStream.computeTagSize(7)
+                    + CodedOutputStream.computeUInt64SizeNoTag(graphSize)
+                    + graphSize
+                    + CodedOutputStream.computeByteArraySize(8, defaultOpset)
+                    + (microsoftOpset == null ? 0 : CodedOutputStream.computeByteArraySize(8, microsoftOpset));
+            if (graphSize > Integer.MAX_VALUE - 64 || modelSize > Integer.MAX_VALUE - 8) {
+                // protobuf's limit, and ONNX's for a model without external data
+                throw new dev.vit4j.Vit4jException("the ONNX model of " + name + " would be " + (modelSize >> 20)
+                        + " MB, more than the 2 GB one ONNX file holds");
+            }
+            byte[] model = new byte[(int) modelSize];
             CodedOutputStream m = CodedOutputStream.newInstance(model);
             m.writeInt64(1, 8);
             m.writeString(2, producer);
             m.writeString(3, "0.2.0");
-            m.writeByteArray(7, graph.toByteArray());
-            m.writeByteArray(8, opset("", OPSET));
-            if (usesMicrosoftOps) {
-                m.writeByteArray(8, opset(MICROSOFT, 1));
+            m.writeTag(7, com.google.protobuf.WireFormat.WIRETYPE_LENGTH_DELIMITED);
+            m.writeUInt64NoTag(graphSize);
+            for (byte[] n : nodes) {
+                m.writeByteArray(1, n);
             }
-            m.flush();
-            return model.toByteArray();
+            m.writeString(2, name);
+            for (byte[] t : initializers) {
+                m.writeByteArray(5, t);
+            }
+            for (byte[] v : inputs) {
+                m.writeByteArray(11, v);
+            }
+            for (byte[] v : outputs) {
+                m.writeByteArray(12, v);
+            }
+            m.writeByteArray(8, defaultOpset);
+            if (microsoftOpset != null) {
+                m.writeByteArray(8, microsoftOpset);
+            }
+            m.checkNoSpaceLeft();
+            return model;
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }
