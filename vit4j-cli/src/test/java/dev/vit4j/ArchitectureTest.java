@@ -41,7 +41,7 @@ class ArchitectureTest {
     private static final List<String> MODULES =
             List.of("vit4j-core", "vit4j-serve", "vit4j-spark", "vit4j-bench", "vit4j-cli");
     private static final String[] FAMILIES = {
-        "dev.vit4j.models.vit..", "dev.vit4j.models.cait..", "dev.vit4j.models.perceiver.."
+        "dev.vit4j.models.vit..", "dev.vit4j.models.cait..", "dev.vit4j.models.perceiver..", "dev.vit4j.models.clip.."
     };
     private static final String[] ABOVE_CORE = {
         "dev.vit4j.serve..", "dev.vit4j.spark..", "dev.vit4j.cli..", "dev.vit4j.bench.."

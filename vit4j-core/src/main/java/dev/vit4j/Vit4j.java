@@ -10,6 +10,8 @@ import dev.vit4j.inference.Labels;
 import dev.vit4j.inference.LoadedModel;
 import dev.vit4j.inference.ModelPipeline;
 import dev.vit4j.inference.Prediction;
+import dev.vit4j.inference.ZeroShotClassifier;
+import dev.vit4j.text.Prompts;
 import java.awt.image.BufferedImage;
 import java.io.InputStream;
 import java.nio.file.Path;
@@ -29,6 +31,15 @@ import java.util.List;
  * default pretrained tag), or a model directory. Images are {@link Path}s, {@link BufferedImage}s, encoded
  * {@code byte[]}s or {@link InputStream}s, preprocessed exactly as timm (or transformers, for its checkpoints) does.
  * Instances are thread-safe: concurrent callers share one ONNX Runtime session; lists are run as batches.
+ *
+ * <p>A two-tower model (CLIP, SigLIP: an open_clip directory or {@code hf-hub:} repository) also embeds texts into
+ * the images' space and classifies zero-shot:
+ * <pre>{@code
+ * try (Vit4j clip = Vit4j.load("hf-hub:timm/ViT-B-16-SigLIP")) {
+ *     float[] text = clip.embedText("a photo of a cat");
+ *     List<Prediction> best = clip.zeroShot(image, List.of("cat", "dog", "car"), 1);
+ * }
+ * }</pre>
  */
 public final class Vit4j implements AutoCloseable {
     /**
@@ -167,6 +178,54 @@ public final class Vit4j implements AutoCloseable {
         return pipeline.runAll(images, options.batchSize(), false).stream()
                 .map(embedding::of)
                 .toList();
+    }
+
+    /** Whether this is a two-tower model (CLIP, SigLIP) that embeds texts and classifies zero-shot. */
+    public boolean hasText() {
+        return pipeline.hasText();
+    }
+
+    /** A text's embedding in the joint image–text space, as open_clip's {@code encode_text} (not normalized). */
+    public float[] embedText(String text) {
+        return embedTexts(List.of(text), false).get(0);
+    }
+
+    /**
+     * Texts' embeddings in the joint space, run in batches, L2-normalised with {@code normalize} (open_clip's {@code
+     * normalize=True}, what cosine similarity wants).
+     */
+    public List<float[]> embedTexts(List<String> texts, boolean normalize) {
+        return pipeline.embedTexts(texts, options.batchSize(), normalize);
+    }
+
+    /** The template open_clip's README prompts labels with, used where none is given. */
+    public static final String DEFAULT_TEMPLATE = Prompts.DEFAULT_TEMPLATE;
+
+    /**
+     * The {@code k} most likely of {@code labels} for an image, each label prompted as {@value #DEFAULT_TEMPLATE}:
+     * CLIP's probabilities are a softmax over the labels, SigLIP's independent sigmoids.
+     */
+    public List<Prediction> zeroShot(Object image, List<String> labels, int k) {
+        return zeroShotAll(List.of(image), labels, List.of(DEFAULT_TEMPLATE), k).get(0);
+    }
+
+    /**
+     * Zero-shot classification of images (any kind {@link #predictAll} takes) into {@code labels}, each label's
+     * embedding the mean over {@code templates} ('{}' marks the label; {@link dev.vit4j.text.Prompts} has OpenAI's
+     * 80). The label embeddings are computed once per labels and templates and kept for the next call.
+     */
+    public List<List<Prediction>> zeroShotAll(List<?> images, List<String> labels, List<String> templates, int k) {
+        ZeroShotClassifier classifier = zeroShotClassifier(labels, templates);
+        List<List<Prediction>> out = new ArrayList<>();
+        for (ModelPipeline.ImageOutputs o : pipeline.runAll(images, options.batchSize(), false)) {
+            out.add(classifier.classify(pipeline.imageEmbedding(o), k));
+        }
+        return out;
+    }
+
+    /** The classifier {@link #zeroShotAll} uses, for scoring embeddings computed elsewhere. */
+    public ZeroShotClassifier zeroShotClassifier(List<String> labels, List<String> templates) {
+        return pipeline.zeroShot(labels, templates);
     }
 
     @Override

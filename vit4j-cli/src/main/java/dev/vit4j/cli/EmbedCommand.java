@@ -63,7 +63,7 @@ final class EmbedCommand implements Callable<Integer> {
             names = "--texts",
             paramLabel = "FILE",
             description = "Embed texts instead of images: a UTF-8 file of one text a line (rows in the file's order,"
-                    + " empty lines included), with a CLIP or SigLIP model.")
+                    + " empty lines included), with a CLIP or SigLIP model. Default: the images are embedded.")
     Path texts;
 
     @Parameters(

@@ -56,7 +56,7 @@ final class ModelOptions {
             return LoadedModel.load(sized(s.config()), s.file(), s.directory());
         }
         HubModels.Resolved r = resolve(err);
-        return LoadedModel.load(sized(r.config()), r.weights());
+        return LoadedModel.load(sized(r.config()), r.weights(), r.tokenizerDirectory());
     }
 
     private ModelConfig sized(ModelConfig config) {

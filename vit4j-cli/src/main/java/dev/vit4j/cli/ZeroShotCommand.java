@@ -78,8 +78,6 @@ final class ZeroShotCommand implements Callable<Integer> {
             description = "Images, or folders searched for images (recursively, in name order).")
     List<Path> images;
 
-    static final String DEFAULT_TEMPLATE = "a photo of a {}.";
-
     @Override
     public Integer call() throws IOException {
         if (k < 1) {
@@ -143,6 +141,6 @@ final class ZeroShotCommand implements Callable<Integer> {
                     ? Prompts.openAiImageNetTemplates()
                     : TextLines.readNonBlank(Path.of(templates), "templates file");
         }
-        return List.of(template != null ? template : DEFAULT_TEMPLATE);
+        return List.of(template != null ? template : Prompts.DEFAULT_TEMPLATE);
     }
 }

@@ -22,8 +22,28 @@ import java.util.Optional;
  * {@code preprocessor_config.json}. Weights are {@code model.safetensors}, else {@code pytorch_model.bin}.
  */
 public final class HubModels {
-    /** The architecture with its pretrained config, and the weights file in the Hub cache. */
-    public record Resolved(ModelConfig config, Path weights) {}
+    /**
+     * The architecture with its pretrained config, the weights file in the Hub cache and, for a two-tower model, the
+     * folder its tokenizer files were downloaded to (null otherwise).
+     */
+    public record Resolved(ModelConfig config, Path weights, Path tokenizerDirectory) {
+        public Resolved(ModelConfig config, Path weights) {
+            this(config, weights, null);
+        }
+    }
+
+    /** An open_clip model's weights, as open_clip's {@code hf-hub:} loader looks for them. */
+    private static final List<String> OPEN_CLIP_WEIGHT_FILES =
+            List.of("open_clip_model.safetensors", "open_clip_pytorch_model.bin");
+
+    /** The files transformers' AutoTokenizer reads, those a repository has. */
+    private static final List<String> TOKENIZER_FILES = List.of(
+            "tokenizer.json",
+            "tokenizer_config.json",
+            "special_tokens_map.json",
+            "spiece.model",
+            "vocab.json",
+            "merges.txt");
 
     private static final List<String> WEIGHT_FILES = List.of("model.safetensors", "pytorch_model.bin");
 
@@ -49,7 +69,7 @@ public final class HubModels {
             throw new Vit4jException("unknown model '" + model + "': a Hub name (timm/NAME), an architecture with "
                     + "pretrained weights, or a model directory");
         }
-        return LoadedModel.load(r.config(), r.weights());
+        return LoadedModel.load(r.config(), r.weights(), r.tokenizerDirectory());
     }
 
     /** {@code arch} or {@code arch.tag} from the registry's pretrained table (timm's {@code pretrained=True}). */
@@ -67,6 +87,13 @@ public final class HubModels {
     /** A Hub repository id, with an optional {@code @revision}. */
     public static Resolved resolve(String spec, HubClient client) {
         RepoRef ref = RepoRef.parse(spec);
+        Optional<Path> openClip =
+                ref.repoId().startsWith("timm/") && knownTag(ref.repoId().substring(5)) != null
+                        ? Optional.empty()
+                        : client.downloadIfExists(ref, "open_clip_config.json");
+        if (openClip.isPresent()) {
+            return openClip(openClip.get(), ref, client);
+        }
         if (ref.repoId().startsWith("timm/")) {
             String name = ref.repoId().substring("timm/".length());
             PretrainedConfig known = knownTag(name);
@@ -82,6 +109,51 @@ public final class HubModels {
         ModelConfig config = Configs.read(configFile);
         config.name = ref.repoId();
         return new Resolved(config, weights(client, ref, null));
+    }
+
+    /**
+     * An open_clip repository ({@code hf-hub:timm/ViT-B-16-SigLIP}): its config, weights and, where its text tower
+     * uses a Hugging Face tokenizer, that tokenizer's files from the repository {@code hf_tokenizer_name} names.
+     */
+    private static Resolved openClip(Path configFile, RepoRef ref, HubClient client) {
+        ModelConfig config = Configs.readOpenClip(configFile.getParent());
+        config.name = ref.repoId();
+        Path tokenizerDirectory = null;
+        if (config.text != null && config.text.tokenizer.equals("directory")) {
+            String tokenizerRepo = openClipTokenizerRepo(configFile, ref);
+            RepoRef t = tokenizerRepo.equals(ref.repoId()) ? ref : RepoRef.parse(tokenizerRepo);
+            for (String file : TOKENIZER_FILES) {
+                Optional<Path> p = client.downloadIfExists(t, file);
+                if (p.isPresent()) {
+                    tokenizerDirectory = p.get().getParent();
+                }
+            }
+            if (tokenizerDirectory == null) {
+                throw new Vit4jException(t + " holds no tokenizer files (" + String.join(", ", TOKENIZER_FILES) + ")");
+            }
+        }
+        for (String name : OPEN_CLIP_WEIGHT_FILES) {
+            Optional<Path> p = client.downloadIfExists(ref, name);
+            if (p.isPresent()) {
+                return new Resolved(config, p.get(), tokenizerDirectory);
+            }
+        }
+        throw new Vit4jException(ref + " has neither " + String.join(" nor ", OPEN_CLIP_WEIGHT_FILES));
+    }
+
+    /** {@code text_cfg.hf_tokenizer_name}, or the repository itself. */
+    private static String openClipTokenizerRepo(Path configFile, RepoRef ref) {
+        try {
+            String name = new ObjectMapper()
+                    .readTree(configFile.toFile())
+                    .path("model_cfg")
+                    .path("text_cfg")
+                    .path("hf_tokenizer_name")
+                    .asText("");
+            return name.isEmpty() ? ref.repoId() : name;
+        } catch (IOException e) {
+            throw new Vit4jException(ref + "'s open_clip_config.json is not JSON");
+        }
     }
 
     private static PretrainedConfig knownTag(String name) {

@@ -312,24 +312,41 @@ public final class ModelPipeline implements AutoCloseable {
         if (batchSize < 1) {
             throw Vit4jException.naming("{batchSize} must be at least 1");
         }
-        Tokenizer tokenizer = model.tokenizer();
-        int context = tokenizer.contextLength();
         List<float[]> out = new ArrayList<>(texts.size());
         for (int from = 0; from < texts.size(); from += batchSize) {
-            List<String> batch = texts.subList(from, Math.min(texts.size(), from + batchSize));
-            long[] ids = new long[batch.size() * context];
-            for (int i = 0; i < batch.size(); i++) {
-                int[] row = tokenizer.encode(batch.get(i));
-                for (int t = 0; t < context; t++) {
-                    ids[i * context + t] = row[t];
-                }
+            List<int[]> batch = new ArrayList<>();
+            for (String text : texts.subList(from, Math.min(texts.size(), from + batchSize))) {
+                batch.add(tokenize(text));
             }
-            for (float[] e : engine.runText(ids, batch.size())) {
+            for (float[] e : runTokens(batch)) {
                 out.add(normalize ? ZeroShotClassifier.normalized(e, 1e-12) : e);
             }
             progress.accept(out.size());
         }
         return out;
+    }
+
+    /** A text's token ids, as many as the text tower's context (the text prepared, as an image is by {@link #prepare}). */
+    public int[] tokenize(String text) {
+        requireText();
+        return model.tokenizer().encode(text);
+    }
+
+    /** Tokenized texts ({@link #tokenize}) run as one batch: their embeddings in the joint space, not normalized. */
+    public List<float[]> runTokens(List<int[]> batch) {
+        requireText();
+        int context = model.tokenizer().contextLength();
+        long[] ids = new long[batch.size() * context];
+        for (int i = 0; i < batch.size(); i++) {
+            int[] row = batch.get(i);
+            if (row.length != context) {
+                throw new Vit4jException("token ids of " + row.length + " values; the text tower takes " + context);
+            }
+            for (int t = 0; t < context; t++) {
+                ids[i * context + t] = row[t];
+            }
+        }
+        return List.of(engine.runText(ids, batch.size()));
     }
 
     /** An image's embedding in the joint space (open_clip's {@code encode_image}): the head's output, or the features. */
@@ -351,6 +368,17 @@ public final class ModelPipeline implements AutoCloseable {
      */
     public ZeroShotClassifier zeroShot(
             List<String> labels, List<String> templates, java.util.function.IntConsumer progress) {
+        return zeroShotEmbeddedBy(labels, templates, prompts -> embedTexts(prompts, TEXT_BATCH, true, progress));
+    }
+
+    /**
+     * As {@link #zeroShot(List, List)}, the prompts embedded (normalized, in order) by {@code embedder}: a server's
+     * text batcher, with its deadlines. The classifier is cached as the others are.
+     */
+    public ZeroShotClassifier zeroShotEmbeddedBy(
+            List<String> labels,
+            List<String> templates,
+            java.util.function.Function<List<String>, List<float[]>> embedder) {
         requireText();
         ZeroShotClassifier.check(labels, templates);
         List<List<String>> key = List.of(List.copyOf(labels), List.copyOf(templates));
@@ -360,7 +388,7 @@ public final class ModelPipeline implements AutoCloseable {
                 return cached;
             }
         }
-        ZeroShotClassifier built = ZeroShotClassifier.build(this, labels, templates, TEXT_BATCH, progress);
+        ZeroShotClassifier built = ZeroShotClassifier.build(model.text(), labels, templates, embedder);
         synchronized (classifiers) {
             classifiers.put(key, built);
         }

@@ -1,6 +1,7 @@
 package dev.vit4j.inference;
 
 import dev.vit4j.Vit4jException;
+import dev.vit4j.models.TextModel;
 import dev.vit4j.text.Prompts;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -39,7 +40,7 @@ public final class ZeroShotClassifier {
     }
 
     /** Refuses labels and templates a classifier cannot be built from, before any text is embedded. */
-    static void check(List<String> labels, List<String> templates) {
+    public static void check(List<String> labels, List<String> templates) {
         if (labels == null || labels.isEmpty()) {
             throw Vit4jException.naming("no {labels} to classify into");
         }
@@ -62,13 +63,12 @@ public final class ZeroShotClassifier {
         }
     }
 
-    /** Every label's prompts embedded (in batches of {@code batchSize}) and averaged. */
+    /** Every label's prompts embedded (normalized, by {@code embedder}) and averaged. */
     static ZeroShotClassifier build(
-            ModelPipeline pipeline,
+            TextModel text,
             List<String> labels,
             List<String> templates,
-            int batchSize,
-            java.util.function.IntConsumer progress) {
+            java.util.function.Function<List<String>, List<float[]>> embedder) {
         check(labels, templates);
         List<String> prompts = new ArrayList<>(labels.size() * templates.size());
         for (String label : labels) {
@@ -76,7 +76,7 @@ public final class ZeroShotClassifier {
                 prompts.add(Prompts.fill(t, label));
             }
         }
-        List<float[]> embedded = pipeline.embedTexts(prompts, batchSize, true, progress);
+        List<float[]> embedded = embedder.apply(prompts);
         int dim = embedded.get(0).length;
         float[][] weights = new float[labels.size()][];
         for (int c = 0; c < labels.size(); c++) {
@@ -96,9 +96,14 @@ public final class ZeroShotClassifier {
                 List.copyOf(labels),
                 List.copyOf(templates),
                 weights,
-                pipeline.model().text().logitScale(),
-                pipeline.model().text().logitBias(),
-                pipeline.model().text().config().scoring().equals("sigmoid"));
+                text.logitScale(),
+                text.logitBias(),
+                text.config().scoring().equals("sigmoid"));
+    }
+
+    /** {@code v} L2-normalised (a new array), as torch's {@code F.normalize}: a zero vector stays zero. */
+    public static float[] normalize(float[] v) {
+        return normalized(v, 1e-12);
     }
 
     /** {@code v / max(‖v‖, eps)} (a new array), as torch's {@code F.normalize} (eps 1e-12) or a plain division (0). */

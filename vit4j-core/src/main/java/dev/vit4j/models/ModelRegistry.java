@@ -15,6 +15,12 @@ import java.util.function.Supplier;
 
 /** Architectures by timm name; each family file registers its own entries. */
 public final class ModelRegistry {
+    /**
+     * The family two-tower models' image towers belong to: CLIP's and SigLIP's are vision transformers (Radford et al.
+     * 2021, Zhai et al. 2023), which the text family's configs name without depending on the vit package.
+     */
+    public static final String IMAGE_TOWER_ARCH = VitFamily.ARCH;
+
     private static final ModelRegistry DEFAULT = createDefault();
 
     private final Map<String, Supplier<ModelConfig>> entries = new LinkedHashMap<>();

@@ -20,6 +20,9 @@ public final class Prompts {
     /** The name of open_clip's ImageNet class names where a label list is named ({@code --labels imagenet}). */
     public static final String IMAGENET = "imagenet";
 
+    /** The template open_clip's README prompts labels with, used where none is given. */
+    public static final String DEFAULT_TEMPLATE = "a photo of a {}.";
+
     private Prompts() {}
 
     public static List<String> openAiImageNetTemplates() {

@@ -51,6 +51,19 @@ final class InferenceTensors {
      * {@code maxElements} bounds each input's element count (its shape's product).
      */
     static Request parse(ObjectMapper json, byte[] body, String headerLength, ElementLimit maxElements) {
+        return parse(json, body, headerLength, maxElements, name -> false);
+    }
+
+    /**
+     * As {@link #parse(ObjectMapper, byte[], String, ElementLimit)}, with the BYTES inputs that carry text named: in
+     * JSON their elements are the strings themselves, as Triton's clients send them (binary data is their UTF-8).
+     */
+    static Request parse(
+            ObjectMapper json,
+            byte[] body,
+            String headerLength,
+            ElementLimit maxElements,
+            java.util.function.Predicate<String> textInput) {
         int jsonLength = body.length;
         if (headerLength != null) {
             jsonLength = jsonLength(headerLength);
@@ -77,7 +90,7 @@ final class InferenceTensors {
                 .order(ByteOrder.LITTLE_ENDIAN);
         List<Input> parsed = new ArrayList<>();
         for (JsonNode input : inputs) {
-            parsed.add(input(input, binary, maxElements));
+            parsed.add(input(input, binary, maxElements, textInput));
         }
         if (binary.hasRemaining()) {
             throw new Vit4jException(binary.remaining() + " bytes of binary data after the header that no input's"
@@ -120,7 +133,8 @@ final class InferenceTensors {
         long of(String name, String datatype);
     }
 
-    private static Input input(JsonNode node, ByteBuffer binary, ElementLimit maxElements) {
+    private static Input input(
+            JsonNode node, ByteBuffer binary, ElementLimit maxElements, java.util.function.Predicate<String> text) {
         String name = text(node, "name", "an input");
         String datatype = text(node, "datatype", "input '" + name + "'");
         JsonNode shapeNode = node.get("shape");
@@ -166,8 +180,9 @@ final class InferenceTensors {
                 return new Input(name, datatype, shape, values, null);
             }
             case BYTES -> {
-                List<byte[]> values =
-                        size != null ? binaryBytes(name, size, count, binary) : jsonBytes(name, data, count);
+                List<byte[]> values = size != null
+                        ? binaryBytes(name, size, count, binary)
+                        : jsonBytes(name, data, count, text.test(name));
                 return new Input(name, datatype, shape, null, values);
             }
             default -> throw new Vit4jException(
@@ -257,7 +272,7 @@ final class InferenceTensors {
         return n;
     }
 
-    private static List<byte[]> jsonBytes(String name, JsonNode data, int count) {
+    private static List<byte[]> jsonBytes(String name, JsonNode data, int count, boolean text) {
         List<byte[]> values = new ArrayList<>();
         List<JsonNode> elements = new ArrayList<>();
         collect(data, elements, count);
@@ -267,8 +282,12 @@ final class InferenceTensors {
         }
         for (JsonNode e : elements) {
             if (!e.isTextual()) {
-                throw new Vit4jException(
-                        "input '" + name + "': BYTES \"data\" holds " + e.getNodeType() + ", not base64 strings");
+                throw new Vit4jException("input '" + name + "': BYTES \"data\" holds " + e.getNodeType() + ", not "
+                        + (text ? "strings" : "base64 strings"));
+            }
+            if (text) {
+                values.add(e.asText().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                continue;
             }
             try {
                 values.add(Base64.getDecoder().decode(e.asText()));

@@ -34,6 +34,10 @@ import java.util.function.Supplier;
 final class OpenInferenceRoutes {
     static final String PIXELS = "pixel_values";
     static final String IMAGE = "image";
+    /** A two-tower model's texts (BYTES, UTF-8), and the output they give. */
+    static final String TEXT = "text";
+
+    static final String TEXT_EMBEDS = "text_embeds";
     static final String VERSION = "1";
     /** A classification label's bytes at most: "logit:index:label", with ImageNet-21k's longest names. */
     private static final int MAX_CLASS_LABEL = 256;
@@ -104,11 +108,13 @@ final class OpenInferenceRoutes {
         body.put("name", m.name());
         body.put("versions", List.of(VERSION));
         body.put("platform", "vit4j_" + m.engineType().id());
-        body.put(
-                "inputs",
-                List.of(
-                        tensor(PIXELS, InferenceTensors.FP32, new long[] {-1, in[0], in[1], in[2]}),
-                        tensor(IMAGE, InferenceTensors.BYTES, new long[] {-1})));
+        List<Map<String, Object>> inputs = new ArrayList<>(List.of(
+                tensor(PIXELS, InferenceTensors.FP32, new long[] {-1, in[0], in[1], in[2]}),
+                tensor(IMAGE, InferenceTensors.BYTES, new long[] {-1})));
+        if (m.hasText()) {
+            inputs.add(tensor(TEXT, InferenceTensors.BYTES, new long[] {-1}));
+        }
+        body.put("inputs", inputs);
         List<Map<String, Object>> outputs = new ArrayList<>();
         m.outputShapes().forEach((name, shape) -> {
             long[] batched = new long[shape.length + 1];
@@ -116,6 +122,9 @@ final class OpenInferenceRoutes {
             System.arraycopy(shape, 0, batched, 1, shape.length);
             outputs.add(tensor(name, InferenceTensors.FP32, batched));
         });
+        if (m.hasText()) {
+            outputs.add(tensor(TEXT_EMBEDS, InferenceTensors.FP32, new long[] {-1, m.textEmbeddingSize()}));
+        }
         body.put("outputs", outputs);
         Map<String, Object> parameters = new LinkedHashMap<>();
         parameters.put("architecture", c.name);
@@ -124,7 +133,8 @@ final class OpenInferenceRoutes {
                 "inputs",
                 "one of " + PIXELS + " (preprocessed: " + m.dataConfig().interpolation()
                         + " resize, crop_pct " + m.dataConfig().cropPct() + ", mean/std normalised) or " + IMAGE
-                        + " (encoded images)");
+                        + " (encoded images)"
+                        + (m.hasText() ? "; or " + TEXT + " (UTF-8 texts, giving " + TEXT_EMBEDS + ")" : ""));
         body.put("parameters", parameters);
         Replies.json(ctx, body);
     }
@@ -160,26 +170,35 @@ final class OpenInferenceRoutes {
                 headerLength == null ? body.length : Math.min(body.length, InferenceTensors.jsonLength(headerLength));
         budget.reserve(
                 RequestBudget.JSON_TREE_BYTES_PER_BYTE * Math.max(0, json) + 2L * body.length, "parsing the request");
-        InferenceTensors.Request request =
-                InferenceTensors.parse(Replies.JSON, body, headerLength, (name, datatype) -> {
+        InferenceTensors.Request request = InferenceTensors.parse(
+                Replies.JSON,
+                body,
+                headerLength,
+                (name, datatype) -> {
                     String expected = name.equals(PIXELS)
                             ? InferenceTensors.FP32
-                            : name.equals(IMAGE) ? InferenceTensors.BYTES : null;
+                            : name.equals(IMAGE) || name.equals(TEXT) && m.hasText() ? InferenceTensors.BYTES : null;
                     if (expected == null) {
                         throw new Vit4jException("unexpected input '" + name + "' for model '" + m.name()
-                                + "': it takes " + PIXELS + " (FP32) or " + IMAGE + " (BYTES)");
+                                + "': it takes " + PIXELS + " (FP32) or " + IMAGE + " (BYTES)"
+                                + (m.hasText() ? " or " + TEXT + " (BYTES)" : ""));
                     }
                     if (!expected.equals(datatype)) {
                         throw new Vit4jException("input '" + name + "' of model '" + m.name() + "' is " + expected
                                 + ", not " + datatype);
                     }
                     return (long) options.maxImages() * (name.equals(PIXELS) ? perImage : 1);
-                });
+                },
+                TEXT::equals);
         if (request.inputs().size() != 1) {
-            throw new Vit4jException("give one input, " + PIXELS + " or " + IMAGE + ", not "
-                    + request.inputs().size());
+            throw new Vit4jException("give one input, " + PIXELS + " or " + IMAGE + (m.hasText() ? " or " + TEXT : "")
+                    + ", not " + request.inputs().size());
         }
         Input input = request.inputs().get(0);
+        if (input.name().equals(TEXT)) {
+            answerTexts(ctx, m, request, input, budget, deadline);
+            return;
+        }
         int n = images(input, in);
         List<RequestedOutput> wanted = outputs(m, request);
         boolean attention = wanted.stream().anyMatch(o -> o.name().startsWith("attention."));
@@ -189,7 +208,7 @@ final class OpenInferenceRoutes {
             budget.images(input.bytes(), m, attention);
         }
         answerSize(m, n, wanted, request.binaryOutputs(), budget);
-        List<ServedModel.Pending> pending = ServedModel.submitAll(
+        List<ServedModel.Pending<ServedModel.Result>> pending = ServedModel.submitAll(
                 n,
                 i -> input.fp32() != null
                         ? m.submitPixels(
@@ -210,6 +229,78 @@ final class OpenInferenceRoutes {
         }
         InferenceTensors.Encoded encoded =
                 InferenceTensors.encode(Replies.JSON, m.name(), VERSION, request.id(), outputs);
+        if (encoded.headerLength() < 0) {
+            Replies.write(ctx, "application/json", encoded.body());
+        } else {
+            ctx.header(InferenceTensors.HEADER_LENGTH, Integer.toString(encoded.headerLength()));
+            Replies.write(ctx, "application/octet-stream", encoded.body());
+        }
+    }
+
+    /**
+     * The {@code text} input (BYTES, UTF-8, shape [N] or [N, 1]) through the model's text batcher: the {@code
+     * text_embeds} output, N × the joint space's size (open_clip's encode_text, not normalized).
+     */
+    private void answerTexts(
+            Context ctx,
+            ServedModel m,
+            InferenceTensors.Request request,
+            Input input,
+            RequestBudget budget,
+            long deadline)
+            throws TimeoutException {
+        long[] s = input.shape();
+        if (!(s.length == 1 || s.length == 2 && s[1] == 1) || s[0] < 1) {
+            throw new Vit4jException("input '" + TEXT + "' has shape " + Arrays.toString(s) + "; it takes [N] (or"
+                    + " [N, 1]), N at least 1");
+        }
+        for (RequestedOutput o : request.outputs()) {
+            if (!o.name().equals(TEXT_EMBEDS) || o.classification() > 0) {
+                throw new Vit4jException("input '" + TEXT + "' gives the output " + TEXT_EMBEDS + " alone, not '"
+                        + o.name() + "'" + (o.classification() > 0 ? " with classification" : ""));
+            }
+        }
+        if (request.outputs().size() > 1) {
+            throw new Vit4jException("output '" + TEXT_EMBEDS + "' is asked for more than once");
+        }
+        int n = (int) s[0];
+        java.nio.charset.CharsetDecoder utf8 = StandardCharsets.UTF_8
+                .newDecoder()
+                .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+                .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT);
+        List<String> texts = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            try {
+                texts.add(utf8.reset()
+                        .decode(java.nio.ByteBuffer.wrap(input.bytes().get(i)))
+                        .toString());
+            } catch (java.nio.charset.CharacterCodingException e) {
+                throw new Vit4jException("element " + i + " of input '" + TEXT + "' is not UTF-8");
+            }
+        }
+        int dim = m.textEmbeddingSize();
+        boolean binary = request.binaryOutputs() || request.outputs().stream().anyMatch(RequestedOutput::binary);
+        long values = (long) n * dim;
+        budget.reserve(n * m.bytesPerText(), n + " texts for " + m.name());
+        budget.answer(
+                values * (binary ? Float.BYTES : RequestBudget.JSON_BYTES_PER_FLOAT),
+                RequestBudget.BUILD_COPIES * values * (binary ? Float.BYTES : RequestBudget.JSON_BYTES_PER_FLOAT)
+                        + Float.BYTES * values,
+                "send fewer texts, or ask for binary outputs (binary_data_output)");
+        List<ServedModel.Pending<float[]>> pending =
+                ServedModel.submitAll(n, i -> m.submitText(texts.get(i), deadline));
+        float[] data = new float[n * dim];
+        for (int i = 0; i < n; i++) {
+            try {
+                System.arraycopy(m.await(pending.get(i)), 0, data, i * dim, dim);
+            } catch (Vit4jException e) {
+                pending.forEach(p -> p.future().cancel(false));
+                throw n == 1 ? e : new Vit4jException("text " + i + " of " + n + ": " + e.getMessage());
+            }
+        }
+        Output out = new Output(TEXT_EMBEDS, InferenceTensors.FP32, new long[] {n, dim}, data, null, binary);
+        InferenceTensors.Encoded encoded =
+                InferenceTensors.encode(Replies.JSON, m.name(), VERSION, request.id(), List.of(out));
         if (encoded.headerLength() < 0) {
             Replies.write(ctx, "application/json", encoded.body());
         } else {

@@ -7,6 +7,7 @@ import dev.vit4j.inference.EngineType;
 import dev.vit4j.inference.LoadedModel;
 import dev.vit4j.inference.ModelPipeline;
 import dev.vit4j.inference.Prediction;
+import dev.vit4j.inference.ZeroShotClassifier;
 import dev.vit4j.models.ModelConfig;
 import dev.vit4j.weights.FloatTensor;
 import java.util.ArrayList;
@@ -52,6 +53,8 @@ public final class ServedModel implements AutoCloseable {
     private final Runs runs;
     private final DynamicBatcher<Input, ModelPipeline.Prepared, Result> plain;
     private final DynamicBatcher<Input, ModelPipeline.Prepared, Result> probing;
+    /** A two-tower model's texts, batched as its images are; null for an image model. */
+    private final DynamicBatcher<String, int[], float[]> texts;
     /** Each output's shape for one image, as the warm-up runs gave them: logits, pre_logits, attention.BLOCK. */
     private final Map<String, long[]> outputShapes = new LinkedHashMap<>();
 
@@ -97,7 +100,20 @@ public final class ServedModel implements AutoCloseable {
                 batch -> run(batch, true),
                 listener,
                 health);
-        this.queueDepth = () -> plain.depth() + probing.depth();
+        this.texts = pipeline.hasText()
+                ? new DynamicBatcher<>(
+                        name + "-text",
+                        options.maxBatch(),
+                        options.maxDelayMillis(),
+                        options.queueCapacity(),
+                        1,
+                        pipeline::tokenize,
+                        preparers,
+                        pipeline::runTokens,
+                        listener,
+                        health)
+                : null;
+        this.queueDepth = () -> plain.depth() + probing.depth() + (texts == null ? 0 : texts.depth());
         metrics.queue(name, queueDepth);
     }
 
@@ -132,6 +148,96 @@ public final class ServedModel implements AutoCloseable {
         }
         outputShapes.put("pre_logits", new long[] {one.preLogits().length});
         one.attention().forEach((key, tensor) -> outputShapes.put(key, tensor.shape()));
+        if (pipeline.hasText()) {
+            int[] empty = pipeline.tokenize("");
+            for (int size = 1; size <= options.maxBatch(); size *= 2) {
+                textEmbeddingSize = pipeline.runTokens(java.util.Collections.nCopies(size, empty))
+                        .get(0)
+                        .length;
+            }
+        }
+    }
+
+    private int textEmbeddingSize;
+
+    /** Whether the model embeds texts too (CLIP, SigLIP). */
+    public boolean hasText() {
+        return texts != null;
+    }
+
+    /** Refuses a model without a text tower (a 400, before the request's body is read). */
+    public void requireText() {
+        pipeline.requireText();
+    }
+
+    /** How text scores against images: "softmax" (CLIP) or "sigmoid" (SigLIP); null for an image model. */
+    public String scoring() {
+        return hasText() ? pipeline.model().text().config().scoring() : null;
+    }
+
+    /** The text tower's context length in tokens; 0 for an image model. */
+    public int contextLength() {
+        return hasText() ? pipeline.tokenizer().contextLength() : 0;
+    }
+
+    /** The length of a text embedding (the joint space's size), known once warmed; 0 for an image model. */
+    public int textEmbeddingSize() {
+        return textEmbeddingSize;
+    }
+
+    /** The heap one text holds on its way through: its token ids and its embedding. */
+    long bytesPerText() {
+        return Integer.BYTES * 2L * pipeline.tokenizer().contextLength() + Float.BYTES * (long) textEmbeddingSize;
+    }
+
+    /**
+     * Queues a text for the text tower; its {@link #await} gives its embedding in the joint space (not normalized). A
+     * text the tokenizer refuses fails alone.
+     */
+    public Pending<float[]> submitText(String text, long deadlineNanos) {
+        requireText();
+        return new Pending<>(texts.submit(() -> text, deadlineNanos), deadlineNanos);
+    }
+
+    /**
+     * A zero-shot classifier into {@code labels} prompted by {@code templates}: computed once (its prompts through the
+     * text batcher, within {@code deadlineNanos}) and kept by the model's pipeline.
+     */
+    public ZeroShotClassifier zeroShot(List<String> labels, List<String> templates, long deadlineNanos)
+            throws TimeoutException {
+        try {
+            return pipeline.zeroShotEmbeddedBy(labels, templates, prompts -> {
+                List<Pending<float[]>> pending =
+                        submitAll(prompts.size(), i -> submitText(prompts.get(i), deadlineNanos));
+                List<float[]> out = new ArrayList<>(prompts.size());
+                try {
+                    for (Pending<float[]> p : pending) {
+                        out.add(ZeroShotClassifier.normalize(await(p)));
+                    }
+                } catch (TimeoutException e) {
+                    pending.forEach(p -> p.future().cancel(false));
+                    throw new Expired(e);
+                }
+                return out;
+            });
+        } catch (Expired e) {
+            throw new TimeoutException(e.getCause().getMessage() + " while embedding "
+                    + (long) labels.size() * templates.size() + " prompts (" + labels.size() + " labels × "
+                    + templates.size() + " templates)");
+        }
+    }
+
+    /** A deadline that passed while prompts were embedded, carried out of the embedding function. */
+    private static final class Expired extends RuntimeException {
+        Expired(TimeoutException cause) {
+            super(cause);
+        }
+    }
+
+    /** The image's embedding in the joint space, as zero-shot classification reads it. */
+    public float[] imageEmbedding(Result r) {
+        return new dev.vit4j.inference.Embedding(dev.vit4j.inference.Embedding.Output.HEAD, false)
+                .of(r.logits(), r.preLogits());
     }
 
     /** The outputs a request may ask for, each with its shape for one image (known once warmed). */
@@ -202,14 +308,14 @@ public final class ServedModel implements AutoCloseable {
         }
     }
 
-    /** An image on its way through the batcher; {@link #await} gives its result. */
-    public record Pending(CompletableFuture<Result> future, long deadlineNanos) {}
+    /** An input on its way through a batcher; {@link #await} gives its result. */
+    public record Pending<T>(CompletableFuture<T> future, long deadlineNanos) {}
 
     /**
      * Queues an encoded image; {@code attention} also records the attention tensors. A bad image fails its own
      * {@link #await} with a {@link Vit4jException}, touching no other image of its batch.
      */
-    public Pending submit(byte[] image, boolean attention, long deadlineNanos) {
+    public Pending<Result> submit(byte[] image, boolean attention, long deadlineNanos) {
         return submit(new Input(image, null), attention, deadlineNanos);
     }
 
@@ -217,7 +323,7 @@ public final class ServedModel implements AutoCloseable {
      * Queues one image already preprocessed as the model's eval transform does ({@link #inputShape}, C × H × W):
      * the engine runs it as given.
      */
-    public Pending submitPixels(float[] pixels, boolean attention, long deadlineNanos) {
+    public Pending<Result> submitPixels(float[] pixels, boolean attention, long deadlineNanos) {
         if (pixels.length != pipeline.inputSize()) {
             throw new Vit4jException(
                     name + " takes " + pipeline.inputSize() + " values per image, not " + pixels.length);
@@ -229,8 +335,8 @@ public final class ServedModel implements AutoCloseable {
      * Queues {@code count} images of one request, {@code submit} queuing the i-th: all of them, or, when one is refused
      * (a full queue: a 503 for the request), none — those already queued are cancelled before the refusal is rethrown.
      */
-    static List<Pending> submitAll(int count, IntFunction<Pending> submit) {
-        List<Pending> pending = new ArrayList<>(count);
+    static <T> List<Pending<T>> submitAll(int count, IntFunction<Pending<T>> submit) {
+        List<Pending<T>> pending = new ArrayList<>(count);
         try {
             for (int i = 0; i < count; i++) {
                 pending.add(submit.apply(i));
@@ -242,13 +348,13 @@ public final class ServedModel implements AutoCloseable {
         return pending;
     }
 
-    private Pending submit(Input input, boolean attention, long deadlineNanos) {
-        return new Pending((attention ? probing : plain).submit(() -> input, deadlineNanos), deadlineNanos);
+    private Pending<Result> submit(Input input, boolean attention, long deadlineNanos) {
+        return new Pending<>((attention ? probing : plain).submit(() -> input, deadlineNanos), deadlineNanos);
     }
 
     /** The result, or a {@link TimeoutException} once the deadline passed (the image is then dropped if not yet run). */
-    public Result await(Pending pending) throws TimeoutException {
-        CompletableFuture<Result> result = pending.future();
+    public <T> T await(Pending<T> pending) throws TimeoutException {
+        CompletableFuture<T> result = pending.future();
         try {
             return result.get(Math.max(0, pending.deadlineNanos() - System.nanoTime()), TimeUnit.NANOSECONDS);
         } catch (TimeoutException e) {
@@ -301,6 +407,9 @@ public final class ServedModel implements AutoCloseable {
         try {
             plain.close();
             probing.close();
+            if (texts != null) {
+                texts.close();
+            }
         } finally {
             pipeline.close();
         }

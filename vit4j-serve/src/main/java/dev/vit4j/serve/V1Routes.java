@@ -1,15 +1,19 @@
 package dev.vit4j.serve;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.vit4j.Vit4jException;
 import dev.vit4j.inference.Embedding;
 import dev.vit4j.inference.Prediction;
+import dev.vit4j.inference.ZeroShotClassifier;
 import dev.vit4j.models.ModelConfig;
 import dev.vit4j.serve.Uploads.Upload;
+import dev.vit4j.text.Prompts;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
+import io.javalin.http.HttpResponseException;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -21,8 +25,8 @@ import java.util.Set;
 import java.util.concurrent.TimeoutException;
 
 /**
- * vit4j's own routes: {@code POST /v1/models/{name}/predict|embed|attention} (an image as the body, or several as a
- * multipart form) and {@code GET /v1/models}. Each request's images go through the model's batcher as the Open
+ * vit4j's own routes: {@code POST /v1/models/{name}/predict|embed|attention|zero-shot} (an image as the body, or
+ * several as a multipart form), {@code POST /v1/models/{name}/embed-text} (texts as JSON) and {@code GET /v1/models}. Each request's images go through the model's batcher as the Open
  * Inference Protocol's do ({@link OpenInferenceRoutes}); what a request costs is estimated and reserved before it
  * runs ({@link RequestBudget}).
  */
@@ -51,6 +55,146 @@ final class V1Routes {
         app.post("/v1/models/{name}/predict", this::predict);
         app.post("/v1/models/{name}/embed", this::embed);
         app.post("/v1/models/{name}/attention", this::attention);
+        app.post("/v1/models/{name}/embed-text", this::embedText);
+        app.post("/v1/models/{name}/zero-shot", this::zeroShot);
+    }
+
+    /**
+     * A two-tower model's text embeddings: {@code {"texts": [...], "normalize": false}} in, {@code {"embeddings":
+     * [[...], ...]}} out, one row per text in order (open_clip's encode_text). Texts join the model's text batches; as
+     * many as a request may carry images.
+     */
+    private void embedText(Context ctx) {
+        ServedModel m = model(ctx);
+        m.requireText();
+        long deadline = Uploads.deadline(options);
+        server.withBody(ctx, deadline, (body, budget) -> {
+            budget.reserve(RequestBudget.JSON_TREE_BYTES_PER_BYTE * body.length, "parsing the request");
+            JsonNode root = jsonObject(body);
+            JsonNode texts = root.get("texts");
+            if (texts == null || !texts.isArray() || texts.isEmpty()) {
+                throw new Vit4jException("the body needs \"texts\": an array of one or more strings");
+            }
+            if (texts.size() > options.maxImages()) {
+                throw new HttpResponseException(
+                        413, texts.size() + " texts; one request may carry " + options.maxImages());
+            }
+            List<String> list = new ArrayList<>(texts.size());
+            for (int i = 0; i < texts.size(); i++) {
+                if (!texts.get(i).isTextual()) {
+                    throw new Vit4jException("texts[" + i + "] is not a string");
+                }
+                list.add(texts.get(i).asText());
+            }
+            JsonNode normalizeNode = root.path("normalize");
+            if (!normalizeNode.isMissingNode() && !normalizeNode.isBoolean()) {
+                throw new Vit4jException("\"normalize\" must be true or false");
+            }
+            boolean normalize = normalizeNode.asBoolean(false);
+            int n = list.size();
+            long values = (long) n * m.textEmbeddingSize();
+            budget.reserve(n * m.bytesPerText(), n + " texts for " + m.name());
+            budget.answer(
+                    values * RequestBudget.JSON_BYTES_PER_FLOAT,
+                    values * TREE_BYTES_PER_FLOAT,
+                    "send fewer texts in one request");
+            List<ServedModel.Pending<float[]>> pending =
+                    ServedModel.submitAll(n, i -> m.submitText(list.get(i), deadline));
+            ObjectNode out = json.createObjectNode();
+            out.put("model", m.name());
+            ArrayNode rows = out.putArray("embeddings");
+            for (int i = 0; i < n; i++) {
+                float[] e;
+                try {
+                    e = m.await(pending.get(i));
+                } catch (Vit4jException ex) {
+                    pending.forEach(p -> p.future().cancel(false));
+                    throw n == 1 ? ex : new Vit4jException("text " + i + " of " + n + ": " + ex.getMessage());
+                }
+                ArrayNode row = rows.addArray();
+                for (float f : normalize ? ZeroShotClassifier.normalize(e) : e) {
+                    row.add(f);
+                }
+            }
+            Replies.json(ctx, out);
+        });
+    }
+
+    private static JsonNode jsonObject(byte[] body) {
+        try {
+            JsonNode root = Replies.JSON.readTree(body);
+            if (root == null || !root.isObject()) {
+                throw new Vit4jException("the request body must be a JSON object");
+            }
+            return root;
+        } catch (java.io.IOException e) {
+            throw new Vit4jException("the request body is not JSON: "
+                    + String.valueOf(e.getMessage()).split("\n")[0]);
+        }
+    }
+
+    /**
+     * Zero-shot classification of the request's images (a body or a multipart form, as predict takes them) into the
+     * labels of {@code ?label=} (repeated; or {@code ?labels=imagenet}) prompted by {@code ?template=} (repeated; or
+     * {@code ?templates=openai}; default "a photo of a {}."). The label embeddings are computed by the first request
+     * that names them and kept.
+     */
+    private void zeroShot(Context ctx) {
+        ServedModel m = model(ctx);
+        m.requireText();
+        int k = k(ctx);
+        List<String> labels = namedOrListed(ctx, "label", "labels", Prompts.IMAGENET, Prompts::imageNetClassNames);
+        List<String> templates =
+                namedOrListed(ctx, "template", "templates", Prompts.OPENAI, Prompts::openAiImageNetTemplates);
+        if (templates.isEmpty()) {
+            templates = List.of(Prompts.DEFAULT_TEMPLATE);
+        }
+        if (labels.isEmpty()) {
+            throw new Vit4jException("name the labels: ?label=cat&label=dog (or ?labels=imagenet)");
+        }
+        ZeroShotClassifier.check(labels, templates);
+        List<String> labelList = labels;
+        List<String> templateList = templates;
+        long answer = (long) Math.min(k, labels.size()) * PREDICTION_BYTES;
+        withImages(ctx, m, false, answer, RequestBudget.BUILD_COPIES * answer, (images, deadline) -> {
+            ZeroShotClassifier classifier = m.zeroShot(labelList, templateList, deadline);
+            answer(
+                    ctx,
+                    m,
+                    false,
+                    (upload, r) -> {
+                        ObjectNode o = json.createObjectNode().put("image", upload.name());
+                        o.put("scoring", classifier.scoring());
+                        ArrayNode preds = o.putArray("predictions");
+                        for (Prediction p : classifier.classify(m.imageEmbedding(r), k)) {
+                            preds.addObject()
+                                    .put("index", p.index())
+                                    .put("label", p.label())
+                                    .put("probability", p.probability())
+                                    .put("logit", p.logit());
+                        }
+                        return o;
+                    },
+                    images,
+                    deadline);
+        });
+    }
+
+    /** {@code ?one=} repeated, or {@code ?many=NAME} for a list vit4j ships; not both. */
+    private static List<String> namedOrListed(
+            Context ctx, String one, String many, String name, java.util.function.Supplier<List<String>> named) {
+        List<String> listed = queryParams(ctx, one);
+        List<String> names = queryParams(ctx, many);
+        if (!names.isEmpty() && !listed.isEmpty() || names.size() > 1) {
+            throw new Vit4jException("give ?" + one + "= (repeated) or ?" + many + "=" + name + ", not both");
+        }
+        if (!names.isEmpty()) {
+            if (!names.get(0).equals(name)) {
+                throw new Vit4jException(many + " names a list vit4j ships: " + name + ", not '" + names.get(0) + "'");
+            }
+            return named.get();
+        }
+        return listed;
     }
 
     private ServedModel model(Context ctx) {
@@ -257,7 +401,7 @@ final class V1Routes {
                     ctx, answer.of(images.get(0), m.await(m.submit(images.get(0).bytes(), attention, deadline))));
             return;
         }
-        List<ServedModel.Pending> pending =
+        List<ServedModel.Pending<ServedModel.Result>> pending =
                 ServedModel.submitAll(images.size(), i -> m.submit(images.get(i).bytes(), attention, deadline));
         ArrayNode out = json.createArrayNode();
         for (int i = 0; i < images.size(); i++) {
@@ -288,6 +432,13 @@ final class V1Routes {
                 o.put("attention_blocks", c.attentionLayout().defaultBlocks());
                 o.put("rollout", c.attentionLayout().rollout());
                 o.put("data_config", m.dataConfig());
+                if (m.hasText()) {
+                    Map<String, Object> text = new LinkedHashMap<>();
+                    text.put("context_length", m.contextLength());
+                    text.put("embedding_size", m.textEmbeddingSize());
+                    text.put("scoring", m.scoring());
+                    o.put("text", text);
+                }
             }
             out.add(o);
         }

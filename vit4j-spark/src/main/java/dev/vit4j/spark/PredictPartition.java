@@ -4,6 +4,7 @@ import dev.vit4j.Vit4jException;
 import dev.vit4j.inference.Embedding;
 import dev.vit4j.inference.ModelPipeline;
 import dev.vit4j.inference.Prediction;
+import dev.vit4j.inference.ZeroShotClassifier;
 import dev.vit4j.models.ModelConfig;
 import dev.vit4j.probing.AttentionMaps;
 import dev.vit4j.probing.MeanAttentionDistance;
@@ -11,7 +12,6 @@ import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
-import java.util.NoSuchElementException;
 import org.apache.spark.SparkEnv;
 import org.apache.spark.api.java.function.MapPartitionsFunction;
 import org.apache.spark.sql.Row;
@@ -37,6 +37,8 @@ final class PredictPartition implements MapPartitionsFunction<Row, Row> {
             List<String> outputs,
             boolean failOnError,
             Embedding embedding,
+            List<String> labels,
+            List<String> templates,
             StructType schema)
             implements Serializable {}
 
@@ -51,38 +53,10 @@ final class PredictPartition implements MapPartitionsFunction<Row, Row> {
         String model = ModelShipping.local(s.model(), s.shippedModel());
         ModelPipeline pipeline = ExecutorModels.get(
                 new ExecutorModels.Key(model, s.engine(), s.threads() > 0 ? s.threads() : taskCpus()));
-        return new Iterator<>() {
-            private final List<Row> ready = new ArrayList<>();
-            private int next;
-
-            @Override
-            public boolean hasNext() {
-                if (next < ready.size()) {
-                    return true;
-                }
-                ready.clear();
-                next = 0;
-                List<Row> batch = new ArrayList<>(s.batchSize());
-                while (batch.size() < s.batchSize() && rows.hasNext()) {
-                    batch.add(rows.next());
-                }
-                if (!batch.isEmpty()) {
-                    ready.addAll(run(pipeline, batch));
-                }
-                return !ready.isEmpty();
-            }
-
-            @Override
-            public Row next() {
-                if (!hasNext()) {
-                    throw new NoSuchElementException();
-                }
-                return ready.get(next++);
-            }
-        };
+        return new InBatches(rows, s.batchSize(), batch -> run(pipeline, batch));
     }
 
-    private static int taskCpus() {
+    static int taskCpus() {
         SparkEnv env = SparkEnv.get();
         return env == null ? 1 : env.conf().getInt("spark.task.cpus", 1);
     }
@@ -97,6 +71,8 @@ final class PredictPartition implements MapPartitionsFunction<Row, Row> {
         }
         boolean attention =
                 s.outputs().contains(VitPredictor.SALIENCY) || s.outputs().contains(VitPredictor.MAD);
+        // The label embeddings are the executor's: built by its first batch, kept by the pipeline.
+        ZeroShotClassifier zeroShot = s.labels() == null ? null : pipeline.zeroShot(s.labels(), s.templates());
         List<ModelPipeline.Outcome> outcomes = pipeline.runEach(images, attention);
         MeanAttentionDistance mad = s.outputs().contains(VitPredictor.MAD)
                 ? new MeanAttentionDistance(c.gridHeight(), c.gridWidth(), c.patchSize)
@@ -113,7 +89,7 @@ final class PredictPartition implements MapPartitionsFunction<Row, Row> {
                 values[j] = row.get(j);
             }
             if (outcome.ok()) {
-                fill(values, row.length(), outcome.outputs(), pipeline, mad);
+                fill(values, row.length(), outcome.outputs(), pipeline, zeroShot, mad);
             } else {
                 values[values.length - 1] = outcome.error();
             }
@@ -128,9 +104,13 @@ final class PredictPartition implements MapPartitionsFunction<Row, Row> {
             int at,
             ModelPipeline.ImageOutputs out,
             ModelPipeline pipeline,
+            ZeroShotClassifier zeroShot,
             MeanAttentionDistance mad) {
         ModelConfig c = pipeline.config();
-        List<Prediction> top = !c.hasClassifier() ? List.of() : pipeline.topK(out.logits(), s.topK());
+        float[] logits = zeroShot != null ? zeroShot.logits(pipeline.imageEmbedding(out)) : out.logits();
+        List<Prediction> top = zeroShot != null
+                ? zeroShot.classify(pipeline.imageEmbedding(out), s.topK())
+                : !c.hasClassifier() ? List.of() : pipeline.topK(out.logits(), s.topK());
         for (String o : s.outputs()) {
             values[at++] = switch (o) {
                 case VitPredictor.TOP_INDICES -> seq(
@@ -139,7 +119,7 @@ final class PredictPartition implements MapPartitionsFunction<Row, Row> {
                         top.stream().map(Prediction::label).toList());
                 case VitPredictor.TOP_PROBABILITIES -> seq(
                         top.stream().map(Prediction::probability).toList());
-                case VitPredictor.LOGITS -> seq(out.logits());
+                case VitPredictor.LOGITS -> seq(logits);
                 case VitPredictor.EMBEDDING -> seq(s.embedding().of(out));
                 case VitPredictor.SALIENCY -> seq(AttentionMaps.gridSaliency(
                         out.attention(), c.attentionLayout().defaultBlocks().get(0), c));
@@ -158,7 +138,8 @@ final class PredictPartition implements MapPartitionsFunction<Row, Row> {
         return scala.jdk.javaapi.CollectionConverters.asScala(perBlock);
     }
 
-    private static scala.collection.Seq<Float> seq(float[] v) {
+    /** A float vector as Spark holds an array<float> value. */
+    static scala.collection.Seq<Float> seq(float[] v) {
         List<Float> out = new ArrayList<>(v.length);
         for (float f : v) {
             out.add(f);

@@ -1,6 +1,9 @@
 package dev.vit4j.spark;
 
+import dev.vit4j.Vit4jException;
 import dev.vit4j.inference.Embedding;
+import dev.vit4j.inference.ZeroShotClassifier;
+import dev.vit4j.text.Prompts;
 import java.util.Arrays;
 import java.util.List;
 import java.util.UUID;
@@ -32,6 +35,8 @@ import org.apache.spark.sql.types.StructType;
  * Dataset<Row> out = new VitPredictor().setModel("timm/deit_tiny_patch16_224.fb_in1k").setTopK(5)
  *         .setOutputCols("top_indices", "top_labels", "top_probabilities", "embedding").transform(images);
  * }</pre>
+ * With {@code labels} set, a two-tower model (CLIP, SigLIP) ranks those labels instead of classes: zero-shot
+ * classification as {@code vit4j zero-shot} does it ({@link TextEmbedder} gives text embeddings).
  * Output columns, after the input's: those of {@code outputCols} ({@value #TOP_INDICES}, {@value #TOP_LABELS},
  * {@value #TOP_PROBABILITIES}, {@value #LOGITS}, {@value #EMBEDDING}: timm's pre-logits (or, with {@code embeddingOutput} "head", the head's output; L2-normalised with {@code normalizeEmbedding}), {@value #SALIENCY}: the
  * class-token saliency over the patch grid, {@value #MAD}: the image's mean attention distance per self-attention block
@@ -42,11 +47,11 @@ import org.apache.spark.sql.types.StructType;
  * once ({@link ModelShipping}); a Hub name is fetched into each machine's Hub cache.
  * <p>
  * It saves and loads as Spark ML stages do ({@code write().save(path)}, {@link #load}, inside a saved
- * {@code PipelineModel}), with a copy of a local model directory ({@link VitPredictorPersistence}). From PySpark it is
+ * {@code PipelineModel}), with a copy of a local model directory ({@link ModelStagePersistence}). From PySpark it is
  * used by class name through {@code pyspark.ml.wrapper.JavaTransformer} (docs/spark.md): constructed with a uid,
  * params set by name.
  */
-public final class VitPredictor extends Transformer implements MLWritable {
+public final class VitPredictor extends Transformer implements MLWritable, ModelStage {
     public static final String TOP_INDICES = "top_indices";
     public static final String TOP_LABELS = "top_labels";
     public static final String TOP_PROBABILITIES = "top_probabilities";
@@ -70,6 +75,8 @@ public final class VitPredictor extends Transformer implements MLWritable {
     private final BooleanParam failOnError;
     private final Param<String> embeddingOutput;
     private final BooleanParam normalizeEmbedding;
+    private final StringArrayParam labels;
+    private final StringArrayParam templates;
 
     public VitPredictor() {
         this("vitPredictor_" + UUID.randomUUID().toString().substring(0, 12));
@@ -107,6 +114,14 @@ public final class VitPredictor extends Transformer implements MLWritable {
         setDefault(failOnError, false);
         setDefault(embeddingOutput, Embedding.Output.PRE_LOGITS.id());
         setDefault(normalizeEmbedding, false);
+        labels = new StringArrayParam(
+                this,
+                "labels",
+                "zero-shot labels (a two-tower model: CLIP, SigLIP): the classification outputs rank these instead of"
+                        + " the model's classes");
+        templates = new StringArrayParam(
+                this, "templates", "zero-shot prompts, {} marking the label; a label's prompts are averaged");
+        setDefault(templates, new String[] {Prompts.DEFAULT_TEMPLATE});
     }
 
     // Spark finds a transformer's params through public no-argument methods returning them.
@@ -154,10 +169,20 @@ public final class VitPredictor extends Transformer implements MLWritable {
         return failOnError;
     }
 
+    public StringArrayParam labels() {
+        return labels;
+    }
+
+    public StringArrayParam templates() {
+        return templates;
+    }
+
+    @Override
     public String getModel() {
         return $(model);
     }
 
+    @Override
     public VitPredictor setModel(String value) {
         return (VitPredictor) set(model, value);
     }
@@ -200,6 +225,20 @@ public final class VitPredictor extends Transformer implements MLWritable {
         return (VitPredictor) set(normalizeEmbedding, value);
     }
 
+    /**
+     * Zero-shot classification by a two-tower model (CLIP, SigLIP): {@value #TOP_INDICES}, {@value #TOP_LABELS},
+     * {@value #TOP_PROBABILITIES} and {@value #LOGITS} rank these labels (each prompted with every template, CLIP's
+     * prompt ensembling) as {@code vit4j zero-shot} does. Each executor embeds them once.
+     */
+    public VitPredictor setLabels(String... value) {
+        return (VitPredictor) set(labels, value);
+    }
+
+    /** The zero-shot prompts, {@code {}} marking the label (default {@value Prompts#DEFAULT_TEMPLATE}). */
+    public VitPredictor setTemplates(String... value) {
+        return (VitPredictor) set(templates, value);
+    }
+
     public VitPredictor setFailOnError(boolean value) {
         return (VitPredictor) set(failOnError, value);
     }
@@ -227,6 +266,8 @@ public final class VitPredictor extends Transformer implements MLWritable {
                 List.of((String[]) $(outputCols)),
                 (Boolean) $(failOnError),
                 new Embedding(Embedding.Output.parse($(embeddingOutput)), (Boolean) $(normalizeEmbedding)),
+                zeroShotLabels(),
+                List.of((String[]) $(templates)),
                 out);
         return dataset.toDF().mapPartitions(new PredictPartition(settings), Encoders.row(out));
     }
@@ -242,6 +283,14 @@ public final class VitPredictor extends Transformer implements MLWritable {
             throw new IllegalArgumentException("VitPredictor: input column '" + input + "' must be binary (encoded "
                     + "images, e.g. the binaryFile source's content); have " + schema.simpleString());
         }
+        List<String> zeroShot = zeroShotLabels();
+        if (zeroShot != null) {
+            try {
+                ZeroShotClassifier.check(zeroShot, List.of((String[]) $(templates)));
+            } catch (Vit4jException e) {
+                throw new IllegalArgumentException("VitPredictor: " + e.getMessage(), e);
+            }
+        }
         StructType out = schema;
         for (String o : (String[]) $(outputCols)) {
             if (!OUTPUTS.contains(o)) {
@@ -250,6 +299,11 @@ public final class VitPredictor extends Transformer implements MLWritable {
             out = out.add(new StructField(o, type(o), true, org.apache.spark.sql.types.Metadata.empty()));
         }
         return out.add(new StructField(ERROR, DataTypes.StringType, true, org.apache.spark.sql.types.Metadata.empty()));
+    }
+
+    /** The zero-shot labels, or null when the model's own classes are ranked. */
+    private List<String> zeroShotLabels() {
+        return isDefined(labels) ? List.of((String[]) $(labels)) : null;
     }
 
     private static DataType type(String output) {
@@ -270,12 +324,12 @@ public final class VitPredictor extends Transformer implements MLWritable {
 
     @Override
     public MLWriter write() {
-        return new VitPredictorPersistence.Writer(this);
+        return new ModelStagePersistence.Writer(this);
     }
 
     /** What {@code PipelineModel.load} and PySpark's {@code JavaMLReader} call to read a saved predictor. */
     public static MLReader<VitPredictor> read() {
-        return new VitPredictorPersistence.Reader();
+        return new ModelStagePersistence.Reader<>();
     }
 
     public static VitPredictor load(String path) {

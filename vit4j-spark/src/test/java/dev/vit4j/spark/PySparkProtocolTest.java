@@ -97,39 +97,10 @@ class PySparkProtocolTest extends LocalSparkTest {
         try (var in = getClass().getResourceAsStream("/dev/vit4j/spark/__init__.py")) {
             python = new String(in.readAllBytes(), StandardCharsets.UTF_8);
         }
-        Map<String, String> converters = new LinkedHashMap<>();
-        var declared = Pattern.compile(
-                        "(\\w+) = Param\\(Params\\._dummy\\(\\), \"(\\w+)\",.*?TypeConverters\\.(\\w+)\\)",
-                        Pattern.DOTALL)
-                .matcher(python);
-        while (declared.find()) {
-            assertEquals(declared.group(1), declared.group(2), "attribute named as its param");
-            converters.put(declared.group(2), declared.group(3));
-        }
-        Map<String, String> jvm = new LinkedHashMap<>();
-        for (var p : new VitPredictor().params()) {
-            jvm.put(
-                    p.name(),
-                    switch (p.getClass().getSimpleName()) {
-                        case "IntParam" -> "toInt";
-                        case "BooleanParam" -> "toBoolean";
-                        case "StringArrayParam" -> "toListString";
-                        case "Param" -> "toString";
-                        default -> p.getClass().getSimpleName() + ": no converter chosen for it";
-                    });
-        }
-        assertEquals(new TreeMap<>(jvm), new TreeMap<>(converters));
-        for (String method : new String[] {"__init__", "setParams"}) {
-            var signature = Pattern.compile("def " + method + "\\(self, \\*, ([^)]*)\\)", Pattern.DOTALL)
-                    .matcher(python);
-            assertEquals(true, signature.find(), method);
-            assertEquals(
-                    new TreeSet<>(jvm.keySet()),
-                    new TreeSet<>(Arrays.stream(signature.group(1).split(","))
-                            .map(a -> a.strip().replace("=None", ""))
-                            .toList()),
-                    method + "'s keywords");
-        }
+        String[] classes = python.split("\nclass ");
+        assertEquals(3, classes.length, "the module's text, then VitPredictor and TextEmbedder");
+        assertWrapped(classes[1], "VitPredictor", new VitPredictor());
+        assertWrapped(classes[2], "TextEmbedder", new TextEmbedder());
         Path copy = dir.resolve("vit4j_spark_wrapper.py");
         java.nio.file.Files.writeString(copy, python);
         Process compile;
@@ -143,6 +114,49 @@ class PySparkProtocolTest extends LocalSparkTest {
         }
         String said = new String(compile.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertEquals(0, compile.waitFor(), said);
+    }
+
+    /** The Python class {@code name} (its source {@code python}) declares {@code jvm}'s params with their types. */
+    private static void assertWrapped(String python, String name, org.apache.spark.ml.param.Params jvmStage) {
+        assertEquals(
+                true, python.startsWith(name + "("), python.lines().findFirst().orElse(""));
+        Map<String, String> converters = new LinkedHashMap<>();
+        var declared = Pattern.compile(
+                        "(\\w+) = Param\\(Params\\._dummy\\(\\), \"(\\w+)\",.*?TypeConverters\\.(\\w+)\\)",
+                        Pattern.DOTALL)
+                .matcher(python);
+        while (declared.find()) {
+            assertEquals(declared.group(1), declared.group(2), "attribute named as its param");
+            converters.put(declared.group(2), declared.group(3));
+        }
+        Map<String, String> jvm = new LinkedHashMap<>();
+        for (var p : jvmStage.params()) {
+            jvm.put(
+                    p.name(),
+                    switch (p.getClass().getSimpleName()) {
+                        case "IntParam" -> "toInt";
+                        case "BooleanParam" -> "toBoolean";
+                        case "StringArrayParam" -> "toListString";
+                        case "Param" -> "toString";
+                        default -> p.getClass().getSimpleName() + ": no converter chosen for it";
+                    });
+        }
+        assertEquals(new TreeMap<>(jvm), new TreeMap<>(converters), name);
+        for (String method : new String[] {"__init__", "setParams"}) {
+            var signature = Pattern.compile("def " + method + "\\(self, \\*, ([^)]*)\\)", Pattern.DOTALL)
+                    .matcher(python);
+            assertEquals(true, signature.find(), name + "." + method);
+            assertEquals(
+                    new TreeSet<>(jvm.keySet()),
+                    new TreeSet<>(Arrays.stream(signature.group(1).split(","))
+                            .map(a -> a.strip().replace("=None", ""))
+                            .toList()),
+                    name + "." + method + "'s keywords");
+        }
+        assertEquals(
+                true,
+                python.contains("_new_java_obj(\"" + jvmStage.getClass().getName() + "\", self.uid)"),
+                name + " constructs its JVM class");
     }
 
     private Object call(Object target, String method, Object... args) {

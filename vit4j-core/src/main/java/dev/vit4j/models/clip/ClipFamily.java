@@ -156,7 +156,7 @@ public final class ClipFamily implements TextFamily {
         }
         ObjectNode j = JsonNodeFactory.instance.objectNode();
         int[] size = size(vision.path("image_size"), 224);
-        j.put("arch", "vit");
+        j.put("arch", ModelRegistry.IMAGE_TOWER_ARCH);
         j.put("name", name);
         j.putArray("img_size").add(size[0]).add(size[1]);
         j.put("patch_size", vision.path("patch_size").asInt(16));

@@ -12,21 +12,21 @@ import org.apache.spark.ml.util.MLReader;
 import org.apache.spark.ml.util.MLWriter;
 
 /**
- * Saving and loading a {@link VitPredictor}, alone or as a stage of a saved {@code PipelineModel}: its params as
+ * Saving and loading a {@link ModelStage} ({@link VitPredictor}, {@link TextEmbedder}), alone or as a stage of a saved {@code PipelineModel}: its params as
  * Spark's {@code DefaultParamsWriter} writes them ({@code metadata/}), and, when its model is a local directory, a copy
  * of the model's files in {@code model/}, so that the saved pipeline works on another cluster where that directory
  * does not exist. A Hub name is saved as the name. Any Hadoop file system (HDFS, S3A, local) can hold it.
  */
-final class VitPredictorPersistence {
+final class ModelStagePersistence {
     private static final String MODEL_DIR = "model";
     private static final String METADATA_DIR = "metadata";
 
-    private VitPredictorPersistence() {}
+    private ModelStagePersistence() {}
 
     static final class Writer extends MLWriter {
-        private final VitPredictor instance;
+        private final ModelStage instance;
 
-        Writer(VitPredictor instance) {
+        Writer(ModelStage instance) {
             this.instance = instance;
         }
 
@@ -55,27 +55,25 @@ final class VitPredictorPersistence {
                 }
                 fs.delete(staging, true);
             } catch (IOException e) {
-                throw new UncheckedIOException("cannot save the predictor to " + path, e);
+                throw new UncheckedIOException("cannot save the stage to " + path, e);
             }
         }
     }
 
-    static final class Reader extends MLReader<VitPredictor> {
+    static final class Reader<T extends ModelStage> extends MLReader<T> {
         @Override
-        public VitPredictor load(String path) {
-            VitPredictor predictor = new DefaultParamsReader<VitPredictor>()
-                    .session(sparkSession())
-                    .load(path);
+        public T load(String path) {
+            T stage = new DefaultParamsReader<T>().session(sparkSession()).load(path);
             Path saved = new Path(path, MODEL_DIR);
             try {
                 FileSystem fs = saved.getFileSystem(sc().hadoopConfiguration());
                 if (fs.exists(saved)) {
-                    predictor.setModel(onThisMachine(fs, saved));
+                    stage.setModel(onThisMachine(fs, saved));
                 }
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot read the saved model " + saved, e);
             }
-            return predictor;
+            return stage;
         }
 
         /** The saved model as a local directory: where it is, or a copy for this driver (which ships it on). */
