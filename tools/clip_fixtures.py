@@ -4,6 +4,7 @@
     $(../shared/tools/openclip-venv.sh) tools/clip_fixtures.py small   # committed test fixtures (tiny models)
     $(../shared/tools/openclip-venv.sh) tools/clip_fixtures.py full    # full-size ViT-B/16 outputs (weights made in Java)
     $(../shared/tools/openclip-venv.sh) tools/clip_fixtures.py onnx    # open_clip's own ONNX export of the text towers
+    $(../shared/tools/openclip-venv.sh) tools/clip_fixtures.py transformers   # tiny CLIPModel and SiglipModel dirs
 
 small: two open_clip directories (open_clip_config.json, open_clip_model.safetensors in float16, tokenizer files),
   CLIP with QuickGELU and a causal text tower over the real 49 408-token vocabulary, SigLIP with a bidirectional
@@ -15,6 +16,11 @@ small: two open_clip directories (open_clip_config.json, open_clip_model.safeten
 full: ViT-B-16-quickgelu and ViT-B-16-SigLIP at full size, every tensor filled by a counter-based generator
   (splitmix64 of the tensor's name and index: GeneratedWeights.java makes the same bytes), so only outputs are stored.
 onnx: torch.onnx.export of each full-size model's encode_text, the speed anchor `vit4j bench --text` runs beside.
+transformers: transformers 5.17's CLIPModel (QuickGELU, eos pooling) and SiglipModel (tanh GELU in both towers, the
+  attention-pooling head) saved by save_pretrained with their tokenizers and PIL-backend image processors (CLIPImageProcessorPil,
+  SiglipImageProcessorPil: transformers 5's default torchvision backend resizes differently, printed); expected.json
+  as for small, from get_text_features, get_image_features and the processors, texts padded to max_length as the
+  model cards say.
 """
 
 import json
@@ -294,5 +300,96 @@ def onnx():
         print("wrote", path)
 
 
+def transformers_dirs():
+    import tempfile
+
+    import transformers
+    from clip_tokenizer_fixtures import clip_vocabulary_files
+
+    def common(d):
+        return dict(hidden_size=d, intermediate_size=2 * d, num_hidden_layers=2, num_attention_heads=2)
+
+    tmp = tempfile.mkdtemp()
+    clip_vocabulary_files(tmp)
+    models = {
+        "clip-hf": (
+            transformers.CLIPModel(transformers.CLIPConfig(
+                text_config=dict(common(16), vocab_size=49408, max_position_embeddings=77, eos_token_id=49407,
+                                 bos_token_id=49406, pad_token_id=49407),
+                vision_config=dict(common(32), image_size=32, patch_size=8),
+                projection_dim=24)),
+            transformers.CLIPTokenizer(vocab=os.path.join(tmp, "vocab.json"), merges=os.path.join(tmp, "merges.txt")),
+            transformers.CLIPImageProcessorPil(size={"shortest_edge": 32}, crop_size={"height": 32, "width": 32}),
+            "softmax", 21),
+        "siglip-hf": (
+            transformers.SiglipModel(transformers.SiglipConfig(
+                text_config=dict(common(32), vocab_size=3000, max_position_embeddings=64, projection_size=32),
+                vision_config=dict(common(32), image_size=32, patch_size=8))),
+            transformers.SiglipTokenizer(vocab_file=os.path.join(SIGLIP_TOKENIZER, "spiece.model")),
+            transformers.SiglipImageProcessorPil(size={"height": 32, "width": 32}),
+            "sigmoid", 22),
+    }
+    for name, (model, tokenizer, processor, scoring, seed) in models.items():
+        d = os.path.join(RES, name)
+        os.makedirs(d, exist_ok=True)
+        perturb(model, seed)
+        model.half().save_pretrained(d)
+        tokenizer.save_pretrained(d)
+        processor.save_pretrained(d)
+        model = type(model).from_pretrained(d, dtype=torch.float32).eval()
+        tokenizer = type(tokenizer).from_pretrained(d)
+        processor = type(processor).from_pretrained(d)
+        out_dir = os.path.join(RES, name + "-expected")
+        os.makedirs(out_dir, exist_ok=True)
+        names = images(out_dir)
+        with torch.no_grad():
+            ids = tokenizer(TEXTS, padding="max_length", truncation=True,
+                            max_length=model.config.text_config.max_position_embeddings, return_tensors="pt")
+            mask = ids.get("attention_mask") if scoring == "softmax" else None
+            text = model.get_text_features(input_ids=ids["input_ids"], attention_mask=mask)
+            pixels = processor([Image.open(os.path.join(out_dir, n)).convert("RGB") for n in names],
+                               return_tensors="pt")["pixel_values"]
+            image = model.get_image_features(pixel_values=pixels)
+            # transformers 5's default backend (torchvision) against the PIL one vit4j reproduces
+            default = getattr(transformers, type(processor).__name__.replace("Pil", ""))(**processor.to_dict())
+            torchvision = default([Image.open(os.path.join(out_dir, n)).convert("RGB") for n in names],
+                                  return_tensors="pt")["pixel_values"]
+            print(name, "torchvision vs PIL backend: max |Δpixel| %.4g" % (torchvision - pixels).abs().max())
+            text, image = [t.pooler_output if hasattr(t, "pooler_output") else t for t in (text, image)]
+            prompts = [t.format(label) for label in LABELS for t in TEMPLATES]
+            p_ids = tokenizer(prompts, padding="max_length", truncation=True,
+                              max_length=model.config.text_config.max_position_embeddings, return_tensors="pt")
+            p_emb = model.get_text_features(input_ids=p_ids["input_ids"],
+                                            attention_mask=p_ids.get("attention_mask") if scoring == "softmax" else None)
+            p_emb = p_emb.pooler_output if hasattr(p_emb, "pooler_output") else p_emb
+            p_emb = torch.nn.functional.normalize(p_emb, dim=-1).reshape(len(LABELS), len(TEMPLATES), -1).mean(dim=1)
+            classifier = torch.nn.functional.normalize(p_emb, dim=-1).T
+            features = torch.nn.functional.normalize(image, dim=-1)
+            logits = model.logit_scale.exp() * features @ classifier
+            if scoring == "sigmoid":
+                logits = logits + model.logit_bias
+                probs = torch.sigmoid(logits)
+            else:
+                probs = logits.softmax(dim=-1)
+        ref = {
+            "texts": TEXTS,
+            "token_ids": ids["input_ids"].tolist(),
+            "text_embeds": text.tolist(),
+            "images": names,
+            "image_embeds": image.tolist(),
+            "pixel_values": pixels.reshape(len(names), -1)[:, :64].tolist(),
+            "labels": LABELS,
+            "templates": TEMPLATES,
+            "scoring": scoring,
+            "logit_scale": float(model.logit_scale.detach().exp()),
+            "logits": logits.tolist(),
+            "probabilities": probs.tolist(),
+            "transformers": transformers.__version__,
+        }
+        with open(os.path.join(out_dir, "expected.json"), "w") as f:
+            json.dump(ref, f)
+        print("wrote", d, sorted(os.listdir(d)))
+
+
 if __name__ == "__main__":
-    {"small": small, "full": full, "onnx": onnx}[sys.argv[1] if len(sys.argv) > 1 else "small"]()
+    {"small": small, "full": full, "onnx": onnx, "transformers": transformers_dirs}[sys.argv[1] if len(sys.argv) > 1 else "small"]()

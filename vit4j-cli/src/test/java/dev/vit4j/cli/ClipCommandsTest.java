@@ -21,7 +21,10 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-/** embed --texts and zero-shot on tiny CLIP and SigLIP models (tools/clip_fixtures.py small), and their bad inputs. */
+/**
+ * embed --texts and zero-shot on tiny CLIP and SigLIP models in open_clip's and transformers' layouts (tools/
+ * clip_fixtures.py small, transformers), and their bad inputs.
+ */
 class ClipCommandsTest {
     static final Path CLIP = Path.of("..", "vit4j-core", "src", "test", "resources", "dev", "vit4j", "clip");
 
@@ -46,7 +49,7 @@ class ClipCommandsTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"clip-tiny", "siglip-tiny"})
+    @ValueSource(strings = {"clip-tiny", "siglip-tiny", "clip-hf", "siglip-hf"})
     void embedTextsAndZeroShotAreOpenClips(String model) throws IOException {
         JsonNode want = expected(model);
         Path texts = lines("texts.txt", strings(want.get("texts")));

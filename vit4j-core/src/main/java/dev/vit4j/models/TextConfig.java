@@ -23,7 +23,7 @@ public final class TextConfig {
     public double mlpRatio = 4.0;
     /** The joint image–text space's size ({@code embed_dim}); the projection's output. */
     public int embedDim = 512;
-    /** "gelu" or OpenAI's "quick_gelu". */
+    /** "gelu", OpenAI's "quick_gelu", or "gelu_tanh" (transformers' SigLIP). */
     public String act = "gelu";
     /** Each token sees only those before it (CLIP); SigLIP's text tower sees all ({@code no_causal_mask}). */
     public boolean causal = true;
@@ -45,7 +45,7 @@ public final class TextConfig {
      * directory's tokenizer files: tokenizer.json, else spiece.model, else transformers' vocab.json + merges.txt).
      */
     public String tokenizer = "clip-bpe";
-    /** open_clip's text cleaning: "lower" (CLIP's), "whitespace", "canonicalize" (SigLIP's) or "none". */
+    /** open_clip's text cleaning: "lower" (CLIP's), "whitespace", "canonicalize" (SigLIP's), "none", or "transformers-canonicalize" (transformers' SiglipTokenizer). */
     public String clean = "lower";
 
     /** Refuses what cannot be built, naming {@code what}. */
@@ -59,8 +59,8 @@ public final class TextConfig {
         if (layers < 0 || layers > 4096 || !(mlpRatio > 0 && mlpRatio <= 64) || embedDim <= 0 || embedDim > 65536) {
             throw new Vit4jException(what + ": text layers, mlp_ratio or embed_dim out of range");
         }
-        if (!act.equals("gelu") && !act.equals("quick_gelu")) {
-            throw new Vit4jException(what + ": text act must be \"gelu\" or \"quick_gelu\", not " + act);
+        if (!java.util.List.of("gelu", "quick_gelu", "gelu_tanh").contains(act)) {
+            throw new Vit4jException(what + ": text act must be \"gelu\", \"quick_gelu\" or \"gelu_tanh\", not " + act);
         }
         if (!java.util.List.of("argmax", "last", "first", "eos").contains(poolType)) {
             throw new Vit4jException(what + ": text pool_type must be argmax, last, first or eos, not " + poolType);

@@ -12,7 +12,12 @@ public enum Cleaning {
     NONE("none"),
     WHITESPACE("whitespace"),
     LOWER("lower"),
-    CANONICALIZE("canonicalize");
+    CANONICALIZE("canonicalize"),
+    /**
+     * transformers' {@code SiglipTokenizer.canonicalize_text}: big_vision's canonicalization without open_clip's
+     * {@code basic_clean} (no ftfy, no HTML unescaping) and with '_' removed as punctuation, not made a space.
+     */
+    TRANSFORMERS_CANONICALIZE("transformers-canonicalize");
 
     private static final String PUNCTUATION = "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~";
     private final String id;
@@ -32,7 +37,8 @@ public enum Cleaning {
             }
         }
         throw new dev.vit4j.Vit4jException(
-                "unknown text cleaning '" + id + "' (open_clip's: whitespace, lower, canonicalize; or none)");
+                "unknown text cleaning '" + id + "' (open_clip's: whitespace, lower, canonicalize; transformers'"
+                        + " SigLIP's: transformers-canonicalize; or none)");
     }
 
     public String apply(String text) {
@@ -40,7 +46,8 @@ public enum Cleaning {
             case NONE -> text;
             case WHITESPACE -> joinWords(basicClean(text));
             case LOWER -> lower(joinWords(basicClean(text)));
-            case CANONICALIZE -> canonicalize(basicClean(text));
+            case CANONICALIZE -> canonicalize(basicClean(text).replace('_', ' '));
+            case TRANSFORMERS_CANONICALIZE -> canonicalize(text);
         };
     }
 
@@ -49,8 +56,8 @@ public enum Cleaning {
         return strip(HtmlUnescape.unescape(HtmlUnescape.unescape(fixed)));
     }
 
-    private static String canonicalize(String text) {
-        String t = text.replace('_', ' ');
+    /** Lower-cased, ASCII punctuation removed, runs of whitespace one space, stripped. */
+    private static String canonicalize(String t) {
         StringBuilder kept = new StringBuilder(t.length());
         for (int i = 0; i < t.length(); i++) {
             char c = t.charAt(i);

@@ -65,6 +65,35 @@ public final class ConvertedTensors implements TensorSource {
             };
         }
 
+        /**
+         * Rows {@code from} to {@code from + count} of the file's tensor along its first axis (transformers' SigLIP
+         * pooling head packs query, key and value in one {@code in_proj}; timm's splits the query from key and value).
+         */
+        static Recipe rows(String name, long from, long count) {
+            return new Recipe() {
+                @Override
+                public long[] shape(Map<String, long[]> file) {
+                    long[] s = file.get(name).clone();
+                    if (from < 0 || count < 0 || from + count > s[0]) {
+                        throw new dev.vit4j.Vit4jException(name + " has " + s[0] + " rows, not " + (from + count));
+                    }
+                    s[0] = count;
+                    return s;
+                }
+
+                @Override
+                public float[] values(TensorSource file) {
+                    long[] s = file.shapes().get(name);
+                    long row = 1;
+                    for (int i = 1; i < s.length; i++) {
+                        row *= s[i];
+                    }
+                    float[] all = file.floats(name);
+                    return Arrays.copyOfRange(all, (int) (from * row), (int) ((from + count) * row));
+                }
+            };
+        }
+
         /** A 2-d tensor transposed (OpenAI CLIP's projection, applied as x·P, is timm's head weight Pᵀ). */
         static Recipe transposed(String name) {
             return new Recipe() {

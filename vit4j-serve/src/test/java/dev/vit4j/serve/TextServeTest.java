@@ -202,21 +202,38 @@ class TextServeTest {
             byte[] image = Files.readAllBytes(CLIP.resolve("clip-tiny-expected/image0.png"));
             assertError(
                     http.post(
-                            "/v1/models/dinov2/embed-text", "{\"texts\":[\"a\"]}".getBytes(), "application/json", null),
+                            "/v1/models/dinov2/embed-text",
+                            "{\"texts\":[\"a\"]}".getBytes(StandardCharsets.UTF_8),
+                            "application/json",
+                            null),
                     400,
                     "text tower");
             assertError(http.post("/v1/models/dinov2/zero-shot?label=a", image), 400, "text tower");
-            assertError(http.post(clip + "embed-text", "not json".getBytes(), "application/json", null), 400, "JSON");
-            assertError(http.post(clip + "embed-text", "[1]".getBytes(), "application/json", null), 400, "object");
-            assertError(http.post(clip + "embed-text", "{}".getBytes(), "application/json", null), 400, "\"texts\"");
             assertError(
-                    http.post(clip + "embed-text", "{\"texts\":[\"a\",3]}".getBytes(), "application/json", null),
+                    http.post(
+                            clip + "embed-text", "not json".getBytes(StandardCharsets.UTF_8), "application/json", null),
+                    400,
+                    "JSON");
+            assertError(
+                    http.post(clip + "embed-text", "[1]".getBytes(StandardCharsets.UTF_8), "application/json", null),
+                    400,
+                    "object");
+            assertError(
+                    http.post(clip + "embed-text", "{}".getBytes(StandardCharsets.UTF_8), "application/json", null),
+                    400,
+                    "\"texts\"");
+            assertError(
+                    http.post(
+                            clip + "embed-text",
+                            "{\"texts\":[\"a\",3]}".getBytes(StandardCharsets.UTF_8),
+                            "application/json",
+                            null),
                     400,
                     "texts[1]");
             assertError(
                     http.post(
                             clip + "embed-text",
-                            "{\"texts\":[\"a\"],\"normalize\":\"yes\"}".getBytes(),
+                            "{\"texts\":[\"a\"],\"normalize\":\"yes\"}".getBytes(StandardCharsets.UTF_8),
                             "application/json",
                             null),
                     400,
@@ -224,7 +241,7 @@ class TextServeTest {
             assertError(
                     http.post(
                             clip + "embed-text",
-                            "{\"texts\":[\"a\",\"b\",\"c\",\"d\",\"e\"]}".getBytes(),
+                            "{\"texts\":[\"a\",\"b\",\"c\",\"d\",\"e\"]}".getBytes(StandardCharsets.UTF_8),
                             "application/json",
                             null),
                     413,
@@ -252,7 +269,7 @@ class TextServeTest {
                     http.post(
                             "/v2/models/dinov2/infer",
                             "{\"inputs\":[{\"name\":\"text\",\"datatype\":\"BYTES\",\"shape\":[1],\"data\":[\"a\"]}]}"
-                                    .getBytes(),
+                                    .getBytes(StandardCharsets.UTF_8),
                             "application/json",
                             null),
                     400,
@@ -262,7 +279,7 @@ class TextServeTest {
                             "/v2/models/clip-tiny/infer",
                             ("{\"inputs\":[{\"name\":\"text\",\"datatype\":\"BYTES\",\"shape\":[1],\"data\":[\"a\"]}],"
                                             + "\"outputs\":[{\"name\":\"logits\"}]}")
-                                    .getBytes(),
+                                    .getBytes(StandardCharsets.UTF_8),
                             "application/json",
                             null),
                     400,
@@ -271,7 +288,7 @@ class TextServeTest {
                     http.post(
                             "/v2/models/clip-tiny/infer",
                             "{\"inputs\":[{\"name\":\"text\",\"datatype\":\"BYTES\",\"shape\":[5],\"data\":[]}]}"
-                                    .getBytes(),
+                                    .getBytes(StandardCharsets.UTF_8),
                             "application/json",
                             null),
                     413,
@@ -285,8 +302,11 @@ class TextServeTest {
                     .get("inputs")
                     .toString()
                     .contains("\"text\""));
-            Http.Reply ok =
-                    http.post(clip + "embed-text", "{\"texts\":[\"a cat\"]}".getBytes(), "application/json", null);
+            Http.Reply ok = http.post(
+                    clip + "embed-text",
+                    "{\"texts\":[\"a cat\"]}".getBytes(StandardCharsets.UTF_8),
+                    "application/json",
+                    null);
             assertEquals(200, ok.status(), "still serving: " + ok.text());
         }
     }

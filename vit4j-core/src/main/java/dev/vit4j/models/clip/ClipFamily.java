@@ -44,12 +44,12 @@ public final class ClipFamily implements TextFamily {
 
     @Override
     public Set<String> huggingFaceModelTypes() {
-        return Set.of();
+        return HuggingFaceTwoTowers.MODEL_TYPES;
     }
 
     @Override
     public ModelConfig fromHuggingFace(JsonNode config, Path file) {
-        throw new UnsupportedOperationException("no transformers two-tower configs are read yet");
+        return HuggingFaceTwoTowers.read(config, file);
     }
 
     @Override

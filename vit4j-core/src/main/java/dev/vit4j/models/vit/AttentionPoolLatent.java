@@ -9,6 +9,7 @@ import dev.vit4j.nn.Initializer;
 import dev.vit4j.nn.LayerNorm;
 import dev.vit4j.nn.Linear;
 import dev.vit4j.nn.Mlp;
+import dev.vit4j.nn.MlpActivation;
 import dev.vit4j.nn.Module;
 import dev.vit4j.nn.Parameter;
 import dev.vit4j.nn.Scalars;
@@ -34,7 +35,7 @@ final class AttentionPoolLatent extends Module {
     private final LayerNorm norm;
     private final Mlp mlp;
 
-    AttentionPoolLatent(int dim, int heads, int mlpHidden, boolean qkvBias, double eps) {
+    AttentionPoolLatent(int dim, int heads, int mlpHidden, boolean qkvBias, double eps, MlpActivation blocks) {
         this.heads = heads;
         this.dim = dim;
         this.scale = (float) Math.pow(dim / heads, -0.5);
@@ -43,8 +44,15 @@ final class AttentionPoolLatent extends Module {
         this.kv = child("kv", new Linear(dim, 2 * dim, qkvBias));
         this.proj = child("proj", new Linear(dim, dim, true));
         this.norm = child("norm", new LayerNorm(dim, eps));
-        // timm's AttentionPoolLatent builds its MLP with the default GELU whatever the blocks use.
-        this.mlp = child("mlp", new Mlp(dim, mlpHidden, 0f));
+        // timm 0.9.16's AttentionPoolLatent builds its MLP with the default GELU whatever the blocks use; transformers'
+        // SigLIP pooling head (SiglipMultiheadAttentionPoolingHead) uses its blocks' tanh GELU.
+        this.mlp = child(
+                "mlp",
+                new Mlp(
+                        dim,
+                        mlpHidden,
+                        0f,
+                        blocks == MlpActivation.GELU_TANH ? MlpActivation.GELU_TANH : MlpActivation.GELU));
     }
 
     /** B × N × D → B × D. */

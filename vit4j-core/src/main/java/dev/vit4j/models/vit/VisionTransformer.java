@@ -90,7 +90,13 @@ public final class VisionTransformer extends VisionModel {
         this.attnPool = "map".equals(config.globalPool)
                 ? child(
                         AttentionPoolLatent.NAME,
-                        new AttentionPoolLatent(dim, config.numHeads, hidden, config.qkvBias, config.layerNormEps))
+                        new AttentionPoolLatent(
+                                dim,
+                                config.numHeads,
+                                hidden,
+                                config.qkvBias,
+                                config.layerNormEps,
+                                options.activation()))
                 : null;
         this.fcNorm = useFcNorm ? child("fc_norm", new LayerNorm(dim, config.layerNormEps)) : null;
         addHead();

@@ -21,7 +21,9 @@ import org.junit.jupiter.params.provider.CsvSource;
 /**
  * Tiny CLIP and SigLIP models in open_clip's directory layout (tools/clip_fixtures.py small: random weights, every
  * parameter perturbed) give open_clip's token ids, encode_text, encode_image through its eval transform, and zero-shot
- * logits and probabilities, on both engines.
+ * logits and probabilities, on both engines; in transformers' layout ({@code CLIPModel}, {@code SiglipModel}: tools/
+ * clip_fixtures.py transformers), transformers' token ids (padded to max_length), get_text_features,
+ * get_image_features through the PIL image processors, and the same zero-shot.
  */
 class ClipModelsTest {
     static Path resource(String name) {
@@ -65,7 +67,16 @@ class ClipModelsTest {
     }
 
     @ParameterizedTest
-    @CsvSource({"clip-tiny,torch", "clip-tiny,onnx", "siglip-tiny,torch", "siglip-tiny,onnx"})
+    @CsvSource({
+        "clip-tiny,torch",
+        "clip-tiny,onnx",
+        "siglip-tiny,torch",
+        "siglip-tiny,onnx",
+        "clip-hf,torch",
+        "clip-hf,onnx",
+        "siglip-hf,torch",
+        "siglip-hf,onnx"
+    })
     void matchesOpenClip(String model, String engine) throws IOException {
         JsonNode want = expected(model);
         try (ModelPipeline p =
