@@ -3,7 +3,7 @@
 
     $(../shared/tools/openclip-venv.sh) tools/clip_fixtures.py small   # committed test fixtures (tiny models)
     $(../shared/tools/openclip-venv.sh) tools/clip_fixtures.py full    # full-size ViT-B/16 outputs (weights made in Java)
-    $(../shared/tools/openclip-venv.sh) tools/clip_fixtures.py onnx    # open_clip's own ONNX export of the text towers
+    $(../shared/tools/openclip-venv.sh) tools/clip_fixtures.py onnx [DIR]   # open_clip's ONNX export of the text towers
     $(../shared/tools/openclip-venv.sh) tools/clip_fixtures.py transformers   # tiny CLIPModel and SiglipModel dirs
 
 small: two open_clip directories (open_clip_config.json, open_clip_model.safetensors in float16, tokenizer files),
@@ -15,7 +15,9 @@ small: two open_clip directories (open_clip_config.json, open_clip_model.safeten
   zero-shot logits and probabilities (build_zero_shot_classifier).
 full: ViT-B-16-quickgelu and ViT-B-16-SigLIP at full size, every tensor filled by a counter-based generator
   (splitmix64 of the tensor's name and index: GeneratedWeights.java makes the same bytes), so only outputs are stored.
-onnx: torch.onnx.export of each full-size model's encode_text, the speed anchor `vit4j bench --text` runs beside.
+onnx: torch.onnx.export of each full-size model's encode_text, the speed anchor `vit4j bench --text` runs beside, and
+  the model as an open_clip directory with the same weights (../shared/anchors is read-only: DIR, default
+  /tmp/vit4j-openclip-anchors).
 transformers: transformers 5.17's CLIPModel (QuickGELU, eos pooling) and SiglipModel (tanh GELU in both towers, the
   attention-pooling head) saved by save_pretrained with their tokenizers and PIL-backend image processors (CLIPImageProcessorPil,
   SiglipImageProcessorPil: transformers 5's default torchvision backend resizes differently, printed); expected.json
@@ -39,7 +41,6 @@ from safetensors.torch import save_file
 ROOT = os.path.join(os.path.dirname(__file__), "..")
 RES = os.path.join(ROOT, "vit4j-core", "src", "test", "resources", "dev", "vit4j", "clip")
 SIGLIP_TOKENIZER = os.path.join(ROOT, "vit4j-core", "src", "test", "resources", "dev", "vit4j", "text", "siglip-tokenizer")
-ANCHORS = os.path.join(ROOT, "..", "shared", "anchors", "openclip")
 
 TEXTS = [
     "a photo of a cat",
@@ -276,9 +277,23 @@ def full():
 
 
 def onnx():
-    os.makedirs(ANCHORS, exist_ok=True)
-    for arch, _ in FULL:
+    """For each full-size model, into the folder given (default /tmp/vit4j-openclip-anchors): an open_clip directory
+    with its generated weights (what `vit4j bench -w` loads) and ARCH.text.onnx, torch.onnx.export of encode_text."""
+    out = sys.argv[2] if len(sys.argv) > 2 else "/tmp/vit4j-openclip-anchors"
+    os.makedirs(out, exist_ok=True)
+    for arch, scoring in FULL:
         model = full_model(arch)
+        d = os.path.join(out, arch)
+        os.makedirs(d, exist_ok=True)
+        with open(os.path.join(d, "open_clip_config.json"), "w") as f:
+            cfg = open_clip.get_model_config(arch)
+            if scoring == "sigmoid":
+                cfg["text_cfg"]["hf_tokenizer_name"] = "timm/ViT-B-16-SigLIP"
+            json.dump({"model_cfg": cfg, "preprocess_cfg": open_clip.get_model_preprocess_cfg(model)}, f, indent=2)
+        if scoring == "sigmoid":
+            for fn in ("tokenizer.json", "tokenizer_config.json", "spiece.model"):
+                shutil.copyfile(os.path.join(SIGLIP_TOKENIZER, fn), os.path.join(d, fn))
+        save_file({k: v.contiguous() for k, v in model.state_dict().items()}, os.path.join(d, "open_clip_model.safetensors"))
 
         class Text(torch.nn.Module):
             def __init__(self, m):
@@ -292,12 +307,12 @@ def onnx():
         ids = torch.zeros(2, ctx, dtype=torch.long)
         ids[:, 0] = 1
         ids[:, 5] = 3
-        path = os.path.join(ANCHORS, arch + ".text.onnx")
+        path = os.path.join(out, arch + ".text.onnx")
         torch.onnx.export(
             Text(model), (ids,), path, input_names=["input_ids"], output_names=["text_embeds"],
             dynamic_axes={"input_ids": {0: "batch"}, "text_embeds": {0: "batch"}}, opset_version=17, dynamo=False,
         )
-        print("wrote", path)
+        print("wrote", d, path)
 
 
 def transformers_dirs():

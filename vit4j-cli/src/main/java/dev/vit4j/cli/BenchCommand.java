@@ -20,10 +20,12 @@ import dev.vit4j.io.Json;
 import dev.vit4j.models.Complexity;
 import dev.vit4j.models.ModelConfig;
 import dev.vit4j.models.ModelRegistry;
+import dev.vit4j.text.Prompts;
 import dev.vit4j.weights.WeightFiles;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.FloatBuffer;
+import java.nio.LongBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -94,6 +96,23 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--json", description = "One JSON object per row.")
     boolean json;
 
+    @Option(
+            names = "--text-tower",
+            description = "Time a two-tower model's text tower (CLIP, SigLIP; -w its directory) instead of its image"
+                    + " tower: batches of ImageNet prompts (\"a photo of a {}.\"), the anchor an ONNX export of"
+                    + " encode_text (input_ids in, text_embeds out); then the tokenizer alone and the zero-shot label"
+                    + " embeddings.")
+    boolean text;
+
+    @Option(
+            names = "--label-prompts",
+            defaultValue = "2000",
+            description =
+                    "With --text-tower: how many of ImageNet's 1000 labels × CLIP's 80 prompts to embed when timing the"
+                            + " zero-shot label embeddings (all 80 000 is what a user waits for once; the time of all is"
+                            + " projected from these); 0: none.")
+    int prompts;
+
     @Override
     public Integer call() throws IOException, OrtException {
         if (anchor != null && !Files.isRegularFile(anchor)) {
@@ -134,9 +153,15 @@ final class BenchCommand implements Callable<Integer> {
                 InferenceEngine engine = EngineType.of(e).create(loaded, nThreads);
                 toClose.add(engine);
                 ModelPipeline pipeline = ModelPipeline.over(loaded, engine);
-                runners.put("vit4j-" + e, (x, s) -> pipeline.run(x, (int) s.get(0), false).stream()
-                        .map(ModelPipeline.ImageOutputs::logits)
-                        .toArray(float[][]::new));
+                if (text) {
+                    pipeline.requireText();
+                    runners.put(
+                            "vit4j-" + e, in -> pipeline.runTokens(in.tokens()).toArray(float[][]::new));
+                } else {
+                    runners.put("vit4j-" + e, in -> pipeline.run(in.pixels(), in.batch(), false).stream()
+                            .map(ModelPipeline.ImageOutputs::logits)
+                            .toArray(float[][]::new));
+                }
             }
             OrtSession anchorSession = null;
             if (anchor != null) {
@@ -146,9 +171,12 @@ final class BenchCommand implements Callable<Integer> {
                 }
                 OrtSession a = anchorSession;
                 String inputName = a.getInputNames().iterator().next();
-                runners.put("anchor", (x, s) -> {
-                    try (OnnxTensor t = OnnxTensor.createTensor(
-                                    OnnxRuntimeEnvironment.get(), FloatBuffer.wrap(x), s.getShape());
+                runners.put("anchor", in -> {
+                    try (OnnxTensor t = in.pixels() != null
+                                    ? OnnxTensor.createTensor(
+                                            OnnxRuntimeEnvironment.get(), FloatBuffer.wrap(in.pixels()), in.shape())
+                                    : OnnxTensor.createTensor(
+                                            OnnxRuntimeEnvironment.get(), LongBuffer.wrap(in.ids()), in.shape());
                             OrtSession.Result r = OnnxRuntimeRuns.call(() -> a.run(Map.of(inputName, t)))) {
                         return (float[][]) r.get(0).getValue();
                     } catch (OrtException ex) {
@@ -163,7 +191,7 @@ final class BenchCommand implements Callable<Integer> {
                 out.printf(
                         Locale.ROOT,
                         "%s, %d threads, %d timed rounds (medians); matmul peak %.1f GFLOP/s%n",
-                        c.name,
+                        c.name + (text ? " text tower" : ""),
                         nThreads,
                         runs,
                         peak);
@@ -172,21 +200,21 @@ final class BenchCommand implements Callable<Integer> {
                         "%-6s %-16s %10s %9s %9s %9s %8s %12s%n",
                         "batch",
                         "engine",
-                        "images/s",
+                        text ? "texts/s" : "images/s",
                         "p50 ms",
                         "p90 ms",
                         "GFLOP/s",
                         "ratio",
                         "max|Δ| anchor");
             }
+            List<String> allPrompts = text ? imageNetPrompts() : null;
             for (int b : batches) {
-                Shape shape = new Shape(b, c.inChans, c.height(), c.width());
-                float[] x = input(shape);
+                Input x = text ? tokens(loaded, b) : pixels(new Shape(b, c.inChans, c.height(), c.width()));
                 Map<String, float[][]> outputs = new LinkedHashMap<>();
                 Map<String, long[]> times = new LinkedHashMap<>();
                 for (Map.Entry<String, Runner> r : runners.entrySet()) {
                     for (int i = 0; i < warmup; i++) {
-                        outputs.put(r.getKey(), r.getValue().run(x, shape));
+                        outputs.put(r.getKey(), r.getValue().run(x));
                     }
                     times.put(r.getKey(), new long[runs]);
                 }
@@ -195,7 +223,7 @@ final class BenchCommand implements Callable<Integer> {
                     for (int k = 0; k < names.size(); k++) {
                         String name = names.get((k + round) % names.size());
                         long t0 = System.nanoTime();
-                        runners.get(name).run(x, shape);
+                        runners.get(name).run(x);
                         times.get(name)[round] = System.nanoTime() - t0;
                     }
                 }
@@ -205,7 +233,7 @@ final class BenchCommand implements Callable<Integer> {
                     double p50 = median(t) / 1e6;
                     double p90 = percentile(t, 0.9) / 1e6;
                     double rate = b / (p50 / 1e3);
-                    double gflops = 2 * Complexity.gmacs(c) * b / (p50 / 1e3);
+                    double gflops = text ? Double.NaN : 2 * Complexity.gmacs(c) * b / (p50 / 1e3);
                     double diff = outputs.containsKey("anchor")
                             ? maxDiff(outputs.get(name), outputs.get("anchor"))
                             : Double.NaN;
@@ -215,10 +243,10 @@ final class BenchCommand implements Callable<Integer> {
                         o.put("model", c.name)
                                 .put("batch", b)
                                 .put("engine", name)
-                                .put("images_per_second", rate)
+                                .put(text ? "texts_per_second" : "images_per_second", rate)
                                 .put("p50_ms", p50)
                                 .put("p90_ms", p90)
-                                .put("gflops", gflops)
+                                .put("gflops", text ? null : gflops)
                                 .put("peak_gflops", peak)
                                 .put("threads", nThreads);
                         if (anchorTimes != null) {
@@ -228,16 +256,22 @@ final class BenchCommand implements Callable<Integer> {
                     } else {
                         out.printf(
                                 Locale.ROOT,
-                                "%-6d %-16s %10.1f %9.2f %9.2f %9.1f %8s %12s%n",
+                                "%-6d %-16s %10.1f %9.2f %9.2f %9s %8s %12s%n",
                                 b,
                                 name,
                                 rate,
                                 p50,
                                 p90,
-                                gflops,
+                                text ? "-" : String.format(Locale.ROOT, "%.1f", gflops),
                                 Double.isNaN(ratio) ? "-" : String.format(Locale.ROOT, "%.2fx", ratio),
                                 Double.isNaN(diff) ? "-" : String.format(Locale.ROOT, "%.1e", diff));
                     }
+                }
+            }
+            if (text) {
+                timeTokenizer(loaded, allPrompts, out, mapper);
+                if (prompts > 0 && !toClose.isEmpty()) {
+                    timeLabelEmbeddings(ModelPipeline.over(loaded, toClose.get(0)), engines.get(0), out, mapper);
                 }
             }
             if (!json) {
@@ -256,16 +290,114 @@ final class BenchCommand implements Callable<Integer> {
 
     @FunctionalInterface
     private interface Runner {
-        float[][] run(float[] x, Shape shape);
+        float[][] run(Input in);
     }
 
-    private static float[] input(Shape shape) {
+    /** One batch as every runner takes it: pixels (images), or token ids as rows and as one tensor (texts). */
+    private record Input(int batch, long[] shape, float[] pixels, List<int[]> tokens, long[] ids) {}
+
+    private static Input pixels(Shape shape) {
         Random r = new Random(1);
         float[] x = new float[(int) shape.size()];
         for (int i = 0; i < x.length; i++) {
             x[i] = (float) r.nextGaussian();
         }
-        return x;
+        return new Input((int) shape.get(0), shape.getShape(), x, null, null);
+    }
+
+    /** CLIP's 80 prompts for each of ImageNet's 1000 labels, label by label: what zero-shot classification embeds. */
+    private static List<String> imageNetPrompts() {
+        List<String> out = new ArrayList<>();
+        for (String label : Prompts.imageNetClassNames()) {
+            for (String t : Prompts.openAiImageNetTemplates()) {
+                out.add(Prompts.fill(t, label));
+            }
+        }
+        return out;
+    }
+
+    /** The first {@code b} of ImageNet's "a photo of a {label}." prompts, tokenized. */
+    private static Input tokens(LoadedModel model, int b) {
+        List<String> labels = Prompts.imageNetClassNames();
+        List<int[]> rows = new ArrayList<>(b);
+        for (int i = 0; i < b; i++) {
+            rows.add(model.tokenizer().encode(Prompts.fill(Prompts.DEFAULT_TEMPLATE, labels.get(i % labels.size()))));
+        }
+        int context = model.tokenizer().contextLength();
+        long[] ids = new long[b * context];
+        for (int i = 0; i < b; i++) {
+            for (int t = 0; t < context; t++) {
+                ids[i * context + t] = rows.get(i)[t];
+            }
+        }
+        return new Input(b, new long[] {b, context}, null, rows, ids);
+    }
+
+    /** The tokenizer alone, one thread, over all 80 000 prompts (best of three passes). */
+    private void timeTokenizer(LoadedModel model, List<String> prompts, PrintWriter out, ObjectMapper mapper)
+            throws IOException {
+        double best = Double.MAX_VALUE;
+        long checksum = 0;
+        for (int pass = 0; pass < 3; pass++) {
+            long t0 = System.nanoTime();
+            for (String p : prompts) {
+                checksum += model.tokenizer().encode(p)[1];
+            }
+            best = Math.min(best, (System.nanoTime() - t0) / 1e9);
+        }
+        double rate = prompts.size() / best;
+        if (json) {
+            out.println(mapper.writeValueAsString(mapper.createObjectNode()
+                    .put("tokenizer_texts_per_second", rate)
+                    .put("texts", prompts.size())
+                    .put("checksum", checksum)));
+        } else {
+            out.printf(
+                    Locale.ROOT,
+                    "tokenizer, one thread: %.0f texts/s (%d ImageNet prompts in %.2f s, best of 3)%n",
+                    rate,
+                    prompts.size(),
+                    best);
+        }
+    }
+
+    /**
+     * The zero-shot label embeddings ({@code --label-prompts} of ImageNet's 1000 × 80 prompts through {@link
+     * ModelPipeline#zeroShot}), and the time all of them would take at that rate.
+     */
+    private void timeLabelEmbeddings(ModelPipeline pipeline, String engine, PrintWriter out, ObjectMapper mapper)
+            throws IOException {
+        List<String> templates = Prompts.openAiImageNetTemplates();
+        List<String> allLabels = Prompts.imageNetClassNames();
+        int total = allLabels.size() * templates.size();
+        int labels = Math.max(1, Math.min(allLabels.size(), (int) Math.ceil((double) prompts / templates.size())));
+        long t0 = System.nanoTime();
+        pipeline.zeroShot(allLabels.subList(0, labels), templates);
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        int embedded = labels * templates.size();
+        double projected = seconds * total / embedded;
+        if (json) {
+            out.println(mapper.writeValueAsString(mapper.createObjectNode()
+                    .put("engine", "vit4j-" + engine)
+                    .put("label_prompts", embedded)
+                    .put("label_seconds", seconds)
+                    .put("prompts_per_second", embedded / seconds)
+                    .put("imagenet_seconds_projected", projected)));
+        } else {
+            out.printf(
+                    Locale.ROOT,
+                    "zero-shot label embeddings, vit4j-%s: %d labels × %d prompts in %.1f s (%.1f prompts/s); all of"
+                            + " ImageNet's %d × %d: %.0f s%s%n",
+                    engine,
+                    labels,
+                    templates.size(),
+                    seconds,
+                    embedded / seconds,
+                    allLabels.size(),
+                    templates.size(),
+                    projected,
+                    embedded < total ? " (projected)" : "");
+        }
     }
 
     /**

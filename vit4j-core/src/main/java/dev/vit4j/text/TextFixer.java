@@ -7,10 +7,9 @@ import java.util.regex.Pattern;
 
 /**
  * ftfy 6.3's {@code fix_text} with its default configuration, which open_clip's cleaning calls first: HTML entities
- * (only in lines before the first one holding a '&lt;'), C1 controls read as windows-1252, Latin ligatures, full-width
- * forms, curly quotes, line breaks, lone surrogates, terminal escapes and control characters, then NFC, each line
- * repeated until nothing changes. ftfy's mojibake repair ({@code fix_encoding}: text decoded in the wrong encoding,
- * "cafÃ©") is not reproduced: such text is tokenized as it is (docs/clip.md).
+ * (only in lines before the first one holding a '&lt;'), mojibake ({@link MojibakeFixer}: text decoded in the wrong
+ * encoding, "cafÃ©"), C1 controls read as windows-1252, Latin ligatures, full-width forms, curly quotes, line breaks,
+ * lone surrogates, terminal escapes and control characters, then NFC, each line repeated until nothing changes.
  */
 public final class TextFixer {
     private static final int MAX_DECODE_LENGTH = 1_000_000;
@@ -47,6 +46,7 @@ public final class TextFixer {
             if (unescapeHtml) {
                 text = unescapeHtml(text, tables);
             }
+            text = MojibakeFixer.get().fixEncoding(text);
             text = translate(text, tables.c1);
             text = translate(text, tables.ligatures);
             text = translate(text, tables.width);

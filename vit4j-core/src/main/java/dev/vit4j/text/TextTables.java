@@ -22,6 +22,12 @@ final class TextTables {
     final Map<Integer, String> c1 = new HashMap<>();
     final Map<Integer, String> ligatures = new HashMap<>();
     final Map<Integer, String> width = new HashMap<>();
+    /** fix_encoding's single-byte encodings in its order: what bytes 0x80–0xFF and 0x1A decode to in each. */
+    final Map<String, String> charmaps = new java.util.LinkedHashMap<>();
+    /** windows-1252 decoded strictly: bytes 0x80–0xFF, null where undefined. */
+    final String[] windows1252 = new String[128];
+    /** fix_encoding's regular expressions, rewritten for java.util.regex by tools/text_tables.py. */
+    final Map<String, String> regex = new HashMap<>();
 
     private static final class Holder {
         static final TextTables TABLES = read();
@@ -58,6 +64,18 @@ final class TextTables {
             codepoints(root.get("ftfy_c1"), t.c1);
             codepoints(root.get("ftfy_ligatures"), t.ligatures);
             codepoints(root.get("ftfy_width"), t.width);
+            JsonNode maps = root.get("ftfy_charmaps").get("maps");
+            root.get("ftfy_charmaps")
+                    .get("order")
+                    .forEach(
+                            e -> t.charmaps.put(e.asText(), maps.get(e.asText()).asText()));
+            root.get("ftfy_windows_1252")
+                    .fields()
+                    .forEachRemaining(e -> t.windows1252[Integer.parseInt(e.getKey()) - 0x80] =
+                            e.getValue().isNull() ? null : e.getValue().asText());
+            root.get("ftfy_regex")
+                    .fields()
+                    .forEachRemaining(e -> t.regex.put(e.getKey(), e.getValue().asText()));
             return t;
         } catch (IOException e) {
             throw new UncheckedIOException("unreadable text-tables.json", e);

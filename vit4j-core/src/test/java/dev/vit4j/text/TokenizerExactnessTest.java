@@ -20,12 +20,6 @@ import org.junit.jupiter.api.io.TempDir;
  * (tools/clip_tokenizer_fixtures.py made both files with open_clip 3.3.0 and transformers 5.17).
  */
 class TokenizerExactnessTest {
-    /**
-     * Lines whose text needs ftfy's mojibake repair (fix_encoding: "cafÃ©" read back as "café"), which {@link TextFixer}
-     * does not reproduce (docs/clip.md): asserted to differ, so that this list is emptied when it does.
-     */
-    static final java.util.Set<Integer> MOJIBAKE = java.util.Set.of(42);
-
     static List<String> texts;
     static JsonNode expected;
 
@@ -58,11 +52,6 @@ class TokenizerExactnessTest {
     }
 
     private static void assertColumn(String column, Function<String, int[]> tokenizer) {
-        assertColumn(column, tokenizer, true);
-    }
-
-    /** {@code fixed}: the column's texts were cleaned by open_clip (ftfy first). */
-    private static void assertColumn(String column, Function<String, int[]> tokenizer, boolean fixed) {
         List<String> wrong = new ArrayList<>();
         JsonNode rows = expected.get(column);
         assertEquals(texts.size(), rows.size());
@@ -72,13 +61,6 @@ class TokenizerExactnessTest {
                 want[k] = rows.get(i).get(k).asInt();
             }
             int[] got;
-            if (fixed && MOJIBAKE.contains(i)) {
-                int[] differs = tokenizer.apply(texts.get(i));
-                if (Arrays.equals(want, differs)) {
-                    wrong.add(i + " is exact now: take it off MOJIBAKE");
-                }
-                continue;
-            }
             try {
                 got = tokenizer.apply(texts.get(i));
             } catch (RuntimeException e) {
@@ -99,7 +81,7 @@ class TokenizerExactnessTest {
         for (int i = 0; i < texts.size(); i++) {
             String want = expected.get("fixed_text").get(i).asText();
             String got = TextFixer.fixText(texts.get(i));
-            if (MOJIBAKE.contains(i) == want.equals(got)) {
+            if (!want.equals(got)) {
                 wrong.add(i + ": want " + q(want) + " got " + q(got));
             }
         }
@@ -116,7 +98,7 @@ class TokenizerExactnessTest {
     void clipVocabularyFilesAreTransformersClipTokenizer(@TempDir Path dir) throws IOException {
         ClipVocabularyFiles.write(dir);
         HuggingFaceTokenizer t = HuggingFaceTokenizer.clipFromVocabulary(dir, Cleaning.NONE, 77);
-        assertColumn("clip_transformers", t::encode, false);
+        assertColumn("clip_transformers", t::encode);
     }
 
     @Test
@@ -128,7 +110,7 @@ class TokenizerExactnessTest {
     @Test
     void siglipTokenizerJsonIsTransformers() {
         HuggingFaceTokenizer t = HuggingFaceTokenizer.fromDirectory(siglipDirectory(), Cleaning.NONE, 64);
-        assertColumn("siglip_transformers", t::encode, false);
+        assertColumn("siglip_transformers", t::encode);
     }
 
     @Test
