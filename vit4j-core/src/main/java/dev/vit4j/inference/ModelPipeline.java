@@ -336,14 +336,17 @@ public final class ModelPipeline implements AutoCloseable {
     public List<float[]> runTokens(List<int[]> batch) {
         requireText();
         int context = model.tokenizer().contextLength();
-        long[] ids = new long[batch.size() * context];
-        for (int i = 0; i < batch.size(); i++) {
-            int[] row = batch.get(i);
+        int tokens = 1;
+        for (int[] row : batch) {
             if (row.length != context) {
                 throw new Vit4jException("token ids of " + row.length + " values; the text tower takes " + context);
             }
-            for (int t = 0; t < context; t++) {
-                ids[i * context + t] = row[t];
+            tokens = Math.max(tokens, model.text().tokensNeeded(row));
+        }
+        long[] ids = new long[batch.size() * tokens];
+        for (int i = 0; i < batch.size(); i++) {
+            for (int t = 0; t < tokens; t++) {
+                ids[i * tokens + t] = batch.get(i)[t];
             }
         }
         return List.of(engine.runText(ids, batch.size()));

@@ -33,11 +33,21 @@ public abstract class TextModel extends Module {
     /** The learned {@code logit_bias} (SigLIP), 0 without one. */
     public abstract float logitBias();
 
+    /**
+     * How many of {@code ids}' leading tokens decide the embedding: all of them, unless the tower is causal and pools
+     * at the end token (CLIP), where nothing after it changes the result and the tokens after the longest text of a
+     * batch need not be run (open_clip runs all 77).
+     */
+    public int tokensNeeded(int[] ids) {
+        return ids.length;
+    }
+
     /** The graph from input_ids to the embedding, as ONNX nodes. */
     protected abstract String exportEmbeddings(OnnxExport e, String ids);
 
     /**
-     * The tower as an ONNX graph: input {@code input_ids} (int64, batch × context), output {@code text_embeds}
+     * The tower as an ONNX graph: input {@code input_ids} (int64, batch × tokens: the context, or fewer where {@link
+     * #tokensNeeded} says), output {@code text_embeds}
      * (batch × embed_dim); with {@code onnxRuntimeKernels} ONNX Runtime's fused operators.
      */
     public final byte[] toOnnx(boolean onnxRuntimeKernels, Quantization quantization) {
@@ -46,7 +56,7 @@ public abstract class TextModel extends Module {
                 MemoryBudget.heap().reserve(3 * Float.BYTES * parameterCount(), "the ONNX export of a text tower")) {
             OnnxGraph g = new OnnxGraph("vit4j-text");
             OnnxExport e = new OnnxExport(g, false, onnxRuntimeKernels, quantization);
-            String ids = g.inputInt64("input_ids", OnnxGraph.BATCH, config.contextLength);
+            String ids = g.inputInt64("input_ids", OnnxGraph.BATCH, OnnxGraph.SEQUENCE);
             g.output(exportEmbeddings(e, ids), "text_embeds", OnnxGraph.BATCH, config.embedDim);
             return g.toBytes("vit4j");
         }

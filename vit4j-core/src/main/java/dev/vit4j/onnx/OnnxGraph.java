@@ -22,6 +22,9 @@ public final class OnnxGraph {
     /** Dimension value meaning "the dynamic batch size". */
     public static final long BATCH = -1;
 
+    /** A dimension of any size, named "sequence": a text tower's tokens. */
+    public static final long SEQUENCE = -2;
+
     private static final int FLOAT = 1;
     private static final int INT8 = 3;
     private static final int INT64 = 7;
@@ -364,6 +367,8 @@ public final class OnnxGraph {
                     o.writeByteArray(1, message(dim -> {
                         if (d == BATCH) {
                             dim.writeString(2, "batch");
+                        } else if (d == SEQUENCE) {
+                            dim.writeString(2, "sequence");
                         } else {
                             dim.writeInt64(1, d);
                         }

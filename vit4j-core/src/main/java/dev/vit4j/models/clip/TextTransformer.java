@@ -85,7 +85,7 @@ final class TextTransformer extends TextModel {
         int width = config.width;
         NDArray x =
                 tokenEmbedding.array().get(new NDIndex("{}", ids.reshape(-1))).reshape(b, n, width);
-        x = x.add(positionalEmbedding.array());
+        x = x.add(positionalEmbedding.array().get("0:" + n));
         for (TransformerBlock block : blocks) {
             x = block.forward(x, ctx);
         }
@@ -107,6 +107,42 @@ final class TextTransformer extends TextModel {
                     default -> ids.getManager().full(new Shape(b), n - 1, DataType.INT64);
                 };
         return rowStarts.add(position.toType(DataType.INT64, false));
+    }
+
+    @Override
+    public int tokensNeeded(int[] ids) {
+        if (!config.causal) {
+            return ids.length;
+        }
+        int at =
+                switch (config.poolType) {
+                    case "argmax" -> argMax(ids);
+                    case "eos" -> firstOf(ids, config.eosId);
+                    case "first" -> 0;
+                    default -> ids.length - 1;
+                };
+        return at + 1;
+    }
+
+    /** The first position of the largest id, as argmax takes it. */
+    private static int argMax(int[] ids) {
+        int at = 0;
+        for (int i = 1; i < ids.length; i++) {
+            if (ids[i] > ids[at]) {
+                at = i;
+            }
+        }
+        return at;
+    }
+
+    /** The first position of {@code id}; 0 without one (argmax over all-false). */
+    private static int firstOf(int[] ids, int id) {
+        for (int i = 0; i < ids.length; i++) {
+            if (ids[i] == id) {
+                return i;
+            }
+        }
+        return 0;
     }
 
     @Override
@@ -132,17 +168,20 @@ final class TextTransformer extends TextModel {
                 "positional_embedding",
                 positionalEmbedding.shape().getShape(),
                 positionalEmbedding.array().toFloatArray());
+        // as many positions as the ids have tokens (fewer than the context when tokensNeeded trims a batch)
+        String tokens = g.node("Slice", new String[] {g.node("Shape", new String[] {ids}), g.ints(1), g.ints(2)});
+        positions = g.node("Slice", new String[] {positions, g.ints(0), tokens, g.ints(0)});
         x = g.node("Add", new String[] {x, positions});
         PendingResidual stream = PendingResidual.of(x);
         for (TransformerBlock block : blocks) {
             stream = block.export(e, stream, width, false);
         }
-        String pooled = exportPool(g, stream.sum(g), ids);
+        String pooled = exportPool(g, stream.sum(g), ids, tokens);
         return projection.export(e, lnFinal.export(g, pooled));
     }
 
     /** B × N × D → B × D at the pooled position (a one-hot row times the tokens for argmax and eos). */
-    private String exportPool(OnnxGraph g, String x, String ids) {
+    private String exportPool(OnnxGraph g, String x, String ids, String tokens) {
         String position;
         switch (config.poolType) {
             case "first" -> {
@@ -163,10 +202,8 @@ final class TextTransformer extends TextModel {
             default -> position = g.node(
                     "ArgMax", new String[] {ids}, OnnxGraph.Attr.of("axis", 1L), OnnxGraph.Attr.of("keepdims", 1L));
         }
-        String oneHot = g.node(
-                "OneHot",
-                new String[] {position, g.ints(config.contextLength), g.floats(0f, 1f)},
-                OnnxGraph.Attr.of("axis", -1L));
+        String oneHot =
+                g.node("OneHot", new String[] {position, tokens, g.floats(0f, 1f)}, OnnxGraph.Attr.of("axis", -1L));
         String picked = g.node("MatMul", new String[] {oneHot, x});
         return g.node("Reshape", new String[] {picked, g.ints(0, config.width)});
     }

@@ -112,4 +112,39 @@ class ClipModelsTest {
             }
         }
     }
+
+    /**
+     * CLIP's tower is causal and pools at the end token: a batch is run only as far as its longest text (open_clip
+     * runs all 77 positions), and that gives what the whole context gives. SigLIP's sees every position.
+     */
+    @ParameterizedTest
+    @CsvSource({"clip-tiny,torch", "clip-tiny,onnx", "clip-hf,onnx", "siglip-tiny,onnx"})
+    void aCausalTowerRunsOnlyTheTokensThatDecide(String model, String engine) {
+        try (LoadedModel loaded = LoadedModel.load((String) null, resource(model));
+                dev.vit4j.inference.InferenceEngine e = EngineType.of(engine).create(loaded, 1)) {
+            ModelPipeline p = ModelPipeline.over(loaded, e);
+            List<String> texts =
+                    List.of("a photo of a cat", "a diagram", "a much longer caption of a red car on a road");
+            List<int[]> rows = new ArrayList<>();
+            texts.forEach(t -> rows.add(p.tokenize(t)));
+            int context = rows.get(0).length;
+            int needed = rows.stream()
+                    .mapToInt(r -> loaded.text().tokensNeeded(r))
+                    .max()
+                    .orElseThrow();
+            boolean causal = !model.startsWith("siglip");
+            assertEquals(causal, needed < context, "tokens needed " + needed + " of " + context);
+            long[] full = new long[rows.size() * context];
+            for (int i = 0; i < rows.size(); i++) {
+                for (int t = 0; t < context; t++) {
+                    full[i * context + t] = rows.get(i)[t];
+                }
+            }
+            float[][] whole = e.runText(full, rows.size());
+            List<float[]> trimmed = p.runTokens(rows);
+            for (int i = 0; i < rows.size(); i++) {
+                assertClose(whole[i], trimmed.get(i), 1e-6, model + " text " + i);
+            }
+        }
+    }
 }
