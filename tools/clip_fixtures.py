@@ -5,6 +5,7 @@
     $(../shared/tools/openclip-venv.sh) tools/clip_fixtures.py full    # full-size ViT-B/16 outputs (weights made in Java)
     $(../shared/tools/openclip-venv.sh) tools/clip_fixtures.py onnx [DIR]   # open_clip's ONNX export of the text towers
     $(../shared/tools/openclip-venv.sh) tools/clip_fixtures.py transformers   # tiny CLIPModel and SiglipModel dirs
+    $(../shared/tools/openclip-venv.sh) tools/clip_fixtures.py openai  # a tiny OpenAI-style TorchScript .pt
 
 small: two open_clip directories (open_clip_config.json, open_clip_model.safetensors in float16, tokenizer files),
   CLIP with QuickGELU and a causal text tower over the real 49 408-token vocabulary, SigLIP with a bidirectional
@@ -18,6 +19,8 @@ full: ViT-B-16-quickgelu and ViT-B-16-SigLIP at full size, every tensor filled b
 onnx: torch.onnx.export of each full-size model's encode_text, the speed anchor `vit4j bench --text` runs beside, and
   the model as an open_clip directory with the same weights (../shared/anchors is read-only: DIR, default
   /tmp/vit4j-openclip-anchors).
+openai: a tiny CLIP (64 wide: open_clip gives OpenAI's checkpoints 64-wide heads) in float16 as a TorchScript archive (torch.jit.script + save: the format of OpenAI's
+  ViT-B-16.pt), with expected.json from open_clip's load_openai_model and its OpenAI preprocessing at 32 px.
 transformers: transformers 5.17's CLIPModel (QuickGELU, eos pooling) and SiglipModel (tanh GELU in both towers, the
   attention-pooling head) saved by save_pretrained with their tokenizers and PIL-backend image processors (CLIPImageProcessorPil,
   SiglipImageProcessorPil: transformers 5's default torchvision backend resizes differently, printed); expected.json
@@ -315,6 +318,30 @@ def onnx():
         print("wrote", d, path)
 
 
+def openai():
+    # open_clip reads OpenAI's checkpoints with 64-wide heads: the smallest such model
+    cfg = {"embed_dim": 24, "quick_gelu": True,
+           "vision_cfg": {"image_size": 32, "layers": 1, "width": 64, "head_width": 64, "patch_size": 8},
+           "text_cfg": {"context_length": 77, "vocab_size": 49408, "width": 64, "heads": 1, "layers": 1}}
+    model = open_clip.model.CLIP(**cfg).eval()
+    perturb(model, 31)
+    path = os.path.join(RES, "openai-tiny.pt")
+    torch.jit.script(model.half()).save(path)
+    # what load_openai_model does with an archive, less the causal mask open_clip's own scripted CLIP keeps as a buffer
+    # (OpenAI's archives have none in their state dict)
+    state = {k: v for k, v in torch.jit.load(path, map_location="cpu").state_dict().items() if k != "attn_mask"}
+    model = open_clip.model.build_model_from_openai_state_dict(state).float().eval()
+    preprocess = open_clip.transform.image_transform(32, is_train=False, mean=open_clip.OPENAI_DATASET_MEAN,
+                                                     std=open_clip.OPENAI_DATASET_STD)
+    out_dir = os.path.join(RES, "openai-tiny-expected")
+    os.makedirs(out_dir, exist_ok=True)
+    names = images(out_dir)
+    ref = reference(model, open_clip.get_tokenizer("ViT-B-16"), preprocess, out_dir, names, "softmax")
+    with open(os.path.join(out_dir, "expected.json"), "w") as f:
+        json.dump(ref, f)
+    print("wrote", path, out_dir)
+
+
 def transformers_dirs():
     import tempfile
 
@@ -407,4 +434,4 @@ def transformers_dirs():
 
 
 if __name__ == "__main__":
-    {"small": small, "full": full, "onnx": onnx, "transformers": transformers_dirs}[sys.argv[1] if len(sys.argv) > 1 else "small"]()
+    {"small": small, "full": full, "onnx": onnx, "transformers": transformers_dirs, "openai": openai}[sys.argv[1] if len(sys.argv) > 1 else "small"]()

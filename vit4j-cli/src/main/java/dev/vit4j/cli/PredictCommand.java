@@ -79,14 +79,7 @@ final class PredictCommand implements Callable<Integer> {
                         if (json) {
                             ObjectNode o = mapper.createObjectNode();
                             o.put("image", image.toString());
-                            ArrayNode preds = o.putArray("predictions");
-                            for (Prediction p : top) {
-                                preds.addObject()
-                                        .put("index", p.index())
-                                        .put("label", p.label())
-                                        .put("probability", p.probability())
-                                        .put("logit", p.logit());
-                            }
+                            putPredictions(o, top);
                             out.println(mapper.writeValueAsString(o));
                         } else {
                             out.println(image);
@@ -106,5 +99,17 @@ final class PredictCommand implements Callable<Integer> {
         }
         out.flush();
         return status;
+    }
+
+    /** {@code "predictions"}: each with its index, label, probability and logit, best first (predict's and zero-shot's). */
+    static void putPredictions(ObjectNode o, List<Prediction> top) {
+        ArrayNode preds = o.putArray("predictions");
+        for (Prediction p : top) {
+            preds.addObject()
+                    .put("index", p.index())
+                    .put("label", p.label())
+                    .put("probability", p.probability())
+                    .put("logit", p.logit());
+        }
     }
 }

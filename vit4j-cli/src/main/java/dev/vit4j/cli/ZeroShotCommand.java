@@ -1,7 +1,6 @@
 package dev.vit4j.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.vit4j.Vit4jException;
 import dev.vit4j.inference.ModelPipeline;
@@ -111,13 +110,7 @@ final class ZeroShotCommand implements Callable<Integer> {
                     ObjectNode o = mapper.createObjectNode();
                     o.put("image", image.toString());
                     o.put("scoring", classifier.scoring());
-                    ArrayNode preds = o.putArray("predictions");
-                    for (Prediction p : top) {
-                        preds.addObject()
-                                .put("label", p.label())
-                                .put("probability", p.probability())
-                                .put("logit", p.logit());
-                    }
+                    PredictCommand.putPredictions(o, top);
                     out.println(mapper.writeValueAsString(o));
                 } else {
                     out.println(image);

@@ -83,11 +83,11 @@ public final class LoadedModel implements AutoCloseable {
                         "%s holds no config.json: pass {architecture} (a registered name or a config .json)", weights);
             }
         } else {
-            if (arch == null) {
+            config = arch != null ? ModelRegistry.defaults().config(arch) : Configs.fromCheckpoint(weights);
+            if (config == null) {
                 throw Vit4jException.naming(
                         "a weights file names no architecture: pass {architecture} (a registered name or a config .json)");
             }
-            config = ModelRegistry.defaults().config(arch);
         }
         if (!Files.exists(file)) {
             throw new Vit4jException("weights file not found: " + file);

@@ -77,6 +77,18 @@ public final class Configs {
     }
 
     /** A Hugging Face {@code transformers} {@code config.json}, read by the family that knows its model_type. */
+    /**
+     * The config a weights file implies by itself (OpenAI's CLIP {@code .pt}: a two-tower model read from its tensors'
+     * shapes), or null when it implies none and an architecture must be named.
+     */
+    public static ModelConfig fromCheckpoint(Path file) {
+        try (dev.vit4j.weights.TensorSource weights = dev.vit4j.weights.WeightFiles.open(file)) {
+            String name = file.getFileName().toString().replaceFirst("\\.[^.]*$", "");
+            ModelConfig config = ModelRegistry.textFamily().fromCheckpointShapes(weights.shapes(), name);
+            return config == null ? null : config.validate();
+        }
+    }
+
     static ModelConfig fromHuggingFace(JsonNode hf, Path file) {
         String type = hf.path("model_type").asText();
         ModelConfig config = ModelRegistry.fromHuggingFace(hf, file);

@@ -28,4 +28,11 @@ public interface TextFamily {
 
     /** A transformers {@code config.json} of one of {@link #huggingFaceModelTypes()}. */
     ModelConfig fromHuggingFace(JsonNode config, Path file);
+
+    /**
+     * A two-tower model whose checkpoint carries no config (OpenAI's CLIP {@code .pt} files), read from its tensors'
+     * names and shapes as open_clip's {@code build_model_from_openai_state_dict} does; null when they are not such a
+     * checkpoint.
+     */
+    ModelConfig fromCheckpointShapes(java.util.Map<String, long[]> shapes, String name);
 }

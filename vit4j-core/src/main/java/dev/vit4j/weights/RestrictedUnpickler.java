@@ -18,7 +18,10 @@ import java.util.Set;
  * {@code _rebuild_tensor_v2} / {@code _rebuild_parameter}. It calls nothing: every other global is refused when the
  * pickle names it, before anything could run, so a hostile file ({@code os.system} in a {@code .pth}) is only an error.
  * Tuples are {@code Object[]}, lists {@code List}, dicts {@code LinkedHashMap}, integers {@code Long} (or
- * {@code BigInteger}), tensors {@link TensorRef}.
+ * {@code BigInteger}), tensors {@link TensorRef}. A TorchScript archive's modules ({@code torch.jit.save}: OpenAI's CLIP
+ * {@code .pt} files) are classes named {@code __torch__.…}: each is made an inert {@link ScriptObject} holding its
+ * attributes, never an instance of anything, and the archive's list builders ({@code torch.jit._pickle}) return their
+ * argument.
  */
 final class RestrictedUnpickler {
     /**
@@ -29,6 +32,16 @@ final class RestrictedUnpickler {
 
     /** {@code _rebuild_tensor_v2(storage, offset, size, stride, ...)}: a strided view of a storage. */
     record TensorRef(StorageRef storage, long offset, long[] size, long[] stride) {}
+
+    /** A TorchScript module: its class name and its attributes (parameters, buffers, submodules, flags). */
+    record ScriptObject(String className, Map<Object, Object> attributes) {}
+
+    private static final String SCRIPT_CLASSES = "__torch__.";
+    private static final Set<String> SCRIPT_LIST_BUILDERS = Set.of(
+            "torch.jit._pickle.build_intlist",
+            "torch.jit._pickle.build_doublelist",
+            "torch.jit._pickle.build_boollist",
+            "torch.jit._pickle.build_tensorlist");
 
     private record Global(String module, String name) {
         String qualified() {
@@ -146,6 +159,10 @@ final class RestrictedUnpickler {
                     push(call(pop(), args));
                 }
                 case 'b' -> build(pop(), peek());
+                case 0x81 -> {
+                    Object[] args = (Object[]) pop();
+                    push(newObject(pop(), args));
+                }
                 case 'Q' -> push(persistent((Object[]) pop()));
                 default -> throw new Vit4jException(source + ": pickle opcode 0x" + Integer.toHexString(op)
                         + " is not one a tensor state dict uses; refused");
@@ -159,7 +176,8 @@ final class RestrictedUnpickler {
         boolean storage = module.equals("torch")
                 && name.endsWith("Storage")
                 && STORAGES.contains(name.substring(0, name.length() - "Storage".length()));
-        if (!storage && !CALLABLES.contains(g.qualified())) {
+        boolean script = module.startsWith(SCRIPT_CLASSES) || SCRIPT_LIST_BUILDERS.contains(g.qualified());
+        if (!storage && !script && !CALLABLES.contains(g.qualified())) {
             throw new Vit4jException("refusing " + source + ": its pickle calls " + g.qualified() + ", which a weights "
                     + "file never needs (only tensors, dicts and torch's rebuild functions are allowed, as "
                     + "torch.load(weights_only=True)); nothing was run");
@@ -188,12 +206,33 @@ final class RestrictedUnpickler {
             case "torch._utils._rebuild_parameter", "torch._utils._rebuild_parameter_with_state" -> {
                 return args[0];
             }
+            case "torch.jit._pickle.build_intlist",
+                    "torch.jit._pickle.build_doublelist",
+                    "torch.jit._pickle.build_boollist",
+                    "torch.jit._pickle.build_tensorlist" -> {
+                return args[0];
+            }
             default -> throw new Vit4jException(source + ": " + g.qualified() + " cannot be called; refused");
         }
     }
 
-    /** OrderedDict's instance state ({@code _metadata}, the module versions) is dropped; nothing else is built. */
+    /** NEWOBJ of a TorchScript class with no arguments: an inert holder of the attributes BUILD gives it. */
+    private Object newObject(Object cls, Object[] args) {
+        if (!(cls instanceof Global g) || !g.module().startsWith(SCRIPT_CLASSES) || args.length != 0) {
+            throw new Vit4jException(source + ": pickle makes an object a state dict does not hold; refused");
+        }
+        return new ScriptObject(g.qualified(), new LinkedHashMap<>());
+    }
+
+    /**
+     * OrderedDict's instance state ({@code _metadata}, the module versions) is dropped; a TorchScript module's
+     * attributes are kept; nothing else is built.
+     */
     private void build(Object state, Object target) {
+        if (target instanceof ScriptObject o && state instanceof Map<?, ?> attributes) {
+            attributes.forEach((k, v) -> o.attributes().put(k, v));
+            return;
+        }
         if (!(target instanceof LinkedHashMap) || !(state == null || state instanceof Map)) {
             throw new Vit4jException(
                     source + ": pickle sets the state of an object a state dict does not hold; refused");

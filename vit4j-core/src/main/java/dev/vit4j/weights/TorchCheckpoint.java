@@ -196,6 +196,13 @@ final class TorchCheckpoint {
     }
 
     private static Map<?, ?> stateDict(Path file, Object root) {
+        if (root instanceof RestrictedUnpickler.ScriptObject module) {
+            // a TorchScript archive: its modules' tensors under their attribute paths, as module.state_dict() names
+            // them
+            Map<String, Object> flat = new LinkedHashMap<>();
+            flatten("", module, flat, 0);
+            return flat;
+        }
         if (!(root instanceof Map<?, ?> m)) {
             throw new Vit4jException(file + " does not hold a state dict");
         }
@@ -209,6 +216,21 @@ final class TorchCheckpoint {
         }
         throw new Vit4jException(file + " holds neither a state dict nor one under " + String.join(", ", WRAPPERS)
                 + " (keys: " + m.keySet() + ")");
+    }
+
+    private static void flatten(
+            String prefix, RestrictedUnpickler.ScriptObject module, Map<String, Object> out, int depth) {
+        if (depth > 64) {
+            throw new Vit4jException("TorchScript modules nested more than 64 deep; refused");
+        }
+        module.attributes().forEach((k, v) -> {
+            String name = prefix + k;
+            if (v instanceof TensorRef) {
+                out.put(name, v);
+            } else if (v instanceof RestrictedUnpickler.ScriptObject child) {
+                flatten(name + ".", child, out, depth + 1);
+            }
+        });
     }
 
     /** The strided view, gathered row-major and widened to float32, every index checked against the storage. */

@@ -165,14 +165,7 @@ final class V1Routes {
                     (upload, r) -> {
                         ObjectNode o = json.createObjectNode().put("image", upload.name());
                         o.put("scoring", classifier.scoring());
-                        ArrayNode preds = o.putArray("predictions");
-                        for (Prediction p : classifier.classify(m.imageEmbedding(r), k)) {
-                            preds.addObject()
-                                    .put("index", p.index())
-                                    .put("label", p.label())
-                                    .put("probability", p.probability())
-                                    .put("logit", p.logit());
-                        }
+                        putPredictions(o, classifier.classify(m.imageEmbedding(r), k));
                         return o;
                     },
                     images,
@@ -269,14 +262,7 @@ final class V1Routes {
         long answer = (long) Math.min(k, Math.max(1, m.config().numClasses)) * PREDICTION_BYTES;
         run(ctx, m, false, answer, RequestBudget.BUILD_COPIES * answer, (upload, r) -> {
             ObjectNode o = json.createObjectNode().put("image", upload.name());
-            ArrayNode preds = o.putArray("predictions");
-            for (Prediction p : m.topK(r.logits(), k)) {
-                preds.addObject()
-                        .put("index", p.index())
-                        .put("label", p.label())
-                        .put("probability", p.probability())
-                        .put("logit", p.logit());
-            }
+            putPredictions(o, m.topK(r.logits(), k));
             return o;
         });
     }
@@ -443,5 +429,17 @@ final class V1Routes {
             out.add(o);
         }
         return Map.of("models", out);
+    }
+
+    /** {@code "predictions"}: each with its index, label, probability and logit, best first. */
+    private static void putPredictions(ObjectNode o, List<Prediction> top) {
+        ArrayNode preds = o.putArray("predictions");
+        for (Prediction p : top) {
+            preds.addObject()
+                    .put("index", p.index())
+                    .put("label", p.label())
+                    .put("probability", p.probability())
+                    .put("logit", p.logit());
+        }
     }
 }

@@ -20,6 +20,19 @@ final class ExecutorModels {
 
     private ExecutorModels() {}
 
+    /**
+     * What a task of a partition function runs: the model as shipped to this executor ({@link ModelShipping}), with
+     * ONNX Runtime's threads as the stage asks or {@code spark.task.cpus}.
+     */
+    static ModelPipeline forTask(String model, String shipped, String engine, int threads) {
+        return get(new Key(ModelShipping.local(model, shipped), engine, threads > 0 ? threads : taskCpus()));
+    }
+
+    private static int taskCpus() {
+        org.apache.spark.SparkEnv env = org.apache.spark.SparkEnv.get();
+        return env == null ? 1 : env.conf().getInt("spark.task.cpus", 1);
+    }
+
     /** The model with its engine and preprocessing. */
     static ModelPipeline get(Key key) {
         return MODELS.computeIfAbsent(key, k -> {

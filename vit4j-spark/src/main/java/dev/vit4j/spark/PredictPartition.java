@@ -12,7 +12,6 @@ import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
-import org.apache.spark.SparkEnv;
 import org.apache.spark.api.java.function.MapPartitionsFunction;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.catalyst.expressions.GenericRowWithSchema;
@@ -50,15 +49,8 @@ final class PredictPartition implements MapPartitionsFunction<Row, Row> {
 
     @Override
     public Iterator<Row> call(Iterator<Row> rows) {
-        String model = ModelShipping.local(s.model(), s.shippedModel());
-        ModelPipeline pipeline = ExecutorModels.get(
-                new ExecutorModels.Key(model, s.engine(), s.threads() > 0 ? s.threads() : taskCpus()));
+        ModelPipeline pipeline = ExecutorModels.forTask(s.model(), s.shippedModel(), s.engine(), s.threads());
         return new InBatches(rows, s.batchSize(), batch -> run(pipeline, batch));
-    }
-
-    static int taskCpus() {
-        SparkEnv env = SparkEnv.get();
-        return env == null ? 1 : env.conf().getInt("spark.task.cpus", 1);
     }
 
     private List<Row> run(ModelPipeline pipeline, List<Row> batch) {

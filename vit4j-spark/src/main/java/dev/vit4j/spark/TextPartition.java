@@ -32,9 +32,7 @@ final class TextPartition implements MapPartitionsFunction<Row, Row> {
 
     @Override
     public Iterator<Row> call(Iterator<Row> rows) {
-        String model = ModelShipping.local(s.model(), s.shippedModel());
-        ModelPipeline pipeline = ExecutorModels.get(
-                new ExecutorModels.Key(model, s.engine(), s.threads() > 0 ? s.threads() : PredictPartition.taskCpus()));
+        ModelPipeline pipeline = ExecutorModels.forTask(s.model(), s.shippedModel(), s.engine(), s.threads());
         pipeline.requireText();
         return new InBatches(rows, s.batchSize(), batch -> run(pipeline, batch));
     }

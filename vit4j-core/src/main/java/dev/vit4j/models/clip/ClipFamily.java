@@ -53,6 +53,11 @@ public final class ClipFamily implements TextFamily {
     }
 
     @Override
+    public ModelConfig fromCheckpointShapes(java.util.Map<String, long[]> shapes, String name) {
+        return OpenAiCheckpoints.config(shapes, name);
+    }
+
+    @Override
     public ModelConfig fromOpenClip(JsonNode root, String name) {
         JsonNode m = root.get("model_cfg");
         if (!m.path("embed_dim").canConvertToInt()) {

@@ -58,6 +58,9 @@ final class TextCheckpoints {
             if (TEXT_ROOTS.stream().noneMatch(k::startsWith)) {
                 continue;
             }
+            if (k.endsWith("attn_mask")) {
+                continue; // OpenAI's blocks keep the causal mask as a tensor attribute: not a weight
+            }
             for (String[] swap : OPEN_CLIP_SWAPS) {
                 k = k.replace(swap[0], swap[1]);
             }

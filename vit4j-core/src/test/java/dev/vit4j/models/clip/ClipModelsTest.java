@@ -23,7 +23,8 @@ import org.junit.jupiter.params.provider.CsvSource;
  * parameter perturbed) give open_clip's token ids, encode_text, encode_image through its eval transform, and zero-shot
  * logits and probabilities, on both engines; in transformers' layout ({@code CLIPModel}, {@code SiglipModel}: tools/
  * clip_fixtures.py transformers), transformers' token ids (padded to max_length), get_text_features,
- * get_image_features through the PIL image processors, and the same zero-shot.
+ * get_image_features through the PIL image processors, and the same zero-shot; as OpenAI's TorchScript {@code .pt}
+ * (tools/clip_fixtures.py openai: no config, every size from the tensors), open_clip's reading of it.
  */
 class ClipModelsTest {
     static Path resource(String name) {
@@ -75,10 +76,12 @@ class ClipModelsTest {
         "clip-hf,torch",
         "clip-hf,onnx",
         "siglip-hf,torch",
-        "siglip-hf,onnx"
+        "siglip-hf,onnx",
+        "openai-tiny.pt,torch",
+        "openai-tiny.pt,onnx"
     })
     void matchesOpenClip(String model, String engine) throws IOException {
-        JsonNode want = expected(model);
+        JsonNode want = expected(model.replace(".pt", ""));
         try (ModelPipeline p =
                 ModelPipeline.open(LoadedModel.load((String) null, resource(model)), EngineType.of(engine), 1)) {
             assertTrue(p.hasText());
@@ -97,7 +100,7 @@ class ClipModelsTest {
                 assertClose(floats(want.get("text_embeds").get(i)), text.get(i), 1e-4, engine + " text " + i);
             }
             List<Path> images = new ArrayList<>();
-            want.get("images").forEach(n -> images.add(resource(model + "-expected/" + n.asText())));
+            want.get("images").forEach(n -> images.add(resource(model.replace(".pt", "") + "-expected/" + n.asText())));
             List<ModelPipeline.ImageOutputs> outs = p.runAll(images, 2, false);
             ZeroShotClassifier zs = p.zeroShot(strings(want.get("labels")), strings(want.get("templates")));
             assertEquals(want.get("scoring").asText(), zs.scoring());
