@@ -28,11 +28,29 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class AtomicFiles {
     private static final SecureRandom RANDOM = new SecureRandom();
     private static final Set<Path> BEING_WRITTEN = ConcurrentHashMap.newKeySet();
+    /**
+     * Creating a temporary and registering it happen under the read lock; the exit hook takes the write lock to close
+     * the door, so that every temporary made before it is registered when it removes them and none is made after it
+     * (writers keep running while the JVM's exit hooks run).
+     */
+    private static final java.util.concurrent.locks.ReentrantReadWriteLock EXIT =
+            new java.util.concurrent.locks.ReentrantReadWriteLock();
+
+    private static boolean exiting;
 
     static {
         Runtime.getRuntime()
                 .addShutdownHook(new Thread(
-                        () -> BEING_WRITTEN.forEach(tmp -> tmp.toFile().delete()), "vit4j: remove unfinished files"));
+                        () -> {
+                            EXIT.writeLock().lock();
+                            try {
+                                exiting = true;
+                            } finally {
+                                EXIT.writeLock().unlock();
+                            }
+                            BEING_WRITTEN.forEach(tmp -> tmp.toFile().delete());
+                        },
+                        "vit4j: remove unfinished files"));
     }
 
     private AtomicFiles() {}
@@ -45,8 +63,17 @@ public final class AtomicFiles {
     public static void write(Path target, Writer writer) throws IOException {
         Path dir = target.toAbsolutePath().getParent();
         Files.createDirectories(dir);
-        Path tmp = createTemporary(dir, target.getFileName().toString());
-        BEING_WRITTEN.add(tmp);
+        Path tmp;
+        EXIT.readLock().lock();
+        try {
+            if (exiting) {
+                throw new FileSystemException(target.toString(), null, "the process is exiting");
+            }
+            tmp = createTemporary(dir, target.getFileName().toString());
+            BEING_WRITTEN.add(tmp);
+        } finally {
+            EXIT.readLock().unlock();
+        }
         try {
             try (FileChannel channel = FileChannel.open(tmp, StandardOpenOption.WRITE);
                     OutputStream out = new BufferedOutputStream(Channels.newOutputStream(channel), 1 << 16)) {

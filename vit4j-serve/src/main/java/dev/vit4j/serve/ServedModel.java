@@ -55,6 +55,15 @@ public final class ServedModel implements AutoCloseable {
     private final DynamicBatcher<Input, ModelPipeline.Prepared, Result> probing;
     /** A two-tower model's texts, batched as its images are; null for an image model. */
     private final DynamicBatcher<String, int[], float[]> texts;
+    /**
+     * Zero-shot label embeddings being computed, by (labels, templates): one build per set whatever the number of
+     * requests waiting for it, on its own thread, finishing even when the request that started it has timed out (the
+     * next one then finds it in the pipeline's cache).
+     */
+    private final Map<List<List<String>>, CompletableFuture<ZeroShotClassifier>> labelBuilds =
+            new java.util.concurrent.ConcurrentHashMap<>();
+
+    private final java.util.concurrent.ExecutorService labelBuilder;
     /** Each output's shape for one image, as the warm-up runs gave them: logits, pre_logits, attention.BLOCK. */
     private final Map<String, long[]> outputShapes = new LinkedHashMap<>();
 
@@ -113,6 +122,13 @@ public final class ServedModel implements AutoCloseable {
                         listener,
                         health)
                 : null;
+        this.labelBuilder = texts == null
+                ? null
+                : java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+                    Thread t = new Thread(r, name + "-labels");
+                    t.setDaemon(true);
+                    return t;
+                });
         this.queueDepth = () -> plain.depth() + probing.depth() + (texts == null ? 0 : texts.depth());
         metrics.queue(name, queueDepth);
     }
@@ -199,39 +215,69 @@ public final class ServedModel implements AutoCloseable {
         return new Pending<>(texts.submit(() -> text, deadlineNanos), deadlineNanos);
     }
 
+    /** Label sets whose embeddings may be computed at once; a request for another one meanwhile is a 503. */
+    static final int MAX_LABEL_BUILDS = 4;
+
     /**
-     * A zero-shot classifier into {@code labels} prompted by {@code templates}: computed once (its prompts through the
-     * text batcher, within {@code deadlineNanos}) and kept by the model's pipeline.
+     * A zero-shot classifier into {@code labels} prompted by {@code templates}, waited for until {@code deadlineNanos}.
+     * Its prompts go through the text batcher a window at a time (never more than half its queue), so that requests
+     * keep their room; once built it is kept by the model's pipeline.
      */
     public ZeroShotClassifier zeroShot(List<String> labels, List<String> templates, long deadlineNanos)
             throws TimeoutException {
+        requireText();
+        ZeroShotClassifier.check(labels, templates);
+        List<List<String>> key = List.of(List.copyOf(labels), List.copyOf(templates));
+        CompletableFuture<ZeroShotClassifier> build = labelBuilds.get(key);
+        if (build == null) {
+            if (labelBuilds.size() >= MAX_LABEL_BUILDS) {
+                throw new QueueFullException(name + ": the label embeddings of " + labelBuilds.size()
+                        + " other label sets are being computed");
+            }
+            build = labelBuilds.computeIfAbsent(key, k -> {
+                CompletableFuture<ZeroShotClassifier> f =
+                        CompletableFuture.supplyAsync(() -> buildClassifier(k.get(0), k.get(1)), labelBuilder);
+                f.whenComplete((c, e) -> labelBuilds.remove(k, f));
+                return f;
+            });
+        }
         try {
-            return pipeline.zeroShotEmbeddedBy(labels, templates, prompts -> {
-                List<Pending<float[]>> pending =
-                        submitAll(prompts.size(), i -> submitText(prompts.get(i), deadlineNanos));
-                List<float[]> out = new ArrayList<>(prompts.size());
+            return build.get(Math.max(0, deadlineNanos - System.nanoTime()), TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
+            throw new TimeoutException("the label embeddings of " + (long) labels.size() * templates.size()
+                    + " prompts (" + labels.size() + " labels × " + templates.size() + " templates) are still being"
+                    + " computed; they are kept when done: ask again");
+        } catch (java.util.concurrent.ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException r) {
+                throw r;
+            }
+            throw new IllegalStateException(e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new QueueFullException(name + ": interrupted");
+        }
+    }
+
+    /** The prompts through the text batcher, a window at a time, each window within the request timeout. */
+    private ZeroShotClassifier buildClassifier(List<String> labels, List<String> templates) {
+        int window = Math.max(1, Math.min(options.queueCapacity() / 2, 16 * options.maxBatch()));
+        return pipeline.zeroShotEmbeddedBy(labels, templates, prompts -> {
+            List<float[]> out = new ArrayList<>(prompts.size());
+            for (int from = 0; from < prompts.size(); from += window) {
+                List<String> part = prompts.subList(from, Math.min(prompts.size(), from + window));
+                long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(options.timeoutMillis());
+                List<Pending<float[]>> pending = submitAll(part.size(), i -> submitText(part.get(i), deadline));
                 try {
                     for (Pending<float[]> p : pending) {
                         out.add(ZeroShotClassifier.normalize(await(p)));
                     }
                 } catch (TimeoutException e) {
                     pending.forEach(p -> p.future().cancel(false));
-                    throw new Expired(e);
+                    throw new QueueFullException(name + ": the text tower fell behind while embedding labels");
                 }
-                return out;
-            });
-        } catch (Expired e) {
-            throw new TimeoutException(e.getCause().getMessage() + " while embedding "
-                    + (long) labels.size() * templates.size() + " prompts (" + labels.size() + " labels × "
-                    + templates.size() + " templates)");
-        }
-    }
-
-    /** A deadline that passed while prompts were embedded, carried out of the embedding function. */
-    private static final class Expired extends RuntimeException {
-        Expired(TimeoutException cause) {
-            super(cause);
-        }
+            }
+            return out;
+        });
     }
 
     /** The image's embedding in the joint space, as zero-shot classification reads it. */
@@ -408,6 +454,7 @@ public final class ServedModel implements AutoCloseable {
             plain.close();
             probing.close();
             if (texts != null) {
+                labelBuilder.shutdownNow();
                 texts.close();
             }
         } finally {

@@ -310,4 +310,42 @@ class TextServeTest {
             assertEquals(200, ok.status(), "still serving: " + ok.text());
         }
     }
+
+    /**
+     * ImageNet's 1000 labels × CLIP's 80 prompts (80 000 texts) through a queue of 64: the label embeddings go through
+     * the text batcher a window at a time, so the first request is answered (or told to ask again, the work going on)
+     * rather than refused for a full queue, and later ones are answered from them.
+     */
+    @Test
+    void imageNetZeroShotIsServedThroughASmallQueue() throws Exception {
+        try (VitServer server = start(ServeOptions.defaults()
+                .withPort(0)
+                .withEngine(EngineType.ONNX, 1)
+                .withBatching(16, 2, 64)
+                .withLimits(120_000, 10_000_000, 10_000_000))) {
+            Http http = new Http(server.port());
+            byte[] image = Files.readAllBytes(CLIP.resolve("clip-tiny-expected/image0.png"));
+            String path = "/v1/models/clip-tiny/zero-shot?labels=imagenet&templates=openai&k=3";
+            Http.Reply first = http.post(path, image);
+            for (int tries = 0; first.status() == 504 && tries < 10; tries++) {
+                assertTrue(first.json().get("error").asText().contains("ask again"), first.text());
+                first = http.post(path, image);
+            }
+            assertEquals(200, first.status(), first.text());
+            JsonNode predictions = first.json().get("predictions");
+            assertEquals(3, predictions.size());
+            Http.Reply again = http.post(path, image);
+            assertEquals(200, again.status(), again.text());
+            assertEquals(predictions, again.json().get("predictions"), "the same labels, from the kept embeddings");
+            assertEquals(
+                    200,
+                    http.post(
+                                    "/v1/models/clip-tiny/embed-text",
+                                    "{\"texts\":[\"a\"]}".getBytes(StandardCharsets.UTF_8),
+                                    "application/json",
+                                    null)
+                            .status(),
+                    "texts are served beside it");
+        }
+    }
 }
