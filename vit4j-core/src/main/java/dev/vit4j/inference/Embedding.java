@@ -52,19 +52,8 @@ public record Embedding(Output output, boolean normalize) implements java.io.Ser
 
     /** From one image's logits (the head's output) and pre-logits (a new array). */
     public float[] of(float[] logits, float[] preLogits) {
-        float[] v = (output == Output.HEAD ? logits : preLogits).clone();
-        if (normalize) {
-            double sum = 0;
-            for (float x : v) {
-                sum += (double) x * x;
-            }
-            // as torch.nn.functional.normalize: a zero vector stays zero
-            double norm = Math.max(Math.sqrt(sum), 1e-12);
-            for (int i = 0; i < v.length; i++) {
-                v[i] = (float) (v[i] / norm);
-            }
-        }
-        return v;
+        float[] v = output == Output.HEAD ? logits : preLogits;
+        return normalize ? ZeroShotClassifier.normalize(v) : v.clone();
     }
 
     /** The length of this embedding for a model (the head's output is the features when there is no head). */

@@ -319,7 +319,7 @@ public final class ModelPipeline implements AutoCloseable {
                 batch.add(tokenize(text));
             }
             for (float[] e : runTokens(batch)) {
-                out.add(normalize ? ZeroShotClassifier.normalized(e, 1e-12) : e);
+                out.add(normalize ? ZeroShotClassifier.normalize(e) : e);
             }
             progress.accept(out.size());
         }

@@ -62,11 +62,13 @@ public final class VitIndex implements AutoCloseable {
     private final IndexWriter writer;
     private final SearcherManager searchers;
     private final Map<String, String> identity;
+    private final int dimension;
 
     private VitIndex(ModelPipeline model, Path dir) throws IOException {
         this.model = model;
         this.embedding = new Embedding(model.hasText() ? Embedding.Output.HEAD : Embedding.Output.PRE_LOGITS, true);
         this.identity = identity();
+        this.dimension = parse(identity.get(FINGERPRINT)).length;
         Files.createDirectories(dir);
         this.directory = FSDirectory.open(dir);
         IndexWriter w;
@@ -141,9 +143,9 @@ public final class VitIndex implements AutoCloseable {
         if (fingerprint == null) {
             throw new Vit4jException(dir + " is a Lucene index vit4j did not make (no model recorded)");
         }
-        String[] values = fingerprint.split(",");
+        float[] theirs = parse(fingerprint);
         float[] mine = parse(identity.get(FINGERPRINT));
-        if (values.length != mine.length || dot(parse(fingerprint), mine) < SAME_MODEL) {
+        if (theirs.length != mine.length || dot(theirs, mine) < SAME_MODEL) {
             throw new Vit4jException("the index " + dir + " was made by another model (" + stored.get(MODEL)
                     + "); this one is " + identity.get(MODEL));
         }
@@ -273,7 +275,7 @@ public final class VitIndex implements AutoCloseable {
 
     /** The length of the vectors this index holds. */
     public int dimension() {
-        return identity.get(FINGERPRINT).split(",").length;
+        return dimension;
     }
 
     /** Images in the index, as of its last refresh. */

@@ -287,16 +287,10 @@ final class OpenInferenceRoutes {
                 RequestBudget.BUILD_COPIES * values * (binary ? Float.BYTES : RequestBudget.JSON_BYTES_PER_FLOAT)
                         + Float.BYTES * values,
                 "send fewer texts, or ask for binary outputs (binary_data_output)");
-        List<ServedModel.Pending<float[]>> pending =
-                ServedModel.submitAll(n, i -> m.submitText(texts.get(i), deadline));
+        List<float[]> embeddings = m.embedTexts(texts, deadline);
         float[] data = new float[n * dim];
         for (int i = 0; i < n; i++) {
-            try {
-                System.arraycopy(m.await(pending.get(i)), 0, data, i * dim, dim);
-            } catch (Vit4jException e) {
-                pending.forEach(p -> p.future().cancel(false));
-                throw n == 1 ? e : new Vit4jException("text " + i + " of " + n + ": " + e.getMessage());
-            }
+            System.arraycopy(embeddings.get(i), 0, data, i * dim, dim);
         }
         Output out = new Output(TEXT_EMBEDS, InferenceTensors.FP32, new long[] {n, dim}, data, null, binary);
         InferenceTensors.Encoded encoded =

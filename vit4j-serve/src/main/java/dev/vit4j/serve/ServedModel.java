@@ -266,18 +266,37 @@ public final class ServedModel implements AutoCloseable {
             for (int from = 0; from < prompts.size(); from += window) {
                 List<String> part = prompts.subList(from, Math.min(prompts.size(), from + window));
                 long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(options.timeoutMillis());
-                List<Pending<float[]>> pending = submitAll(part.size(), i -> submitText(part.get(i), deadline));
                 try {
-                    for (Pending<float[]> p : pending) {
-                        out.add(ZeroShotClassifier.normalize(await(p)));
-                    }
+                    embedTexts(part, deadline).forEach(e -> out.add(ZeroShotClassifier.normalize(e)));
                 } catch (TimeoutException e) {
-                    pending.forEach(p -> p.future().cancel(false));
                     throw new QueueFullException(name + ": the text tower fell behind while embedding labels");
                 }
             }
             return out;
         });
+    }
+
+    /**
+     * Texts through the text batcher, all queued at once (or none: a full queue refuses them), their embeddings in
+     * order, not normalized. When one fails or the deadline passes the others are cancelled; among several, a failing
+     * text is named by its position.
+     */
+    List<float[]> embedTexts(List<String> texts, long deadlineNanos) throws TimeoutException {
+        int n = texts.size();
+        List<Pending<float[]>> pending = submitAll(n, i -> submitText(texts.get(i), deadlineNanos));
+        List<float[]> out = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            try {
+                out.add(await(pending.get(i)));
+            } catch (Vit4jException e) {
+                pending.forEach(p -> p.future().cancel(false));
+                throw n == 1 ? e : new Vit4jException("text " + i + " of " + n + ": " + e.getMessage());
+            } catch (TimeoutException e) {
+                pending.forEach(p -> p.future().cancel(false));
+                throw e;
+            }
+        }
+        return out;
     }
 
     /** The image's embedding in the joint space, as zero-shot classification reads it. */

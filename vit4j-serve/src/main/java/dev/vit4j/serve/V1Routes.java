@@ -98,19 +98,11 @@ final class V1Routes {
                     values * RequestBudget.JSON_BYTES_PER_FLOAT,
                     values * TREE_BYTES_PER_FLOAT,
                     "send fewer texts in one request");
-            List<ServedModel.Pending<float[]>> pending =
-                    ServedModel.submitAll(n, i -> m.submitText(list.get(i), deadline));
+            List<float[]> embeddings = m.embedTexts(list, deadline);
             ObjectNode out = json.createObjectNode();
             out.put("model", m.name());
             ArrayNode rows = out.putArray("embeddings");
-            for (int i = 0; i < n; i++) {
-                float[] e;
-                try {
-                    e = m.await(pending.get(i));
-                } catch (Vit4jException ex) {
-                    pending.forEach(p -> p.future().cancel(false));
-                    throw n == 1 ? ex : new Vit4jException("text " + i + " of " + n + ": " + ex.getMessage());
-                }
+            for (float[] e : embeddings) {
                 ArrayNode row = rows.addArray();
                 for (float f : normalize ? ZeroShotClassifier.normalize(e) : e) {
                     row.add(f);
