@@ -1,6 +1,7 @@
 package dev.vit4j.inference;
 
 import dev.vit4j.Vit4jException;
+import dev.vit4j.memory.MemoryBudget;
 import dev.vit4j.models.TextModel;
 import dev.vit4j.text.Prompts;
 import java.util.ArrayList;
@@ -70,7 +71,34 @@ public final class ZeroShotClassifier {
             List<String> templates,
             java.util.function.Function<List<String>, List<float[]>> embedder) {
         check(labels, templates);
-        List<String> prompts = new ArrayList<>(labels.size() * templates.size());
+        long count = (long) labels.size() * templates.size();
+        long chars = 0;
+        for (String t : templates) {
+            chars += (long) labels.size() * t.length();
+        }
+        for (String label : labels) {
+            chars += (long) templates.size() * label.length();
+        }
+        // while building: every prompt (its chars, an object each) and its embedding (an array each), then the labels'
+        long bytes = 2 * chars
+                + count * (OBJECT_BYTES * 2 + (long) Float.BYTES * text.config().embedDim)
+                + labels.size() * ((long) Float.BYTES * text.config().embedDim + OBJECT_BYTES);
+        try (MemoryBudget.Reservation memory =
+                MemoryBudget.heap().reserve(bytes, count + " zero-shot prompts and their embeddings")) {
+            return build(text, labels, templates, embedder, count);
+        }
+    }
+
+    /** What a small object or array costs the heap besides its contents (header, reference, padding). */
+    private static final long OBJECT_BYTES = 32;
+
+    private static ZeroShotClassifier build(
+            TextModel text,
+            List<String> labels,
+            List<String> templates,
+            java.util.function.Function<List<String>, List<float[]>> embedder,
+            long count) {
+        List<String> prompts = new ArrayList<>((int) count);
         for (String label : labels) {
             for (String t : templates) {
                 prompts.add(Prompts.fill(t, label));
