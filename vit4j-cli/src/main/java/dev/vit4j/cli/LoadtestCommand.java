@@ -106,6 +106,9 @@ final class LoadtestCommand implements Callable<Integer> {
             throw new Vit4jException(
                     "--requests, --rounds, --offline-batches and --concurrency must be positive, --warmup not negative");
         }
+        if (modelOptions.models.isEmpty()) {
+            throw new Vit4jException("give the model to load-test: -m [NAME=]MODEL");
+        }
         Map<String, Supplier<LoadedModel>> sources = modelOptions.sources(err);
         if (sources.size() != 1) {
             throw new Vit4jException("loadtest measures one model: give one -m");

@@ -44,6 +44,9 @@ import picocli.CommandLine.Command;
             ConvertCommand.class,
             ServeCommand.class,
             LoadtestCommand.class,
+            IndexCommand.class,
+            SearchCommand.class,
+            DuplicatesCommand.class,
             DemoCommand.class
         })
 public final class Main implements Runnable {

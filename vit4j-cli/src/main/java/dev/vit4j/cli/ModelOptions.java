@@ -6,9 +6,12 @@ import dev.vit4j.hub.HubModels;
 import dev.vit4j.hub.HubSettings;
 import dev.vit4j.hub.RepoRef;
 import dev.vit4j.inference.LoadedModel;
+import dev.vit4j.io.Hashes;
 import dev.vit4j.models.ModelConfig;
 import dev.vit4j.models.ModelRegistry;
+import dev.vit4j.search.VitIndex;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import picocli.CommandLine.Option;
 
@@ -57,6 +60,48 @@ final class ModelOptions {
         }
         HubModels.Resolved r = resolve(err);
         return LoadedModel.load(sized(r.config()), r.weights(), r.tokenizerDirectory());
+    }
+
+    /** Whether any of -m, -w, --pretrained was given. */
+    boolean given() {
+        return model != null || weights != null || pretrained;
+    }
+
+    /** How these options load a model, for an index to record (the weights' SHA-256 with it). */
+    VitIndex.Origin origin() {
+        String sha = null;
+        Path abs = weights == null ? null : weights.toAbsolutePath().normalize();
+        if (abs != null) {
+            try {
+                Path file = Files.isDirectory(abs) ? LoadedModel.weightsIn(abs) : abs;
+                sha = Files.isRegularFile(file) ? Hashes.sha256(file) : null;
+            } catch (Vit4jException e) {
+                sha = null; // a training run's folder: its weights are found by the loader, not named here
+            }
+        }
+        return new VitIndex.Origin(
+                model,
+                abs == null ? null : abs.toString(),
+                sha,
+                pretrained,
+                imgSize == null ? null : imgSize.height() + "x" + imgSize.width());
+    }
+
+    /** The options an index recorded, to load its model again when none was given. */
+    static ModelOptions of(VitIndex.Origin origin, Path index) {
+        if (origin == null) {
+            throw new Vit4jException("the index " + index + " does not record its model: give it with -m/-w");
+        }
+        ModelOptions o = new ModelOptions();
+        o.model = origin.model();
+        o.weights = origin.weights() == null ? null : Path.of(origin.weights());
+        if (o.weights != null && !Files.exists(o.weights)) {
+            throw new Vit4jException("the index " + index + " was made with the weights " + o.weights
+                    + ", which are gone: give the model with -m/-w");
+        }
+        o.pretrained = origin.pretrained();
+        o.imgSize = origin.imageSize() == null ? null : new ImageSize.Converter().convert(origin.imageSize());
+        return o;
     }
 
     private ModelConfig sized(ModelConfig config) {

@@ -1,9 +1,13 @@
 package dev.vit4j.cli;
 
+import dev.vit4j.Vit4jException;
 import dev.vit4j.inference.LoadedModel;
+import dev.vit4j.search.VitIndex;
 import dev.vit4j.serve.ServeOptions;
 import dev.vit4j.serve.VitServer;
 import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.function.Supplier;
@@ -15,7 +19,9 @@ import picocli.CommandLine.Spec;
         name = "serve",
         description = {
             "An HTTP inference service.",
-            "/v1: POST /v1/models/NAME/predict|embed|attention, GET /v1/models,",
+            "/v1: POST /v1/models/NAME/predict|embed|attention|embed-text|zero-shot,",
+            "GET /v1/models; with --index, GET /v1/indexes, POST /v1/indexes/NAME/search,",
+            "POST and DELETE /v1/indexes/NAME/images;",
             "/health/live, /health/ready, /metrics (Prometheus), /openapi.json, and the",
             "attention explorer page at /.",
             "/v2, the Open Inference Protocol (KServe v2, REST): GET /v2,",
@@ -59,6 +65,13 @@ final class ServeCommand implements Callable<Integer> {
                     + "/load|unload): to loopback clients, or to any client with the API key.")
     boolean modelControl;
 
+    @Option(
+            names = "--index",
+            paramLabel = "NAME=DIR",
+            description = "Serve a vector index (`vit4j index -o DIR`) at /v1/indexes/NAME, with the model it records"
+                    + " (loaded as NAME, unless -m names a model NAME; repeatable). Default: none.")
+    Map<String, Path> indexes = new LinkedHashMap<>();
+
     @Override
     public Integer call() throws InterruptedException {
         PrintWriter out = spec.commandLine().getOut();
@@ -66,6 +79,16 @@ final class ServeCommand implements Callable<Integer> {
         ServeOptions options =
                 batching.options(host, port, apiKey, engineOptions).withModelControl(modelControl);
         Map<String, Supplier<LoadedModel>> sources = modelOptions.sources(err);
+        for (Map.Entry<String, Path> index : indexes.entrySet()) {
+            if (!sources.containsKey(index.getKey())) {
+                ModelOptions model =
+                        ModelOptions.of(VitIndex.describe(index.getValue()).origin(), index.getValue());
+                sources.put(index.getKey(), () -> model.load(err));
+            }
+        }
+        if (sources.isEmpty()) {
+            throw new Vit4jException("give a model to serve (-m [NAME=]MODEL) or an index (--index NAME=DIR)");
+        }
         try (StopOnSignal signal = new StopOnSignal();
                 VitServer server = VitServer.start(sources, options, ServedModelOptions.resolver(err))) {
             String url = "http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + server.port();
@@ -76,6 +99,7 @@ final class ServeCommand implements Callable<Integer> {
                     return 0; // stopped while loading: nothing was served
                 }
             }
+            indexes.forEach((name, dir) -> server.openIndex(name, dir, name));
             out.println("ready: " + url + "/ (explorer), " + url + "/openapi.json, " + url + "/metrics");
             out.flush();
             while (!signal.requested() && server.failure().isEmpty()) {

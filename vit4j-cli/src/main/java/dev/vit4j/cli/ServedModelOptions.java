@@ -20,13 +20,12 @@ import picocli.CommandLine.Option;
 final class ServedModelOptions {
     @Option(
             names = {"-m", "--model"},
-            required = true,
             paramLabel = "[NAME=]MODEL",
             description = "A model to serve "
                     + "(repeatable): a Hub name (timm/NAME.TAG, a transformers repo), an architecture with pretrained weights "
                     + "(or with -w), or a model directory (a `vit4j train` run, a directory with config.json). NAME defaults to "
-                    + "its last part.")
-    List<String> models;
+                    + "its last part. Default: none (serve: the models of its --index).")
+    List<String> models = new ArrayList<>();
 
     @Option(
             names = {"-w", "--weights"},

@@ -98,7 +98,7 @@ class VitIndexTest {
                 assertFalse(vi.remove(dir.resolve("never-added.png")));
                 // added after the last commit: gone when the index is reopened without one
                 vi.commit();
-                vi.add("uncommitted", new float[vi.dimension()], 1, 1);
+                vi.add("uncommitted", new float[vi.dimension()], 1, 1, null);
                 Vit4jException second = assertThrows(Vit4jException.class, () -> VitIndex.open(index, clip));
                 assertTrue(second.getMessage().contains("another writer"), second.getMessage());
             }
@@ -113,6 +113,164 @@ class VitIndexTest {
                 ModelPipeline.open(LoadedModel.load((String) null, resource("siglip-tiny")), EngineType.ONNX, 1)) {
             Vit4jException e = assertThrows(Vit4jException.class, () -> VitIndex.open(index, other));
             assertTrue(e.getMessage().contains("another model"), e.getMessage());
+        }
+    }
+
+    private static ModelPipeline clip() throws Exception {
+        return ModelPipeline.open(LoadedModel.load((String) null, resource("clip-tiny")), EngineType.ONNX, 1);
+    }
+
+    @Test
+    void updatesIncrementallyReusesKnownContentsRemovesDeletedFilesAndFilters() throws Exception {
+        List<Path> photos = photos();
+        Path folder = photos.get(0).getParent();
+        Path index = dir.resolve("index");
+        VitIndex.Origin origin = new VitIndex.Origin("clip-tiny", "/w", null, false, null);
+        VitIndex.Settings settings = new VitIndex.Settings(8, 50, true);
+        try (ModelPipeline clip = clip()) {
+            List<Integer> batches = new ArrayList<>();
+            try (VitIndex vi = VitIndex.open(index, clip, settings, origin)) {
+                VitIndex.Update first =
+                        vi.update(photos, List.of(folder), 3, (files, outcomes, done, total) -> batches.add(done));
+                assertEquals(new VitIndex.Update(8, 0, 0, 0, 0), first);
+                assertEquals(List.of(3, 6, 8), batches, "each batch committed and told");
+                // touched (same bytes, new time), moved (renamed), deleted, one new copy of known content
+                Files.setLastModifiedTime(photos.get(1), java.nio.file.attribute.FileTime.fromMillis(1_000_000));
+                Path moved = Files.move(photos.get(2), folder.resolve("renamed.png"));
+                Files.delete(photos.get(3));
+                Path sub = Files.createDirectories(folder.resolve("sub"));
+                Path fresh = Files.copy(augmented(photos.get(4)), sub.resolve("new.jpg"));
+                List<Path> now = new ArrayList<>(photos);
+                now.remove(photos.get(2));
+                now.remove(photos.get(3));
+                now.add(moved);
+                now.add(fresh);
+                VitIndex.Update second = vi.update(now, List.of(folder), 3, null);
+                assertEquals(new VitIndex.Update(1, 2, 5, 2, 0), second, "only the new content is embedded");
+                assertEquals(8, vi.size());
+                List<VitIndex.Hit> inSub =
+                        vi.search(vi.imageVector(photos.get(0)), 5, new VitIndex.Filter(key(sub) + "/", null, null), 5);
+                assertEquals(
+                        List.of(key(fresh)),
+                        inSub.stream().map(VitIndex.Hit::path).toList(),
+                        "a path prefix inside the graph search: the one image under sub/, however far");
+                List<VitIndex.Hit> old =
+                        vi.search(vi.imageVector(photos.get(0)), 8, new VitIndex.Filter(null, null, 1_000_000L), 8);
+                assertEquals(
+                        List.of(key(photos.get(1))),
+                        old.stream().map(VitIndex.Hit::path).toList(),
+                        "a modification-time range");
+                List<List<VitIndex.Hit>> groups = vi.duplicates(0.99, 5);
+                assertTrue(
+                        groups.stream().anyMatch(g -> g.stream()
+                                .map(VitIndex.Hit::path)
+                                .toList()
+                                .equals(List.of(key(photos.get(4)), key(fresh)))),
+                        "the copy and its original grouped: " + groups);
+                assertEquals(8, vi.paths().size());
+            }
+            VitIndex.Description d = VitIndex.describe(index);
+            assertEquals(origin, d.origin());
+            assertEquals(settings, d.settings());
+            assertEquals(8, d.images());
+            assertTrue(d.preprocessing().contains("\"input_size\""), d.preprocessing());
+            assertTrue(d.model().endsWith(" head"), "a two-tower model's joint-space embedding: " + d.model());
+            try (VitIndex reader = VitIndex.openForSearch(index, clip)) {
+                assertEquals(
+                        key(photos.get(0)),
+                        reader.searchImage(photos.get(0), 1).get(0).path());
+                Vit4jException e = assertThrows(Vit4jException.class, () -> reader.remove(photos.get(0)));
+                assertTrue(e.getMessage().contains("searching only"), e.getMessage());
+                try (VitIndex writer = VitIndex.open(index, clip)) {
+                    writer.add(photos.get(5));
+                    assertEquals(settings, writer.settings(), "an existing index keeps its own settings");
+                }
+            }
+        }
+    }
+
+    private static String key(Path p) {
+        return p.toAbsolutePath().normalize().toString();
+    }
+
+    @Test
+    void aForeignOrDamagedFolderIsOneLine() throws Exception {
+        Path foreign = Files.createDirectories(dir.resolve("foreign"));
+        Files.writeString(foreign.resolve("notes.txt"), "mine");
+        Path damaged = dir.resolve("damaged");
+        try (ModelPipeline clip = clip()) {
+            Vit4jException e = assertThrows(Vit4jException.class, () -> VitIndex.open(foreign, clip));
+            assertTrue(e.getMessage().contains("holds other files"), e.getMessage());
+            assertEquals(List.of("notes.txt"), List.of(foreign.toFile().list()), "nothing written into it");
+            e = assertThrows(Vit4jException.class, () -> VitIndex.openForSearch(dir.resolve("absent"), clip));
+            assertTrue(e.getMessage().startsWith("no index in"), e.getMessage());
+            try (VitIndex vi = VitIndex.open(damaged, clip)) {
+                vi.add(photos().get(0));
+            }
+            try (java.util.stream.Stream<Path> files = Files.list(damaged)) {
+                for (Path f : files.filter(f -> f.getFileName().toString().startsWith("segments_"))
+                        .toList()) {
+                    Files.write(f, new byte[] {1, 2, 3});
+                }
+            }
+            e = assertThrows(Vit4jException.class, () -> VitIndex.open(damaged, clip));
+            assertTrue(e.getMessage().contains("cannot be read"), e.getMessage());
+            assertFalse(e.getMessage().contains("\n"), e.getMessage());
+        }
+    }
+
+    @Test
+    void aFullDiskLeavesTheLastCommitReadable() throws Exception {
+        List<Path> photos = photos();
+        Path index = dir.resolve("index");
+        try (ModelPipeline clip = clip()) {
+            try (VitIndex vi = VitIndex.open(index, clip)) {
+                vi.update(photos.subList(0, 4), List.of(), 4, null);
+            }
+            FullDisk disk = new FullDisk(org.apache.lucene.store.FSDirectory.open(index));
+            VitIndex vi = VitIndex.open(disk, clip);
+            disk.full = true;
+            assertThrows(java.io.UncheckedIOException.class, () -> vi.update(photos.subList(4, 8), List.of(), 4, null));
+            vi.close();
+            try (VitIndex reopened = VitIndex.openForSearch(index, clip)) {
+                assertEquals(4, reopened.size(), "the last commit, whole");
+                assertEquals(
+                        key(photos.get(2)),
+                        reopened.searchImage(photos.get(2), 1).get(0).path());
+            }
+            try (VitIndex again = VitIndex.open(index, clip)) {
+                assertEquals(
+                        new VitIndex.Update(4, 0, 4, 0, 0),
+                        again.update(photos, List.of(), 4, null),
+                        "the next run completes it");
+            }
+        }
+    }
+
+    /** A disk that fills up: every file created after {@code full} is set fails as a full disk does. */
+    private static final class FullDisk extends org.apache.lucene.store.FilterDirectory {
+        volatile boolean full;
+
+        FullDisk(org.apache.lucene.store.Directory in) {
+            super(in);
+        }
+
+        @Override
+        public org.apache.lucene.store.IndexOutput createOutput(String name, org.apache.lucene.store.IOContext context)
+                throws java.io.IOException {
+            if (full) {
+                throw new java.io.IOException("No space left on device");
+            }
+            return super.createOutput(name, context);
+        }
+
+        @Override
+        public org.apache.lucene.store.IndexOutput createTempOutput(
+                String prefix, String suffix, org.apache.lucene.store.IOContext context) throws java.io.IOException {
+            if (full) {
+                throw new java.io.IOException("No space left on device");
+            }
+            return super.createTempOutput(prefix, suffix, context);
         }
     }
 }

@@ -133,6 +133,11 @@ public final class ServedModel implements AutoCloseable {
         metrics.queue(name, queueDepth);
     }
 
+    /** The model's pipeline, for what runs outside the batchers (an index's fingerprint when it opens). */
+    ModelPipeline pipeline() {
+        return pipeline;
+    }
+
     public String name() {
         return name;
     }

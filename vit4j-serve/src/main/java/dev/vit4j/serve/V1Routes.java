@@ -112,7 +112,7 @@ final class V1Routes {
         });
     }
 
-    private static JsonNode jsonObject(byte[] body) {
+    static JsonNode jsonObject(byte[] body) {
         try {
             JsonNode root = Replies.JSON.readTree(body);
             if (root == null || !root.isObject()) {
@@ -214,7 +214,7 @@ final class V1Routes {
      * Query parameters, always as UTF-8 (RFC 3986): Jetty decodes the query string in the body's charset and drops the
      * whole query when that charset is unknown ({@code Content-Type: …; charset=bogus} made {@code k} vanish).
      */
-    private static List<String> queryParams(Context ctx, String name) {
+    static List<String> queryParams(Context ctx, String name) {
         List<String> values = new ArrayList<>();
         String query = ctx.req().getQueryString();
         if (query == null) {

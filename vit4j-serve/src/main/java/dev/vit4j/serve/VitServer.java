@@ -103,6 +103,7 @@ public final class VitServer implements AutoCloseable {
     });
 
     private final Javalin app;
+    private final IndexRoutes indexRoutes;
     private volatile boolean stopping;
     private final AtomicBoolean closed = new AtomicBoolean();
 
@@ -156,6 +157,8 @@ public final class VitServer implements AutoCloseable {
         app.get("/openapi.json", ctx -> ctx.contentType("application/json").result(resource("openapi.json")));
         RoutesAccess access = new RoutesAccess();
         new V1Routes(access, repository, options).register(app);
+        indexRoutes = new IndexRoutes(access, options);
+        indexRoutes.register(app);
         new OpenInferenceRoutes(access, repository, options, parameters -> source(resolver, parameters)).register(app);
         app.exception(HttpResponseException.class, this::fail); // else Javalin answers these in plain text
         app.exception(Exception.class, this::fail);
@@ -193,6 +196,18 @@ public final class VitServer implements AutoCloseable {
             throw new Vit4jException("serve: give at least one model");
         }
         return new VitServer(new LinkedHashMap<>(models), options, sources, runs);
+    }
+
+    /**
+     * Serves the vector index in {@code dir} under {@code name} at {@code /v1/indexes/NAME}, embedding its queries and
+     * images with the loaded model {@code model}; the index is refused (with one line) when another model made it.
+     */
+    public void openIndex(String name, Path dir, String model) {
+        ServedModel m = repository.loaded(model);
+        if (m == null) {
+            throw new Vit4jException("index " + name + ": its model " + model + " is not loaded");
+        }
+        indexRoutes.open(name, dir, m);
     }
 
     /**
@@ -498,6 +513,7 @@ public final class VitServer implements AutoCloseable {
             sleep(10);
         }
         app.stop();
+        indexRoutes.close();
         repository.close();
         connections.close();
         preparers.shutdown();
