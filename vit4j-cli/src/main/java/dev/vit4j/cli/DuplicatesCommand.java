@@ -64,9 +64,7 @@ final class DuplicatesCommand implements Callable<Integer> {
         }
         PrintWriter err = spec.commandLine().getErr();
         PrintWriter out = spec.commandLine().getOut();
-        ModelOptions model = modelOptions.given()
-                ? modelOptions
-                : ModelOptions.of(VitIndex.describe(index).origin(), index);
+        ModelOptions model = modelOptions.orRecordedIn(index);
         ObjectMapper mapper = Json.mapper();
         try (ModelPipeline pipeline = engineOptions.pipeline(model.load(err));
                 VitIndex vi = VitIndex.openForSearch(index, pipeline)) {

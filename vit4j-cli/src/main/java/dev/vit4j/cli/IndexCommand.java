@@ -5,7 +5,6 @@ import dev.vit4j.inference.ModelPipeline;
 import dev.vit4j.search.VitIndex;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
@@ -89,14 +88,12 @@ final class IndexCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         PrintWriter out = spec.commandLine().getOut();
         List<Path> files = ImageBatches.expand(images);
-        boolean exists = Files.isDirectory(output) && hasIndex(output);
-        ModelOptions model = modelOptions;
-        if (exists && !modelOptions.given()) {
-            model = ModelOptions.of(VitIndex.describe(output).origin(), output);
-        }
+        boolean exists = VitIndex.exists(output);
+        ModelOptions model = exists ? modelOptions.orRecordedIn(output) : modelOptions;
         UnreadableImages unreadable = new UnreadableImages(err);
         try (ModelPipeline pipeline = engineOptions.pipeline(model.load(err));
-                VitIndex index = VitIndex.open(output, pipeline, settings, model.origin());
+                // the origin (the weights hashed) is recorded by a new index only
+                VitIndex index = VitIndex.open(output, pipeline, settings, exists ? null : model.origin());
                 Progress bar = Progress.start(err, "index", files.size(), "images")) {
             VitIndex.Update update = index.update(files, images, batchSize, (chunk, outcomes, done, total) -> {
                 unreadable.report(chunk, outcomes);
@@ -115,13 +112,5 @@ final class IndexCommand implements Callable<Integer> {
         }
         out.flush();
         return unreadable.finish(files.size());
-    }
-
-    private static boolean hasIndex(Path dir) {
-        try (var list = Files.list(dir)) {
-            return list.anyMatch(p -> p.getFileName().toString().startsWith("segments_"));
-        } catch (IOException e) {
-            return false;
-        }
     }
 }

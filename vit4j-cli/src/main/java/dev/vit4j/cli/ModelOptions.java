@@ -87,8 +87,14 @@ final class ModelOptions {
                 imgSize == null ? null : imgSize.height() + "x" + imgSize.width());
     }
 
-    /** The options an index recorded, to load its model again when none was given. */
-    static ModelOptions of(VitIndex.Origin origin, Path index) {
+    /** These options if any was given, else those the index records: its model is loaded the way it was made. */
+    ModelOptions orRecordedIn(Path index) {
+        return given() ? this : recordedIn(index);
+    }
+
+    /** The options an index recorded, to load its model again. */
+    static ModelOptions recordedIn(Path index) {
+        VitIndex.Origin origin = VitIndex.describe(index).origin();
         if (origin == null) {
             throw new Vit4jException("the index " + index + " does not record its model: give it with -m/-w");
         }

@@ -2,7 +2,6 @@ package dev.vit4j.cli;
 
 import dev.vit4j.Vit4jException;
 import dev.vit4j.inference.LoadedModel;
-import dev.vit4j.search.VitIndex;
 import dev.vit4j.serve.ServeOptions;
 import dev.vit4j.serve.VitServer;
 import java.io.PrintWriter;
@@ -81,8 +80,7 @@ final class ServeCommand implements Callable<Integer> {
         Map<String, Supplier<LoadedModel>> sources = modelOptions.sources(err);
         for (Map.Entry<String, Path> index : indexes.entrySet()) {
             if (!sources.containsKey(index.getKey())) {
-                ModelOptions model =
-                        ModelOptions.of(VitIndex.describe(index.getValue()).origin(), index.getValue());
+                ModelOptions model = ModelOptions.recordedIn(index.getValue());
                 sources.put(index.getKey(), () -> model.load(err));
             }
         }

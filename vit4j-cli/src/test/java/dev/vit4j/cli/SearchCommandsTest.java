@@ -12,10 +12,7 @@ import dev.vit4j.inference.EngineType;
 import dev.vit4j.inference.LoadedModel;
 import dev.vit4j.inference.ModelPipeline;
 import dev.vit4j.search.VitIndex;
-import java.awt.Color;
-import java.awt.Graphics2D;
-import java.awt.RenderingHints;
-import java.awt.image.BufferedImage;
+import dev.vit4j.testing.Pictures;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -48,23 +45,8 @@ class SearchCommandsTest {
         Random random = new Random(seed);
         List<Path> out = new ArrayList<>();
         for (int i = 0; i < n; i++) {
-            int w = 60 + random.nextInt(140);
-            int h = 60 + random.nextInt(140);
-            BufferedImage image = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
-            Graphics2D g = image.createGraphics();
-            g.setColor(new Color(random.nextInt(0xffffff)));
-            g.fillRect(0, 0, w, h);
-            for (int r = 0; r < 6; r++) {
-                g.setColor(new Color(random.nextInt(0xffffff)));
-                g.fillRect(
-                        random.nextInt(w - 10),
-                        random.nextInt(h - 10),
-                        5 + random.nextInt(w / 2),
-                        5 + random.nextInt(h / 2));
-            }
-            g.dispose();
             Path p = folder.resolve(String.format("photo%03d.png", i));
-            ImageIO.write(image, "png", p.toFile());
+            ImageIO.write(Pictures.rectangles(random), "png", p.toFile());
             out.add(p);
         }
         return out;
@@ -72,17 +54,9 @@ class SearchCommandsTest {
 
     /** The image at three quarters of its size, as a JPEG in {@code folder}. */
     static Path augmented(Path image, Path folder) throws Exception {
-        BufferedImage src = ImageIO.read(image.toFile());
-        int w = src.getWidth() * 3 / 4;
-        int h = src.getHeight() * 3 / 4;
-        BufferedImage small = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
-        Graphics2D g = small.createGraphics();
-        g.setRenderingHint(RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_BILINEAR);
-        g.drawImage(src, 0, 0, w, h, null);
-        g.dispose();
-        Path out = Files.createDirectories(folder)
-                .resolve(image.getFileName().toString().replace(".png", ".jpg"));
-        ImageIO.write(small, "jpg", out.toFile());
+        Path out = Pictures.threeQuartersJpeg(
+                ImageIO.read(image.toFile()),
+                folder.resolve(image.getFileName().toString().replace(".png", ".jpg")));
         return out;
     }
 

@@ -4,8 +4,8 @@ import dev.failsafe.Failsafe;
 import dev.failsafe.FailsafeException;
 import dev.failsafe.RetryPolicy;
 import dev.vit4j.Vit4jException;
+import dev.vit4j.io.Hashes;
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.net.URLEncoder;
@@ -19,12 +19,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
-import java.util.HexFormat;
 import java.util.List;
-import java.util.Locale;
 import java.util.Optional;
 import java.util.regex.Pattern;
 
@@ -527,21 +523,9 @@ public final class HubClient {
         if (algorithm == null) {
             return null;
         }
-        MessageDigest md;
-        try {
-            md = MessageDigest.getInstance(algorithm);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-        if (algorithm.equals("SHA-1")) {
-            md.update(("blob " + Files.size(file) + "\0").getBytes(StandardCharsets.US_ASCII));
-        }
-        try (InputStream in = Files.newInputStream(file)) {
-            byte[] buf = new byte[1 << 16];
-            for (int n = in.read(buf); n >= 0; n = in.read(buf)) {
-                md.update(buf, 0, n);
-            }
-        }
-        return HexFormat.of().formatHex(md.digest()).toLowerCase(Locale.ROOT);
+        byte[] gitBlobHeader = algorithm.equals("SHA-1")
+                ? ("blob " + Files.size(file) + "\0").getBytes(StandardCharsets.US_ASCII)
+                : new byte[0];
+        return Hashes.hex(algorithm, gitBlobHeader, file);
     }
 }

@@ -43,7 +43,6 @@ import org.apache.lucene.index.LeafReaderContext;
 import org.apache.lucene.index.ReaderUtil;
 import org.apache.lucene.index.SegmentInfos;
 import org.apache.lucene.index.SortedDocValues;
-import org.apache.lucene.index.StoredFields;
 import org.apache.lucene.index.Term;
 import org.apache.lucene.index.VectorSimilarityFunction;
 import org.apache.lucene.search.BooleanClause;
@@ -132,9 +131,6 @@ public final class VitIndex implements AutoCloseable {
             return any ? b.build() : null;
         }
     }
-
-    /** A file whose content the index holds already, under another path or another time. */
-    private record Known(String path, long size, long modified, String sha256) {}
 
     /** What an {@link #update} did. */
     public record Update(int embedded, int reused, int unchanged, int removed, int unreadable) {}
@@ -351,6 +347,18 @@ public final class VitIndex implements AutoCloseable {
         }
     }
 
+    /** Whether {@code dir} holds a Lucene index (vit4j's or not: {@link #describe} tells). */
+    public static boolean exists(Path dir) {
+        if (!Files.isDirectory(dir)) {
+            return false;
+        }
+        try (Directory d = FSDirectory.open(dir)) {
+            return DirectoryReader.indexExists(d);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     /** What the index in {@code dir} records: its model, size, settings and origin; no model needed. */
     public static Description describe(Path dir) {
         if (!Files.isDirectory(dir)) {
@@ -540,9 +548,10 @@ public final class VitIndex implements AutoCloseable {
         return new Embedding(model.hasText() ? Embedding.Output.HEAD : Embedding.Output.PRE_LOGITS, true);
     }
 
-    /** The normalised vector this index stores for a model's outputs of one image. */
-    public float[] vectorOf(ModelPipeline.ImageOutputs outputs) {
-        return embedding.of(outputs);
+    /** The normalised vector this index stores for a model's outputs of one image (its logits and pre-logits). */
+    public float[] vectorOf(float[] logits, float[] preLogits) {
+        requireModel();
+        return embedding.of(logits, preLogits);
     }
 
     /** The model the index embeds with. */
@@ -584,58 +593,64 @@ public final class VitIndex implements AutoCloseable {
         IndexWriter w = writer();
         requireModel();
         try {
-            Map<String, Document> known = storedDocuments();
-            Set<String> knownContents = new HashSet<>();
-            known.values().forEach(d -> {
-                if (d.get(SHA256) != null) {
-                    knownContents.add(d.get(SHA256));
-                }
-            });
-            List<Known> reuse = new ArrayList<>();
             Set<String> wanted = new HashSet<>();
             List<Path> pending = new ArrayList<>();
             int unchanged = 0;
-            Map<Path, String> hashes = new LinkedHashMap<>();
-            for (Path image : images) {
-                String path = key(image);
-                wanted.add(path);
-                Document doc = known.get(path);
-                long size;
-                long modified;
-                try {
-                    size = Files.size(image);
-                    modified = Files.getLastModifiedTime(image).toMillis();
-                } catch (IOException e) {
-                    pending.add(image); // named by the pipeline as unreadable
-                    continue;
-                }
-                if (doc != null
-                        && doc.getField(SIZE).numericValue().longValue() == size
-                        && doc.getField(MODIFIED).numericValue().longValue() == modified) {
-                    unchanged++;
-                    continue;
-                }
-                String sha;
-                try {
-                    sha = Hashes.sha256(image);
-                } catch (UncheckedIOException e) {
-                    pending.add(image);
-                    continue;
-                }
-                if (knownContents.contains(sha)) {
-                    reuse.add(new Known(path, size, modified, sha));
-                } else {
-                    hashes.put(image, sha);
-                    pending.add(image);
-                }
-            }
-            int reused = writeReused(reuse);
+            int reused = 0;
             int removed = 0;
-            for (String path : known.keySet()) {
-                if (!wanted.contains(path) && underAny(path, roots)) {
-                    w.deleteDocuments(new Term(PATH, path));
-                    removed++;
+            Map<Path, String> hashes = new LinkedHashMap<>();
+            // one point-in-time view for the whole scan: what this run writes meanwhile does not change it
+            IndexSearcher s = acquireFresh();
+            try {
+                for (Path image : images) {
+                    String path = key(image);
+                    wanted.add(path);
+                    long size;
+                    long modified;
+                    try {
+                        size = Files.size(image);
+                        modified = Files.getLastModifiedTime(image).toMillis();
+                    } catch (IOException e) {
+                        pending.add(image); // named by the pipeline as unreadable
+                        continue;
+                    }
+                    Document doc = first(s, PATH, path);
+                    if (doc != null
+                            && doc.getField(SIZE).numericValue().longValue() == size
+                            && doc.getField(MODIFIED).numericValue().longValue() == modified) {
+                        unchanged++;
+                        continue;
+                    }
+                    String sha;
+                    try {
+                        sha = Hashes.sha256(image);
+                    } catch (UncheckedIOException e) {
+                        pending.add(image);
+                        continue;
+                    }
+                    float[] known = vectorWith(s, sha);
+                    if (known != null) {
+                        write(path, known, size, modified, sha);
+                        reused++;
+                    } else {
+                        hashes.put(image, sha);
+                        pending.add(image);
+                    }
                 }
+                List<String> gone = new ArrayList<>();
+                if (!roots.isEmpty()) {
+                    forEachPath(s, path -> {
+                        if (!wanted.contains(path) && underAny(path, roots)) {
+                            gone.add(path);
+                        }
+                    });
+                }
+                for (String path : gone) {
+                    w.deleteDocuments(new Term(PATH, path));
+                }
+                removed = gone.size();
+            } finally {
+                searchers.release(s);
             }
             commit();
             int embedded = 0;
@@ -681,64 +696,21 @@ public final class VitIndex implements AutoCloseable {
         return false;
     }
 
-    /** Every stored document by path, as of now (committed or not). */
-    private Map<String, Document> storedDocuments() throws IOException {
-        Map<String, Document> out = new HashMap<>();
-        forEachLive((ctx, doc) -> {
-            try {
-                Document d = ctx.reader().storedFields().document(doc);
-                out.put(d.get(PATH), d);
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        });
-        return out;
-    }
-
-    private void forEachLive(BiConsumer<LeafReaderContext, Integer> each) throws IOException {
-        IndexSearcher s = acquireFresh();
-        try {
-            for (LeafReaderContext ctx : s.getIndexReader().leaves()) {
-                Bits live = ctx.reader().getLiveDocs();
-                for (int doc = 0; doc < ctx.reader().maxDoc(); doc++) {
-                    if (live == null || live.get(doc)) {
-                        each.accept(ctx, doc);
-                    }
-                }
-            }
-        } finally {
-            searchers.release(s);
-        }
-    }
-
     private IndexSearcher acquireFresh() throws IOException {
         searchers.maybeRefreshBlocking();
         return searchers.acquire();
     }
 
-    /**
-     * Writes each file with the vector of the image already holding that content: all looked
-     * up in one searcher (a refresh per file would flush a segment per file). Returns how many were written.
-     */
-    private int writeReused(List<Known> reuse) throws IOException {
-        if (reuse.isEmpty()) {
-            return 0;
-        }
-        int written = 0;
-        IndexSearcher s = acquireFresh();
-        try {
-            for (Known r : reuse) {
-                TopDocs top = s.search(new TermQuery(new Term(SHA256, r.sha256())), 1);
-                float[] vector = top.scoreDocs.length == 0 ? null : vector(s, top.scoreDocs[0].doc);
-                if (vector != null) {
-                    write(r.path(), vector, r.size(), r.modified(), r.sha256());
-                    written++;
-                }
-            }
-        } finally {
-            searchers.release(s);
-        }
-        return written;
+    /** The stored fields of the first document whose {@code field} is {@code value}; null if none. */
+    private static Document first(IndexSearcher s, String field, String value) throws IOException {
+        TopDocs top = s.search(new TermQuery(new Term(field, value)), 1);
+        return top.scoreDocs.length == 0 ? null : s.storedFields().document(top.scoreDocs[0].doc);
+    }
+
+    /** The vector of an image whose content has this SHA-256 (a touched, moved or copied file); null if none. */
+    private static float[] vectorWith(IndexSearcher s, String sha256) throws IOException {
+        TopDocs top = s.search(new TermQuery(new Term(SHA256, sha256)), 1);
+        return top.scoreDocs.length == 0 ? null : vector(s, top.scoreDocs[0].doc);
     }
 
     private static float[] vector(IndexSearcher s, int doc) throws IOException {
@@ -944,12 +916,8 @@ public final class VitIndex implements AutoCloseable {
         if (neighbours < 1) {
             throw new Vit4jException("neighbours must be at least 1, not " + neighbours);
         }
-        List<String> paths = new ArrayList<>();
-        List<float[]> vectors = new ArrayList<>();
-        forEachVector((p, v) -> {
-            paths.add(p);
-            vectors.add(v);
-        });
+        // the paths held, the vectors streamed: a million images' vectors need not be in memory at once
+        List<String> paths = paths();
         Map<String, Integer> ids = new HashMap<>();
         for (int i = 0; i < paths.size(); i++) {
             ids.put(paths.get(i), i);
@@ -960,17 +928,21 @@ public final class VitIndex implements AutoCloseable {
             parent[i] = i;
             best[i] = Float.NEGATIVE_INFINITY;
         }
-        for (int i = 0; i < paths.size(); i++) {
-            for (Hit h : search(vectors.get(i), neighbours + 1, Filter.NONE, Math.max(neighbours + 1, 32))) {
+        forEachVector((path, vector) -> {
+            Integer i = ids.get(path);
+            if (i == null) {
+                return; // added since the paths were read
+            }
+            for (Hit h : search(vector, neighbours + 1, Filter.NONE, Math.max(neighbours + 1, 32))) {
                 Integer j = ids.get(h.path());
-                if (j == null || j == i || h.score() < threshold) {
+                if (j == null || j.equals(i) || h.score() < threshold) {
                     continue;
                 }
                 best[i] = Math.max(best[i], h.score());
                 best[j] = Math.max(best[j], h.score());
                 parent[root(parent, i)] = root(parent, j);
             }
-        }
+        });
         Map<Integer, List<Hit>> groups = new HashMap<>();
         for (int i = 0; i < paths.size(); i++) {
             if (best[i] > Float.NEGATIVE_INFINITY) {
@@ -1000,17 +972,17 @@ public final class VitIndex implements AutoCloseable {
         try {
             IndexSearcher s = acquireFresh();
             try {
-                for (LeafReaderContext ctx : s.getIndexReader().leaves()) {
+                List<LeafReaderContext> leaves = s.getIndexReader().leaves();
+                for (LeafReaderContext ctx : leaves) {
                     FloatVectorValues values = ctx.reader().getFloatVectorValues(VECTOR);
                     if (values == null) {
                         continue;
                     }
                     Bits live = ctx.reader().getLiveDocs();
-                    StoredFields fields = ctx.reader().storedFields();
                     for (int doc = values.nextDoc(); doc != FloatVectorValues.NO_MORE_DOCS; doc = values.nextDoc()) {
                         if (live == null || live.get(doc)) {
                             each.accept(
-                                    fields.document(doc).get(PATH),
+                                    path(leaves, ctx.docBase + doc),
                                     values.vectorValue().clone());
                         }
                     }
@@ -1026,8 +998,30 @@ public final class VitIndex implements AutoCloseable {
     /** The paths (names) of every image in the index, as of now. */
     public List<String> paths() {
         List<String> out = new ArrayList<>();
-        forEachVector((p, v) -> out.add(p));
+        try {
+            IndexSearcher s = acquireFresh();
+            try {
+                forEachPath(s, out::add);
+            } finally {
+                searchers.release(s);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
         return out;
+    }
+
+    /** The path of every live document the searcher sees. */
+    private static void forEachPath(IndexSearcher s, java.util.function.Consumer<String> each) throws IOException {
+        List<LeafReaderContext> leaves = s.getIndexReader().leaves();
+        for (LeafReaderContext ctx : leaves) {
+            Bits live = ctx.reader().getLiveDocs();
+            for (int doc = 0; doc < ctx.reader().maxDoc(); doc++) {
+                if (live == null || live.get(doc)) {
+                    each.accept(path(leaves, ctx.docBase + doc));
+                }
+            }
+        }
     }
 
     /** The length of the vectors this index holds. */

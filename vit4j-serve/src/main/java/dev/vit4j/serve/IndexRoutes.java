@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.vit4j.Vit4jException;
-import dev.vit4j.inference.ModelPipeline;
 import dev.vit4j.inference.ZeroShotClassifier;
 import dev.vit4j.io.Hashes;
 import dev.vit4j.search.VitIndex;
@@ -124,7 +123,7 @@ final class IndexRoutes implements AutoCloseable {
                 budget.images(List.of(images.get(0).bytes()), m, false);
                 budget.answer((long) q.k * HIT_BYTES, (long) q.k * HIT_BYTES * 2, "ask for a smaller k");
                 ServedModel.Result r = m.await(m.submit(images.get(0).bytes(), false, deadline));
-                vector = s.index().vectorOf(new ModelPipeline.ImageOutputs(r.logits(), r.preLogits(), Map.of()));
+                vector = s.index().vectorOf(r.logits(), r.preLogits());
             }
             List<VitIndex.Hit> hits = s.index().search(vector, q.k, q.filter, q.candidates);
             ObjectNode out = Replies.JSON.createObjectNode();
@@ -231,9 +230,7 @@ final class IndexRoutes implements AutoCloseable {
                     s.index()
                             .add(
                                     names.get(i),
-                                    s.index()
-                                            .vectorOf(new ModelPipeline.ImageOutputs(
-                                                    r.logits(), r.preLogits(), Map.of())),
+                                    s.index().vectorOf(r.logits(), r.preLogits()),
                                     bytes.length,
                                     now,
                                     Hashes.sha256(bytes));

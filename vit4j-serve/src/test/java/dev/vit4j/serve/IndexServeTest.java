@@ -11,10 +11,7 @@ import dev.vit4j.inference.EngineType;
 import dev.vit4j.inference.LoadedModel;
 import dev.vit4j.inference.ModelPipeline;
 import dev.vit4j.search.VitIndex;
-import java.awt.Color;
-import java.awt.Graphics2D;
-import java.awt.image.BufferedImage;
-import java.io.ByteArrayOutputStream;
+import dev.vit4j.testing.Pictures;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -28,7 +25,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
-import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -44,34 +40,13 @@ class IndexServeTest {
     @TempDir
     Path dir;
 
-    private static byte[] picture(Random random) throws Exception {
-        int w = 60 + random.nextInt(140);
-        int h = 60 + random.nextInt(140);
-        BufferedImage image = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
-        Graphics2D g = image.createGraphics();
-        g.setColor(new Color(random.nextInt(0xffffff)));
-        g.fillRect(0, 0, w, h);
-        for (int r = 0; r < 6; r++) {
-            g.setColor(new Color(random.nextInt(0xffffff)));
-            g.fillRect(
-                    random.nextInt(w - 10),
-                    random.nextInt(h - 10),
-                    5 + random.nextInt(w / 2),
-                    5 + random.nextInt(h / 2));
-        }
-        g.dispose();
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ImageIO.write(image, "png", out);
-        return out.toByteArray();
-    }
-
     @Test
     void searchesByImageAndSentenceAndKeepAnsweringWhileImagesAreAdded() throws Exception {
         Random random = new Random(34);
         Path folder = Files.createDirectories(dir.resolve("photos"));
         List<Path> photos = new ArrayList<>();
         for (int i = 0; i < 6; i++) {
-            photos.add(Files.write(folder.resolve("p" + i + ".png"), picture(random)));
+            photos.add(Files.write(folder.resolve("p" + i + ".png"), Pictures.rectanglesPng(random)));
         }
         Path index = dir.resolve("index");
         try (ModelPipeline clip = ModelPipeline.open(LoadedModel.load((String) null, CLIP), EngineType.ONNX, 1);
@@ -127,7 +102,7 @@ class IndexServeTest {
             });
             List<byte[]> added = new ArrayList<>();
             for (int i = 0; i < 10; i++) {
-                byte[] image = picture(random);
+                byte[] image = Pictures.rectanglesPng(random);
                 added.add(image);
                 r = http.post("/v1/indexes/photos/images?path=upload/" + i + ".png", image, "image/png", null);
                 assertEquals(200, r.status(), r.text());
@@ -137,7 +112,8 @@ class IndexServeTest {
             assertTrue(searches.get() > 0);
             searcher.shutdown();
             r = http.postFiles(
-                    "/v1/indexes/photos/images", Map.of("form/a.png", picture(random), "form/b.png", picture(random)));
+                    "/v1/indexes/photos/images",
+                    Map.of("form/a.png", Pictures.rectanglesPng(random), "form/b.png", Pictures.rectanglesPng(random)));
             assertEquals(200, r.status(), r.text());
             assertEquals(18, r.json().get("images").asInt());
             r = http.post("/v1/indexes/photos/search?k=1", added.get(4), "image/png", null);
@@ -179,7 +155,10 @@ class IndexServeTest {
                     400,
                     "not JSON");
             assertError(http.post("/v1/indexes/photos/search", new byte[] {1, 2, 3}, "image/png", null), 400, "");
-            assertError(http.post("/v1/indexes/photos/images", picture(random), "image/png", null), 400, "?path=");
+            assertError(
+                    http.post("/v1/indexes/photos/images", Pictures.rectanglesPng(random), "image/png", null),
+                    400,
+                    "?path=");
             assertError(http.send(http.request("/v1/indexes/photos/images").DELETE()), 400, "?path=");
             assertEquals(401, new Http(server.port()).get("/v1/indexes").status(), "the API key guards indexes");
             String metrics = http.get("/metrics").text();

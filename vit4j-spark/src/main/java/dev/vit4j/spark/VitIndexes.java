@@ -49,8 +49,8 @@ public final class VitIndexes {
         Setup s = setup(predictor, images.schema());
         long added = 0;
         long failed = 0;
-        try (ModelPipeline model = s.driverModel();
-                VitIndex index = VitIndex.open(Path.of(indexDir), model, VitIndex.Settings.DEFAULTS, s.origin())) {
+        ModelPipeline model = s.driverModel();
+        try (VitIndex index = VitIndex.open(Path.of(indexDir), model, VitIndex.Settings.DEFAULTS, s.origin())) {
             Dataset<Row> embedded = s.embedding(model).transform(images);
             StructType schema = embedded.schema();
             int path = schema.fieldIndex(s.pathCol);
@@ -94,8 +94,8 @@ public final class VitIndexes {
         Setup s = setup(predictor, queries.schema());
         List<Row> out = new ArrayList<>();
         StructType schema;
-        try (ModelPipeline model = s.driverModel();
-                VitIndex index = VitIndex.openForSearch(Path.of(indexDir), model)) {
+        ModelPipeline model = s.driverModel();
+        try (VitIndex index = VitIndex.openForSearch(Path.of(indexDir), model)) {
             Dataset<Row> embedded = s.embedding(model).transform(queries);
             schema = embedded.schema();
             int path = schema.fieldIndex(s.pathCol);
@@ -132,12 +132,9 @@ public final class VitIndexes {
             return copy;
         }
 
+        /** The model on the driver, as an executor holds it (kept for the JVM's life; in local mode, shared). */
         ModelPipeline driverModel() {
-            return ModelPipeline.open(
-                    dev.vit4j.hub.HubModels.open(
-                            model, new dev.vit4j.hub.HubClient(dev.vit4j.hub.HubSettings.fromEnvironment())),
-                    dev.vit4j.inference.EngineType.of(engine),
-                    1);
+            return ExecutorModels.get(new ExecutorModels.Key(model, engine, 1));
         }
 
         /** How the CLI loads this model again: a local model directory as weights, a Hub name as the model. */

@@ -3,9 +3,7 @@ package dev.vit4j.spark;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.vit4j.search.VitIndex;
-import java.awt.Color;
-import java.awt.Graphics2D;
-import java.awt.RenderingHints;
+import dev.vit4j.testing.Pictures;
 import java.awt.image.BufferedImage;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -31,28 +29,9 @@ class VitIndexesTest extends LocalSparkTest {
         Path copies = Files.createDirectories(dir.resolve("index-copies"));
         Random random = new Random(34);
         for (int i = 0; i < 8; i++) {
-            int w = 60 + random.nextInt(140);
-            int h = 60 + random.nextInt(140);
-            BufferedImage image = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
-            Graphics2D g = image.createGraphics();
-            g.setColor(new Color(random.nextInt(0xffffff)));
-            g.fillRect(0, 0, w, h);
-            for (int r = 0; r < 6; r++) {
-                g.setColor(new Color(random.nextInt(0xffffff)));
-                g.fillRect(
-                        random.nextInt(w - 10),
-                        random.nextInt(h - 10),
-                        5 + random.nextInt(w / 2),
-                        5 + random.nextInt(h / 2));
-            }
-            g.dispose();
+            BufferedImage image = Pictures.rectangles(random);
             ImageIO.write(image, "png", photos.resolve("p" + i + ".png").toFile());
-            BufferedImage small = new BufferedImage(w * 3 / 4, h * 3 / 4, BufferedImage.TYPE_INT_RGB);
-            Graphics2D s = small.createGraphics();
-            s.setRenderingHint(RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_BILINEAR);
-            s.drawImage(image, 0, 0, w * 3 / 4, h * 3 / 4, null);
-            s.dispose();
-            ImageIO.write(small, "jpg", copies.resolve("p" + i + ".jpg").toFile());
+            Pictures.threeQuartersJpeg(image, copies.resolve("p" + i + ".jpg"));
         }
         Files.writeString(copies.resolve("broken.jpg"), "not an image");
         String model = CLIP.toAbsolutePath().toString();
