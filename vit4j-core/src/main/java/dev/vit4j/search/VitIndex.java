@@ -810,10 +810,12 @@ public final class VitIndex implements AutoCloseable {
             IndexSearcher s = searchers.acquire();
             try {
                 float[] unit = ZeroShotClassifier.normalize(vector);
-                int kept = Math.max(k, candidates);
+                // Lucene allocates its candidate queue at the size asked for: never more than the index holds
+                int held = Math.max(1, s.getIndexReader().numDocs());
+                int kept = Math.min(Math.max(k, candidates), held);
                 Query q = new KnnFloatVectorQuery(VECTOR, unit, kept, filter.query());
                 List<LeafReaderContext> leaves = s.getIndexReader().leaves();
-                List<Hit> hits = new ArrayList<>(k);
+                List<Hit> hits = new ArrayList<>(Math.min(k, held));
                 if (int8) {
                     // the graph walked with int8 distances; its candidates ranked again by the float32 vectors
                     // Lucene keeps beside them, so quantization costs speed, not recall (what Lucene 10's

@@ -168,6 +168,15 @@ class VitIndexTest {
                                 .equals(List.of(key(photos.get(4)), key(fresh)))),
                         "the copy and its original grouped: " + groups);
                 assertEquals(8, vi.paths().size());
+                assertEquals(
+                        8,
+                        vi.search(
+                                        vi.imageVector(photos.get(0)),
+                                        Integer.MAX_VALUE,
+                                        VitIndex.Filter.NONE,
+                                        Integer.MAX_VALUE)
+                                .size(),
+                        "k and candidates far above the index's size: its images, no queue of 2^31 entries");
             }
             VitIndex.Description d = VitIndex.describe(index);
             assertEquals(origin, d.origin());
